@@ -1,0 +1,164 @@
+"""The ``posture`` command: parse arguments, run the pipeline, pick the renderers, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from posture.errors import ExitCode, PostureError
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  the photo was analysed
+  1  internal error (a bug: please report it with the photo's description)
+  2  the command line is wrong
+  3  the file is missing, a directory, empty, not an image, truncated or too large
+  4  no usable person: none found, two people, body cut off, too small, or not a plausible person
+  5  the person is not standing in a side, front or back view (sitting, lying, turned part-way)
+  6  the pose model is missing or cannot be prepared
+  7  an output file could not be written
+"""
+
+ANALYZE_DESCRIPTION = """\
+Measure standing posture in one photo and explain what it suggests.
+
+Take the photo from the side (the whole body from head to feet, the camera
+level at about hip height, 2-4 m away) for head position, trunk lean and
+foot-to-hip alignment; a front or back photo gives shoulder levels. Each
+finding is explained with the ideas of Lawrence Gold's article on tight
+psoas muscles. It is not a diagnosis.
+"""
+
+ANALYZE_EXAMPLES = """\
+examples:
+  posture analyze side.jpg
+  posture analyze side.jpg --height-cm 172 --annotate side-annotated.png
+  posture analyze side.jpg --json > side.json
+"""
+
+
+def _height(text: str) -> float:
+    value = float(text)
+    if not 50.0 <= value <= 250.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a standing height in cm (expected 50-250)")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posture",
+        description="Read standing posture from ordinary photos, explained through a somatics article on "
+        "tight psoas muscles. Everything runs on this computer; no photo is uploaded.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = commands.add_parser(
+        "analyze", help="measure and explain the posture in one photo",
+        description=ANALYZE_DESCRIPTION, epilog=ANALYZE_EXAMPLES + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    analyze.add_argument("photo", type=Path, help="JPEG, PNG, WebP or HEIC photo of one standing person")
+    analyze.add_argument("--json", action="store_true",
+                         help="print the versioned JSON document (docs/json-output.md) instead of the report")
+    analyze.add_argument("--annotate", type=Path, metavar="OUT.png",
+                         help="also write a PNG with the skeleton, plumb line, angles and findings drawn on it")
+    analyze.add_argument("--height-cm", type=_height, metavar="CM",
+                         help="the person's standing height; offsets are then given in cm instead of %% of height")
+    analyze.add_argument("--model", type=Path, metavar="PATH",
+                         help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
+                         "default: the full model, prepared on first use")
+    analyze.add_argument("--max-pixels", type=_positive_int, default=None, metavar="N",
+                         help="refuse photos with more pixels than this (guards against decompression bombs; "
+                         "default 100,000,000)")
+
+    model = commands.add_parser(
+        "model", help="prepare and verify the pose model (done automatically on first use)",
+        description="Put pose_landmarker_full.task in the model folder: MediaPipe's official download "
+        "when reachable, else built reproducibly from the mediapipe 0.10.21 wheel on PyPI. "
+        "The file's sha256 is recorded and checked on every run.",
+    )
+    model.add_argument("--force", action="store_true", help="prepare the model again even if it is present")
+    model.add_argument("--dir", type=Path, metavar="DIR", help="folder for the model (default: models/)")
+    return parser
+
+
+def _notify(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _model_path(explicit: Path | None) -> Path:
+    from posture.model import check_model_file, prepare_model
+
+    if explicit is not None:
+        return check_model_file(explicit)
+    return prepare_model(notify=_notify)
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from posture.analysis import analyze
+    from posture.loading import DEFAULT_MAX_PIXELS
+
+    model_path = _model_path(args.model)
+    analysis = analyze(args.photo, model_path=model_path, height_cm=args.height_cm,
+                       max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS)
+    if args.annotate is not None:
+        from posture.outputs import encode_png, write_atomic
+        from posture.render.image import render_annotated
+
+        write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(args.photo,))
+    if args.json:
+        from posture.render.json import render_json
+
+        sys.stdout.write(render_json(analysis))
+    else:
+        from rich.console import Console
+
+        from posture.render.terminal import report_renderable
+
+        Console().print(report_renderable(analysis))
+    return ExitCode.OK
+
+
+def _run_model(args: argparse.Namespace) -> int:
+    from posture.model import prepare_model, sha256_of
+
+    path = prepare_model(args.dir, notify=_notify, force=args.force)
+    print(f"{path} (sha256 {sha256_of(path)})")
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``posture`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "analyze":
+            return _run_analyze(args)
+        return _run_model(args)
+    except PostureError as error:
+        print(f"posture: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("posture: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
+        if os.environ.get("POSTURE_DEBUG"):
+            raise
+        print(f"posture: internal error ({type(error).__name__}: {error}); "
+              "set POSTURE_DEBUG=1 to see the traceback.", file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

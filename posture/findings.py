@@ -1,0 +1,95 @@
+"""Findings: measurements compared with the thresholds of the knowledge base.
+
+The thresholds, their sources and the explanations are data
+(``knowledge/findings.toml``); this module only applies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posture.explanations import KnowledgeBase
+from posture.measurements import PERCENT_HEIGHT, BodyScale, Measurement
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flagged pattern (or the balanced-alignment finding), with its explanation.
+
+    Attributes:
+        id: the knowledge-base id, e.g. ``"forward_head"``; ``"balanced_alignment"`` when nothing was flagged.
+        measurement: the measurement id that triggered it, or None for balanced alignment.
+        value: that measurement's value, in ``unit``.
+        threshold: the threshold in the same unit as the value.
+        comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
+        proxy: True when the measurement is a landmark proxy of a clinical measure.
+    """
+
+    id: str
+    title: str
+    summary: str
+    explanation: str
+    article_sections: tuple[str, ...]
+    measurement: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    threshold: float | None = None
+    comparison: str | None = None
+    proxy: bool = False
+    threshold_source: str | None = None
+
+
+def evaluate(
+    measurements: tuple[Measurement, ...], *, view: str, scale: BodyScale, knowledge: KnowledgeBase
+) -> tuple[Finding, ...]:
+    """Apply every rule for this view; when a side view flags nothing, report balanced alignment.
+
+    Args:
+        measurements: the measurements of one photo.
+        view: the photo's view (``"side-left"``, ``"front"``, ...).
+        scale: converts thresholds given in % of body height to the measurements' unit.
+        knowledge: the loaded knowledge base.
+    """
+    by_id = {m.id: m for m in measurements}
+    view_kind = view.split("-")[0]
+    findings = []
+    for rule in knowledge.findings:
+        measurement = by_id.get(rule.measurement)
+        if view_kind not in rule.views or measurement is None:
+            continue
+        threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+        passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
+        if passed:
+            findings.append(
+                Finding(
+                    id=rule.id, title=rule.title, summary=rule.summary, explanation=rule.explanation,
+                    article_sections=rule.article_sections, measurement=rule.measurement,
+                    value=measurement.value, unit=measurement.unit, threshold=threshold,
+                    comparison=rule.comparison, proxy=rule.proxy, threshold_source=rule.threshold_source,
+                )
+            )
+    rules_applied = any(view_kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
+    if not findings and rules_applied:
+        balanced = knowledge.balanced
+        findings.append(
+            Finding(id="balanced_alignment", title=balanced.title, summary=balanced.summary,
+                    explanation=balanced.explanation, article_sections=balanced.article_sections)
+        )
+    return tuple(findings)
+
+
+def typical_range(
+    measurement_id: str, *, view: str, scale: BodyScale, knowledge: KnowledgeBase
+) -> tuple[float | None, float | None]:
+    """The (low, high) band inside which no rule flags the measurement; None where no rule bounds it."""
+    view_kind = view.split("-")[0]
+    low = high = None
+    for rule in knowledge.findings:
+        if rule.measurement != measurement_id or view_kind not in rule.views:
+            continue
+        threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+        if rule.comparison == "below":
+            low = threshold if low is None else max(low, threshold)
+        else:
+            high = threshold if high is None else min(high, threshold)
+    return low, high

@@ -1,0 +1,106 @@
+"""The terminal report: a measurement table, then findings, then what was not measured and why."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from posture.analysis import Analysis
+from posture.explanations import load_knowledge_base
+from posture.findings import typical_range
+from posture.measurements import Measurement
+
+UNIT_LABELS = {"deg": "°", "cm": " cm", "percent_height": "% ht"}
+
+
+def format_value(value: float, unit: str) -> str:
+    return f"{value:+.1f}{UNIT_LABELS.get(unit, ' ' + unit)}" if unit != "deg" else f"{value:.1f}°"
+
+
+def _range_text(low: float | None, high: float | None, unit: str) -> str:
+    if low is None and high is None:
+        return ""
+    if low is None:
+        return f"≤ {format_value(high, unit)}"  # type: ignore[arg-type]
+    if high is None:
+        return f"≥ {format_value(low, unit)}"
+    return f"{format_value(low, unit)} … {format_value(high, unit)}"
+
+
+def _value_text(measurement: Measurement) -> str:
+    text = format_value(measurement.value, measurement.unit)
+    if measurement.uncertainty is not None:
+        text += f" ± {measurement.uncertainty:.1f}"
+    return text
+
+
+def measurement_table(analysis: Analysis) -> Table:
+    knowledge = load_knowledge_base()
+    flags: dict[str, list[str]] = {}
+    for finding in analysis.findings:
+        if finding.measurement is not None:
+            flags.setdefault(finding.measurement, []).append(finding.title)
+    table = Table(title=None, show_lines=False, expand=False)
+    table.add_column("measurement")
+    table.add_column("value", justify="right")
+    table.add_column("flagged outside", justify="right")
+    table.add_column("flag")
+    for measurement in analysis.measurements:
+        low, high = typical_range(measurement.id, view=analysis.view, scale=analysis.frame.scale,
+                                  knowledge=knowledge)
+        name = measurement.id + (" (proxy)" if measurement.proxy else "")
+        detail = ""
+        if measurement.components:
+            detail = ", ".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
+                               if not n.endswith("_deg"))
+        table.add_row(
+            name,
+            _value_text(measurement) + (f"\n[dim]{detail}[/dim]" if detail else ""),
+            _range_text(low, high, measurement.unit),
+            Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
+        )
+    return table
+
+
+def report_renderable(analysis: Analysis) -> RenderableType:
+    verdict = analysis.verdict
+    head = f"[bold]{analysis.image.path.name}[/bold]: {verdict.view} view"
+    if verdict.near_side:
+        head += f", measured on the {verdict.near_side} side"
+    scale = analysis.frame.scale
+    head += (f"; offsets in cm for a body height of {scale.height_cm:g} cm" if scale.height_cm is not None
+             else "; offsets in % of body height (give --height-cm for cm)")
+    parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis), Text("")]
+    parts.append(Text("Findings", style="bold underline"))
+    for finding in analysis.findings:
+        title = finding.title + (" [proxy measure]" if finding.proxy else "")
+        parts.append(Text("• " + title, style="bold"))
+        parts.append(Text("  " + finding.summary))
+        parts.append(Text("  " + finding.explanation))
+        parts.append(Text("  Article: " + "; ".join(finding.article_sections), style="dim"))
+        if finding.threshold_source:
+            parts.append(Text("  Threshold: " + finding.threshold_source, style="dim"))
+    parts.append(Text(""))
+    parts.append(Text("Not measured", style="bold underline"))
+    for item in analysis.not_measured:
+        parts.append(Text("• " + item.title, style="bold"))
+        parts.append(Text("  " + item.reason))
+        parts.append(Text("  " + item.what_to_look_for))
+    if analysis.warnings:
+        parts.append(Text(""))
+        parts.append(Text("Warnings", style="bold underline"))
+        parts.extend(Text("• " + warning) for warning in analysis.warnings)
+    parts.append(Text(""))
+    parts.append(Text("Please note", style="bold underline"))
+    parts.extend(Text("• " + caveat.text) for caveat in analysis.caveats)
+    return Group(*parts)
+
+
+def render_terminal(analysis: Analysis, *, width: int = 100, color: bool = False) -> str:
+    """The report as text (ANSI-coloured when ``color``)."""
+    console = Console(width=width, record=True, color_system="standard" if color else None,
+                      force_terminal=color, file=None)
+    with console.capture() as capture:
+        console.print(report_renderable(analysis))
+    return capture.get()
