@@ -6,6 +6,11 @@ This is the only module that imports mediapipe, and it does so inside
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -144,6 +149,28 @@ def pose_from_mediapipe(
     )
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Hide what MediaPipe's C++ and TFLite code print straight to file descriptor 2.
+
+    Those lines (delegate notices, feedback-tensor warnings) mean nothing to a
+    user and would bury posture's own one-sentence messages. With
+    ``POSTURE_DEBUG`` set they are shown.
+    """
+    if os.environ.get("POSTURE_DEBUG"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class PoseDetector:
     """MediaPipe ``PoseLandmarker`` in image mode; use as a context manager.
 
@@ -161,7 +188,8 @@ class PoseDetector:
             output_segmentation_masks=True,
         )
         try:
-            self._landmarker = PoseLandmarker.create_from_options(options)
+            with native_stderr_silenced():
+                self._landmarker = PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise ModelError(
                 f"The pose model {str(model_path)!r} could not be loaded ({str(error).splitlines()[0]})."
@@ -183,7 +211,8 @@ class PoseDetector:
         import mediapipe as mp
 
         frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image.rgb))
-        result = self._landmarker.detect(frame)
+        with native_stderr_silenced():
+            result = self._landmarker.detect(frame)
         masks = result.segmentation_masks or [None] * len(result.pose_landmarks)
         poses = [
             pose_from_mediapipe(

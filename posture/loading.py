@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageStat, UnidentifiedImageError
 
 from posture.errors import InputError
 
@@ -47,7 +47,7 @@ _ORIENTATION_TRANSPOSE = {
 }
 
 # ITU-R BT.601 luma weights, the ones Pillow's "L" conversion uses.
-_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 
 _PIL_LIMIT_LOCK = threading.Lock()
 
@@ -108,11 +108,11 @@ def load_image(
     _check_file(path, name)
     _register_heif_opener()
     try:
-        with path.open("rb") as fp:
-            rgb, width, height, scale = _decode(fp, name, max_pixels, working_long_side)
+        fp = path.open("rb")
     except OSError as error:
-        # Only the file system gets here; decoder failures became InputError in _decode.
         raise InputError(f"{name} cannot be read ({error.strerror or error}).") from error
+    with fp:
+        rgb, width, height, scale = _decode(fp, name, max_pixels, working_long_side)
 
     luminance = mean_luminance(rgb)
     is_dark = luminance < DARK_LUMINANCE
@@ -126,12 +126,10 @@ def load_image(
 
 def mean_luminance(rgb: np.ndarray) -> float:
     """Mean BT.601 luma of an (H, W, 3) uint8 RGB array, from 0 (black) to 255 (white)."""
-    if rgb.size == 0:
-        return 0.0
-    # Averaging the channels first is exact (luma is linear) and avoids an
-    # H x W float temporary.
-    channel_means = rgb.reshape(-1, 3).mean(axis=0, dtype=np.float64)
-    return float(channel_means @ _LUMA_WEIGHTS)
+    # Pillow's per-band histograms take ~1 ms where a numpy mean over the
+    # interleaved channels takes ~13 ms at working size.
+    band_means = ImageStat.Stat(Image.fromarray(rgb)).mean
+    return float(np.dot(band_means, _LUMA_WEIGHTS))
 
 
 def _display(path: Path) -> str:
@@ -246,19 +244,23 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int,
         except _DECODE_ERRORS as error:
             raise _damaged(name, error) from error
         rgb_image = _to_rgb(image)
-    if target:
-        # reducing_gap lets Pillow box-reduce first: near-identical to plain
-        # Lanczos and much faster for large PNG and HEIC photos.
-        rgb_image = rgb_image.resize(target, Image.Resampling.LANCZOS,
-                                     box=drafted[1] if drafted else None, reducing_gap=3.0)
-    transpose = _ORIENTATION_TRANSPOSE.get(orientation)
-    if transpose is not None:
-        rgb_image = rgb_image.transpose(transpose)
+        if target:
+            # Measured on a 12 MP JPEG: Hamming comes as close to a full-resolution
+            # Lanczos reduction as cv2.INTER_AREA (43 dB) in half Lanczos' time,
+            # and unlike OpenCV it takes the draft's fractional box. reducing_gap
+            # box-reduces first when the factor is large, which only happens for
+            # PNG, WebP and HEIC, as they cannot be decoded at reduced scale.
+            rgb_image = rgb_image.resize(target, Image.Resampling.HAMMING,
+                                         box=drafted[1] if drafted else None, reducing_gap=3.0)
+        transpose = _ORIENTATION_TRANSPOSE.get(orientation)
+        if transpose is not None:
+            rgb_image = rgb_image.transpose(transpose)
+        # Still inside the with block: for an RGB photo at working size,
+        # rgb_image is the opened image itself, unusable once closed.
+        rgb = np.asarray(rgb_image, dtype=np.uint8)
+    rgb.setflags(write=False)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_height, stored_width) if swapped else (stored_width, stored_height)
-
-    rgb = np.asarray(rgb_image, dtype=np.uint8)
-    rgb.setflags(write=False)
     return rgb, width, height, scale
 
 
@@ -280,12 +282,6 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode == "RGB":
         return image
-    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
-        # Black under transparent areas (what a plain convert gives) could
-        # merge with dark clothing; white is how viewers show them.
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
     if mode.startswith("I"):
         # Pillow's own conversion clips 16-bit values at 255 instead of scaling.
         # "I;16*" is a 16-bit PNG; older Pillow releases (allowed by
@@ -293,5 +289,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         values = np.asarray(image).astype(np.float32)
         grey = np.clip(np.rint(values * np.float32(255 / 65535)), 0, 255).astype(np.uint8)
         return Image.fromarray(grey).convert("RGB")
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
+        # Black under transparent areas (what a plain convert gives) could
+        # merge with dark clothing; white is how viewers show them.
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
     # L, 1, P and CMYK (Pillow undoes the inverted CMYK of Adobe JPEGs).
     return image.convert("RGB")

@@ -161,7 +161,6 @@ def prepare_model(
         _write_atomic(sidecar, f"{digest}  {path.name}\n".encode())
     except OSError as exc:
         raise ModelError(f"Cannot write the pose model to {str(path)!r}: {exc.strerror}.") from None
-    notify(f"The pose model is ready: {path} (sha256 {digest[:12]}…).")
     return path
 
 

@@ -23,21 +23,23 @@ POSE_EXPECTED = SHARED / "photos" / "mediapipe_pose_test_expected.txt"
 
 @pytest.fixture(scope="module")
 def model_path() -> Path:
-    """The default model: at once when present, else prepared (network)."""
+    """Return the default model: at once when present, else prepared (network)."""
     return model.prepare_model()
 
 
 @pytest.fixture(scope="module")
 def built_bundle(model_path: Path) -> bytes:
-    """A bundle built from the wheel: the default model when it is one, else built now (PyPI)."""
+    """Return a bundle built from the wheel: the default model, or built now (PyPI)."""
     data = model_path.read_bytes()
     if hashlib.sha256(data).hexdigest() == model.BUILT_BUNDLE_SHA256:
         return data
     return model._build_from_wheel()  # the official download won: build to compare
 
 
-def _write_bundle(path: Path, entries: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as bundle:
+def _write_bundle(
+    path: Path, entries: dict[str, bytes], compression: int = zipfile.ZIP_STORED
+) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as bundle:
         for name, data in entries.items():
             bundle.writestr(name, data)
     return path
@@ -174,6 +176,18 @@ def test_unreachable_pypi_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         model._build_from_wheel()
 
 
+def test_wheel_with_unexpected_networks_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_pip(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        folder = Path(command[command.index("-d") + 1])
+        members = {model.DETECTOR_MEMBER: b"TFL3", model.LANDMARKER_MEMBER: b"TFL3"}
+        _write_bundle(folder / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl", members)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_pip)
+    with pytest.raises(ModelError, match=r"pose_detection\.tflite in the .* unexpected sha256"):
+        model._build_from_wheel()
+
+
 def test_truncated_model_is_detected(built_bundle: bytes, tmp_path: Path) -> None:
     path = tmp_path / "truncated.task"
     path.write_bytes(built_bundle[: len(built_bundle) * 2 // 3])
@@ -187,6 +201,16 @@ def test_corrupted_network_is_detected(built_bundle: bytes, tmp_path: Path) -> N
     path = tmp_path / "damaged.task"
     path.write_bytes(damaged)
     with pytest.raises(ModelError, match="fails its CRC check"):
+        model.check_model_file(path)
+
+
+def test_corrupted_compressed_bundle_is_detected(tmp_path: Path) -> None:
+    entries = {name: bytes(range(256)) * 400 for name in model.BUNDLE_ENTRIES}
+    path = _write_bundle(tmp_path / "rezipped.task", entries, zipfile.ZIP_DEFLATED)
+    damaged = bytearray(path.read_bytes())
+    damaged[60] ^= 0xFF  # inside the first entry's compressed data
+    path.write_bytes(damaged)
+    with pytest.raises(ModelError, match="is corrupt"):
         model.check_model_file(path)
 
 
