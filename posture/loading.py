@@ -200,19 +200,22 @@ def _open(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
         raise _unidentified(fp, name) from error
     except _DECODE_ERRORS as error:
         raise _damaged(name, error) from error
-    width, height = image.size
+    return image
+
+
+def _check_size(name: str, width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise _too_many_pixels(name, f"{width * height:,}", max_pixels)
     if min(width, height) < MIN_SHORT_SIDE:
         raise InputError(f"{name} is only {width}x{height} pixels, too small to find a person "
                          f"(the shorter side needs at least {MIN_SHORT_SIDE}).")
-    return image
 
 
 def _unidentified(fp: BinaryIO, name: str) -> InputError:
     """Tell an image in a format posture does not take from a file that is no image at all."""
     try:
-        # Pillow's own limit applies here: this probe only names the format.
+        # Pillow's own limit applies here, as this probe only names the format;
+        # an image too big even for that gets the generic message.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(fp) as other:
@@ -220,12 +223,12 @@ def _unidentified(fp: BinaryIO, name: str) -> InputError:
     except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS):
         return InputError(f"{name} is not an image posture can read ({_FORMAT_NAMES}), "
                           "or it is damaged.")
-    return InputError(f"{name} is a {kind} image; posture reads {_FORMAT_NAMES} photos.")
+    return InputError(f"{name} is in {kind} format; posture reads {_FORMAT_NAMES} photos.")
 
 
 def _damaged(name: str, error: BaseException) -> InputError:
     detail = " ".join(str(error).split()).rstrip(".") or type(error).__name__
-    return InputError(f"{name} is truncated or damaged and cannot be decoded ({detail}).")
+    return InputError(f"{name} is truncated or damaged and cannot be decoded: {detail}.")
 
 
 def _decode(fp: BinaryIO, name: str, max_pixels: int,
@@ -233,6 +236,8 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int,
     """Decode to the working size; returns the RGB array, original width and height, and scale."""
     with _open(fp, name, max_pixels) as image:
         stored_width, stored_height = image.size
+        # From the header alone: nothing has been decoded yet.
+        _check_size(name, stored_width, stored_height, max_pixels)
         scale = min(1.0, working_long_side / max(stored_width, stored_height))
         target = _working_size(stored_width, stored_height, working_long_side)
         # JPEG picks the largest 1/2^n decoding scale still >= target; the

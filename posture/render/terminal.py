@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -42,18 +43,16 @@ def measurement_table(analysis: Analysis) -> Table:
         if finding.measurement is not None:
             flags.setdefault(finding.measurement, []).append(finding.title)
     table = Table(title=None, show_lines=False, expand=False)
-    table.add_column("measurement")
-    table.add_column("value", justify="right")
-    table.add_column("flagged outside", justify="right")
-    table.add_column("flag")
+    table.add_column("measurement", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("typical", justify="right", no_wrap=True)
+    table.add_column("flag", ratio=1)
     for measurement in analysis.measurements:
         low, high = typical_range(measurement.id, view=analysis.view, scale=analysis.frame.scale,
                                   knowledge=knowledge)
-        name = measurement.id + (" (proxy)" if measurement.proxy else "")
-        detail = ""
-        if measurement.components:
-            detail = ", ".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
-                               if not n.endswith("_deg"))
+        name = measurement.id + ("\n[dim](proxy)[/dim]" if measurement.proxy else "")
+        detail = "\n".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
+                            if not n.endswith("_deg"))
         table.add_row(
             name,
             _value_text(measurement) + (f"\n[dim]{detail}[/dim]" if detail else ""),
@@ -61,6 +60,10 @@ def measurement_table(analysis: Analysis) -> Table:
             Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
         )
     return table
+
+
+def _indented(text: str, style: str = "") -> Padding:
+    return Padding(Text(text, style=style), (0, 0, 0, 2), expand=False)
 
 
 def report_renderable(analysis: Analysis) -> RenderableType:
@@ -76,17 +79,17 @@ def report_renderable(analysis: Analysis) -> RenderableType:
     for finding in analysis.findings:
         title = finding.title + (" [proxy measure]" if finding.proxy else "")
         parts.append(Text("• " + title, style="bold"))
-        parts.append(Text("  " + finding.summary))
-        parts.append(Text("  " + finding.explanation))
-        parts.append(Text("  Article: " + "; ".join(finding.article_sections), style="dim"))
+        parts.append(_indented(finding.summary))
+        parts.append(_indented(finding.explanation))
+        parts.append(_indented("Article: " + "; ".join(finding.article_sections), "dim"))
         if finding.threshold_source:
-            parts.append(Text("  Threshold: " + finding.threshold_source, style="dim"))
+            parts.append(_indented("Threshold: " + finding.threshold_source, "dim"))
     parts.append(Text(""))
     parts.append(Text("Not measured", style="bold underline"))
     for item in analysis.not_measured:
         parts.append(Text("• " + item.title, style="bold"))
-        parts.append(Text("  " + item.reason))
-        parts.append(Text("  " + item.what_to_look_for))
+        parts.append(_indented(item.reason))
+        parts.append(_indented(item.what_to_look_for))
     if analysis.warnings:
         parts.append(Text(""))
         parts.append(Text("Warnings", style="bold underline"))

@@ -1,0 +1,509 @@
+"""Speed and memory benchmark of ``posture analyze`` (a benchmark, not a test).
+
+For a few photos from ``../shared/photos`` and one generated 12 MP JPEG it
+measures, with one pose detector per process as the CLI uses:
+
+  (a) decode          ``load_image(path)``
+  (b) inference       the bare MediaPipe ``PoseLandmarker.detect`` on the
+                      decoded working image (num_poses=2, segmentation masks on)
+  (c) decode + inf.   (a) then (b): what a minimal script would cost
+  (d) end to end      ``analyze_image(load_image(path), detector)`` plus
+                      ``render_terminal`` and ``render_json``
+  (e) overhead        d / c (target: at most 1.15)
+  (f) CLI             wall time and peak RSS of ``python -m posture analyze PHOTO --json``
+                      (target peak RSS: at most 400 MB)
+
+and, for the 12 MP photo, a naive full-resolution pipeline (``cv2.imread`` at
+full size, then ``detect`` on the full-size array).
+
+Usage: python bench/speed.py [--repeat N] [--cli-repeat N] [--out FILE]
+Needs PYTHONPATH to reach the package when it is not installed; the pose model
+is taken from ``prepare_model()`` (``POSTURE_MODEL_DIR`` is honoured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PHOTOS = REPO.parent / "shared" / "photos"
+PHOTO_NAMES = (
+    "side_bodytracker_1.jpg",
+    "side_sarweshgait_1.jpg",
+    "back_standing_woman_h36m_room_01.jpg",
+)
+LARGE_SOURCE = "side_sarweshgait_1.jpg"
+# 16:9 like the 1920x1080 source, so the person is not stretched: 12.11 MP.
+LARGE_SIZE = (4640, 2610)
+LARGE_QUALITY = 92
+
+RATIO_TARGET = 1.15
+RSS_TARGET_MB = 400.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000.0
+
+
+def fmt_ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+@dataclass
+class PhotoResult:
+    name: str
+    path: Path
+    original: tuple[int, int]
+    working: tuple[int, int] = (0, 0)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    error: str | None = None
+    cli_wall_s: list[float] = field(default_factory=list)
+    cli_rss_mb: list[float] = field(default_factory=list)
+    cli_error: str | None = None
+
+    def ms(self, key: str) -> float | None:
+        values = self.samples.get(key)
+        return median_ms(values) if values else None
+
+    @property
+    def megapixels(self) -> float:
+        return self.original[0] * self.original[1] / 1e6
+
+    @property
+    def ratio(self) -> float | None:
+        c, d = self.ms("c"), self.ms("d")
+        return None if c is None or d is None else d / c
+
+
+def machine_facts() -> dict[str, str]:
+    import cv2
+    import mediapipe
+    import numpy
+    import PIL
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu,
+        "cpu count": f"{os.cpu_count()} (usable by this process: {usable})",
+        "os": platform.platform(),
+        "python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "mediapipe": mediapipe.__version__,
+        "numpy": numpy.__version__,
+        "pillow": PIL.__version__,
+        "opencv": cv2.__version__,
+    }
+
+
+def make_large_photo(directory: Path) -> Path:
+    """Upscale the gait photo to about 12 MP (Lanczos) and save it as JPEG quality 92."""
+    from PIL import Image
+
+    target = directory / f"large_{LARGE_SIZE[0]}x{LARGE_SIZE[1]}_{Path(LARGE_SOURCE).stem}.jpg"
+    with Image.open(PHOTOS / LARGE_SOURCE) as source:
+        large = source.convert("RGB").resize(LARGE_SIZE, Image.Resampling.LANCZOS)
+    large.save(target, "JPEG", quality=LARGE_QUALITY)
+    return target
+
+
+# --------------------------------------------------------------------------- in-process timings
+
+def raw_landmarker(model_path: Path) -> Any:
+    """A bare MediaPipe PoseLandmarker with the options PoseDetector uses."""
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+
+    from posture.landmarks import MAX_POSES
+
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        num_poses=MAX_POSES,
+        output_segmentation_masks=True,
+    )
+    return PoseLandmarker.create_from_options(options)
+
+
+def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int) -> None:
+    """Fill a-d (and the breakdown of d) for every photo; the steps alternate within each round."""
+    import mediapipe as mp
+
+    from posture.analysis import analyze_image
+    from posture.errors import PostureError
+    from posture.landmarks import PoseDetector
+    from posture.loading import load_image
+    from posture.render.json import render_json
+    from posture.render.terminal import render_terminal
+
+    landmarker = raw_landmarker(model_path)
+    detector = PoseDetector(model_path)
+
+    def bare_detect(rgb: Any) -> Any:
+        return landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+
+    try:
+        for result in results:
+            try:
+                image = load_image(result.path)
+                analysis = analyze_image(image, detector)
+            except PostureError as error:
+                result.error = f"{type(error).__name__}: {error}"
+                continue
+            result.working = (image.rgb.shape[1], image.rgb.shape[0])
+
+            def step_a() -> None:
+                load_image(result.path)
+
+            def step_b() -> None:
+                bare_detect(image.rgb)
+
+            def step_c() -> None:
+                bare_detect(load_image(result.path).rgb)
+
+            def step_d() -> None:
+                done = analyze_image(load_image(result.path), detector)
+                render_terminal(done)
+                render_json(done)
+
+            # Breakdown of d: the wrapper's detect, the stages after it, the renderers.
+            def step_wrap() -> None:
+                detector.detect(image)
+
+            def step_analyze() -> None:
+                analyze_image(image, detector)
+
+            def step_term() -> None:
+                render_terminal(analysis)
+
+            def step_json() -> None:
+                render_json(analysis)
+
+            steps: dict[str, Callable[[], None]] = {
+                "a": step_a, "b": step_b, "c": step_c, "d": step_d,
+                "detect_wrapper": step_wrap, "analyze_image": step_analyze,
+                "render_terminal": step_term, "render_json": step_json,
+            }  # fmt: skip
+            result.samples = {key: [] for key in steps}
+            for round_index in range(repeat + 1):  # round 0 is the warm-up
+                for key, step in steps.items():
+                    start = time.perf_counter()
+                    step()
+                    elapsed = time.perf_counter() - start
+                    if round_index:
+                        result.samples[key].append(elapsed)
+    finally:
+        detector.close()
+        landmarker.close()
+
+
+def measure_naive_full_resolution(path: Path, model_path: Path, repeat: int) -> dict[str, float]:
+    """cv2.imread at full size + detect on the full-size array: what a naive script pays."""
+    import cv2
+    import mediapipe as mp
+
+    landmarker = raw_landmarker(model_path)
+    samples: dict[str, list[float]] = {"imread": [], "detect": [], "total": []}
+    try:
+        for round_index in range(repeat + 1):
+            start = time.perf_counter()
+            bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            decoded = time.perf_counter()
+            landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+            end = time.perf_counter()
+            if round_index:
+                samples["imread"].append(decoded - start)
+                samples["detect"].append(end - decoded)
+                samples["total"].append(end - start)
+            del bgr, rgb
+    finally:
+        landmarker.close()
+    return {key: median_ms(values) for key, values in samples.items()}
+
+
+# --------------------------------------------------------------------------- the CLI as a process
+
+# A tiny parent for the CLI process. ru_maxrss of a child started straight from
+# this benchmark would be wrong: Linux folds the parent's RSS at fork/exec time
+# (several hundred MB here, the detector and images are loaded) into the
+# child's maximum, and RUSAGE_CHILDREN only keeps a running maximum, so its
+# "delta" cannot go down to a smaller child either. Started from this launcher
+# (~10 MB), the CLI process's own peak dominates. Prints "wall_s maxrss_kb exitcode".
+LAUNCHER = """
+import os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    start = time.perf_counter()
+    child = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+child.returncode = os.waitstatus_to_exitcode(status)
+kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+print(wall, kb, child.returncode)
+"""
+
+
+def run_cli(photo: Path, env: dict[str, str], scratch: Path) -> tuple[float, float, int, str]:
+    """Run ``python -m posture analyze PHOTO --json``; return wall s, peak RSS MB, exit code, stderr."""
+    out_path, err_path = scratch / "cli.stdout", scratch / "cli.stderr"
+    command = [sys.executable, "-m", "posture", "analyze", str(photo), "--json"]
+    launcher = [sys.executable, "-S", "-c", LAUNCHER, str(out_path), str(err_path)]
+    report = subprocess.run(launcher + command, env=env, cwd=scratch, capture_output=True,
+                            text=True, check=True)
+    wall_text, kb_text, code_text = report.stdout.split()
+    code = int(code_text)
+    stderr = err_path.read_text(errors="replace")
+    if code == 0:
+        json.loads(out_path.read_text())  # a truncated document would mean a broken run
+    return float(wall_text), float(kb_text) / 1024.0, code, stderr
+
+
+def measure_cli(results: list[PhotoResult], repeat: int, scratch: Path) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    for result in results:
+        for round_index in range(repeat + 1):  # round 0 warms the page cache
+            wall, rss, code, stderr = run_cli(result.path, env, scratch)
+            if code != 0:
+                last = [line for line in stderr.splitlines() if line.startswith("posture:")]
+                result.cli_error = f"exit {code}: {(last or stderr.splitlines() or ['?'])[-1]}"
+                break
+            if round_index:
+                result.cli_wall_s.append(wall)
+                result.cli_rss_mb.append(rss)
+
+
+# --------------------------------------------------------------------------- reporting
+
+MAIN_HEADERS = (
+    "photo", "size", "working", "(a) decode ms", "(b) inference ms", "(c) a+b ms",
+    "(d) end-to-end ms", "(e) d/c", "(f) CLI wall s", "(f) CLI peak RSS MB",
+)  # fmt: skip
+BREAKDOWN_HEADERS = (
+    "photo", "load_image ms", "raw detect ms", "PoseDetector.detect ms",
+    "analyze_image (no load) ms", "render_terminal ms", "render_json ms", "(d) − (c) ms",
+)  # fmt: skip
+
+
+def main_rows(results: list[PhotoResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        size = f"{r.original[0]}x{r.original[1]} ({r.megapixels:.2f} MP)"
+        if r.error:
+            rows.append([r.name, size, "–", *["–"] * 4, f"refused: {r.error}", "–", "–"])
+            continue
+        ratio = r.ratio
+        ratio_text = "–" if ratio is None else f"{ratio:.2f} {'✓' if ratio <= RATIO_TARGET else '✗'}"
+        if r.cli_error:
+            wall_text, rss_text = r.cli_error, "–"
+        else:
+            rss = max(r.cli_rss_mb)
+            wall_text = f"{statistics.median(r.cli_wall_s):.2f}"
+            rss_text = f"{rss:.0f} {'✓' if rss <= RSS_TARGET_MB else '✗'}"
+        rows.append([
+            r.name, size, f"{r.working[0]}x{r.working[1]}",
+            fmt_ms(r.ms("a")), fmt_ms(r.ms("b")), fmt_ms(r.ms("c")), fmt_ms(r.ms("d")),
+            ratio_text, wall_text, rss_text,
+        ])
+    return rows
+
+
+def breakdown_rows(results: list[PhotoResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        if r.error:
+            continue
+        c, d = r.ms("c"), r.ms("d")
+        rows.append([
+            r.name, fmt_ms(r.ms("a")), fmt_ms(r.ms("b")), fmt_ms(r.ms("detect_wrapper")),
+            fmt_ms(r.ms("analyze_image")), fmt_ms(r.ms("render_terminal")),
+            fmt_ms(r.ms("render_json")), fmt_ms(None if c is None or d is None else d - c),
+        ])
+    return rows
+
+
+def naive_rows(large: PhotoResult, naive: dict[str, float] | None) -> list[list[str]]:
+    if naive is None:
+        return []
+    rows = [["naive: cv2.imread full size + detect on the full-size array",
+             fmt_ms(naive["imread"]), fmt_ms(naive["detect"]), fmt_ms(naive["total"])]]
+    if not large.error:
+        rows.append(["posture: load_image (reduced decode) + detect on the working image",
+                     fmt_ms(large.ms("a")), fmt_ms(large.ms("b")), fmt_ms(large.ms("c"))])
+    return rows
+
+
+NAIVE_HEADERS = ("12 MP photo", "decode ms", "detect ms", "total ms")
+
+
+def verdicts(results: list[PhotoResult]) -> list[str]:
+    lines = []
+    ratios = [(r.name, r.ratio) for r in results if r.ratio is not None]
+    worst = max(ratios, key=lambda item: item[1], default=None)
+    if worst is not None:
+        met = all(ratio <= RATIO_TARGET for _, ratio in ratios)
+        lines.append(f"Overhead d/c ≤ {RATIO_TARGET}: {'met' if met else 'NOT met'} "
+                     f"(worst {worst[1]:.2f}, {worst[0]}).")
+    rss = [(r.name, max(r.cli_rss_mb)) for r in results if r.cli_rss_mb]
+    peak = max(rss, key=lambda item: item[1], default=None)
+    if peak is not None:
+        met = all(value <= RSS_TARGET_MB for _, value in rss)
+        lines.append(f"CLI peak RSS ≤ {RSS_TARGET_MB:.0f} MB: {'met' if met else 'NOT met'} "
+                     f"(highest {peak[1]:.0f} MB, {peak[0]}).")
+    problems = [f"{r.name}: {r.error or r.cli_error}" for r in results if r.error or r.cli_error]
+    lines.extend(f"Not measured: {p}" for p in problems)
+    return lines
+
+
+def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: list[list[str]],
+               repeat: int, cli_repeat: int) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=170)
+    console.print(" · ".join(f"[bold]{k}[/bold] {v}" for k, v in facts.items()))
+    tables = (
+        (f"posture speed: medians of {repeat} (CLI: {cli_repeat}), after one warm-up",
+         MAIN_HEADERS, main_rows(results)),
+        ("Where (d) goes (in-process, working image already decoded except load_image)",
+         BREAKDOWN_HEADERS, breakdown_rows(results)),
+        ("Why decoding at reduced size matters", NAIVE_HEADERS, naive_table),
+    )
+    for title, headers, rows in tables:
+        if not rows:
+            continue
+        table = Table(title=title, box=box.SIMPLE_HEAVY)
+        for index, header in enumerate(headers):
+            table.add_column(header, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    for line in verdicts(results):
+        console.print(line)
+
+
+def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
+    def line(cells: list[str] | tuple[str, ...]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    aligns = ["---"] + ["---:"] * (len(headers) - 1)
+    return "\n".join([line(headers), "| " + " | ".join(aligns) + " |", *map(line, rows)])
+
+
+def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
+                   naive_table: list[list[str]], repeat: int, cli_repeat: int) -> None:
+    parts = [
+        "# posture speed benchmark",
+        "",
+        f"Generated by `bench/speed.py --repeat {repeat}`; see `bench/README.md` for what each "
+        f"column measures. In-process times are medians of {repeat} runs after one warm-up, "
+        f"with one detector reused; CLI figures are medians (wall) and maxima (RSS) of "
+        f"{cli_repeat} runs after one warm-up. The 12 MP photo is {LARGE_SOURCE} upscaled "
+        f"(Lanczos) to {LARGE_SIZE[0]}x{LARGE_SIZE[1]}, JPEG quality {LARGE_QUALITY}.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {key}: {value}" for key, value in facts.items()),
+        "",
+        "## Results",
+        "",
+        markdown_table(MAIN_HEADERS, main_rows(results)),
+        "",
+        *(f"- {line}" for line in verdicts(results)),
+        "",
+        "## Where (d) goes",
+        "",
+        markdown_table(BREAKDOWN_HEADERS, breakdown_rows(results)),
+        "",
+        "`analyze_image (no load)` includes `PoseDetector.detect`; `raw detect` is (b).",
+    ]
+    if naive_table:
+        parts += ["", "## Why decoding at reduced size matters (12 MP photo)", "",
+                  markdown_table(NAIVE_HEADERS, naive_table)]
+    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, metavar="N",
+                        help="timed runs per in-process measurement, after one warm-up (default 5)")
+    parser.add_argument("--cli-repeat", type=int, default=3, metavar="N",
+                        help="timed CLI processes per photo, after one warm-up (default 3)")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="also write a Markdown report here")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.cli_repeat < 1:
+        parser.error("--repeat and --cli-repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not PHOTOS.is_dir():
+        sys.exit(f"speed.py: the photo folder {PHOTOS} does not exist; the benchmark expects the "
+                 "shared photos next to the repository (../shared/photos).")
+    missing = [name for name in PHOTO_NAMES if not (PHOTOS / name).is_file()]
+    if missing:
+        sys.exit(f"speed.py: {', '.join(missing)} missing from {PHOTOS}.")
+    sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+    from PIL import Image
+
+    from posture.model import prepare_model
+
+    model_path = prepare_model(notify=lambda message: print(message, file=sys.stderr))
+    facts = machine_facts()
+    facts["model"] = model_path.name
+
+    with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp:
+        scratch = Path(tmp)
+        photos = [PHOTOS / name for name in PHOTO_NAMES]
+        large = make_large_photo(scratch)
+        photos.append(large)
+        results = []
+        for path in photos:
+            with Image.open(path) as image:
+                results.append(PhotoResult(name=path.name, path=path, original=image.size))
+
+        print(f"in-process timings ({args.repeat} runs per step)…", file=sys.stderr)
+        measure_in_process(results, model_path, args.repeat)
+        print("naive full-resolution pipeline on the 12 MP photo…", file=sys.stderr)
+        naive = measure_naive_full_resolution(large, model_path, args.repeat)
+        print(f"CLI processes ({args.cli_repeat + 1} per photo)…", file=sys.stderr)
+        measure_cli(results, args.cli_repeat, scratch)
+
+    naive_table = naive_rows(results[-1], naive)
+    print_rich(facts, results, naive_table, args.repeat, args.cli_repeat)
+    if args.out:
+        write_markdown(args.out, facts, results, naive_table, args.repeat, args.cli_repeat)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

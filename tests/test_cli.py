@@ -1,0 +1,210 @@
+"""The command line: every bad-input class gets one sentence on stderr and its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from posture.cli import main
+from posture.errors import ExitCode
+from posture.measurements import SIDE_MEASUREMENT_IDS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_sentence(err: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("posture: ") and lines[0].endswith("."), err
+    assert "Traceback" not in err
+
+
+@pytest.fixture()
+def blank_photo(tmp_path: Path) -> Path:
+    path = tmp_path / "wall.png"
+    Image.fromarray(np.full((480, 640, 3), 200, dtype=np.uint8)).save(path)
+    return path
+
+
+def _missing(tmp: Path) -> Path:
+    return tmp / "absent.jpg"
+
+
+def _directory(tmp: Path) -> Path:
+    return tmp
+
+
+def _empty(tmp: Path) -> Path:
+    path = tmp / "empty.jpg"
+    path.write_bytes(b"")
+    return path
+
+
+def _text(tmp: Path) -> Path:
+    path = tmp / "notes.jpg"
+    path.write_text("not a photo")
+    return path
+
+
+def _truncated(tmp: Path) -> Path:
+    whole = tmp / "whole.jpg"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (400, 300, 3), dtype=np.uint8)).save(whole, quality=90)
+    truncated = tmp / "truncated.jpg"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    return truncated
+
+
+def _valid(tmp: Path) -> Path:
+    path = tmp / "big.png"
+    Image.new("RGB", (100, 100)).save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "fragment"),
+    [
+        (_missing, (), "absent.jpg"),
+        (_directory, (), "director"),
+        (_empty, (), "empty"),
+        (_text, (), "notes.jpg"),
+        (_truncated, (), "truncated.jpg"),
+        (_valid, ("--max-pixels", "1000"), "pixels"),
+    ],
+    ids=["missing", "directory", "empty", "not-an-image", "truncated", "too-many-pixels"],
+)
+def test_bad_files_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, make: Callable[[Path], Path],
+    extra: tuple[str, ...], fragment: str, pose_model: Path,
+) -> None:
+    code, out, err = run(capsys, "analyze", str(make(tmp_path)), *extra)
+    assert code == ExitCode.BAD_INPUT
+    assert out == ""
+    assert_one_sentence(err)
+    assert fragment in err.lower()
+
+
+def test_no_person_exits_4(capsys: pytest.CaptureFixture[str], blank_photo: Path, pose_model: Path) -> None:
+    code, _, err = run(capsys, "analyze", str(blank_photo))
+    assert code == ExitCode.NO_USABLE_PERSON
+    assert_one_sentence(err)
+    assert "No person" in err
+
+
+@pytest.mark.parametrize(
+    ("photo", "code", "fragment"),
+    [
+        ("no_person_stop_sign_01.jpg", ExitCode.NO_USABLE_PERSON, "No person"),
+        ("two_people_walking_front_01.jpeg", ExitCode.NO_USABLE_PERSON, "Two people"),
+        ("multi_four_women_standing_front_01.png", ExitCode.NO_USABLE_PERSON, "Two people"),
+        ("cropped_waist_up_businesswoman_01.png", ExitCode.NO_USABLE_PERSON, "cut off"),
+        ("cropped_legs_only_dogs_01.jpg", ExitCode.NO_USABLE_PERSON, ""),
+        ("front_standing_woman_indoor_01.jpg", ExitCode.NO_USABLE_PERSON, "cut off"),
+        ("dark_extreme_lowlight_people_01.png", ExitCode.NO_USABLE_PERSON, "dark"),
+        ("small_person_plaza_01.jpg", ExitCode.NO_USABLE_PERSON, "too small"),
+        ("sitting_woman_street_01.jpg", ExitCode.UNSUPPORTED_VIEW, "not standing"),
+        ("front_treepose_woman_01.jpeg", ExitCode.UNSUPPORTED_VIEW, "not standing"),
+        ("side34_walking_woman_01.jpg", ExitCode.UNSUPPORTED_VIEW, "turned part-way"),
+        ("front34_standing_businessman_01.jpg", ExitCode.UNSUPPORTED_VIEW, "turned part-way"),
+    ],
+)
+def test_quality_gate_on_real_photos(
+    capsys: pytest.CaptureFixture[str], shared_photo: Callable[[str], Path], photo: str, code: ExitCode,
+    fragment: str, pose_model: Path,
+) -> None:
+    """The refusals SOURCES.md leads one to expect, each with its reason."""
+    result, out, err = run(capsys, "analyze", str(shared_photo(photo)))
+    assert result == code
+    assert out == ""
+    assert_one_sentence(err)
+    assert fragment in err
+
+
+def test_json_end_to_end(capsys: pytest.CaptureFixture[str], shared_photo: Callable[[str], Path],
+                         pose_model: Path) -> None:
+    photo = shared_photo("side_bodytracker_1.jpg")
+    code, out, err = run(capsys, "analyze", str(photo), "--json", "--height-cm", "180")
+    assert code == ExitCode.OK, err
+    document = json.loads(out)
+    assert document["schema_version"] == "1.0"
+    assert document["image"] == {"path": str(photo), "width": 628, "height": 628}
+    assert document["view"] == "side-right"
+    assert set(document["measurements"]) == set(SIDE_MEASUREMENT_IDS)
+    for entry in document["measurements"].values():
+        assert {"value", "unit", "method", "uncertainty", "landmarks", "proxy"} <= set(entry)
+    assert document["measurements"]["foot_hip_offset"]["unit"] == "cm"
+    assert document["measurements"]["head_forward_angle"]["proxy"] is True
+    assert len(document["landmarks"]) == 33 and all(len(row) == 3 for row in document["landmarks"])
+    assert document["findings"], "a side view always has findings or balanced alignment"
+    assert {n["id"] for n in document["not_measured"]} == {"pelvic_tilt", "hip_height_asymmetry"}
+    assert {c["id"] for c in document["caveats"]} >= {"not_a_diagnosis", "see_a_professional"}
+    assert isinstance(document["warnings"], list)
+
+
+def test_terminal_report_and_annotation(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                        shared_photo: Callable[[str], Path], pose_model: Path) -> None:
+    photo = shared_photo("side_bodytracker_1.jpg")
+    before = photo.read_bytes()
+    annotated = tmp_path / "annotated.png"
+    code, out, err = run(capsys, "analyze", str(photo), "--annotate", str(annotated))
+    assert code == ExitCode.OK, err
+    assert "head_forward_angle" in out and "Not measured" in out and "Please note" in out
+    assert "Pelvic tilt was not measured" in out
+    with Image.open(annotated) as image:
+        assert image.format == "PNG"
+        assert image.width == 628 and image.height > 628  # captions band below the photo
+        assert not image.getexif() and "exif" not in image.info
+    assert photo.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["annotated.png"]  # no temporary file left behind
+
+
+def test_annotate_refuses_to_overwrite_the_photo(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                shared_photo: Callable[[str], Path], pose_model: Path) -> None:
+    photo = tmp_path / "client.png"
+    Image.open(shared_photo("side_bodytracker_1.jpg")).save(photo)
+    before = photo.read_bytes()
+    code, _, err = run(capsys, "analyze", str(photo), "--annotate", str(photo))
+    assert code == ExitCode.OUTPUT
+    assert_one_sentence(err)
+    assert photo.read_bytes() == before
+
+
+def test_bad_model_path_exits_6(capsys: pytest.CaptureFixture[str], blank_photo: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "analyze", str(blank_photo), "--model", str(tmp_path / "missing.task"))
+    assert code == ExitCode.MODEL
+    assert_one_sentence(err)
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["analyze", "--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    for code in ExitCode:
+        assert f"  {int(code)}  " in out
+
+
+def test_console_script_prints_only_its_sentence(tmp_path: Path, pose_model: Path) -> None:
+    """In a real process MediaPipe's native log lines must not reach the user."""
+    path = tmp_path / "wall.png"
+    Image.fromarray(np.full((480, 640, 3), 200, dtype=np.uint8)).save(path)
+    environment = {k: v for k, v in os.environ.items() if k != "POSTURE_DEBUG"}
+    completed = subprocess.run([sys.executable, "-m", "posture", "analyze", str(path)], capture_output=True,
+                               text=True, env=environment, cwd=REPO, check=False)
+    assert completed.returncode == ExitCode.NO_USABLE_PERSON
+    assert completed.stdout == ""
+    assert_one_sentence(completed.stderr)

@@ -1,0 +1,476 @@
+"""Tests for posture.loading; every fixture image is generated in tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
+
+from posture.errors import InputError
+from posture.loading import (
+    DEFAULT_MAX_PIXELS,
+    WORKING_LONG_SIDE,
+    LoadedImage,
+    _to_rgb,
+    load_image,
+    mean_luminance,
+)
+
+RED = (255, 0, 0)
+BLUE = (0, 0, 255)
+
+
+def _save(image: Image.Image, path: Path, **params: object) -> Path:
+    image.save(path, **params)
+    return path
+
+
+def _marked(size: tuple[int, int], block: int) -> Image.Image:
+    """A blue image with a red square in its top-left corner."""
+    image = Image.new("RGB", size, BLUE)
+    image.paste(RED, (0, 0, block, block))
+    return image
+
+
+def _exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    return exif
+
+
+def _close(pixel: np.ndarray, expected: tuple[int, ...], tolerance: int = 6) -> bool:
+    return bool(np.all(np.abs(pixel.astype(int) - np.array(expected)) <= tolerance))
+
+
+def _corners(rgb: np.ndarray, inset: int = 3) -> dict[str, np.ndarray]:
+    h, w = rgb.shape[:2]
+    return {
+        "top-left": rgb[inset, inset],
+        "top-right": rgb[inset, w - 1 - inset],
+        "bottom-left": rgb[h - 1 - inset, inset],
+        "bottom-right": rgb[h - 1 - inset, w - 1 - inset],
+    }
+
+
+def _noise_jpeg(path: Path, size: tuple[int, int] = (256, 256)) -> Path:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    return _save(Image.fromarray(pixels), path, quality=90)
+
+
+# --- JPEG sizes and the reduced decode -------------------------------------------------
+
+
+def test_small_rgb_jpeg_round_trip(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (200, 150), (200, 120, 40)), tmp_path / "small.jpg", quality=95)
+    loaded = load_image(path)
+    assert isinstance(loaded, LoadedImage)
+    assert (loaded.path, loaded.width, loaded.height, loaded.scale) == (path, 200, 150, 1.0)
+    assert loaded.rgb.shape == (150, 200, 3)
+    assert loaded.rgb.dtype == np.uint8
+    assert _close(loaded.rgb[75, 100], (200, 120, 40))
+    assert loaded.warnings == ()
+    assert not loaded.is_dark
+
+
+@pytest.mark.parametrize(
+    ("size", "shape", "scale"),
+    [
+        ((4000, 3000), (960, 1280, 3), 0.32),
+        ((3000, 4000), (1280, 960, 3), 0.32),
+        ((1281, 700), (699, 1280, 3), 1280 / 1281),
+        ((1280, 720), (720, 1280, 3), 1.0),  # already working size: never enlarged
+        ((9000, 200), (28, 1280, 3), 1280 / 9000),
+    ],
+)
+def test_jpeg_is_reduced_to_working_size(tmp_path: Path, size: tuple[int, int],
+                                         shape: tuple[int, int, int], scale: float) -> None:
+    path = _save(Image.new("RGB", size, BLUE), tmp_path / "photo.jpg")
+    loaded = load_image(path)
+    assert (loaded.width, loaded.height) == size
+    assert loaded.rgb.shape == shape
+    assert loaded.scale == pytest.approx(scale)
+
+
+def test_reduced_jpeg_keeps_geometry(tmp_path: Path) -> None:
+    # A red block at x 3000-3200, y 2000-2200 must land at scale x those coordinates.
+    image = Image.new("RGB", (4000, 3000), BLUE)
+    image.paste(RED, (3000, 2000, 3200, 2200))
+    loaded = load_image(_save(image, tmp_path / "big.jpg", quality=95))
+    red = np.argwhere(loaded.rgb[..., 0] > 128)
+    top, left = red.min(axis=0)
+    bottom, right = red.max(axis=0) + 1
+    assert (left, top, right, bottom) == pytest.approx(
+        tuple(v * loaded.scale for v in (3000, 2000, 3200, 2200)), abs=1.5)
+
+
+def test_working_long_side_is_configurable(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (1000, 500), BLUE), tmp_path / "photo.jpg")
+    loaded = load_image(path, working_long_side=250)
+    assert loaded.rgb.shape == (125, 250, 3)
+    assert loaded.scale == 0.25
+
+
+def test_rgb_array_is_read_only(tmp_path: Path) -> None:
+    loaded = load_image(_save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg"))
+    assert not loaded.rgb.flags.writeable
+    with pytest.raises(ValueError):
+        loaded.rgb[0, 0, 0] = 1
+
+
+# --- EXIF orientation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(300, 200), (4000, 3000)])
+@pytest.mark.parametrize(
+    ("orientation", "red_corner"),
+    [(1, "top-left"), (3, "bottom-right"), (6, "top-right"), (8, "bottom-left")],
+)
+def test_exif_orientation_turns_the_photo_upright(tmp_path: Path, size: tuple[int, int],
+                                                  orientation: int, red_corner: str) -> None:
+    stored = _marked(size, block=size[0] // 5)
+    path = _save(stored, tmp_path / "turned.jpg", exif=_exif(orientation), quality=95)
+    loaded = load_image(path)
+    swapped = orientation in (6, 8)
+    assert (loaded.width, loaded.height) == (size[::-1] if swapped else size)
+    assert loaded.rgb.shape[:2] == (round(loaded.height * loaded.scale), round(loaded.width * loaded.scale))
+    for corner, pixel in _corners(loaded.rgb).items():
+        assert _close(pixel, RED if corner == red_corner else BLUE, tolerance=40), corner
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_matches_imageops_exif_transpose(tmp_path: Path, orientation: int) -> None:
+    path = _save(_marked((120, 80), block=30), tmp_path / "turned.png", exif=_exif(orientation))
+    with Image.open(path) as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    assert np.array_equal(load_image(path).rgb, expected)
+
+
+# --- pixel formats ---------------------------------------------------------------------
+
+
+def _palette_image() -> Image.Image:
+    return Image.new("RGB", (100, 80), (10, 160, 90)).quantize(colors=4)
+
+
+def _transparent_palette_image() -> Image.Image:
+    image = Image.new("P", (100, 80), 1)
+    image.putpalette([0, 0, 0, 200, 30, 30] + [0, 0, 0] * 254)
+    image.info["transparency"] = 0
+    image.paste(0, (0, 0, 100, 40))  # top half: the transparent index
+    return image
+
+
+def _half_transparent_rgba() -> Image.Image:
+    image = Image.new("RGBA", (100, 80), (0, 0, 0, 0))
+    image.paste((255, 0, 0, 128), (0, 40, 100, 80))
+    return image
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "params", "top", "bottom"),
+    [
+        pytest.param(lambda: Image.new("L", (100, 80), 100), "grey.png", {},
+                     (100, 100, 100), (100, 100, 100), id="L"),
+        pytest.param(lambda: Image.new("1", (100, 80), 1), "bilevel.png", {},
+                     (255, 255, 255), (255, 255, 255), id="1"),
+        pytest.param(lambda: Image.new("LA", (100, 80), (0, 0)), "grey-alpha.png", {},
+                     (255, 255, 255), (255, 255, 255), id="LA-transparent"),
+        pytest.param(_half_transparent_rgba, "rgba.png", {},
+                     (255, 255, 255), (255, 127, 127), id="RGBA"),
+        pytest.param(_palette_image, "palette.png", {},
+                     (10, 160, 90), (10, 160, 90), id="P"),
+        pytest.param(_transparent_palette_image, "palette-alpha.png", {},
+                     (255, 255, 255), (200, 30, 30), id="P-transparency"),
+        pytest.param(lambda: Image.new("CMYK", (100, 80), (0, 255, 255, 0)), "cmyk.jpg",
+                     {"quality": 95}, RED, RED, id="CMYK-JPEG"),
+        pytest.param(lambda: Image.new("L", (100, 80), 100), "grey.jpg", {"quality": 95},
+                     (100, 100, 100), (100, 100, 100), id="L-JPEG"),
+        pytest.param(lambda: Image.new("RGB", (100, 80), (20, 140, 220)), "photo.webp",
+                     {"lossless": True}, (20, 140, 220), (20, 140, 220), id="WebP"),
+        pytest.param(_half_transparent_rgba, "rgba.webp", {"lossless": True},
+                     (255, 255, 255), (255, 127, 127), id="WebP-RGBA"),
+    ],
+)
+def test_pixel_formats_become_rgb(tmp_path: Path, make, name: str, params: dict,
+                                  top: tuple[int, int, int], bottom: tuple[int, int, int]) -> None:
+    loaded = load_image(_save(make(), tmp_path / name, **params))
+    assert loaded.rgb.shape == (80, 100, 3)
+    assert loaded.rgb.dtype == np.uint8
+    assert _close(loaded.rgb[10, 50], top)
+    assert _close(loaded.rgb[70, 50], bottom)
+
+
+def test_16_bit_png_is_scaled_not_clipped(tmp_path: Path) -> None:
+    values = np.full((80, 100), 32768, dtype=np.uint16)
+    values[:, :50] = 65535
+    values[:, 90:] = 0
+    path = _save(Image.fromarray(values), tmp_path / "deep.png")
+    with Image.open(path) as image:
+        assert image.mode.startswith("I;16")
+    rgb = load_image(path).rgb
+    assert tuple(rgb[40, 10]) == (255, 255, 255)
+    assert tuple(rgb[40, 70]) == (128, 128, 128)
+    assert tuple(rgb[40, 95]) == (0, 0, 0)
+
+
+def test_32_bit_grey_is_read_as_16_bit_range() -> None:
+    # Older Pillow releases open 16-bit PNGs as mode "I".
+    image = Image.fromarray(np.array([[0, 32768, 65535, 70000]] * 4, dtype=np.int32))
+    assert image.mode == "I"
+    assert np.asarray(_to_rgb(image))[0, :, 0].tolist() == [0, 128, 255, 255]
+
+
+def test_large_png_is_reduced(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (5000, 2500), BLUE), tmp_path / "wide.png")
+    loaded = load_image(path)
+    assert loaded.rgb.shape == (640, 1280, 3)
+    assert loaded.scale == 0.256
+
+
+def test_heic(tmp_path: Path) -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    if not pillow_heif.libheif_info().get("encoders"):
+        pytest.skip("this libheif has no HEIC encoder to make the test photo")
+    pillow_heif.register_heif_opener()
+    # As bytes, the orientation becomes the HEIF rotation (irot) that phones
+    # write; libheif applies it while decoding.
+    path = _save(_marked((1600, 1200), block=300), tmp_path / "iphone.heic",
+                 exif=_exif(6).tobytes(), quality=90)
+    loaded = load_image(path)
+    assert (loaded.width, loaded.height) == (1200, 1600)
+    assert loaded.rgb.shape == (1280, 960, 3)
+    assert loaded.scale == 0.8
+    corners = _corners(loaded.rgb)
+    assert _close(corners["top-right"], RED, tolerance=40)
+    assert _close(corners["top-left"], BLUE, tolerance=40)
+
+
+# --- the input file --------------------------------------------------------------------
+
+
+def test_input_file_is_not_modified(tmp_path: Path) -> None:
+    path = _save(_marked((2000, 1000), block=200), tmp_path / "turned.jpg", exif=_exif(6))
+    os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    load_image(path)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_accepts_a_string_path(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg")
+    assert load_image(str(path)).path == path
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "missing.jpg"
+
+
+def _directory(tmp_path: Path) -> Path:
+    path = tmp_path / "folder.jpg"
+    path.mkdir()
+    return path
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.jpg"
+    os.mkfifo(path)
+    return path
+
+
+def _below_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "file").write_text("x")
+    return tmp_path / "file" / "photo.jpg"
+
+
+def _empty(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.jpg"
+    path.touch()
+    return path
+
+
+def _text(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.jpg"
+    path.write_text("These are notes, not a photo.\n")
+    return path
+
+
+def _bmp(tmp_path: Path) -> Path:
+    return _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "scan.bmp")
+
+
+def _truncated_jpeg(tmp_path: Path) -> Path:
+    path = _noise_jpeg(tmp_path / "cut.jpg")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _truncated_png(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    path = _save(Image.fromarray(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)), tmp_path / "cut.png")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _truncated_header(tmp_path: Path) -> Path:
+    comment = PngImagePlugin.PngInfo()
+    comment.add_text("comment", "x" * 5000)
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "cut-header.png", pnginfo=comment)
+    path.write_bytes(path.read_bytes()[:1000])
+    return path
+
+
+def _corrupt_jpeg(tmp_path: Path) -> Path:
+    path = _noise_jpeg(tmp_path / "garbled.jpg")
+    data = bytearray(path.read_bytes())
+    data[200:] = b"\x00" * (len(data) - 200)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _tiny(tmp_path: Path) -> Path:
+    return _save(Image.new("RGB", (200, 50), BLUE), tmp_path / "strip.png")
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (_missing, "does not exist"),
+        (_directory, "is a directory"),
+        (_fifo, "is not a regular file"),
+        (_below_a_file, "cannot be read (Not a directory)"),
+        (_empty, "is empty (0 bytes)"),
+        (_text, "is not an image posture can read"),
+        (_bmp, "is in BMP format; posture reads JPEG, PNG, WebP and HEIC photos"),
+        (_truncated_jpeg, "is truncated or damaged"),
+        (_truncated_png, "is truncated or damaged"),
+        (_truncated_header, "is truncated or damaged"),
+        (_corrupt_jpeg, "is truncated or damaged"),
+        (_tiny, "is only 200x50 pixels, too small to find a person"),
+    ],
+)
+def test_bad_input_is_one_sentence_naming_the_file(tmp_path: Path, make, fragment: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(InputError) as caught:
+        load_image(path)
+    message = str(caught.value)
+    assert fragment in message
+    assert path.name in message
+    assert "\n" not in message
+    assert message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("pillow_limit", "fragment"),
+    [
+        (9_000, "is in BMP format"),  # Pillow only warns: the warning must not escape
+        (1_000, "is not an image posture can read"),  # Pillow refuses even to name it
+    ],
+)
+def test_huge_unsupported_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                pillow_limit: int, fragment: str) -> None:
+    path = _bmp(tmp_path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pillow_limit)
+    with pytest.raises(InputError, match=fragment):
+        load_image(path)
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # chmod cannot make a file unreadable for root, so opening is made to fail instead.
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "locked.jpg")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(InputError, match=r"locked\.jpg cannot be read \(Permission denied\)\.$"):
+        load_image(path)
+
+
+def test_truncated_images_stay_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        load_image(_truncated_jpeg(tmp_path))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+@pytest.mark.parametrize(
+    ("max_pixels", "count"),
+    [
+        (9_000, "10,000"),  # within Pillow's warning band: our own exact check refuses
+        (1_000, "over 2,000"),  # beyond twice the limit Pillow itself refuses while opening
+    ],
+)
+def test_too_many_pixels(tmp_path: Path, max_pixels: int, count: str) -> None:
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg")
+    with pytest.raises(InputError) as caught:
+        load_image(path, max_pixels=max_pixels)
+    assert str(caught.value) == (f"{path} has {count} pixels, more than the limit of {max_pixels:,}; "
+                                 "resize it or raise --max-pixels.")
+
+
+def test_max_pixels_overrides_and_restores_pillow_limit(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5_000)
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg")
+    assert load_image(path).width == 100  # 10,000 pixels: Pillow alone would refuse
+    assert Image.MAX_IMAGE_PIXELS == 5_000
+
+
+def test_default_limit() -> None:
+    assert DEFAULT_MAX_PIXELS == 100_000_000
+    assert WORKING_LONG_SIDE == 1280
+
+
+def test_unprintable_file_name_stays_on_one_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_image(tmp_path / "two\nlines.jpg")
+    assert "\n" not in str(caught.value)
+    assert "two\\nlines.jpg" in str(caught.value)
+
+
+@pytest.mark.parametrize("arguments", [{"max_pixels": 0}, {"working_long_side": 0}])
+def test_nonsense_limits_are_programming_errors(tmp_path: Path, arguments: dict[str, int]) -> None:
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg")
+    with pytest.raises(ValueError):
+        load_image(path, **arguments)
+
+
+# --- brightness ------------------------------------------------------------------------
+
+
+def test_dark_photo_gets_a_warning(tmp_path: Path) -> None:
+    loaded = load_image(_save(Image.new("RGB", (200, 200), (8, 8, 8)), tmp_path / "night.png"))
+    assert loaded.is_dark
+    assert len(loaded.warnings) == 1
+    assert loaded.warnings[0].startswith("The photo is very dark")
+    assert "\n" not in loaded.warnings[0]
+
+
+def test_normal_photo_has_no_dark_warning(tmp_path: Path) -> None:
+    loaded = load_image(_save(Image.new("RGB", (200, 200), (60, 60, 60)), tmp_path / "dim.png"))
+    assert not loaded.is_dark
+    assert loaded.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("colour", "expected"),
+    [((0, 0, 0), 0.0), ((255, 255, 255), 255.0), (RED, 0.299 * 255), ((0, 255, 0), 0.587 * 255)],
+)
+def test_mean_luminance(colour: tuple[int, int, int], expected: float) -> None:
+    rgb = np.empty((40, 60, 3), dtype=np.uint8)
+    rgb[:] = colour
+    assert mean_luminance(rgb) == pytest.approx(expected)
+
+
+def test_mean_luminance_averages_the_whole_image() -> None:
+    rgb = np.zeros((40, 60, 3), dtype=np.uint8)
+    rgb[:10] = 255
+    assert mean_luminance(rgb) == pytest.approx(255 / 4)
