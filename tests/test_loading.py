@@ -10,14 +10,7 @@ import pytest
 from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
 from posture.errors import InputError
-from posture.loading import (
-    DEFAULT_MAX_PIXELS,
-    WORKING_LONG_SIDE,
-    LoadedImage,
-    _to_rgb,
-    load_image,
-    mean_luminance,
-)
+from posture.loading import LoadedImage, _to_rgb, load_image, mean_luminance
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -422,11 +415,6 @@ def test_max_pixels_overrides_and_restores_pillow_limit(tmp_path: Path,
     path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.jpg")
     assert load_image(path).width == 100  # 10,000 pixels: Pillow alone would refuse
     assert Image.MAX_IMAGE_PIXELS == 5_000
-
-
-def test_default_limit() -> None:
-    assert DEFAULT_MAX_PIXELS == 100_000_000
-    assert WORKING_LONG_SIDE == 1280
 
 
 def test_unprintable_file_name_stays_on_one_line(tmp_path: Path) -> None:

@@ -1,0 +1,104 @@
+"""Whole-pipeline metamorphic tests on real photos: mirror and half resolution.
+
+Tolerances, measured on these photos with the full model (see the numbers in
+the comments) and set a little above the largest change seen:
+
+* Mirroring changes what the network sees, so landmarks move: angles changed
+  by up to 4.6° (head angle, side_biomechgait_noarmswing06) and offsets by up
+  to 1.1% of body height. 5° is also about the minimal detectable change of
+  the clinical craniovertebral angle from phone photos (Gallego-Izquierdo
+  2020), so a mirror must not move a value by more than that.
+* Halving the resolution of photos where the person is at least ~380 px tall
+  changed angles by up to 1.7° and offsets by up to 0.4% of body height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from posture.analysis import Analysis, analyze_image
+from posture.landmarks import PoseDetector
+from posture.loading import load_image
+
+MIRROR_ANGLE_TOLERANCE_DEG = 5.0
+MIRROR_OFFSET_TOLERANCE_PCT = 1.5
+HALF_ANGLE_TOLERANCE_DEG = 2.5
+HALF_OFFSET_TOLERANCE_PCT = 0.75
+
+SIDE_PHOTOS = [
+    "side_bodytracker_1.jpg",
+    "side_sarweshgait_1.jpg",
+    "side_biomechgait_normal01.jpg",
+    "side_biomechgait_neckpain01.jpg",
+    "side_biomechgait_noarmswing06.jpg",
+    "side_gaitlab_treadmillrun.jpg",
+]
+FRONT_BACK_PHOTOS = ["front_standing_man_coat_01.png", "back_standing_woman_h36m_room_01.jpg"]
+
+
+def _analyse(path: Path, detector: PoseDetector) -> Analysis:
+    return analyze_image(load_image(path), detector)
+
+
+def _transformed(source: Path, folder: Path, transform: Callable[[Image.Image], Image.Image]) -> Path:
+    target = folder / (source.stem + ".png")
+    with Image.open(source) as image:
+        transform(image.convert("RGB")).save(target)
+    return target
+
+
+def _tolerance(unit: str, angle: float, offset: float) -> float:
+    return angle if unit == "deg" else offset
+
+
+@pytest.mark.parametrize("photo", SIDE_PHOTOS)
+def test_mirroring_a_side_photo_swaps_facing_and_keeps_values(
+    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+) -> None:
+    source = shared_photo(photo)
+    original = _analyse(source, detector)
+    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), detector)
+    assert {original.view, mirrored.view} == {"side-left", "side-right"}
+    assert original.verdict.near_side != mirrored.verdict.near_side
+    values = {m.id: m for m in mirrored.measurements}
+    assert set(values) == {m.id for m in original.measurements}
+    for measurement in original.measurements:
+        limit = _tolerance(measurement.unit, MIRROR_ANGLE_TOLERANCE_DEG, MIRROR_OFFSET_TOLERANCE_PCT)
+        assert values[measurement.id].value == pytest.approx(measurement.value, abs=limit), measurement.id
+
+
+@pytest.mark.parametrize("photo", FRONT_BACK_PHOTOS)
+def test_mirroring_a_front_or_back_photo_swaps_the_persons_sides(
+    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+) -> None:
+    """A mirror image shows a person whose left is the original's right: left-vs-right signs flip."""
+    source = shared_photo(photo)
+    original = _analyse(source, detector)
+    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), detector)
+    assert mirrored.view == original.view
+    values = {m.id: m.value for m in mirrored.measurements}
+    for measurement in original.measurements:
+        limit = _tolerance(measurement.unit, MIRROR_ANGLE_TOLERANCE_DEG, MIRROR_OFFSET_TOLERANCE_PCT)
+        assert values[measurement.id] == pytest.approx(-measurement.value, abs=limit), measurement.id
+
+
+@pytest.mark.parametrize("photo", SIDE_PHOTOS + FRONT_BACK_PHOTOS)
+def test_half_resolution_keeps_values(
+    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+) -> None:
+    source = shared_photo(photo)
+    original = _analyse(source, detector)
+    half = _analyse(
+        _transformed(source, tmp_path, lambda im: im.resize((im.width // 2, im.height // 2), Image.LANCZOS)),
+        detector,
+    )
+    assert half.view == original.view
+    assert half.image.width == original.image.width // 2
+    values = {m.id: m.value for m in half.measurements}
+    for measurement in original.measurements:
+        limit = _tolerance(measurement.unit, HALF_ANGLE_TOLERANCE_DEG, HALF_OFFSET_TOLERANCE_PCT)
+        assert values[measurement.id] == pytest.approx(measurement.value, abs=limit), measurement.id
