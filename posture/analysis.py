@@ -56,6 +56,22 @@ def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
     return verdict
 
 
+def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Measurement, ...]]:
+    """The frame and the measurements for an accepted verdict's person and view."""
+    pose = verdict.pose
+    assert pose is not None
+    frame = build_frame(pose, height_cm=height_cm)
+    if verdict.view.startswith("side"):
+        assert verdict.near_side is not None
+        measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
+                                         scale=frame.scale)
+        if verdict.stride:
+            measurements = tuple(m for m in measurements if m.id in STRIDE_SAFE_MEASUREMENTS)
+    else:
+        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale)
+    return frame, measurements
+
+
 def analyze_image(
     image: LoadedImage,
     detector: PoseDetector,
@@ -71,17 +87,7 @@ def analyze_image(
     """
     knowledge = knowledge or load_knowledge_base()
     verdict = gate(image, detector.detect(image))
-    pose = verdict.pose
-    assert pose is not None
-    frame = build_frame(pose, height_cm=height_cm)
-    if verdict.view.startswith("side"):
-        assert verdict.near_side is not None
-        measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
-                                         scale=frame.scale)
-        if verdict.stride:
-            measurements = tuple(m for m in measurements if m.id in STRIDE_SAFE_MEASUREMENTS)
-    else:
-        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale)
+    frame, measurements = measure(verdict, height_cm)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(
         image=image,
@@ -101,12 +107,25 @@ def analyze(
     model_path: Path,
     height_cm: float | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    uncertainty: bool = False,
 ) -> Analysis:
     """Load a photo and analyse it: the whole pipeline in one call.
+
+    Args:
+        path: the photo.
+        model_path: a pose_landmarker ``.task`` bundle.
+        height_cm: the person's height, to give offsets in cm.
+        max_pixels: refuse larger photos.
+        uncertainty: also estimate each measurement's uncertainty (three more landmark runs).
 
     Raises:
         PostureError: a subclass naming what is wrong, with a one-sentence message.
     """
     image = load_image(path, max_pixels=max_pixels)
     with PoseDetector(model_path) as detector:
-        return analyze_image(image, detector, height_cm=height_cm)
+        analysis = analyze_image(image, detector, height_cm=height_cm)
+        if uncertainty:
+            from posture.uncertainty import with_uncertainty  # it builds on this module
+
+            analysis = with_uncertainty(analysis, detector)
+    return analysis

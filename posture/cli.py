@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also write a PNG with the skeleton, plumb line, angles and findings drawn on it")
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
+    analyze.add_argument("--uncertainty", action="store_true",
+                         help="estimate each measurement's 95%% uncertainty by re-measuring a mirrored, a smaller "
+                         "and a shifted copy of the photo (about three times slower)")
     analyze.add_argument("--model", type=Path, metavar="PATH",
                          help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
                          "default: the full model, prepared on first use")
@@ -112,7 +115,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
     model_path = _model_path(args.model)
     analysis = analyze(args.photo, model_path=model_path, height_cm=args.height_cm,
-                       max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS)
+                       max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, uncertainty=args.uncertainty)
     if args.annotate is not None:
         from posture.outputs import encode_png, write_atomic
         from posture.render.image import render_annotated

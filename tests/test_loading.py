@@ -228,11 +228,12 @@ def test_heic(tmp_path: Path) -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
     if not pillow_heif.libheif_info().get("encoders"):
         pytest.skip("this libheif has no HEIC encoder to make the test photo")
-    pillow_heif.register_heif_opener()
-    # As bytes, the orientation becomes the HEIF rotation (irot) that phones
-    # write; libheif applies it while decoding.
-    path = _save(_marked((1600, 1200), block=300), tmp_path / "iphone.heic",
-                 exif=_exif(6).tobytes(), quality=90)
+    # Written without registering the Pillow opener, which load_image must do
+    # itself. As bytes, the orientation becomes the HEIF rotation (irot) that
+    # phones write; libheif applies it while decoding.
+    path = tmp_path / "iphone.heic"
+    pillow_heif.from_pillow(_marked((1600, 1200), block=300)).save(
+        path, quality=90, exif=_exif(6).tobytes())
     loaded = load_image(path)
     assert (loaded.width, loaded.height) == (1200, 1600)
     assert loaded.rgb.shape == (1280, 960, 3)

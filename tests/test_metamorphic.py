@@ -102,3 +102,19 @@ def test_half_resolution_keeps_values(
     for measurement in original.measurements:
         limit = _tolerance(measurement.unit, HALF_ANGLE_TOLERANCE_DEG, HALF_OFFSET_TOLERANCE_PCT)
         assert values[measurement.id] == pytest.approx(measurement.value, abs=limit), measurement.id
+
+
+def test_uncertainty_comes_from_the_spread_of_perturbed_copies(
+    shared_photo: Callable[[str], Path], detector: PoseDetector
+) -> None:
+    from posture.uncertainty import with_uncertainty
+
+    analysis = _analyse(shared_photo("side_bodytracker_1.jpg"), detector)
+    assert all(m.uncertainty is None for m in analysis.measurements)
+    estimated = with_uncertainty(analysis, detector)
+    assert [m.value for m in estimated.measurements] == [m.value for m in analysis.measurements]
+    for measurement in estimated.measurements:
+        assert measurement.uncertainty is not None
+        # Positive (the copies differ) yet within the mirror tolerance measured above.
+        limit = _tolerance(measurement.unit, MIRROR_ANGLE_TOLERANCE_DEG, MIRROR_OFFSET_TOLERANCE_PCT)
+        assert 0.0 < measurement.uncertainty < limit, measurement.id

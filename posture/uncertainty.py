@@ -1,0 +1,91 @@
+"""Measurement uncertainty from re-running the landmarker on slightly changed copies of the photo.
+
+Landmarks jitter: the same body photographed a little larger, shifted or
+mirrored gives slightly different landmarks. Re-measuring such copies and
+taking the spread gives each measurement an honest error bar, without any
+assumption about the model. It costs one landmark inference per copy, so it
+is an option (``--uncertainty``), not the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from posture.analysis import Analysis, gate, measure
+from posture.errors import PostureError
+from posture.landmarks import PoseDetector
+from posture.loading import LoadedImage
+
+COVERAGE_Z = 1.96
+"""Half-width of a 95% interval in standard deviations."""
+SHIFT_FRACTION = 0.04
+ZOOM = 0.8
+
+
+def _mirrored(image: LoadedImage) -> LoadedImage:
+    return dataclasses.replace(image, rgb=np.ascontiguousarray(image.rgb[:, ::-1]))
+
+
+def _zoomed_out(image: LoadedImage) -> LoadedImage:
+    rows, cols = image.rgb.shape[:2]
+    smaller = cv2.resize(image.rgb, (round(cols * ZOOM), round(rows * ZOOM)), interpolation=cv2.INTER_AREA)
+    return dataclasses.replace(image, rgb=smaller, scale=image.scale * smaller.shape[1] / cols)
+
+
+def _shifted(image: LoadedImage) -> LoadedImage:
+    """Pad the top-left corner with the edge colour: the person moves within the frame, nothing is cut off."""
+    rows, cols = image.rgb.shape[:2]
+    dy, dx = round(rows * SHIFT_FRACTION), round(cols * SHIFT_FRACTION)
+    padded = cv2.copyMakeBorder(image.rgb, dy, 0, dx, 0, cv2.BORDER_REPLICATE)
+    # Landmarks are reported relative to the padded frame; cropping back is not needed because
+    # every measurement is translation-invariant, but the size must grow with the padding.
+    return dataclasses.replace(
+        image, rgb=padded,
+        width=round(image.width * padded.shape[1] / cols), height=round(image.height * padded.shape[0] / rows),
+    )
+
+
+PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
+    ("mirror", _mirrored),
+    ("zoom", _zoomed_out),
+    ("shift", _shifted),
+)
+
+
+def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
+    """The analysis with every measurement's ``uncertainty`` set from perturbed re-runs.
+
+    A copy in which the gate refuses the person (or sees another view) is
+    skipped; with fewer than two copies measured the uncertainty stays None.
+    """
+    samples: dict[str, list[float]] = {m.id: [m.value] for m in analysis.measurements}
+    front_or_back = not analysis.view.startswith("side")
+    for name, perturb in PERTURBATIONS:
+        copy = perturb(analysis.image)
+        try:
+            verdict = gate(copy, detector.detect(copy))
+        except PostureError:  # a copy the gate refuses contributes no sample
+            continue
+        if verdict.view.split("-")[0] != analysis.view.split("-")[0]:
+            continue
+        # A mirror image shows a person whose left is the original's right.
+        sign = -1.0 if (name == "mirror" and front_or_back) else 1.0
+        for measurement in measure(verdict, analysis.frame.scale.height_cm)[1]:
+            if measurement.id in samples:
+                samples[measurement.id].append(sign * measurement.value)
+    measurements = tuple(
+        dataclasses.replace(m, uncertainty=_half_width(samples[m.id])) for m in analysis.measurements
+    )
+    return dataclasses.replace(analysis, measurements=measurements)
+
+
+def _half_width(values: list[float]) -> float | None:
+    if len(values) < 3:
+        return None
+    spread = float(np.std(values, ddof=1))
+    return COVERAGE_Z * spread if math.isfinite(spread) else None
