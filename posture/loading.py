@@ -190,12 +190,17 @@ def _too_many_pixels(name: str, count: str, max_pixels: int) -> InputError:
 
 def _open(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
     """Identify the image and read its header, without decoding pixels."""
-    # HEIF files are ISO base media files, which start with an "ftyp" box.
+    # HEIF files are ISO base media files, which start with an "ftyp" box. Pillow fails with a
+    # KeyError on a format whose opener is not registered, so HEIF is only asked for after registering it.
+    formats = _FORMATS
     if fp.read(12)[4:8] == b"ftyp":
         _register_heif_opener()
+    else:
+        formats = tuple(f for f in _FORMATS if f != "HEIF")
+    fp.seek(0)
     try:
         with _pillow_pixel_limit(max_pixels):
-            image = Image.open(fp, formats=_FORMATS)
+            image = Image.open(fp, formats=formats)
     except Image.DecompressionBombError as error:
         # Pillow refuses beyond twice its limit before saying how big the image is.
         raise _too_many_pixels(name, f"over {2 * max_pixels:,}", max_pixels) from error
