@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from posture.errors import ModelError
+from posture.outputs import replace_atomically
 
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 MODEL_URL = (
@@ -157,8 +158,8 @@ def prepare_model(
     digest = hashlib.sha256(data).hexdigest()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, data)
-        _write_atomic(sidecar, f"{digest}  {path.name}\n".encode())
+        replace_atomically(path, data)
+        replace_atomically(sidecar, f"{digest}  {path.name}\n".encode())
     except OSError as exc:
         raise ModelError(f"Cannot write the pose model to {str(path)!r}: {exc.strerror}.") from None
     return path
@@ -322,16 +323,3 @@ def _recorded_sha256(sidecar: Path) -> str:
         return sidecar.read_text(encoding="ascii").split()[0]
     except (OSError, UnicodeDecodeError, IndexError):
         return BUILT_BUNDLE_SHA256
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
-    # open() rather than mkstemp(), so that the file gets the usual umask permissions.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

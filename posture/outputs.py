@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -18,6 +17,23 @@ def encode_png(rgb: np.ndarray) -> bytes:
     if not ok:
         raise OutputError("The annotated image could not be encoded as PNG.")
     return buffer.tobytes()
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    Raises:
+        OSError: the file could not be written (the temporary file is removed).
+    """
+    # open() rather than mkstemp(), so that the file gets the usual umask permissions.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> None:
@@ -38,9 +54,6 @@ def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> 
     if not directory.is_dir():
         raise OutputError(f"The output folder {str(directory)!r} does not exist.")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
+        replace_atomically(path, data)
     except OSError as error:
         raise OutputError(f"Could not write {str(path)!r}: {error.strerror or error}.") from None
