@@ -27,6 +27,7 @@ MIN_HEIGHT_PX = 150.0
 FRAME_MARGIN = 0.01
 """Landmarks may sit a hair outside the frame (heels on the bottom edge); beyond this fraction they are cut off."""
 MIN_KEY_VISIBILITY = 0.5
+MIN_MASK_SUPPORT = 0.5
 SIDE_MAX_WIDTH_RATIO = 0.3
 FRONT_MIN_WIDTH_RATIO = 0.45
 """Shoulder and hip widths over torso length: about 0.1 in profile, 0.5–0.8 facing the camera."""
@@ -118,6 +119,50 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
     }
 
 
+def mask_support(pose: Pose) -> float | None:
+    """Mean person probability of the segmentation mask along the torso and thighs, or None without a mask.
+
+    A real person's torso lies inside their own outline; a pose the model
+    hallucinates on a statue-like shape or an animal often does not.
+    """
+    if pose.mask is None:
+        return None
+    rows, cols = pose.mask.shape
+    shoulders, hips, knees = _mid(pose.xy, "SHOULDER"), _mid(pose.xy, "HIP"), _mid(pose.xy, "KNEE")
+    samples = [shoulders + t * (hips - shoulders) for t in (0.25, 0.5, 0.75)]
+    samples += [hips + t * (knees - hips) for t in (0.25, 0.5)]
+    values = []
+    for x, y in samples:
+        column, row = int(x * pose.mask_scale), int(y * pose.mask_scale)
+        if 0 <= row < rows and 0 <= column < cols:
+            values.append(float(pose.mask[row, column]))
+    return float(np.mean(values)) if values else 0.0
+
+
+def implausibility(pose: Pose, shape: dict[str, float]) -> str | None:
+    """Why the pose is not a plausible, clearly visible human body, or None when it is.
+
+    Bounds are wide (a child, a long coat, baggy trousers all pass): they
+    exist to catch what MediaPipe calls a person in photos of none.
+    """
+    key_visibility = float(np.mean(pose.visibility[list(_WHOLE_BODY)]))
+    if key_visibility < MIN_KEY_VISIBILITY:
+        return f"the body landmarks are mostly hidden or guessed, visibility {key_visibility:.2f}"
+    if not 1.0 <= shape["leg_length"] <= 3.2:
+        return f"legs {shape['leg_length']:.1f} times the torso length, expected about 1.3 to 2"
+    thigh_to_shin = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (pose.xy[side_landmark(side, n)] for n in ("HIP", "KNEE", "ANKLE"))
+        thigh_to_shin.append(float(np.linalg.norm(knee - hip) / max(np.linalg.norm(ankle - knee), 1e-9)))
+    ratio = float(np.mean(thigh_to_shin))
+    if not 0.5 <= ratio <= 2.0:
+        return f"thighs {ratio:.1f} times the shins, expected about 1"
+    support = mask_support(pose)
+    if support is not None and support < MIN_MASK_SUPPORT:
+        return f"the body outline does not cover the torso (mask {support:.2f})"
+    return None
+
+
 def _cut_off_parts(pose: Pose, width: int, height: int) -> list[str]:
     margin_x, margin_y = FRAME_MARGIN * width, FRAME_MARGIN * height
     parts = []
@@ -207,11 +252,10 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
                        "photo); stand closer or crop so the body fills most of the height.", warnings)
 
     shape = body_proportions(pose.xy)
-    key_visibility = float(np.mean(pose.visibility[list(_WHOLE_BODY)]))
-    if key_visibility < MIN_KEY_VISIBILITY or not 1.0 <= shape["leg_length"] <= 3.2:
-        return _refuse(pose, "person",
-                       "What was found does not have the proportions of a clearly visible person "
-                       f"(visibility {key_visibility:.2f}, leg/torso ratio {shape['leg_length']:.1f}).", warnings)
+    implausible = implausibility(pose, shape)
+    if implausible:
+        return _refuse(pose, "person", f"What was found does not look like a clearly visible person ({implausible}).",
+                       warnings)
     if shape["torso_tilt"] > 45.0:
         return _refuse(pose, "view", "The person is lying or bending down, not standing; "
                        "posture needs a standing photo.", warnings)
