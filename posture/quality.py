@@ -245,20 +245,21 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
         return _refuse(pose, "person",
                        f"The body is cut off by the edge of the photo ({', '.join(cut[:3])}); "
                        "the whole body from head to feet must be in the frame.", warnings)
+    shape = body_proportions(pose.xy)
+    # Before the size check: a person lying across the photo is short in y but not small.
+    if shape["torso_tilt"] > 45.0:
+        return _refuse(pose, "view", "The person is lying or bending down, not standing; "
+                       "posture needs a standing photo.", warnings)
     body_height = pose.height_px
     if body_height < max(MIN_HEIGHT_PX, MIN_HEIGHT_FRACTION * height):
         return _refuse(pose, "person",
                        f"The person is too small in the photo ({body_height:.0f} px tall in a {height} px high "
                        "photo); stand closer or crop so the body fills most of the height.", warnings)
 
-    shape = body_proportions(pose.xy)
     implausible = implausibility(pose, shape)
     if implausible:
         return _refuse(pose, "person", f"What was found does not look like a clearly visible person ({implausible}).",
                        warnings)
-    if shape["torso_tilt"] > 45.0:
-        return _refuse(pose, "view", "The person is lying or bending down, not standing; "
-                       "posture needs a standing photo.", warnings)
     if shape["leg_drop"] < 1.1:
         return _refuse(pose, "view", "The person is not standing upright on both feet (sitting, crouching, or in a "
                        "wide or one-legged stance); posture needs a relaxed standing photo.", warnings)
