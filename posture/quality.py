@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from posture.frame import head_top_from_mask
 from posture.landmarks import Landmark, Pose, side_landmark
 from posture.measurements import joint_bend
 
@@ -241,6 +242,10 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
         warnings.append("A second, smaller person in the photo was ignored.")
 
     cut = _cut_off_parts(pose, width, height)
+    head_top = head_top_from_mask(pose)
+    if head_top is not None and head_top * pose.mask_scale < 1.0:
+        # MediaPipe has no landmark on the crown: only the outline shows the top edge cutting the head.
+        cut.insert(0, "top of the head")
     if cut:
         return _refuse(pose, "person",
                        f"The body is cut off by the edge of the photo ({', '.join(cut[:3])}); "
