@@ -24,7 +24,11 @@ FLAG = (255, 200, 60)
 
 
 def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, color: tuple[int, int, int]) -> None:
+    """Outlined text, moved inside the picture where it would run off an edge."""
     thickness = max(1, round(scale * 2))
+    (text_width, text_height), _ = cv2.getTextSize(text, FONT, scale, thickness + 2)
+    rows, cols = canvas.shape[:2]
+    origin = (min(max(2, origin[0]), cols - text_width - 2), min(max(text_height + 2, origin[1]), rows - 2))
     cv2.putText(canvas, text, origin, FONT, scale, DARK, thickness + 2, cv2.LINE_AA)
     cv2.putText(canvas, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
 
@@ -119,6 +123,11 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
             _line(canvas, a, b, ANGLE, width)
             level_y = (a[1] + b[1]) / 2.0
             _line(canvas, np.array([a[0], level_y]), np.array([b[0], level_y]), PLUMB, max(1, width // 2))
+        if "shoulder_height_difference" in values:
+            m = values["shoulder_height_difference"]
+            right_end = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].max(axis=0)
+            _text(canvas, "left shoulder " + format_value(m.value, m.unit).replace("% ht", "%") + " higher",
+                  (int(right_end[0] + radius / 2), int(right_end[1])), font_scale, ANGLE)
 
     captions = [f"{analysis.image.path.name}: {verdict.view} view"]
     for finding in analysis.findings:

@@ -76,6 +76,9 @@ def report_renderable(analysis: Analysis) -> RenderableType:
              else "; offsets in % of body height (give --height-cm for cm)")
     parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis), Text("")]
     parts.append(Text("Findings", style="bold underline"))
+    if not analysis.findings:
+        parts.append(_indented("None: this version's thresholds and explanations cover side views; a front or back "
+                               "photo gives the measurements above without a judgement."))
     for finding in analysis.findings:
         title = finding.title + (" [proxy measure]" if finding.proxy else "")
         parts.append(Text("• " + title, style="bold"))
