@@ -8,7 +8,8 @@ measures, with one pose detector per process as the CLI uses:
                       decoded working image (num_poses=2, segmentation masks on)
   (c) decode + inf.   (a) then (b): what a minimal script would cost
   (d) end to end      ``analyze_image(load_image(path), detector)`` plus
-                      ``render_terminal`` and ``render_json``
+                      ``render_json``: what ``posture analyze --json`` does per photo
+                      (the terminal report instead costs the ``render_terminal`` column)
   (e) overhead        d / c (target: at most 1.15)
   (f) CLI             wall time and peak RSS of ``python -m posture analyze PHOTO --json``
                       (target peak RSS: at most 400 MB)
@@ -191,9 +192,7 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
                 bare_detect(load_image(result.path).rgb)
 
             def step_d() -> None:
-                done = analyze_image(load_image(result.path), detector)
-                render_terminal(done)
-                render_json(done)
+                render_json(analyze_image(load_image(result.path), detector))
 
             # Breakdown of d: the wrapper's detect, the stages after it, the renderers.
             def step_wrap() -> None:
