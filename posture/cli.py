@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posture: interrupted.", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
+    except Exception as error:
         if os.environ.get("POSTURE_DEBUG"):
             raise
         print(f"posture: internal error ({type(error).__name__}: {error}); "

@@ -192,7 +192,7 @@ def _open(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
     """Identify the image and read its header, without decoding pixels."""
     # HEIF files are ISO base media files, which start with an "ftyp" box. Pillow fails with a
     # KeyError on a format whose opener is not registered, so HEIF is only asked for after registering it.
-    formats = _FORMATS
+    formats: tuple[str, ...] = _FORMATS
     if fp.read(12)[4:8] == b"ftyp":
         _register_heif_opener()
     else:

@@ -16,7 +16,7 @@ def encode_png(rgb: np.ndarray) -> bytes:
     ok, buffer = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise OutputError("The annotated image could not be encoded as PNG.")
-    return buffer.tobytes()
+    return bytes(buffer)
 
 
 def replace_atomically(path: Path, data: bytes) -> None:

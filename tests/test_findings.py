@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from builders import front_person, side_person
+
 from posture.explanations import KnowledgeBase, load_knowledge_base
 from posture.findings import Finding, evaluate, typical_range
 from posture.measurements import (

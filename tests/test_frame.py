@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import front_person, make_pose, side_depth, side_person, silhouette_mask
 
-from builders import front_person, make_pose, side_person, side_depth, silhouette_mask
 from posture.frame import build_frame, head_top_from_mask
 from posture.landmarks import Landmark, Pose
 from posture.measurements import CM, PERCENT_HEIGHT

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 import pytest
-
 from builders import LEVELS, front_person, move, side_person
+
 from posture.landmarks import Landmark
 from posture.measurements import (
     CM,

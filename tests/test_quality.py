@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from builders import (
     front_depth,
     front_person,
@@ -21,6 +20,7 @@ from builders import (
     turn,
     world_from,
 )
+
 from posture.landmarks import Landmark, Pose
 from posture.quality import (
     MIN_KEY_VISIBILITY,
@@ -41,7 +41,7 @@ def pose_of(xy: np.ndarray, near_side: str | None = None, **kwargs: object) -> P
     return make_pose(xy, z=z, **kwargs)  # type: ignore[arg-type]
 
 
-def check(*poses: Pose, width: int = W, height: int = HT, dark: bool = False):  # noqa: ANN201
+def check(*poses: Pose, width: int = W, height: int = HT, dark: bool = False):
     return assess(tuple(poses), width=width, height=height, dark=dark)
 
 

@@ -105,8 +105,8 @@ def report_renderable(analysis: Analysis) -> RenderableType:
 
 def render_terminal(analysis: Analysis, *, width: int = 100, color: bool = False) -> str:
     """The report as text (ANSI-coloured when ``color``)."""
-    console = Console(width=width, record=True, color_system="standard" if color else None,
-                      force_terminal=color, file=None)
+    console = Console(width=width, color_system="standard" if color else None, force_terminal=color)
     with console.capture() as capture:
         console.print(report_renderable(analysis))
-    return capture.get()
+    text: str = capture.get()
+    return text
