@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SHARED := ../shared
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test model bench clean
+.PHONY: demo test model bench bench-accuracy calibrate synthetic-set clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,25 @@ test: model
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md
+
+# The accuracy benchmark renders people of known posture in a separate
+# environment (.venv-synth: torch, anny, pyrender; about 1.7 GB), then
+# measures them with posture. Rendering is resumable and cached.
+SYNTH := .venv-synth/bin/python
+SYNTH_SET := bench/synthetic/cache
+
+$(SYNTH): bench/synthetic/requirements.txt bench/synthetic/requirements-nodeps.txt
+	bench/synthetic/setup.sh
+
+synthetic-set: $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_SET)
+
+bench-accuracy: model synthetic-set
+	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --out bench/ACCURACY.md
+
+# Refit the head-angle calibration (posture/knowledge/calibration.toml), then re-measure.
+calibrate: model synthetic-set
+	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posture.calibration import LinearCalibration
 from posture.landmarks import Landmark, side_landmark
 
 SIDE_MEASUREMENT_IDS = (
@@ -115,7 +116,9 @@ def interior_angle_deviation(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarra
     return -bend if knee_ahead > 0 else bend
 
 
-def measure_side_view(xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale) -> tuple[Measurement, ...]:
+def measure_side_view(
+    xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, head_calibration: LinearCalibration | None = None
+) -> tuple[Measurement, ...]:
     """All side-view measurements of SPEC.md from one person's landmarks.
 
     Args:
@@ -124,6 +127,8 @@ def measure_side_view(xy: np.ndarray, *, facing: int, near_side: str, scale: Bod
         near_side: ``"left"`` or ``"right"``: the side facing the camera, whose
             landmarks are used (the far side's are partly guessed by the model).
         scale: converts pixel offsets to % of body height or cm.
+        head_calibration: maps the shoulder → ear angle to the clinical
+            craniovertebral angle; without it the angle is reported uncalibrated.
 
     Returns:
         The measurements in the order of :data:`SIDE_MEASUREMENT_IDS`.
@@ -146,12 +151,19 @@ def measure_side_view(xy: np.ndarray, *, facing: int, near_side: str, scale: Bod
     unit = scale.unit
     plumb = tuple((point.name.lower().split("_", 1)[1], scale.convert(ahead_px(point, ankle)))
                   for point in (ear, shoulder, hip, knee))
+    if head_calibration is None:
+        head_value = head_angle
+        head_method = ("Angle of the shoulder → ear line above horizontal (landmark proxy of the craniovertebral "
+                       "angle, uncalibrated: the shoulder landmark is not C7 and the ear landmark is not the tragus).")
+    else:
+        head_value = head_calibration.apply(head_angle)
+        head_method = ("Craniovertebral angle estimated from the shoulder → ear landmark angle with a calibration "
+                       f"fitted on rendered bodies of known angle (CVA = {head_calibration.offset:.1f} + "
+                       f"{head_calibration.slope:.2f} × angle; bench/ACCURACY.md).")
     return (
         Measurement(
-            "head_forward_angle", head_angle, DEGREES,
-            "Angle of the shoulder → ear line above horizontal (landmark proxy of the craniovertebral angle, "
-            "uncalibrated: the shoulder landmark is not C7 and the ear landmark is not the tragus).",
-            _names(shoulder, ear), proxy=True,
+            "head_forward_angle", head_value, DEGREES, head_method, _names(shoulder, ear), proxy=True,
+            components=(("uncalibrated_deg", head_angle),),
         ),
         Measurement(
             "head_forward_offset", scale.convert(ahead_px(ear, shoulder)), unit,
