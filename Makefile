@@ -4,7 +4,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SHARED := ../shared
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test model bench bench-accuracy calibrate synthetic-set clean
@@ -17,18 +16,12 @@ $(STAMP): pyproject.toml
 model: $(STAMP)
 	$(BIN)/posture model
 
-# The demo prefers a bundled sample; until rendered samples exist it uses a
-# test photo from ../shared when that folder is present, and says so.
+DEMO_PHOTO := samples/side-right_feet-behind-10cm.png
+
 demo: model
-	@sample=$$(ls samples/*.jpg samples/*.png 2>/dev/null | head -n 1); \
-	if [ -z "$$sample" ] && [ -f $(SHARED)/photos/side_bodytracker_1.jpg ]; then \
-		sample=$(SHARED)/photos/side_bodytracker_1.jpg; \
-		echo "No bundled sample photo yet: using the test photo $$sample from ../shared (not distributed with posture)."; \
-	fi; \
-	if [ -z "$$sample" ]; then echo "No sample photo found in samples/ or $(SHARED)/photos." >&2; exit 1; fi; \
-	mkdir -p out; \
-	$(BIN)/posture analyze "$$sample" --annotate out/demo-annotated.png && \
-	echo "Annotated picture: out/demo-annotated.png"
+	mkdir -p out
+	$(BIN)/posture analyze $(DEMO_PHOTO) --annotate out/demo-annotated.png
+	@echo "Annotated picture: out/demo-annotated.png"
 
 test: model
 	$(BIN)/python -m pytest

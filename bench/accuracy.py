@@ -143,6 +143,7 @@ class Row:
             f"{np.mean(np.abs(errors)):.2f}" if errors.size else "–",
             f"{np.mean(errors):+.2f}" if errors.size else "–",
             f"{np.mean(np.abs(change_errors[moving])):.2f}" if moving.any() else "–",
+            f"{np.percentile(np.abs(change_errors[moving]), 95):.2f}" if moving.any() else "–",
             f"{slope:.2f}" if np.isfinite(slope) else "–",
         ]
 
@@ -235,7 +236,8 @@ def write_calibration(offset: float, slope: float, description: str) -> None:
     CALIBRATION_FILE.write_text(text)
 
 
-HEADER = ["measurement", "view", "bodies", "unit", "detected", "MAE", "bias", "change MAE", "change slope"]
+HEADER = ["measurement", "view", "bodies", "unit", "detected", "MAE", "bias", "change MAE", "change P95",
+          "change slope"]
 
 
 def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
@@ -248,7 +250,7 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         f"{len(renders)} renders of {len({r.body for r in renders})} bodies; posture is given each person's true "
         "height, so offsets are in cm. *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
         "compare the change from the same body's neutral render in the same view (what a before/after comparison "
-        "sees); a slope of 1 means posture follows a true change at full size. Held-out bodies "
+        "sees), *change P95* is the 95th percentile of that change's error; a slope of 1 means posture follows a true change at full size. Held-out bodies "
         f"({', '.join(HELD_OUT_BODIES)}) were not used to fit the head-angle calibration.",
         "",
         f"Head-angle calibration: {calibration}",
