@@ -30,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from posture.analysis import analyze_image
+from posture.calibration import load_calibrations
 from posture.errors import PostureError
 from posture.explanations import load_knowledge_base
 from posture.landmarks import Landmark, PoseDetector
 from posture.loading import load_image
-from posture.model import prepare_model
+from posture.model import prepare_model, sha256_of
+from posture.outputs import replace_atomically
 from posture.render.json import analysis_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,13 +48,14 @@ REGENERATE = "make bench-accuracy"
 Getter = Callable[[dict[str, Any], dict[str, Any]], "float | None"]
 
 
-def _measured(measurement_id: str, component: str | None = None) -> Getter:
+def _measured(measurement_id: str, *, uncalibrated: bool = False) -> Getter:
+    """posture's value, or with ``uncalibrated`` the bare landmark value before any calibration."""
     def get(document: dict[str, Any], truth: dict[str, Any]) -> float | None:
         entry = document["measurements"].get(measurement_id)
         if entry is None:
             return None
-        if component is not None:
-            return float(entry.get("components", {}).get(component, np.nan))
+        if uncalibrated:
+            return float(entry.get("components", {}).get("uncalibrated", entry["value"]))
         return float(entry["value"])
 
     return get
@@ -88,14 +91,20 @@ class Pairing:
 
 SIDE_PAIRINGS = (
     Pairing("head_forward_angle (shoulder→ear angle, uncalibrated) vs CVA", "deg",
-            _measured("head_forward_angle", "uncalibrated_deg"), _true("craniovertebral_angle_deg", near=True)),
+            _measured("head_forward_angle", uncalibrated=True), _true("craniovertebral_angle_deg", near=True)),
     Pairing("head_forward_angle (calibrated) vs CVA", "deg",
             _measured("head_forward_angle"), _true("craniovertebral_angle_deg", near=True)),
     Pairing("head_forward_offset vs ear (tragus) ahead of acromion", "cm",
             _measured("head_forward_offset"), _true("ear_ahead_of_shoulder_cm")),
-    Pairing("trunk_lean", "deg", _measured("trunk_lean"), _true("trunk_lean_deg")),
-    Pairing("hip_extension", "deg", _measured("hip_extension"), _true("hip_extension_deg")),
-    Pairing("foot_hip_offset vs hip ahead of ankle", "cm",
+    Pairing("trunk_lean (landmarks, uncorrected)", "deg", _measured("trunk_lean", uncalibrated=True),
+            _true("trunk_lean_deg")),
+    Pairing("trunk_lean (bias-corrected)", "deg", _measured("trunk_lean"), _true("trunk_lean_deg")),
+    Pairing("hip_extension (landmarks, uncorrected)", "deg", _measured("hip_extension", uncalibrated=True),
+            _true("hip_extension_deg")),
+    Pairing("hip_extension (bias-corrected)", "deg", _measured("hip_extension"), _true("hip_extension_deg")),
+    Pairing("foot_hip_offset (landmarks, uncorrected) vs hip joint ahead of ankle", "cm",
+            _measured("foot_hip_offset", uncalibrated=True), _true("hip_ahead_of_ankle_cm", near=True)),
+    Pairing("foot_hip_offset (bias-corrected) vs hip joint ahead of ankle", "cm",
             _measured("foot_hip_offset"), _true("hip_ahead_of_ankle_cm", near=True)),
     Pairing("knee_angle", "deg", _measured("knee_angle"), _true("knee_angle_deg", near=True)),
 )
@@ -161,9 +170,9 @@ def read_set(folder: Path) -> list[Render]:
     return renders
 
 
-def run_posture(folder: Path, renders: list[Render]) -> None:
+def run_posture(folder: Path, renders: list[Render], model_path: Path) -> None:
     knowledge = load_knowledge_base()
-    with PoseDetector(prepare_model(notify=print)) as detector:
+    with PoseDetector(model_path) as detector:
         for index, render in enumerate(renders, 1):
             try:
                 image = load_image(folder / f"{render.name}.png")
@@ -204,36 +213,58 @@ def tabulate(renders: list[Render], pairings: tuple[Pairing, ...], views: tuple[
     return rows
 
 
-def fit_head_calibration(renders: list[Render]) -> tuple[float, float, str]:
-    """Least-squares CVA = offset + slope × shoulder→ear angle on the calibration bodies."""
+def _calibration_pairs(renders: list[Render], pairing: Pairing, *,
+                       percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(landmark value, true value) over the calibration bodies' side views; offsets as % of body height."""
     xs, ys = [], []
     for render in renders:
         if render.document is None or render.body in HELD_OUT_BODIES or not render.view.startswith("side"):
             continue
-        raw = _measured("head_forward_angle", "uncalibrated_deg")(render.document, render.truth)
-        if raw is None or not np.isfinite(raw):
+        raw = pairing.measured(render.document, render.truth)
+        true_value = pairing.truth(render.document, render.truth)
+        if raw is None or true_value is None or not np.isfinite(raw):
             continue
-        xs.append(raw)
-        ys.append(_true("craniovertebral_angle_deg", near=True)(render.document, render.truth))
-    slope, offset = np.polyfit(np.array(xs), np.array(ys), 1)
-    bodies = sorted({r.body for r in renders} - set(HELD_OUT_BODIES))
-    description = (f"{len(xs)} side-view renders of {len(bodies)} bodies ({', '.join(bodies)}), both facings, "
-                   "neutral and swept neck flexion, head protraction, trunk lean, feet position, knees and pelvis")
-    return float(offset), float(slope), description
+        per_cm = 100.0 / render.truth["person"]["height_cm"] if percent else 1.0
+        xs.append(raw * per_cm)
+        ys.append(true_value * per_cm)
+    return np.array(xs), np.array(ys)
 
 
-def write_calibration(offset: float, slope: float, description: str) -> None:
-    text = (
-        "# Written by bench/accuracy.py --fit-calibration; do not edit by hand.\n"
-        "# The clinical craniovertebral angle (tragus-C7 line above horizontal) estimated from the\n"
-        "# shoulder->ear landmark angle: cva = offset + slope * angle. See bench/ACCURACY.md.\n"
-        "[head_forward_angle]\n"
-        f"offset = {offset:.4f}\n"
-        f"slope = {slope:.4f}\n"
-        f'fitted_on = "{description}"\n'
-        f'held_out = "{", ".join(HELD_OUT_BODIES)}"\n'
-    )
-    CALIBRATION_FILE.write_text(text)
+def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
+    """(offset, slope) per measurement, fitted on the calibration bodies only.
+
+    The head angle gets a line (the shoulder→ear angle is another angle than
+    the CVA); the others only an offset, since the landmarks follow their
+    changes at a slope close to 1 and a fitted slope would add noise.
+    """
+    by_label = {pairing.label: pairing for pairing in SIDE_PAIRINGS}
+    head_x, head_y = _calibration_pairs(renders, SIDE_PAIRINGS[0])
+    slope, offset = np.polyfit(head_x, head_y, 1)
+    fitted = {"head_forward_angle": (float(offset), float(slope))}
+    for measurement_id, label, percent in (
+        ("trunk_lean", "trunk_lean (landmarks, uncorrected)", False),
+        ("hip_extension", "hip_extension (landmarks, uncorrected)", False),
+        ("foot_hip_offset", "foot_hip_offset (landmarks, uncorrected) vs hip joint ahead of ankle", True),
+    ):
+        xs, ys = _calibration_pairs(renders, by_label[label], percent=percent)
+        fitted[measurement_id] = (float(np.mean(ys - xs)), 1.0)
+    return fitted
+
+
+def write_calibrations(fitted: dict[str, tuple[float, float]], renders: list[Render], model_path: Path) -> None:
+    used = [r for r in renders if r.body not in HELD_OUT_BODIES and r.view.startswith("side") and r.document]
+    bodies = sorted({r.body for r in used})
+    lines = [
+        "# Written by bench/accuracy.py --fit-calibration (make calibrate); do not edit by hand.",
+        "# true = offset + slope * landmark value; offsets of foot_hip_offset in % of body height.",
+        "# The checks on held-out bodies are in bench/ACCURACY.md.",
+        f'model_sha256 = "{sha256_of(model_path)}"',
+        f'fitted_on = "{len(used)} side-view renders of {len(bodies)} bodies ({", ".join(bodies)}), both facings"',
+        f'held_out = "{", ".join(HELD_OUT_BODIES)}"',
+    ]
+    for measurement_id, (offset, slope) in fitted.items():
+        lines += ["", f"[{measurement_id}]", f"offset = {offset:.4f}", f"slope = {slope:.4f}"]
+    replace_atomically(CALIBRATION_FILE, ("\n".join(lines) + "\n").encode())
 
 
 HEADER = ["measurement", "view", "bodies", "unit", "detected", "MAE", "bias", "change MAE", "change P95",
@@ -251,9 +282,10 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "height, so offsets are in cm. *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
         "compare the change from the same body's neutral render in the same view (what a before/after comparison "
         "sees), *change P95* is the 95th percentile of that change's error; a slope of 1 means posture follows a true change at full size. Held-out bodies "
-        f"({', '.join(HELD_OUT_BODIES)}) were not used to fit the head-angle calibration.",
+        f"({', '.join(HELD_OUT_BODIES)}) were not used to fit the calibrations; their rows show how the "
+        "calibrations carry over to bodies they were not fitted on.",
         "",
-        f"Head-angle calibration: {calibration}",
+        f"Calibrations (`posture/knowledge/calibration.toml`, `make calibrate`): {calibration}",
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
@@ -282,30 +314,27 @@ def main() -> int:
                         help="fit the head-angle calibration on the calibration bodies first, then measure")
     args = parser.parse_args()
     renders = read_set(args.folder)
+    model_path = prepare_model(notify=print)
     print(f"{len(renders)} renders in {args.folder}", file=sys.stderr)
-    run_posture(args.folder, renders)
+    run_posture(args.folder, renders, model_path)
     if args.fit_calibration:
-        offset, slope, description = fit_head_calibration(renders)
-        write_calibration(offset, slope, description)
-        print(f"calibration: cva = {offset:.2f} + {slope:.3f} x angle; measuring again with it", file=sys.stderr)
-        load_knowledge_base.cache_clear()
-        from posture import calibration
-
-        calibration.load_head_calibration.cache_clear()
-        run_posture(args.folder, renders)
-    from posture.calibration import load_head_calibration
-
-    head = load_head_calibration()
-    calibration_text = (f"CVA = {head.offset:.2f} + {head.slope:.3f} × angle, fitted on {head.fitted_on}."
-                        if head is not None else "none (the head angle is uncalibrated).")
+        write_calibrations(fit_calibrations(renders), renders, model_path)
+        load_calibrations.cache_clear()
+        print("calibrations written; measuring again with them", file=sys.stderr)
+        run_posture(args.folder, renders, model_path)
+    calibrations = load_calibrations()
+    calibration_text = "; ".join(
+        f"{name}: {c.offset:+.2f}" + ("" if c.slope == 1.0 else f" + {c.slope:.3f} × landmark value")
+        for name, c in calibrations.corrections.items()
+    ) + f" (offsets of foot_hip_offset in % of body height), fitted on {calibrations.fitted_on}."
     every = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: True, "all")
-    held_out = tabulate(renders, SIDE_PAIRINGS[:2], ("side",), lambda body: body in HELD_OUT_BODIES, "held-out")
+    held_out = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: body in HELD_OUT_BODIES, "held-out")
     front = tabulate(renders, FRONT_PAIRINGS, ("front", "back"), lambda body: True, "all")
-    rows = every[:2] + held_out + every[2:] + front
+    rows = [row for pair in zip(every, held_out) for row in pair] + front
     text = markdown(rows, renders, calibration_text)
     print(text)
     if args.out:
-        args.out.write_text(text)
+        replace_atomically(args.out, text.encode())
     return 0
 
 

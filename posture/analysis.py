@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from posture.calibration import load_head_calibration
+from posture.calibration import load_calibrations
 from posture.errors import PersonError, ViewError
 from posture.explanations import Caveat, KnowledgeBase, NotMeasured, load_knowledge_base
 from posture.findings import Finding, evaluate
@@ -65,7 +65,7 @@ def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Mea
     if verdict.view.startswith("side"):
         assert verdict.near_side is not None
         measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
-                                         scale=frame.scale, head_calibration=load_head_calibration())
+                                         scale=frame.scale, calibrations=load_calibrations())
         if verdict.stride:
             measurements = tuple(m for m in measurements if m.id in STRIDE_SAFE_MEASUREMENTS)
     else:

@@ -1,37 +1,71 @@
-"""Calibrations of landmark proxies, fitted on rendered bodies of known posture (bench/accuracy.py)."""
+"""Corrections of landmark measures, fitted on rendered bodies of known posture (bench/accuracy.py).
+
+MediaPipe's landmarks are not the anatomical points the clinical measures
+use: the shoulder landmark is not C7, and the hip landmark sits about 2 cm
+forward of the hip joint centre in profile. ``knowledge/calibration.toml``
+holds, per measurement, ``true = offset + slope × landmark value``, fitted on
+some rendered bodies and checked on others.
+"""
 
 from __future__ import annotations
 
 import functools
-import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from posture._toml import loads
 
 
 @dataclass(frozen=True, slots=True)
 class LinearCalibration:
-    """``true = offset + slope × proxy``, with where it was fitted and checked."""
+    """``true = offset + slope × landmark value``, in the measurement's unit (% of body height for offsets)."""
 
     offset: float
-    slope: float
+    slope: float = 1.0
+
+    def apply(self, value: float) -> float:
+        return self.offset + self.slope * value
+
+    def describe(self, unit: str) -> str:
+        if self.slope == 1.0:
+            return f"corrected by {self.offset:+.1f} {unit} for the landmarks' bias"
+        return f"estimated as {self.offset:.1f} + {self.slope:.2f} × the landmark value"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibrations:
+    """The fitted corrections, with where they were fitted and checked.
+
+    Attributes:
+        corrections: measurement id → its correction.
+        model_sha256: the pose model the fit was made with.
+        fitted_on: the renders used for fitting.
+        held_out: the bodies kept out of the fit, for checking it.
+    """
+
+    corrections: Mapping[str, LinearCalibration]
+    model_sha256: str
     fitted_on: str
     held_out: str
 
-    def apply(self, proxy: float) -> float:
-        return self.offset + self.slope * proxy
+    def get(self, measurement_id: str) -> LinearCalibration | None:
+        return self.corrections.get(measurement_id)
+
+
+def parse_calibrations(text: str) -> Calibrations:
+    data = loads(text)
+    corrections = {
+        name: LinearCalibration(offset=float(table["offset"]), slope=float(table.get("slope", 1.0)))
+        for name, table in data.items()
+        if isinstance(table, dict)
+    }
+    return Calibrations(corrections=corrections, model_sha256=str(data["model_sha256"]),
+                        fitted_on=str(data["fitted_on"]), held_out=str(data["held_out"]))
 
 
 @functools.cache
-def load_head_calibration() -> LinearCalibration | None:
-    """The head-angle calibration in ``knowledge/calibration.toml``, or None when none has been fitted."""
+def load_calibrations() -> Calibrations:
+    """The calibrations shipped with posture (``knowledge/calibration.toml``)."""
     source = resources.files("posture") / "knowledge" / "calibration.toml"
-    if not source.is_file():
-        return None
-    table = tomllib.loads(source.read_text(encoding="utf-8"))["head_forward_angle"]
-    return LinearCalibration(offset=float(table["offset"]), slope=float(table["slope"]),
-                             fitted_on=str(table["fitted_on"]), held_out=str(table["held_out"]))
+    return parse_calibrations(source.read_text(encoding="utf-8"))

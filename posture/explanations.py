@@ -11,17 +11,13 @@ the file fails loudly instead of silently dropping a field.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast, get_args
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from posture._toml import loads as toml_loads
 
 Comparison = Literal["below", "above"]
 """``below``: flagged when value < threshold; ``above``: when value > threshold."""
@@ -206,7 +202,7 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
             is a ``ValueError``), or an entry has an unknown, missing or
             malformed key; the message names the entry and the key.
     """
-    data = tomllib.loads(text)
+    data = toml_loads(text)
     entry = "knowledge base"
     if "schema_version" not in data:
         raise ValueError(f"{entry}: missing key 'schema_version'")

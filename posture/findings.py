@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posture.explanations import KnowledgeBase
-from posture.measurements import PERCENT_HEIGHT, BodyScale, Measurement
+from posture.frame import PERCENT_HEIGHT, BodyScale
+from posture.measurements import Measurement
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.landmarks import Landmark, Pose
-from posture.measurements import BodyScale
+from posture.landmarks import Landmark, Pose, head_top_from_mask
 
-MASK_THRESHOLD = 0.5
+PERCENT_HEIGHT = "percent_height"
+CM = "cm"
 LEVEL_ASSUMPTION = "The photo's vertical is taken as true vertical (the camera is assumed level)."
 
-_HEAD = [Landmark.NOSE, Landmark.LEFT_EYE, Landmark.RIGHT_EYE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR]
 _FEET = [Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX]
+
+
+@dataclass(frozen=True, slots=True)
+class BodyScale:
+    """Converts pixel distances to % of body height, or to cm when the height is known."""
+
+    body_height_px: float
+    height_cm: float | None = None
+
+    @property
+    def unit(self) -> str:
+        return CM if self.height_cm is not None else PERCENT_HEIGHT
+
+    def convert(self, distance_px: float) -> float:
+        fraction = distance_px / self.body_height_px
+        return fraction * self.height_cm if self.height_cm is not None else 100.0 * fraction
+
+    def from_percent(self, percent: float) -> float:
+        """A threshold given in % of body height, in this scale's unit."""
+        return percent * self.height_cm / 100.0 if self.height_cm is not None else percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,34 +61,6 @@ class Frame:
     @property
     def body_height_px(self) -> float:
         return self.floor_y - self.head_top_y
-
-
-def head_top_from_mask(pose: Pose) -> float | None:
-    """Top of the head in original pixels from the segmentation mask, or None.
-
-    Only the columns around the head landmarks are searched, and only up to
-    one eye-to-shoulder distance above the eyes, so a raised hand or the
-    background cannot be taken for the crown.
-    """
-    if pose.mask is None:
-        return None
-    head = pose.xy[_HEAD]
-    eye_y = float(np.mean(pose.xy[[Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 1]))
-    shoulder_y = float(np.mean(pose.xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], 1]))
-    reach = max(shoulder_y - eye_y, 1.0)
-    half_width = max(float(np.ptp(head[:, 0])), 0.3 * reach)
-    s = pose.mask_scale
-    rows, cols = pose.mask.shape
-    x0 = int(max(0, (float(np.min(head[:, 0])) - half_width / 2) * s))
-    x1 = int(min(cols, (float(np.max(head[:, 0])) + half_width / 2) * s + 1))
-    y0 = int(max(0, (eye_y - reach) * s))
-    y1 = int(min(rows, eye_y * s + 1))
-    if x1 <= x0 or y1 <= y0:
-        return None
-    inside = np.flatnonzero((pose.mask[y0:y1, x0:x1] > MASK_THRESHOLD).any(axis=1))
-    if inside.size == 0:
-        return None
-    return (y0 + int(inside[0])) / s
 
 
 def build_frame(pose: Pose, *, height_cm: float | None = None) -> Frame:

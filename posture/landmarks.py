@@ -21,6 +21,8 @@ import numpy as np
 from posture.errors import ModelError
 from posture.loading import LoadedImage
 
+MASK_THRESHOLD = 0.5
+"""Mask values above this are the person."""
 MAX_POSES = 2
 """Two, so that a second person in the photo is noticed rather than silently ignored."""
 
@@ -64,6 +66,7 @@ class Landmark(IntEnum):
 
 
 NUM_LANDMARKS = len(Landmark)
+_HEAD = [Landmark.NOSE, Landmark.LEFT_EYE, Landmark.RIGHT_EYE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR]
 
 SKELETON: tuple[tuple[Landmark, Landmark], ...] = tuple(
     (Landmark[a], Landmark[b])
@@ -147,6 +150,34 @@ def pose_from_mediapipe(
         mask=mask,
         mask_scale=mask_scale,
     )
+
+
+def head_top_from_mask(pose: Pose) -> float | None:
+    """Top of the head in original pixels from the segmentation mask, or None.
+
+    Only the columns around the head landmarks are searched, and only up to
+    one eye-to-shoulder distance above the eyes, so a raised hand or the
+    background cannot be taken for the crown.
+    """
+    if pose.mask is None:
+        return None
+    head = pose.xy[_HEAD]
+    eye_y = float(np.mean(pose.xy[[Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 1]))
+    shoulder_y = float(np.mean(pose.xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], 1]))
+    reach = max(shoulder_y - eye_y, 1.0)
+    half_width = max(float(np.ptp(head[:, 0])), 0.3 * reach)
+    s = pose.mask_scale
+    rows, cols = pose.mask.shape
+    x0 = int(max(0, (float(np.min(head[:, 0])) - half_width / 2) * s))
+    x1 = int(min(cols, (float(np.max(head[:, 0])) + half_width / 2) * s + 1))
+    y0 = int(max(0, (eye_y - reach) * s))
+    y1 = int(min(rows, eye_y * s + 1))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    inside = np.flatnonzero((pose.mask[y0:y1, x0:x1] > MASK_THRESHOLD).any(axis=1))
+    if inside.size == 0:
+        return None
+    return (y0 + int(inside[0])) / s
 
 
 @contextlib.contextmanager

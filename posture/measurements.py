@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posture.calibration import LinearCalibration
+from posture.calibration import Calibrations
+from posture.frame import BodyScale
+from posture.geometry import forward_angle_from_vertical, interior_angle_deviation
 from posture.landmarks import Landmark, side_landmark
 
 SIDE_MEASUREMENT_IDS = (
@@ -26,11 +28,11 @@ SIDE_MEASUREMENT_IDS = (
     "plumb_line",
     "knee_angle",
 )
-FRONT_MEASUREMENT_IDS = ("shoulder_height_difference", "lateral_trunk_shift")
 
-PERCENT_HEIGHT = "percent_height"
-CM = "cm"
 DEGREES = "deg"
+
+_Calibrated = tuple[float, str, tuple[tuple[str, float], ...]]
+"""A calibrated value, its method sentence, and the landmark value as a component (empty when uncalibrated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,64 +62,12 @@ class Measurement:
     components: tuple[tuple[str, float], ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True)
-class BodyScale:
-    """Converts pixel distances to % of body height, or to cm when the height is known."""
-
-    body_height_px: float
-    height_cm: float | None = None
-
-    @property
-    def unit(self) -> str:
-        return CM if self.height_cm is not None else PERCENT_HEIGHT
-
-    def convert(self, distance_px: float) -> float:
-        fraction = distance_px / self.body_height_px
-        return fraction * self.height_cm if self.height_cm is not None else 100.0 * fraction
-
-    def from_percent(self, percent: float) -> float:
-        """A threshold given in % of body height, in this scale's unit."""
-        return percent * self.height_cm / 100.0 if self.height_cm is not None else percent
-
-
 def _names(*landmarks: Landmark) -> tuple[str, ...]:
     return tuple(landmark.name.lower() for landmark in landmarks)
 
 
-def forward_angle_from_vertical(start: np.ndarray, end: np.ndarray, facing: int) -> float:
-    """Angle in degrees of the segment start → end from the upward vertical; + = end ahead of start.
-
-    Args:
-        start, end: shape (2,), pixel positions; ``end`` is expected above ``start``.
-        facing: +1 (facing image-right) or -1 (facing image-left).
-    """
-    dx, dy = end - start
-    return math.degrees(math.atan2(facing * dx, -dy))
-
-
-def joint_bend(start: np.ndarray, joint: np.ndarray, end: np.ndarray) -> float:
-    """Unsigned deviation in degrees of the angle start–joint–end from a straight line."""
-    first, second = start - joint, end - joint
-    cosine = float(np.dot(first, second) / (np.linalg.norm(first) * np.linalg.norm(second)))
-    return 180.0 - math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
-
-
-def interior_angle_deviation(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, facing: int) -> float:
-    """Deviation of the hip–knee–ankle angle from straight, in degrees.
-
-    + when the knee lies behind the hip → ankle line (hyperextended), − when
-    it lies ahead (flexed), 0 when the three points are collinear.
-    """
-    bend = joint_bend(hip, knee, ankle)
-    # Signed distance of the knee ahead of the hip → ankle line, in the forward direction.
-    line = ankle - hip
-    cross = line[0] * (knee - hip)[1] - line[1] * (knee - hip)[0]
-    knee_ahead = -facing * cross
-    return -bend if knee_ahead > 0 else bend
-
-
 def measure_side_view(
-    xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, head_calibration: LinearCalibration | None = None
+    xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, calibrations: Calibrations | None = None
 ) -> tuple[Measurement, ...]:
     """All side-view measurements of SPEC.md from one person's landmarks.
 
@@ -127,8 +77,9 @@ def measure_side_view(
         near_side: ``"left"`` or ``"right"``: the side facing the camera, whose
             landmarks are used (the far side's are partly guessed by the model).
         scale: converts pixel offsets to % of body height or cm.
-        head_calibration: maps the shoulder → ear angle to the clinical
-            craniovertebral angle; without it the angle is reported uncalibrated.
+        calibrations: corrections fitted on rendered bodies (head angle to the
+            clinical craniovertebral angle; the hip landmark's forward bias).
+            Without them every value is the bare landmark geometry.
 
     Returns:
         The measurements in the order of :data:`SIDE_MEASUREMENT_IDS`.
@@ -143,54 +94,61 @@ def measure_side_view(
     def ahead_px(point: Landmark, reference: Landmark) -> float:
         return float(facing * (p[point][0] - p[reference][0]))
 
-    ear_up = float(p[shoulder][1] - p[ear][1])
-    head_angle = math.degrees(math.atan2(ear_up, ahead_px(ear, shoulder)))
-    trunk = forward_angle_from_vertical(p[hip], p[shoulder], facing)
+    def percent(distance_px: float) -> float:
+        return 100.0 * distance_px / scale.body_height_px
+
+    def calibrated(measurement_id: str, landmark_value: float, unit: str, method: str) -> _Calibrated:
+        """The value after its calibration (if any), the method extended to say so, and the raw value."""
+        correction = calibrations.get(measurement_id) if calibrations is not None else None
+        if correction is None:
+            return landmark_value, method, ()
+        return (correction.apply(landmark_value),
+                f"{method} Then {correction.describe(unit)}, fitted on rendered bodies of known posture "
+                "(bench/ACCURACY.md).",
+                (("uncalibrated", landmark_value),))
+
+    head_angle, head_method, head_raw = calibrated(
+        "head_forward_angle",
+        math.degrees(math.atan2(float(p[shoulder][1] - p[ear][1]), ahead_px(ear, shoulder))), "deg",
+        "Proxy of the craniovertebral angle (tragus–C7 line above horizontal): MediaPipe has neither point, so "
+        "the angle of the shoulder → ear landmark line above horizontal is used.")
+    trunk_landmarks = forward_angle_from_vertical(p[hip], p[shoulder], facing)
+    trunk, trunk_method, trunk_raw = calibrated(
+        "trunk_lean", trunk_landmarks, "deg", "Angle of the hip → shoulder landmark line from vertical.")
     # The thigh hangs down from the hip: measure it from the downward vertical, + = knee ahead.
     thigh = math.degrees(math.atan2(ahead_px(knee, hip), float(p[knee][1] - p[hip][1])))
+    extension, extension_method, extension_raw = calibrated(
+        "hip_extension", -(trunk_landmarks + thigh), "deg",
+        "Angle between the trunk line (hip → shoulder) and the thigh line (hip → knee), 0 when they are in one "
+        "straight line; + when the hips are pushed forward of both.")
+    feet_percent, feet_method, feet_raw = calibrated(
+        "foot_hip_offset", percent(ahead_px(hip, ankle)), "% of body height",
+        "Horizontal distance of the hip landmark ahead of the ankle landmark.")
     unit = scale.unit
     plumb = tuple((point.name.lower().split("_", 1)[1], scale.convert(ahead_px(point, ankle)))
                   for point in (ear, shoulder, hip, knee))
-    if head_calibration is None:
-        head_value = head_angle
-        head_method = ("Angle of the shoulder → ear line above horizontal (landmark proxy of the craniovertebral "
-                       "angle, uncalibrated: the shoulder landmark is not C7 and the ear landmark is not the tragus).")
-    else:
-        head_value = head_calibration.apply(head_angle)
-        head_method = ("Craniovertebral angle estimated from the shoulder → ear landmark angle with a calibration "
-                       f"fitted on rendered bodies of known angle (CVA = {head_calibration.offset:.1f} + "
-                       f"{head_calibration.slope:.2f} × angle; bench/ACCURACY.md).")
     return (
-        Measurement(
-            "head_forward_angle", head_value, DEGREES, head_method, _names(shoulder, ear), proxy=True,
-            components=(("uncalibrated_deg", head_angle),),
-        ),
+        Measurement("head_forward_angle", head_angle, DEGREES, head_method, _names(shoulder, ear), proxy=True,
+                    components=head_raw),
         Measurement(
             "head_forward_offset", scale.convert(ahead_px(ear, shoulder)), unit,
-            "Horizontal distance of the ear landmark ahead of the shoulder landmark.",
-            _names(ear, shoulder),
+            "Proxy of the tragus ahead of the acromion: horizontal distance of the ear landmark ahead of the "
+            "shoulder landmark.",
+            _names(ear, shoulder), proxy=True,
         ),
+        Measurement("trunk_lean", trunk, DEGREES, trunk_method, _names(hip, shoulder), components=trunk_raw),
+        Measurement("hip_extension", extension, DEGREES, extension_method, _names(shoulder, hip, knee),
+                    components=extension_raw),
         Measurement(
-            "trunk_lean", trunk, DEGREES,
-            "Angle of the hip → shoulder line from vertical.",
-            _names(hip, shoulder),
-        ),
-        Measurement(
-            "hip_extension", -(trunk + thigh), DEGREES,
-            "Angle between the trunk line (hip → shoulder) and the thigh line (hip → knee), 0 when they are "
-            "in one straight line; + when the hips are pushed forward of both.",
-            _names(shoulder, hip, knee),
-        ),
-        Measurement(
-            "foot_hip_offset", scale.convert(ahead_px(hip, ankle)), unit,
-            "Horizontal distance of the hip joint landmark ahead of the ankle landmark.",
-            _names(hip, ankle),
+            "foot_hip_offset", scale.from_percent(feet_percent), unit, feet_method, _names(hip, ankle),
+            components=tuple((name, scale.from_percent(value)) for name, value in feet_raw),
         ),
         Measurement(
             "plumb_line", plumb[0][1], unit,
-            "Horizontal offsets of ear, shoulder, hip and knee landmarks from the vertical through the ankle "
+            "Proxy of Kendall's plumb line (ear lobe, acromion, greater trochanter, knee, lateral malleolus): "
+            "horizontal offsets of the ear, shoulder, hip and knee landmarks from the vertical through the ankle "
             "landmark; the value is the ear's.",
-            _names(ear, shoulder, hip, knee, ankle), components=plumb,
+            _names(ear, shoulder, hip, knee, ankle), proxy=True, components=plumb,
         ),
         Measurement(
             "knee_angle", interior_angle_deviation(p[hip], p[knee], p[ankle], facing), DEGREES,
@@ -219,8 +177,9 @@ def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale) -> tuple
     return (
         Measurement(
             "shoulder_height_difference", scale.convert(shoulder_rise), scale.unit,
-            f"Height of the left shoulder landmark above the right one (shoulder tilt {tilt:+.1f} deg).",
-            _names(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+            f"Proxy of the acromion heights: the left shoulder landmark's height above the right one (shoulder "
+            f"tilt {tilt:+.1f} deg). On rendered bodies it follows a true difference at about 0.6 of its size.",
+            _names(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), proxy=True,
             components=(("shoulder_tilt_deg", tilt),),
         ),
         Measurement(

@@ -14,9 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from posture.frame import head_top_from_mask
-from posture.landmarks import Landmark, Pose, side_landmark
-from posture.measurements import joint_bend
+from posture.geometry import joint_bend
+from posture.landmarks import Landmark, Pose, head_top_from_mask, side_landmark
 
 View = Literal["side-left", "side-right", "front", "back", "unsupported"]
 ProblemKind = Literal["person", "view"]

@@ -9,12 +9,10 @@ from builders import front_person, side_person
 
 from posture.explanations import KnowledgeBase, load_knowledge_base
 from posture.findings import Finding, evaluate, typical_range
+from posture.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.measurements import (
-    CM,
     DEGREES,
-    PERCENT_HEIGHT,
     SIDE_MEASUREMENT_IDS,
-    BodyScale,
     Measurement,
     measure_front_view,
     measure_side_view,
