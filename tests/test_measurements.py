@@ -647,3 +647,26 @@ def test_front_measurements_do_not_depend_on_the_photo_scale(k: float) -> None:
     original = measure_front_view(xy, back=False, scale=BodyScale(H))
     scaled = measure_front_view(k * xy + 3.0, back=False, scale=BodyScale(k * H))
     assert_same(original, scaled)
+
+
+def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -> None:
+    from posture.calibration import Calibrations, LinearCalibration
+
+    calibrations = Calibrations(
+        corrections={"head_forward_angle": LinearCalibration(offset=-30.0, slope=1.1),
+                     "foot_hip_offset": LinearCalibration(offset=-1.0)},
+        model_sha256="", fitted_on="", held_out="",
+    )
+    xy = side_person(facing=1, ear_ahead=0.0, hip_ahead=50.0)
+    scale = BodyScale(H, 170.0)
+    plain = {m.id: m for m in measure_side_view(xy, facing=1, near_side="right", scale=scale)}
+    fitted = {m.id: m for m in measure_side_view(xy, facing=1, near_side="right", scale=scale,
+                                                 calibrations=calibrations)}
+    assert fitted["head_forward_angle"].value == pytest.approx(-30.0 + 1.1 * 90.0)
+    assert dict(fitted["head_forward_angle"].components) == {"uncalibrated": pytest.approx(90.0)}
+    # 50 px of 1000 is 5% of body height; the correction is in % of body height, then converted to cm.
+    assert plain["foot_hip_offset"].value == pytest.approx(8.5)
+    assert fitted["foot_hip_offset"].value == pytest.approx((5.0 - 1.0) * 1.7)
+    assert "fitted on rendered bodies" in fitted["foot_hip_offset"].method
+    assert fitted["trunk_lean"].value == plain["trunk_lean"].value  # no correction given, none applied
+    assert not plain["head_forward_angle"].components

@@ -121,3 +121,24 @@ def test_neutral_head_angle_estimates_the_true_craniovertebral_angle(analysed: d
 )
 def test_findings_name_the_rendered_pattern(analysed: dict[str, Analysis], name: str, expected: set[str]) -> None:
     assert expected <= {finding.id for finding in analysed[name].findings}
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("side-right_feet-behind-10cm.png", {"feet_behind_hips"}),
+        ("side-left_neutral.png", {"balanced_alignment"}),
+        ("side-left_neck-flexion-20deg.png", {"forward_head"}),
+    ],
+)
+def test_each_side_sample_shows_exactly_what_its_ground_truth_sets(
+    detector: PoseDetector, sample: str, expected: set[str]
+) -> None:
+    """The README's samples: findings that their ground truth contradicts would teach users the wrong thing."""
+    path = SAMPLES / sample
+    record = json.loads(path.with_suffix(".truth.json").read_text())
+    analysis = analyze_image(load_image(path), detector, height_cm=record["person"]["height_cm"])
+    assert {finding.id for finding in analysis.findings} == expected
