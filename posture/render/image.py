@@ -23,12 +23,14 @@ ANGLE = (255, 120, 40)
 FLAG = (255, 200, 60)
 
 
-def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, color: tuple[int, int, int]) -> None:
-    """Outlined text, moved inside the picture where it would run off an edge."""
+def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, color: tuple[int, int, int],
+          *, ending_at: bool = False) -> None:
+    """Outlined text starting (or with ``ending_at``, ending) at ``origin``, kept inside the picture."""
     thickness = max(1, round(scale * 2))
     (text_width, text_height), _ = cv2.getTextSize(text, FONT, scale, thickness + 2)
     rows, cols = canvas.shape[:2]
-    origin = (min(max(2, origin[0]), cols - text_width - 2), min(max(text_height + 2, origin[1]), rows - 2))
+    x = origin[0] - text_width if ending_at else origin[0]
+    origin = (min(max(2, x), cols - text_width - 2), min(max(text_height + 2, origin[1]), rows - 2))
     cv2.putText(canvas, text, origin, FONT, scale, DARK, thickness + 2, cv2.LINE_AA)
     cv2.putText(canvas, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
 
@@ -100,34 +102,40 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
         if "plumb_line" in values:
             _dashed_vertical(canvas, ankle[0], analysis.frame.head_top_y * analysis.image.scale, ankle[1],
                              PLUMB, max(1, width // 2), dash=radius // 2)
+        # An arc shows the landmark angle it spans; a calibrated value is named beside it.
         if "head_forward_angle" in values:
-            _angle_mark(canvas, shoulder, forward_deg, ear, radius,
-                        format_value(values["head_forward_angle"].value, "deg").replace("°", " deg"),
-                        font_scale, width)
+            head = values["head_forward_angle"]
+            drawn = dict(head.components).get("uncalibrated", head.value)
+            label = f"{drawn:.0f} deg" + (f", CVA est. {head.value:.0f}" if head.components else "")
+            _angle_mark(canvas, shoulder, forward_deg, ear, radius, label, font_scale, width)
         if "trunk_lean" in values:
-            _angle_mark(canvas, hip, -90.0, shoulder, radius,
-                        "lean " + format_value(values["trunk_lean"].value, "deg").replace("°", " deg"),
-                        font_scale, width)
+            lean = values["trunk_lean"]
+            drawn = dict(lean.components).get("uncalibrated", lean.value)
+            label = f"lean {drawn:+.1f} deg" + (f" (corrected {lean.value:+.1f})" if lean.components else "")
+            _angle_mark(canvas, hip, -90.0, shoulder, radius, label, font_scale, width)
         if "knee_angle" in values:
-            label = f"knee {values['knee_angle'].value:+.1f} deg"
-            _text(canvas, label, (int(knee[0] + facing * radius) - (0 if facing > 0 else 8 * len(label)),
-                                  int(knee[1])), font_scale, ANGLE)
+            _text(canvas, f"knee {values['knee_angle'].value:+.1f} deg",
+                  (int(knee[0] + facing * radius), int(knee[1])), font_scale, ANGLE, ending_at=facing < 0)
         if "foot_hip_offset" in values:
             m = values["foot_hip_offset"]
             _line(canvas, np.array([ankle[0], hip[1]]), hip, PLUMB, width)
-            _text(canvas, "hip " + format_value(m.value, m.unit).replace("% ht", "%"),
-                  (int(min(ankle[0], hip[0])), int(hip[1] - radius / 2)), font_scale, PLUMB)
-    else:
-        for pair in ((Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)):
-            a, b = xy[pair[0]], xy[pair[1]]
-            _line(canvas, a, b, ANGLE, width)
-            level_y = (a[1] + b[1]) / 2.0
-            _line(canvas, np.array([a[0], level_y]), np.array([b[0], level_y]), PLUMB, max(1, width // 2))
-        if "shoulder_height_difference" in values:
-            m = values["shoulder_height_difference"]
-            right_end = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].max(axis=0)
-            _text(canvas, "left shoulder " + format_value(m.value, m.unit).replace("% ht", "%") + " higher",
-                  (int(right_end[0] + radius / 2), int(right_end[1])), font_scale, ANGLE)
+            drawn = dict(m.components).get("uncalibrated")
+            label = "hip " + format_value(m.value, m.unit).replace("% ht", "%")
+            if drawn is not None:
+                label += " (landmarks " + format_value(drawn, m.unit).replace("% ht", "%") + ")"
+            _text(canvas, label, (int(min(ankle[0], hip[0])), int(hip[1] + radius)), font_scale, PLUMB)
+    elif "shoulder_height_difference" in values:
+        # Only the shoulders: the hip landmarks do not follow hip height (bench/ACCURACY.md), so no hip line.
+        left, right = xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]
+        _line(canvas, left, right, ANGLE, width)
+        level_y = (left[1] + right[1]) / 2.0
+        _line(canvas, np.array([left[0], level_y]), np.array([right[0], level_y]), PLUMB, max(1, width // 2))
+        m = values["shoulder_height_difference"]
+        amount = format_value(abs(m.value), m.unit).replace("% ht", "%").lstrip("+")
+        on_image_right = left[0] > right[0]
+        _text(canvas, f"left shoulder {amount} {'higher' if m.value >= 0 else 'lower'}",
+              (int(left[0] + (radius if on_image_right else -radius)), int(left[1] - radius / 2)), font_scale,
+              ANGLE, ending_at=not on_image_right)
 
     captions = [f"{analysis.image.path.name}: {verdict.view} view"]
     for finding in analysis.findings:
