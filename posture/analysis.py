@@ -7,7 +7,6 @@ holds them all, and the renderers only read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from posture.calibration import load_calibrations
 from posture.errors import PersonError, ViewError
@@ -15,7 +14,7 @@ from posture.explanations import Caveat, KnowledgeBase, NotMeasured, load_knowle
 from posture.findings import Finding, evaluate
 from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
-from posture.loading import DEFAULT_MAX_PIXELS, LoadedImage, load_image
+from posture.loading import LoadedImage
 from posture.measurements import Measurement, measure_front_view, measure_side_view
 from posture.quality import Verdict, assess
 
@@ -34,9 +33,16 @@ class Analysis:
     frame: Frame
     measurements: tuple[Measurement, ...]
     findings: tuple[Finding, ...]
-    not_measured: tuple[NotMeasured, ...]
-    caveats: tuple[Caveat, ...]
+    knowledge: KnowledgeBase
     warnings: tuple[str, ...]
+
+    @property
+    def not_measured(self) -> tuple[NotMeasured, ...]:
+        return self.knowledge.not_measured
+
+    @property
+    def caveats(self) -> tuple[Caveat, ...]:
+        return self.knowledge.caveats
 
     @property
     def view(self) -> str:
@@ -96,37 +102,6 @@ def analyze_image(
         frame=frame,
         measurements=measurements,
         findings=findings,
-        not_measured=knowledge.not_measured,
-        caveats=knowledge.caveats,
+        knowledge=knowledge,
         warnings=image.warnings + verdict.warnings + (LEVEL_ASSUMPTION,),
     )
-
-
-def analyze(
-    path: str | Path,
-    *,
-    model_path: Path,
-    height_cm: float | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    uncertainty: bool = False,
-) -> Analysis:
-    """Load a photo and analyse it: the whole pipeline in one call.
-
-    Args:
-        path: the photo.
-        model_path: a pose_landmarker ``.task`` bundle.
-        height_cm: the person's height, to give offsets in cm.
-        max_pixels: refuse larger photos.
-        uncertainty: also estimate each measurement's uncertainty (three more landmark runs).
-
-    Raises:
-        PostureError: a subclass naming what is wrong, with a one-sentence message.
-    """
-    image = load_image(path, max_pixels=max_pixels)
-    with PoseDetector(model_path) as detector:
-        analysis = analyze_image(image, detector, height_cm=height_cm)
-        if uncertainty:
-            from posture.uncertainty import with_uncertainty  # it builds on this module
-
-            analysis = with_uncertainty(analysis, detector)
-    return analysis

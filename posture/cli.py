@@ -77,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
     analyze.add_argument("--uncertainty", action="store_true",
-                         help="estimate each measurement's 95%% uncertainty by re-measuring a mirrored, a smaller "
-                         "and a shifted copy of the photo (about three times slower)")
+                         help="give each measurement a 95%% repeatability interval (±) by re-measuring mirrored, "
+                         "smaller, shifted, grey and re-compressed copies of the photo (about five times the "
+                         "landmark work; under a second on a laptop)")
     analyze.add_argument("--model", type=Path, metavar="PATH",
                          help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
                          "default: the full model, prepared on first use")
@@ -110,7 +111,7 @@ def _model_path(explicit: Path | None) -> Path:
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
-    from posture.analysis import analyze
+    from posture.pipeline import analyze
     from posture.loading import DEFAULT_MAX_PIXELS
 
     model_path = _model_path(args.model)

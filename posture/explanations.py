@@ -94,16 +94,6 @@ class FindingRule:
     summary: str
     explanation: str
 
-    def flags(self, value: float) -> bool:
-        """Return True when ``value`` (in ``unit``) is past the threshold.
-
-        The threshold itself is not flagged: ``below`` means strictly less,
-        ``above`` strictly greater.
-        """
-        if self.comparison == "below":
-            return value < self.threshold
-        return value > self.threshold
-
 
 @dataclass(frozen=True, slots=True)
 class Balanced:

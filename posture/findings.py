@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posture.explanations import KnowledgeBase
+from posture.explanations import FindingRule, KnowledgeBase
 from posture.frame import PERCENT_HEIGHT, BodyScale
 from posture.measurements import Measurement
 
@@ -24,6 +24,8 @@ class Finding:
         threshold: the threshold in the same unit as the value.
         comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
         proxy: True when the measurement is a landmark proxy of a clinical measure.
+        borderline: the value lies within its uncertainty of the threshold, so
+            a repeat photo could land on the other side.
     """
 
     id: str
@@ -38,6 +40,12 @@ class Finding:
     comparison: str | None = None
     proxy: bool = False
     threshold_source: str | None = None
+    borderline: bool = False
+
+
+def _threshold(rule: FindingRule, scale: BodyScale) -> float:
+    """The rule's threshold in the unit of the measurement it applies to."""
+    return scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
 
 
 def evaluate(
@@ -58,7 +66,7 @@ def evaluate(
         measurement = by_id.get(rule.measurement)
         if view_kind not in rule.views or measurement is None:
             continue
-        threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+        threshold = _threshold(rule, scale)
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
         if passed:
             findings.append(
@@ -67,6 +75,8 @@ def evaluate(
                     article_sections=rule.article_sections, measurement=rule.measurement,
                     value=measurement.value, unit=measurement.unit, threshold=threshold,
                     comparison=rule.comparison, proxy=rule.proxy, threshold_source=rule.threshold_source,
+                    borderline=(measurement.uncertainty is not None
+                                and abs(measurement.value - threshold) <= measurement.uncertainty),
                 )
             )
     rules_applied = any(view_kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
@@ -88,7 +98,7 @@ def typical_range(
     for rule in knowledge.findings:
         if rule.measurement != measurement_id or view_kind not in rule.views:
             continue
-        threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+        threshold = _threshold(rule, scale)
         if rule.comparison == "below":
             low = threshold if low is None else max(low, threshold)
         else:

@@ -2,9 +2,11 @@
 
 Landmarks jitter: the same body photographed a little larger, shifted or
 mirrored gives slightly different landmarks. Re-measuring such copies and
-taking the spread gives each measurement an honest error bar, without any
-assumption about the model. It costs one landmark inference per copy, so it
-is an option (``--uncertainty``), not the default.
+taking the spread gives each measurement an error bar for repeatability
+(what a before/after comparison needs), without any assumption about the
+model. It is not accuracy against the clinical measure; bench/ACCURACY.md
+gives that. It costs one landmark inference per copy, so it is an option
+(``--uncertainty``), not the default.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import numpy as np
 
 from posture.analysis import Analysis, gate, measure
 from posture.errors import PostureError
+from posture.findings import evaluate
 from posture.landmarks import PoseDetector
 from posture.loading import LoadedImage
 
-COVERAGE_Z = 1.96
-"""Half-width of a 95% interval in standard deviations."""
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447}
+"""Student's t quantile for a two-sided 95% interval, by degrees of freedom: few copies, wide intervals."""
 SHIFT_FRACTION = 0.04
 ZOOM = 0.8
+JPEG_QUALITY = 70
 
 
 def _mirrored(image: LoadedImage) -> LoadedImage:
@@ -50,11 +54,27 @@ def _shifted(image: LoadedImage) -> LoadedImage:
     )
 
 
+def _grayscale(image: LoadedImage) -> LoadedImage:
+    gray = cv2.cvtColor(image.rgb, cv2.COLOR_RGB2GRAY)
+    return dataclasses.replace(image, rgb=np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)))
+
+
+def _recompressed(image: LoadedImage) -> LoadedImage:
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(image.rgb, cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    assert ok, "OpenCV always encodes an 8-bit RGB array as JPEG"
+    decoded = cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return dataclasses.replace(image, rgb=decoded)
+
+
 PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
     ("mirror", _mirrored),
     ("zoom", _zoomed_out),
     ("shift", _shifted),
+    ("grayscale", _grayscale),
+    ("jpeg", _recompressed),
 )
+"""Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise."""
 
 
 def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
@@ -81,11 +101,14 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
     measurements = tuple(
         dataclasses.replace(m, uncertainty=_half_width(samples[m.id])) for m in analysis.measurements
     )
-    return dataclasses.replace(analysis, measurements=measurements)
+    # Findings are judged again: a value within its uncertainty of a threshold is borderline.
+    findings = evaluate(measurements, view=analysis.view, scale=analysis.frame.scale, knowledge=analysis.knowledge)
+    return dataclasses.replace(analysis, measurements=measurements, findings=findings)
 
 
 def _half_width(values: list[float]) -> float | None:
+    """Half-width of the 95% interval of one measurement, from the spread of its re-measured copies."""
     if len(values) < 3:
         return None
     spread = float(np.std(values, ddof=1))
-    return COVERAGE_Z * spread if math.isfinite(spread) else None
+    return T_975[len(values) - 1] * spread if math.isfinite(spread) else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import dataclasses
+
 import pytest
 from builders import front_person, side_person
 
@@ -313,3 +315,23 @@ def test_typical_range_is_the_band_inside_the_strictest_rules(kb: KnowledgeBase)
                         knowledge=extended)) == ["trunk_leaning_forward"]
     assert ids(evaluate(side_measurements(trunk_lean=9.0), view="side-left", scale=PERCENT_SCALE,
                         knowledge=extended)) == ["trunk_leaning_forward", "trunk_far_forward"]
+
+
+@pytest.mark.parametrize(
+    ("value", "uncertainty", "borderline"),
+    [
+        pytest.param(44.0, 2.0, True, id="1.5-below-with-2-uncertainty"),
+        pytest.param(40.0, 2.0, False, id="5.5-below-with-2-uncertainty"),
+        pytest.param(44.0, None, False, id="no-uncertainty-never-borderline"),
+    ],
+)
+def test_a_finding_within_its_uncertainty_of_the_threshold_is_borderline(
+    kb: KnowledgeBase, value: float, uncertainty: float | None, borderline: bool
+) -> None:
+    measured = tuple(
+        dataclasses.replace(m, value=value, uncertainty=uncertainty) if m.id == "head_forward_angle" else m
+        for m in side_measurements()
+    )
+    (finding,) = evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+    assert finding.id == "forward_head"
+    assert finding.borderline is borderline

@@ -141,22 +141,6 @@ def test_rules_as_specified(
     )
 
 
-@pytest.mark.parametrize(
-    ("finding_id", "value", "flagged"),
-    [
-        ("forward_head", 45.4, True),
-        ("forward_head", 45.5, False),  # the threshold itself is not past it
-        ("forward_head", 75.0, False),
-        ("feet_behind_hips", 3.1, True),
-        ("feet_behind_hips", 3.0, False),
-        ("feet_ahead_of_hips", -2.5, True),
-        ("feet_ahead_of_hips", 0.0, False),
-    ],
-)
-def test_flags(kb: KnowledgeBase, finding_id: str, value: float, flagged: bool) -> None:
-    assert kb.finding(finding_id).flags(value) is flagged
-
-
 def test_unknown_finding_raises_key_error(kb: KnowledgeBase) -> None:
     with pytest.raises(KeyError, match="'slouch'"):
         kb.finding("slouch")

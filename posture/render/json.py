@@ -35,6 +35,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "threshold": finding.threshold,
         "proxy": finding.proxy,
         "threshold_source": finding.threshold_source,
+        "borderline": finding.borderline,
         "summary": finding.summary,
         "explanation": finding.explanation,
         "article_sections": list(finding.article_sections),
@@ -65,6 +66,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             for n in analysis.not_measured
         ],
         "caveats": [{"id": c.id, "text": c.text} for c in analysis.caveats],
+        "article": {"title": analysis.knowledge.article_title, "author": analysis.knowledge.article_author,
+                    "year": analysis.knowledge.article_year},
         "landmarks": [
             [round(float(x), 1), round(float(y), 1), round(float(v), 3)]
             for (x, y), v in zip(pose.xy, pose.visibility)

@@ -8,7 +8,6 @@ from rich.table import Table
 from rich.text import Text
 
 from posture.analysis import Analysis
-from posture.explanations import load_knowledge_base
 from posture.findings import typical_range
 from posture.measurements import Measurement
 
@@ -19,14 +18,11 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:+.1f}{UNIT_LABELS.get(unit, ' ' + unit)}" if unit != "deg" else f"{value:.1f}°"
 
 
-def _range_text(low: float | None, high: float | None, unit: str) -> str:
-    if low is None and high is None:
-        return ""
-    if low is None:
-        return f"≤ {format_value(high, unit)}"  # type: ignore[arg-type]
-    if high is None:
-        return f"≥ {format_value(low, unit)}"
-    return f"{format_value(low, unit)} … {format_value(high, unit)}"
+def _flag_rule_text(low: float | None, high: float | None, unit: str) -> str:
+    """When a value is flagged: below ``low`` or above ``high``."""
+    parts = ([f"< {format_value(low, unit)}"] if low is not None else []) + (
+        [f"> {format_value(high, unit)}"] if high is not None else [])
+    return " or ".join(parts)
 
 
 def _value_text(measurement: Measurement) -> str:
@@ -37,26 +33,26 @@ def _value_text(measurement: Measurement) -> str:
 
 
 def measurement_table(analysis: Analysis) -> Table:
-    knowledge = load_knowledge_base()
     flags: dict[str, list[str]] = {}
     for finding in analysis.findings:
         if finding.measurement is not None:
-            flags.setdefault(finding.measurement, []).append(finding.title)
+            flags.setdefault(finding.measurement, []).append(finding.id.replace("_", " "))
     table = Table(title=None, show_lines=False, expand=False)
     table.add_column("measurement", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("typical", justify="right", no_wrap=True)
+    table.add_column("flagged when", justify="right", no_wrap=True)
     table.add_column("flag", ratio=1)
     for measurement in analysis.measurements:
         low, high = typical_range(measurement.id, view=analysis.view, scale=analysis.frame.scale,
-                                  knowledge=knowledge)
+                                  knowledge=analysis.knowledge)
         name = measurement.id + ("\n[dim](proxy)[/dim]" if measurement.proxy else "")
+        # The table shows what a reader acts on; the bare landmark values are in the JSON.
         detail = "\n".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
-                            if not n.endswith("_deg"))
+                            if not n.endswith("_deg") and n != "uncalibrated")
         table.add_row(
             name,
             _value_text(measurement) + (f"\n[dim]{detail}[/dim]" if detail else ""),
-            _range_text(low, high, measurement.unit),
+            _flag_rule_text(low, high, measurement.unit),
             Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
         )
     return table
@@ -74,13 +70,22 @@ def report_renderable(analysis: Analysis) -> RenderableType:
     scale = analysis.frame.scale
     head += (f"; offsets in cm for a body height of {scale.height_cm:g} cm" if scale.height_cm is not None
              else "; offsets in % of body height (give --height-cm for cm)")
-    parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis), Text("")]
+    parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis)]
+    if any(m.uncertainty is not None for m in analysis.measurements):
+        parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
+                          "clinical measures is in bench/ACCURACY.md.", style="dim"))
+    knowledge = analysis.knowledge
+    parts.append(Text(""))
     parts.append(Text("Findings", style="bold underline"))
+    parts.append(_indented(f"Explained with the ideas of \"{knowledge.article_title}\" by "
+                           f"{knowledge.article_author} ({knowledge.article_year}), in this project's own words.",
+                           "dim"))
     if not analysis.findings:
         parts.append(_indented("None: this version's thresholds and explanations cover side views; a front or back "
                                "photo gives the measurements above without a judgement."))
     for finding in analysis.findings:
-        title = finding.title + (" [proxy measure]" if finding.proxy else "")
+        title = finding.title + (" [proxy measure]" if finding.proxy else "") + (
+            " [borderline: within its ± of the threshold]" if finding.borderline else "")
         parts.append(Text("• " + title, style="bold"))
         parts.append(_indented(finding.summary))
         parts.append(_indented(finding.explanation))
