@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from posture.errors import ExitCode, PostureError
+from posture.errors import ExitCode, OutputError, PostureError
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -47,6 +47,13 @@ def _height(text: str) -> float:
     return value
 
 
+def _png_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"{text!r} must be a .png file (the annotated picture is written as PNG)")
+    return path
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -72,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("photo", type=Path, help="JPEG, PNG, WebP or HEIC photo of one standing person")
     analyze.add_argument("--json", action="store_true",
                          help="print the versioned JSON document (docs/json-output.md) instead of the report")
-    analyze.add_argument("--annotate", type=Path, metavar="OUT.png",
+    analyze.add_argument("--annotate", type=_png_path, metavar="OUT.png",
                          help="also write a PNG with the skeleton, plumb line, angles and findings drawn on it")
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
@@ -122,16 +129,20 @@ def _run_analyze(args: argparse.Namespace) -> int:
         from posture.render.image import render_annotated
 
         write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(args.photo,))
-    if args.json:
-        from posture.render.json import render_json
+    try:
+        if args.json:
+            from posture.render.json import render_json
 
-        sys.stdout.write(render_json(analysis))
-    else:
-        from rich.console import Console
+            sys.stdout.write(render_json(analysis))
+            sys.stdout.flush()
+        else:
+            from rich.console import Console
 
-        from posture.render.terminal import report_renderable
+            from posture.render.terminal import report_renderable
 
-        Console().print(report_renderable(analysis))
+            Console().print(report_renderable(analysis))
+    except OSError as error:
+        raise OutputError(f"The report could not be written to standard output ({error.strerror or error}).") from None
     return ExitCode.OK
 
 

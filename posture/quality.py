@@ -149,14 +149,14 @@ def implausibility(pose: Pose, shape: dict[str, float]) -> str | None:
     if key_visibility < MIN_KEY_VISIBILITY:
         return f"the body landmarks are mostly hidden or guessed, visibility {key_visibility:.2f}"
     if not 1.0 <= shape["leg_length"] <= 3.2:
-        return f"legs {shape['leg_length']:.1f} times the torso length, expected about 1.3 to 2"
+        return f"legs {shape['leg_length']:.1f} times the torso length, expected 1 to 3.2"
     thigh_to_shin = []
     for side in ("left", "right"):
         hip, knee, ankle = (pose.xy[side_landmark(side, n)] for n in ("HIP", "KNEE", "ANKLE"))
         thigh_to_shin.append(float(np.linalg.norm(knee - hip) / max(np.linalg.norm(ankle - knee), 1e-9)))
     ratio = float(np.mean(thigh_to_shin))
     if not 0.5 <= ratio <= 2.0:
-        return f"thighs {ratio:.1f} times the shins, expected about 1"
+        return f"thighs {ratio:.1f} times the shins, expected 0.5 to 2"
     support = mask_support(pose)
     if support is not None and support < MIN_MASK_SUPPORT:
         return f"the body outline does not cover the torso (mask {support:.2f})"
@@ -252,8 +252,8 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     shape = body_proportions(pose.xy)
     # Before the size check: a person lying across the photo is short in y but not small.
     if shape["torso_tilt"] > 45.0:
-        return _refuse(pose, "view", "The person is lying or bending down, not standing; "
-                       "posture needs a standing photo.", warnings)
+        return _refuse(pose, "view", "The person is lying or bending down, not standing (or the photo is turned "
+                       "sideways or upside down); posture needs an upright photo of a standing person.", warnings)
     body_height = pose.height_px
     if body_height < max(MIN_HEIGHT_PX, MIN_HEIGHT_FRACTION * height):
         return _refuse(pose, "person",

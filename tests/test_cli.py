@@ -112,7 +112,7 @@ def test_no_person_exits_4(capsys: pytest.CaptureFixture[str], blank_photo: Path
         ("two_people_walking_front_01.jpeg", ExitCode.NO_USABLE_PERSON, "Two people"),
         ("multi_four_women_standing_front_01.png", ExitCode.NO_USABLE_PERSON, "Two people"),
         ("cropped_waist_up_businesswoman_01.png", ExitCode.NO_USABLE_PERSON, "cut off"),
-        ("cropped_legs_only_dogs_01.jpg", ExitCode.NO_USABLE_PERSON, ""),
+        ("cropped_legs_only_dogs_01.jpg", ExitCode.NO_USABLE_PERSON, "No person"),
         ("front_standing_woman_indoor_01.jpg", ExitCode.NO_USABLE_PERSON, "cut off"),
         ("dark_extreme_lowlight_people_01.png", ExitCode.NO_USABLE_PERSON, "dark"),
         ("small_person_plaza_01.jpg", ExitCode.NO_USABLE_PERSON, "too small"),
@@ -207,4 +207,21 @@ def test_console_script_prints_only_its_sentence(tmp_path: Path, pose_model: Pat
                                text=True, env=environment, cwd=REPO, check=False)
     assert completed.returncode == ExitCode.NO_USABLE_PERSON
     assert completed.stdout == ""
+    assert_one_sentence(completed.stderr)
+
+
+def test_annotate_must_be_a_png_name(capsys: pytest.CaptureFixture[str], blank_photo: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["analyze", str(blank_photo), "--annotate", str(tmp_path / "out.jpg")])
+    assert stopped.value.code == ExitCode.USAGE
+    assert "must be a .png file" in capsys.readouterr().err
+    assert not (tmp_path / "out.jpg").exists()
+
+
+def test_a_full_disk_on_stdout_is_an_output_error(tmp_path: Path, pose_model: Path) -> None:
+    sample = REPO / "samples" / "side-left_neutral.png"
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run([sys.executable, "-m", "posture", "analyze", str(sample), "--json"],
+                                   stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO, check=False)
+    assert completed.returncode == ExitCode.OUTPUT
     assert_one_sentence(completed.stderr)
