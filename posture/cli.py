@@ -118,8 +118,8 @@ def _model_path(explicit: Path | None) -> Path:
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
-    from posture.pipeline import analyze
     from posture.loading import DEFAULT_MAX_PIXELS
+    from posture.pipeline import analyze
 
     model_path = _model_path(args.model)
     analysis = analyze(args.photo, model_path=model_path, height_cm=args.height_cm,

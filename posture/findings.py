@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from posture.explanations import FindingRule, KnowledgeBase
 from posture.frame import PERCENT_HEIGHT, BodyScale
 from posture.measurements import Measurement
+from posture.quality import view_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,11 @@ def evaluate(
         knowledge: the loaded knowledge base.
     """
     by_id = {m.id: m for m in measurements}
-    view_kind = view.split("-")[0]
+    kind = view_kind(view)
     findings = []
     for rule in knowledge.findings:
         measurement = by_id.get(rule.measurement)
-        if view_kind not in rule.views or measurement is None:
+        if kind not in rule.views or measurement is None:
             continue
         threshold = _threshold(rule, scale)
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
@@ -79,7 +80,7 @@ def evaluate(
                                 and abs(measurement.value - threshold) <= measurement.uncertainty),
                 )
             )
-    rules_applied = any(view_kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
+    rules_applied = any(kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
     if not findings and rules_applied:
         balanced = knowledge.balanced
         findings.append(
@@ -93,10 +94,10 @@ def typical_range(
     measurement_id: str, *, view: str, scale: BodyScale, knowledge: KnowledgeBase
 ) -> tuple[float | None, float | None]:
     """The (low, high) band inside which no rule flags the measurement; None where no rule bounds it."""
-    view_kind = view.split("-")[0]
+    kind = view_kind(view)
     low = high = None
     for rule in knowledge.findings:
-        if rule.measurement != measurement_id or view_kind not in rule.views:
+        if rule.measurement != measurement_id or kind not in rule.views:
             continue
         threshold = _threshold(rule, scale)
         if rule.comparison == "below":

@@ -165,11 +165,11 @@ def head_top_from_mask(pose: Pose) -> float | None:
     eye_y = float(np.mean(pose.xy[[Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 1]))
     shoulder_y = float(np.mean(pose.xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], 1]))
     reach = max(shoulder_y - eye_y, 1.0)
-    half_width = max(float(np.ptp(head[:, 0])), 0.3 * reach)
+    margin = max(float(np.ptp(head[:, 0])), 0.3 * reach) / 2
     s = pose.mask_scale
     rows, cols = pose.mask.shape
-    x0 = int(max(0, (float(np.min(head[:, 0])) - half_width / 2) * s))
-    x1 = int(min(cols, (float(np.max(head[:, 0])) + half_width / 2) * s + 1))
+    x0 = int(max(0, (float(np.min(head[:, 0])) - margin) * s))
+    x1 = int(min(cols, (float(np.max(head[:, 0])) + margin) * s + 1))
     y0 = int(max(0, (eye_y - reach) * s))
     y1 = int(min(rows, eye_y * s + 1))
     if x1 <= x0 or y1 <= y0:

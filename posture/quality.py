@@ -44,6 +44,11 @@ _BODY = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _WHOLE_BODY = (Landmark.NOSE,) + tuple(side_landmark(s, n) for s in ("left", "right") for n in _BODY + ("HEEL",))
 
 
+def view_kind(view: str) -> str:
+    """``"side"``, ``"front"``, ``"back"`` or ``"unsupported"``: the view without the facing direction."""
+    return view.split("-")[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of the quality gate.

@@ -23,6 +23,7 @@ from posture.errors import PostureError
 from posture.findings import evaluate
 from posture.landmarks import PoseDetector
 from posture.loading import LoadedImage
+from posture.quality import view_kind
 
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447}
 """Student's t quantile for a two-sided 95% interval, by degrees of freedom: few copies, wide intervals."""
@@ -84,14 +85,14 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
     skipped; with fewer than two copies measured the uncertainty stays None.
     """
     samples: dict[str, list[float]] = {m.id: [m.value] for m in analysis.measurements}
-    front_or_back = not analysis.view.startswith("side")
+    front_or_back = view_kind(analysis.view) != "side"
     for name, perturb in PERTURBATIONS:
         copy = perturb(analysis.image)
         try:
             verdict = gate(copy, detector.detect(copy))
         except PostureError:  # a copy the gate refuses contributes no sample
             continue
-        if verdict.view.split("-")[0] != analysis.view.split("-")[0]:
+        if view_kind(verdict.view) != view_kind(analysis.view):
             continue
         # A mirror image shows a person whose left is the original's right.
         sign = -1.0 if (name == "mirror" and front_or_back) else 1.0

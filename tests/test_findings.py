@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import dataclasses
-
 import pytest
 from builders import front_person, side_person
 

@@ -7,8 +7,7 @@ import pytest
 from builders import front_person, make_pose, side_depth, side_person, silhouette_mask
 
 from posture.frame import CM, PERCENT_HEIGHT, build_frame
-from posture.landmarks import Landmark, Pose
-from posture.landmarks import head_top_from_mask
+from posture.landmarks import Landmark, Pose, head_top_from_mask
 
 PHOTO = (1100, 1000)  # rows, cols of the photo: a 1000 px person with the head top at y=50 fits
 

@@ -14,6 +14,7 @@ from posture.explanations import (
     load_knowledge_base,
     parse_knowledge_base,
 )
+from posture.measurements import SIDE_MEASUREMENT_IDS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARTICLE = SHARED / "article" / "psoas-article.txt"
@@ -23,18 +24,7 @@ needs_article = pytest.mark.skipif(
     reason=f"the psoas article is kept outside the repository and is not at {ARTICLE}",
 )
 
-# The side-view measurement ids of SPEC.md ("Measurements").
-SIDE_VIEW_MEASUREMENTS = frozenset(
-    {
-        "head_forward_angle",
-        "head_forward_offset",
-        "trunk_lean",
-        "hip_extension",
-        "foot_hip_offset",
-        "plumb_line",
-        "knee_angle",
-    }
-)
+SIDE_VIEW_MEASUREMENTS = frozenset(SIDE_MEASUREMENT_IDS)
 
 CAVEATS = ("not_a_diagnosis", "misdiagnosis_common", "si_joint", "see_a_professional")
 

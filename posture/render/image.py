@@ -119,10 +119,10 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
         if "foot_hip_offset" in values:
             m = values["foot_hip_offset"]
             _line(canvas, np.array([ankle[0], hip[1]]), hip, PLUMB, width)
-            drawn = dict(m.components).get("uncalibrated")
             label = "hip " + format_value(m.value, m.unit).replace("% ht", "%")
-            if drawn is not None:
-                label += " (landmarks " + format_value(drawn, m.unit).replace("% ht", "%") + ")"
+            if m.components:
+                landmark_value = dict(m.components)["uncalibrated"]
+                label += " (landmarks " + format_value(landmark_value, m.unit).replace("% ht", "%") + ")"
             _text(canvas, label, (int(min(ankle[0], hip[0])), int(hip[1] + radius)), font_scale, PLUMB)
     elif "shoulder_height_difference" in values:
         # Only the shoulders: the hip landmarks do not follow hip height (bench/ACCURACY.md), so no hip line.
