@@ -29,7 +29,9 @@ Take the photo from the side (the whole body from head to feet, the camera
 level at about hip height, 2-4 m away) for head position, trunk lean and
 foot-to-hip alignment; a front or back photo gives shoulder levels. Each
 finding is explained with the ideas of Lawrence Gold's article on tight
-psoas muscles. It is not a diagnosis.
+psoas muscles. Pelvic tilt and hip-height differences are not measured yet
+(pose landmarks cannot show them), and the report says so. It is not a
+diagnosis.
 """
 
 ANALYZE_EXAMPLES = """\
