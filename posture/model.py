@@ -148,12 +148,10 @@ def prepare_model(
         notify(f"The pose model {str(path)!r} does not match its recorded sha256.")
     first_use = "" if path.exists() else " (first use)"
     notify(f"Preparing the pose model{first_use}: downloading it from MediaPipe…")
-    data = _download_official(notify)
+    data, problem = _download_official()
     if data is None:
-        notify(
-            f"Preparing the pose model{first_use}: building it from the "
-            "mediapipe 0.10.21 wheel on PyPI…"
-        )
+        notify(f"MediaPipe's download {problem}; building the same networks from the mediapipe 0.10.21 wheel "
+               "on PyPI instead…")
         data = _build_from_wheel()
     digest = hashlib.sha256(data).hexdigest()
     try:
@@ -239,19 +237,17 @@ def _with_image_metadata(model: bytes, *, mean: float, std: float) -> bytes:
     return bytes(builder.Output())
 
 
-def _download_official(notify: Callable[[str], None]) -> bytes | None:
-    """Return MediaPipe's official bundle, or None (after telling why) when it fails."""
+def _download_official() -> tuple[bytes | None, str]:
+    """MediaPipe's official bundle, or None and what went wrong (a phrase following "MediaPipe's download")."""
     try:
         with urllib.request.urlopen(MODEL_URL, timeout=DOWNLOAD_TIMEOUT_S) as response:
             data: bytes = response.read()
     except (OSError, http.client.HTTPException) as exc:
-        notify(f"MediaPipe's model download failed ({getattr(exc, 'reason', exc)}).")
-        return None
+        return None, f"failed ({getattr(exc, 'reason', exc)})"
     problem = _bundle_problem(io.BytesIO(data))
     if problem:
-        notify(f"MediaPipe's model download is unusable: it {problem}.")
-        return None
-    return data
+        return None, f"is unusable (it {problem})"
+    return data, ""
 
 
 def _build_from_wheel() -> bytes:

@@ -109,7 +109,7 @@ def test_built_bundle_meets_mediapipes_own_expectations(
 def test_verified_model_is_returned_without_fetching(
     built_bundle: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(model, "_download_official", lambda notify: pytest.fail("downloaded"))
+    monkeypatch.setattr(model, "_download_official", lambda: pytest.fail("downloaded"))
     monkeypatch.setattr(model, "_build_from_wheel", lambda: pytest.fail("built"))
     # Without a sidecar, the built bundle's recorded sha256 applies.
     (tmp_path / model.DEFAULT_MODEL_NAME).write_bytes(built_bundle)
@@ -122,14 +122,14 @@ def test_sidecar_mismatch_makes_prepare_model_rebuild(
     path = tmp_path / model.DEFAULT_MODEL_NAME
     path.write_bytes(built_bundle[: len(built_bundle) // 2])
     path.with_name(path.name + ".sha256").write_text(f"{model.BUILT_BUNDLE_SHA256}  x\n")
-    monkeypatch.setattr(model, "_download_official", lambda notify: None)
+    monkeypatch.setattr(model, "_download_official", lambda: (None, "failed (offline)"))
     monkeypatch.setattr(model, "_build_from_wheel", lambda: built_bundle)
     messages: list[str] = []
 
     assert model.prepare_model(tmp_path, notify=messages.append) == path
     assert path.read_bytes() == built_bundle
     assert "does not match its recorded sha256" in messages[0]
-    assert any("building it from the mediapipe 0.10.21 wheel" in m for m in messages)
+    assert any("failed (offline); building the same networks from the mediapipe 0.10.21 wheel" in m for m in messages)
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
 
 
