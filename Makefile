@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# The set-up builds the model from the PyPI wheel: byte-for-byte the model the
+# calibrations and tests were made with (`posture model` alone tries
+# MediaPipe's download first).
 model: $(STAMP)
-	$(BIN)/posture model
+	$(BIN)/posture model --from-wheel
 
 DEMO_PHOTO := samples/side-right_feet-behind-10cm.png
 
@@ -44,7 +47,8 @@ synthetic-set: $(SYNTH)
 bench-accuracy: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --out bench/ACCURACY.md
 
-# Refit the head-angle calibration (posture/knowledge/calibration.toml), then re-measure.
+# Refit the calibrations (posture/knowledge/calibration.toml: head angle, and the
+# landmark bias of trunk lean, hip extension and foot-hip offset), then re-measure.
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md
 

@@ -7,10 +7,11 @@ and view: detection rate, MAE and bias against the ground truth, the MAE of
 the *change* from the same body's neutral render, and the slope of measured
 change against true change.
 
-With ``--fit-calibration`` it also fits the head-angle calibration (clinical
-craniovertebral angle from the shoulder→ear landmark angle) on the
-calibration bodies, checks it on the held-out bodies, and writes
-``posture/knowledge/calibration.toml``.
+With ``--fit-calibration`` it first fits the calibrations on the calibration
+bodies (the clinical craniovertebral angle from the shoulder→ear landmark
+angle; the landmarks' bias in trunk lean, hip extension and foot-hip offset),
+writes ``posture/knowledge/calibration.toml``, then measures again; the
+held-out bodies' rows show how well the fit carries over.
 
 Usage (``make bench-accuracy`` renders the set first):
     python bench/accuracy.py bench/synthetic/cache --out bench/ACCURACY.md [--fit-calibration]
@@ -53,7 +54,7 @@ def _measured(measurement_id: str, *, uncalibrated: bool = False) -> Getter:
         entry = document["measurements"].get(measurement_id)
         if entry is None:
             return None
-        if uncalibrated:
+        if uncalibrated:  # as Measurement.landmark_value, from the JSON document
             return float(entry.get("components", {}).get("uncalibrated", entry["value"]))
         return float(entry["value"])
 
@@ -237,7 +238,8 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
     changes at a slope close to 1 and a fitted slope would add noise.
     """
     by_label = {pairing.label: pairing for pairing in SIDE_PAIRINGS}
-    head_x, head_y = _calibration_pairs(renders, SIDE_PAIRINGS[0])
+    head_x, head_y = _calibration_pairs(
+        renders, by_label["head_forward_angle (shoulder→ear angle, uncalibrated) vs CVA"])
     slope, offset = np.polyfit(head_x, head_y, 1)
     fitted = {"head_forward_angle": (float(offset), float(slope))}
     for measurement_id, label, percent in (
@@ -312,7 +314,7 @@ def main() -> int:
     parser.add_argument("folder", type=Path, help="a set made by bench/synthetic/make_set.py")
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
     parser.add_argument("--fit-calibration", action="store_true",
-                        help="fit the head-angle calibration on the calibration bodies first, then measure")
+                        help="fit the calibrations on the calibration bodies first, then measure")
     args = parser.parse_args()
     renders = read_set(args.folder)
     model_path = prepare_model(notify=print)

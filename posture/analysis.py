@@ -16,7 +16,7 @@ from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
 from posture.loading import LoadedImage
 from posture.measurements import Measurement, measure_front_view, measure_side_view
-from posture.quality import Verdict, assess
+from posture.quality import Verdict, assess, view_kind
 
 SCHEMA_VERSION = "1.0"
 
@@ -68,7 +68,7 @@ def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Mea
     pose = verdict.pose
     assert pose is not None
     frame = build_frame(pose, height_cm=height_cm)
-    if verdict.view.startswith("side"):
+    if view_kind(verdict.view) == "side":
         assert verdict.near_side is not None
         measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
                                          scale=frame.scale, calibrations=load_calibrations())

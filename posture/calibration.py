@@ -1,8 +1,9 @@
 """Corrections of landmark measures, fitted on rendered bodies of known posture (bench/accuracy.py).
 
 MediaPipe's landmarks are not the anatomical points the clinical measures
-use: the shoulder landmark is not C7, and the hip landmark sits about 2 cm
-forward of the hip joint centre in profile. ``knowledge/calibration.toml``
+use: the shoulder landmark is not C7, and on rendered bodies the hip landmark
+reads about 2 cm further ahead of the ankle landmark than the true hip joint
+is ahead of the true ankle. ``knowledge/calibration.toml``
 holds, per measurement, ``true = offset + slope × landmark value``, fitted on
 some rendered bodies and checked on others.
 """
@@ -40,14 +41,12 @@ class Calibrations:
     Attributes:
         corrections: measurement id → its correction.
         model_sha256: the pose model the fit was made with.
-        fitted_on: the renders used for fitting.
-        held_out: the bodies kept out of the fit, for checking it.
+        fitted_on: the renders used for fitting (bench/ACCURACY.md checks the fit on other bodies).
     """
 
     corrections: Mapping[str, LinearCalibration]
     model_sha256: str
     fitted_on: str
-    held_out: str
 
     def get(self, measurement_id: str) -> LinearCalibration | None:
         return self.corrections.get(measurement_id)
@@ -61,7 +60,7 @@ def parse_calibrations(text: str) -> Calibrations:
         if isinstance(table, dict)
     }
     return Calibrations(corrections=corrections, model_sha256=str(data["model_sha256"]),
-                        fitted_on=str(data["fitted_on"]), held_out=str(data["held_out"]))
+                        fitted_on=str(data["fitted_on"]))
 
 
 @functools.cache

@@ -19,7 +19,7 @@ exit codes:
   4  no usable person: none found, two people, body cut off, too small, or not a plausible person
   5  the person is not standing in a side, front or back view (sitting, lying, turned part-way)
   6  the pose model is missing or cannot be prepared
-  7  an output file could not be written
+  7  an output (file or standard output) could not be written
 """
 
 ANALYZE_DESCRIPTION = """\
@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         "The file's sha256 is recorded and checked on every run.",
     )
     model.add_argument("--force", action="store_true", help="prepare the model again even if it is present")
+    model.add_argument("--from-wheel", action="store_true",
+                       help="skip MediaPipe's download and build the model from the mediapipe 0.10.21 wheel: the "
+                       "exact model posture's calibrations were fitted with (use with --force to replace a "
+                       "downloaded one)")
     model.add_argument("--dir", type=Path, metavar="DIR", help="folder for the model (default: models/)")
     return parser
 
@@ -151,7 +155,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 def _run_model(args: argparse.Namespace) -> int:
     from posture.model import prepare_model, sha256_of
 
-    path = prepare_model(args.dir, notify=_notify, force=args.force)
+    path = prepare_model(args.dir, notify=_notify, force=args.force, from_wheel=args.from_wheel)
     print(f"{path} (sha256 {sha256_of(path)})")
     return ExitCode.OK
 

@@ -25,8 +25,9 @@ class Finding:
         threshold: the threshold in the same unit as the value.
         comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
         proxy: True when the measurement is a landmark proxy of a clinical measure.
-        borderline: the value lies within its uncertainty of the threshold, so
-            a repeat photo could land on the other side.
+        borderline: the value lies within its uncertainty of the threshold (for
+            balanced alignment: some value lies within its uncertainty of a
+            threshold), so a repeat photo could land on the other side.
     """
 
     id: str
@@ -63,12 +64,15 @@ def evaluate(
     by_id = {m.id: m for m in measurements}
     kind = view_kind(view)
     findings = []
+    near_a_threshold = False
     for rule in knowledge.findings:
         measurement = by_id.get(rule.measurement)
         if kind not in rule.views or measurement is None:
             continue
         threshold = _threshold(rule, scale)
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
+        close = measurement.uncertainty is not None and abs(measurement.value - threshold) <= measurement.uncertainty
+        near_a_threshold = near_a_threshold or close
         if passed:
             findings.append(
                 Finding(
@@ -76,16 +80,17 @@ def evaluate(
                     article_sections=rule.article_sections, measurement=rule.measurement,
                     value=measurement.value, unit=measurement.unit, threshold=threshold,
                     comparison=rule.comparison, proxy=rule.proxy, threshold_source=rule.threshold_source,
-                    borderline=(measurement.uncertainty is not None
-                                and abs(measurement.value - threshold) <= measurement.uncertainty),
+                    borderline=close,
                 )
             )
     rules_applied = any(kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
     if not findings and rules_applied:
         balanced = knowledge.balanced
+        # Balanced is borderline when some value lies within its uncertainty of a threshold.
         findings.append(
             Finding(id="balanced_alignment", title=balanced.title, summary=balanced.summary,
-                    explanation=balanced.explanation, article_sections=balanced.article_sections)
+                    explanation=balanced.explanation, article_sections=balanced.article_sections,
+                    borderline=near_a_threshold)
         )
     return tuple(findings)
 

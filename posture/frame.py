@@ -33,9 +33,13 @@ class BodyScale:
     def unit(self) -> str:
         return CM if self.height_cm is not None else PERCENT_HEIGHT
 
+    def percent(self, distance_px: float) -> float:
+        """A pixel distance as % of body height."""
+        return 100.0 * distance_px / self.body_height_px
+
     def convert(self, distance_px: float) -> float:
-        fraction = distance_px / self.body_height_px
-        return fraction * self.height_cm if self.height_cm is not None else 100.0 * fraction
+        """A pixel distance in this scale's unit."""
+        return self.from_percent(self.percent(distance_px))
 
     def from_percent(self, percent: float) -> float:
         """A threshold given in % of body height, in this scale's unit."""

@@ -43,7 +43,7 @@ class Measurement:
         id: the SPEC.md measurement id, e.g. ``"trunk_lean"``.
         value: the number, in ``unit``; sign conventions are in SPEC.md.
         unit: ``"deg"``, ``"cm"`` or ``"percent_height"`` (% of body height).
-        method: one sentence on how it was measured.
+        method: how it was measured, and how it was calibrated if it was.
         landmarks: names of the landmarks it used.
         proxy: True when it stands in for a clinical measure it does not
             measure directly (the method says which).
@@ -60,6 +60,11 @@ class Measurement:
     proxy: bool = False
     uncertainty: float | None = None
     components: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def landmark_value(self) -> float:
+        """The value as the landmarks give it, before any calibration (the value itself when uncalibrated)."""
+        return dict(self.components).get("uncalibrated", self.value)
 
 
 def _names(*landmarks: Landmark) -> tuple[str, ...]:
@@ -94,9 +99,6 @@ def measure_side_view(
     def ahead_px(point: Landmark, reference: Landmark) -> float:
         return float(facing * (p[point][0] - p[reference][0]))
 
-    def percent(distance_px: float) -> float:
-        return 100.0 * distance_px / scale.body_height_px
-
     def calibrated(measurement_id: str, landmark_value: float, unit: str, method: str) -> _Calibrated:
         """The value after its calibration (if any), the method extended to say so, and the raw value."""
         correction = calibrations.get(measurement_id) if calibrations is not None else None
@@ -122,7 +124,7 @@ def measure_side_view(
         "Angle between the trunk line (hip → shoulder) and the thigh line (hip → knee), 0 when they are in one "
         "straight line; + when the hips are pushed forward of both.")
     feet_percent, feet_method, feet_raw = calibrated(
-        "foot_hip_offset", percent(ahead_px(hip, ankle)), "% of body height",
+        "foot_hip_offset", scale.percent(ahead_px(hip, ankle)), "% of body height",
         "Horizontal distance of the hip landmark ahead of the ankle landmark.")
     unit = scale.unit
     plumb = tuple((point.name.lower().split("_", 1)[1], scale.convert(ahead_px(point, ankle)))
@@ -147,7 +149,8 @@ def measure_side_view(
             "plumb_line", plumb[0][1], unit,
             "Proxy of Kendall's plumb line (ear lobe, acromion, greater trochanter, knee, lateral malleolus): "
             "horizontal offsets of the ear, shoulder, hip and knee landmarks from the vertical through the ankle "
-            "landmark; the value is the ear's.",
+            "landmark, as the landmarks lie (without the bias correction of foot_hip_offset); the value is the "
+            "ear's.",
             _names(ear, shoulder, hip, knee, ankle), proxy=True, components=plumb,
         ),
         Measurement(

@@ -120,6 +120,7 @@ def prepare_model(
     *,
     notify: Callable[[str], None] = lambda m: None,
     force: bool = False,
+    from_wheel: bool = False,
 ) -> Path:
     """Make sure a verified ``pose_landmarker_full.task`` is in ``directory``.
 
@@ -132,6 +133,8 @@ def prepare_model(
         directory: Where to keep the model; :func:`default_model_dir` when None.
         notify: Receives one-line progress messages meant for the user.
         force: Prepare the model again even if a verified file is present.
+        from_wheel: Skip MediaPipe's download and build the bundle from the
+            wheel: the exact model posture's calibrations were fitted with.
 
     Returns:
         The path of the verified model bundle.
@@ -147,12 +150,16 @@ def prepare_model(
             return path
         notify(f"The pose model {str(path)!r} does not match its recorded sha256.")
     first_use = "" if path.exists() else " (first use)"
-    notify(f"Preparing the pose model{first_use}: downloading it from MediaPipe…")
-    data, problem = _download_official()
-    if data is None:
-        notify(f"MediaPipe's download {problem}; building the same networks from the mediapipe 0.10.21 wheel "
-               "on PyPI instead…")
+    if from_wheel:
+        notify(f"Preparing the pose model{first_use}: building it from the mediapipe 0.10.21 wheel on PyPI…")
         data = _build_from_wheel()
+    else:
+        notify(f"Preparing the pose model{first_use}: downloading it from MediaPipe…")
+        downloaded, problem = _download_official()
+        if downloaded is None:
+            notify(f"MediaPipe's download {problem}; building the same networks from the mediapipe 0.10.21 "
+                   "wheel on PyPI instead…")
+        data = downloaded if downloaded is not None else _build_from_wheel()
     digest = hashlib.sha256(data).hexdigest()
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,8 @@ def analyze(
             analysis = with_uncertainty(analysis, detector)
     if sha256_of(model_path) != load_calibrations().model_sha256:
         # The corrections were fitted on one model's landmarks; another model places them a little differently.
-        note = ("This pose model is not the one posture's calibrations were fitted with (the full model it "
-                "builds), so calibrated values may be off by a few more degrees or centimetres.")
+        note = ("This pose model is not the one posture's calibrations were fitted with, so calibrated values "
+                "may be off by a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` "
+                "installs that exact model.")
         analysis = dataclasses.replace(analysis, warnings=(*analysis.warnings, note))
     return analysis

@@ -76,6 +76,8 @@ PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
     ("jpeg", _recompressed),
 )
 """Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise."""
+if len(PERTURBATIONS) not in T_975:
+    raise RuntimeError("T_975 needs the t quantile for as many degrees of freedom as there are perturbed copies")
 
 
 def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:

@@ -333,3 +333,17 @@ def test_a_finding_within_its_uncertainty_of_the_threshold_is_borderline(
     (finding,) = evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb)
     assert finding.id == "forward_head"
     assert finding.borderline is borderline
+
+
+def test_balanced_alignment_is_borderline_when_a_value_is_within_its_uncertainty_of_a_threshold(
+    kb: KnowledgeBase,
+) -> None:
+    measured = tuple(
+        dataclasses.replace(m, value=46.0, uncertainty=1.0) if m.id == "head_forward_angle" else m
+        for m in side_measurements()
+    )
+    (finding,) = evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+    assert finding.id == "balanced_alignment"
+    assert finding.borderline
+    (clear,) = evaluate(side_measurements(), view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+    assert not clear.borderline

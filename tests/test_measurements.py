@@ -655,7 +655,7 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
     calibrations = Calibrations(
         corrections={"head_forward_angle": LinearCalibration(offset=-30.0, slope=1.1),
                      "foot_hip_offset": LinearCalibration(offset=-1.0)},
-        model_sha256="", fitted_on="", held_out="",
+        model_sha256="", fitted_on="",
     )
     xy = side_person(facing=1, ear_ahead=0.0, hip_ahead=50.0)
     scale = BodyScale(H, 170.0)
@@ -667,6 +667,17 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
     # 50 px of 1000 is 5% of body height; the correction is in % of body height, then converted to cm.
     assert plain["foot_hip_offset"].value == pytest.approx(8.5)
     assert fitted["foot_hip_offset"].value == pytest.approx((5.0 - 1.0) * 1.7)
+    assert fitted["foot_hip_offset"].landmark_value == pytest.approx(8.5)  # in cm, like the value
     assert "fitted on rendered bodies" in fitted["foot_hip_offset"].method
     assert fitted["trunk_lean"].value == plain["trunk_lean"].value  # no correction given, none applied
     assert not plain["head_forward_angle"].components
+
+
+def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() -> None:
+    from posture.calibration import load_calibrations
+    from posture.model import BUILT_BUNDLE_SHA256
+
+    calibrations = load_calibrations()
+    assert calibrations.model_sha256 == BUILT_BUNDLE_SHA256
+    assert set(calibrations.corrections) == {"head_forward_angle", "trunk_lean", "hip_extension", "foot_hip_offset"}
+    assert calibrations.get("head_forward_angle").slope != 1.0  # type: ignore[union-attr]

@@ -105,13 +105,12 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
         # An arc shows the landmark angle it spans; a calibrated value is named beside it.
         if "head_forward_angle" in values:
             head = values["head_forward_angle"]
-            drawn = dict(head.components).get("uncalibrated", head.value)
-            label = f"{drawn:.0f} deg" + (f", CVA est. {head.value:.0f}" if head.components else "")
+            label = f"{head.landmark_value:.0f} deg" + (f", CVA est. {head.value:.0f}" if head.components else "")
             _angle_mark(canvas, shoulder, forward_deg, ear, radius, label, font_scale, width)
         if "trunk_lean" in values:
             lean = values["trunk_lean"]
-            drawn = dict(lean.components).get("uncalibrated", lean.value)
-            label = f"lean {drawn:+.1f} deg" + (f" (corrected {lean.value:+.1f})" if lean.components else "")
+            label = f"lean {lean.landmark_value:+.1f} deg" + (
+                f" (corrected {lean.value:+.1f})" if lean.components else "")
             _angle_mark(canvas, hip, -90.0, shoulder, radius, label, font_scale, width)
         if "knee_angle" in values:
             _text(canvas, f"knee {values['knee_angle'].value:+.1f} deg",
@@ -121,8 +120,7 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
             _line(canvas, np.array([ankle[0], hip[1]]), hip, PLUMB, width)
             label = "hip " + format_value(m.value, m.unit).replace("% ht", "%")
             if m.components:
-                landmark_value = dict(m.components)["uncalibrated"]
-                label += " (landmarks " + format_value(landmark_value, m.unit).replace("% ht", "%") + ")"
+                label += " (landmarks " + format_value(m.landmark_value, m.unit).replace("% ht", "%") + ")"
             _text(canvas, label, (int(min(ankle[0], hip[0])), int(hip[1] + radius)), font_scale, PLUMB)
     elif "shoulder_height_difference" in values:
         # Only the shoulders: the hip landmarks do not follow hip height (bench/ACCURACY.md), so no hip line.
@@ -139,7 +137,7 @@ def render_annotated(analysis: Analysis) -> np.ndarray:
 
     captions = [f"{analysis.image.path.name}: {verdict.view} view"]
     for finding in analysis.findings:
-        line = finding.title + (" (proxy)" if finding.proxy else "")
+        line = finding.title + (" (proxy)" if finding.proxy else "") + (" (borderline)" if finding.borderline else "")
         if finding.value is not None and finding.unit is not None:
             line += f": {format_value(finding.value, finding.unit)}".replace("°", " deg")
         captions.append(line)

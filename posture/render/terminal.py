@@ -85,7 +85,7 @@ def report_renderable(analysis: Analysis) -> RenderableType:
                                "photo gives the measurements above without a judgement."))
     for finding in analysis.findings:
         title = finding.title + (" [proxy measure]" if finding.proxy else "") + (
-            " [borderline: within its ± of the threshold]" if finding.borderline else "")
+            " [borderline: a value lies within its ± of a threshold]" if finding.borderline else "")
         parts.append(Text("• " + title, style="bold"))
         parts.append(_indented(finding.summary))
         parts.append(_indented(finding.explanation))
