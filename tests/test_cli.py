@@ -225,3 +225,15 @@ def test_a_full_disk_on_stdout_is_an_output_error(tmp_path: Path, pose_model: Pa
                                    stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO, check=False)
     assert completed.returncode == ExitCode.OUTPUT
     assert_one_sentence(completed.stderr)
+
+
+def test_a_model_other_than_the_calibrated_one_is_mentioned(monkeypatch: pytest.MonkeyPatch,
+                                                           pose_model: Path) -> None:
+    from posture import pipeline
+
+    sample = REPO / "samples" / "side-left_neutral.png"
+    monkeypatch.setattr(pipeline, "sha256_of", lambda path: "a different model")
+    warnings = pipeline.analyze(sample, model_path=pose_model).warnings
+    assert any("--from-wheel" in warning for warning in warnings)
+    monkeypatch.setattr(pipeline, "sha256_of", lambda path: pipeline.load_calibrations().model_sha256)
+    assert not any("--from-wheel" in w for w in pipeline.analyze(sample, model_path=pose_model).warnings)
