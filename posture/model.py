@@ -12,6 +12,7 @@ a truncated or corrupted file is noticed and prepared again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.client
 import io
@@ -80,7 +81,18 @@ def default_model_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    """Return the hex sha256 digest of a file's bytes."""
+    """Return the hex sha256 digest of a file's bytes.
+
+    The model is checked when it is prepared and again against the
+    calibrations; the cache, keyed by size and modification time, makes the
+    second check free while a changed file is still hashed anew.
+    """
+    status = os.stat(path)
+    return _sha256_cached(str(Path(path).resolve()), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
