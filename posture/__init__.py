@@ -1,12 +1,38 @@
 """posture: read standing posture from ordinary photos.
 
-The Python API mirrors the command line: :func:`analyze` runs the whole
-pipeline on one photo and returns an :class:`Analysis`.
+The Python API mirrors the command line: :class:`Analyzer` opens the pose
+model once and turns photos (paths, numpy arrays, PIL images) into
+:class:`Analysis` results.
+
+Importing this package is cheap: numpy, OpenCV and MediaPipe are imported
+only when an :class:`Analyzer` is first used.
 """
 
-from posture.analysis import Analysis
-from posture.errors import PostureError
-from posture.pipeline import analyze
+from __future__ import annotations
 
-__all__ = ["Analysis", "PostureError", "analyze"]
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+__all__ = ["Analysis", "Analyzer", "PostureError", "__version__"]
+
+if TYPE_CHECKING:
+    from posture.analysis import Analysis
+    from posture.analyzer import Analyzer
+    from posture.errors import PostureError
+
+_LAZY = {"Analysis": "posture.analysis", "Analyzer": "posture.analyzer", "PostureError": "posture.errors"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'posture' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

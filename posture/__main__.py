@@ -1,5 +1,3 @@
-import sys
+from posture.cli import run
 
-from posture.cli import main
-
-sys.exit(main())
+run()

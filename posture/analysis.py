@@ -1,40 +1,130 @@
-"""The pipeline: photo → landmarks → quality gate → frame → measurements → findings.
+"""The result of analysing one photo: :class:`Analysis`, and where it came from: :class:`Provenance`.
 
-Each stage is a function of the previous stage's result; :class:`Analysis`
-holds them all, and the renderers only read it.
+One :class:`Analysis` flows from stage to stage (``pipeline``), and every
+renderer only reads it. A photo the quality gate refuses is an
+:class:`Analysis` too, with ``status == "refused"``, the reason, and whatever
+was found on the way (view, landmarks), so a batch keeps the verdict and
+``--json`` can print it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from posture.calibration import load_calibrations
-from posture.errors import PersonError, ViewError
-from posture.explanations import Caveat, KnowledgeBase, NotMeasured, load_knowledge_base
-from posture.findings import Finding, evaluate
-from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
-from posture.landmarks import Pose, PoseDetector
+from posture.errors import PersonError, PostureError, ViewError
+from posture.explanations import Caveat, KnowledgeBase, NotMeasured
+from posture.findings import Finding
+from posture.frame import Frame
+from posture.landmarks import Pose
 from posture.loading import LoadedImage
-from posture.measurements import Measurement, measure_front_view, measure_side_view
-from posture.quality import Verdict, assess, view_kind
+from posture.measurements import Measurement
+from posture.quality import Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+"""Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
-STRIDE_SAFE_MEASUREMENTS = frozenset({"head_forward_angle", "head_forward_offset", "trunk_lean"})
-"""In a walking stride the legs are not under the body; only head and trunk are still meaningful."""
+Status = Literal["ok", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelIdentity:
+    """Which pose model produced the landmarks.
+
+    Attributes:
+        name: the bundle's file name, e.g. ``"pose_landmarker_full.task"``.
+        sha256: hex digest of the bundle's bytes.
+        calibrated: the calibrations were fitted on this exact model's landmarks.
+    """
+
+    name: str
+    sha256: str
+    calibrated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What a result depends on, so two results can be checked as comparable.
+
+    Attributes:
+        posture_version: this package's version.
+        mediapipe_version: the MediaPipe runtime's version.
+        model: the pose model.
+        calibration_version: short content hash of ``knowledge/calibration.toml``.
+        input_sha256: hex digest of the input file's bytes (of the RGB pixels for in-memory images).
+        input_format: ``"JPEG"``, ``"PNG"``, ``"WEBP"``, ``"HEIF"``, ``"MPO"``, ``"array"`` or ``"PIL"``.
+        input_width: width in pixels after EXIF orientation.
+        input_height: height in pixels after EXIF orientation.
+        exif_orientation: the EXIF orientation applied (1 = as stored).
+        capture_time: ISO 8601 capture time from EXIF ``DateTimeOriginal``, or None.
+        uncertainty: each measurement's uncertainty was estimated from re-measured copies.
+        people_detected: how many people the landmarker found (at most 2 are looked for).
+    """
+
+    posture_version: str
+    mediapipe_version: str
+    model: ModelIdentity
+    calibration_version: str
+    input_sha256: str
+    input_format: str
+    input_width: int
+    input_height: int
+    exif_orientation: int
+    capture_time: str | None
+    uncertainty: bool
+    people_detected: int
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """Everything posture found in one photo."""
+    """Everything posture found in one photo, or why it measured nothing.
+
+    Attributes:
+        image: the loaded photo.
+        verdict: the quality gate's verdict (view, person, or the problem).
+        frame: scale and levelling; None for a refused photo.
+        measurements: in the registry's order; empty for a refused photo.
+        findings: flagged patterns, or balanced alignment; empty for a refused photo.
+        knowledge: the knowledge base the findings were judged with.
+        warnings: sentences a reader should see with the result.
+        provenance: what the result depends on.
+    """
 
     image: LoadedImage
     verdict: Verdict
-    frame: Frame
+    frame: Frame | None
     measurements: tuple[Measurement, ...]
     findings: tuple[Finding, ...]
     knowledge: KnowledgeBase
     warnings: tuple[str, ...]
+    provenance: Provenance
+
+    @property
+    def status(self) -> Status:
+        return "ok" if self.verdict.ok else "refused"
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+    @property
+    def problem(self) -> str | None:
+        """Why nothing was measured, in one sentence, or None."""
+        return self.verdict.problem
+
+    @property
+    def problem_kind(self) -> str | None:
+        """``"person"`` (no usable person) or ``"view"`` (unsupported view), or None."""
+        return self.verdict.problem_kind
+
+    @property
+    def view(self) -> str:
+        return self.verdict.view
+
+    @property
+    def pose(self) -> Pose | None:
+        """The measured person; for a refused photo, the person found, if any."""
+        return self.verdict.pose
 
     @property
     def not_measured(self) -> tuple[NotMeasured, ...]:
@@ -44,64 +134,19 @@ class Analysis:
     def caveats(self) -> tuple[Caveat, ...]:
         return self.knowledge.caveats
 
-    @property
-    def view(self) -> str:
-        return self.verdict.view
+    def measurement(self, measurement_id: str) -> Measurement | None:
+        """The measurement with this id, or None when it was not measured in this photo."""
+        return next((m for m in self.measurements if m.id == measurement_id), None)
 
-    @property
-    def pose(self) -> Pose:
-        assert self.verdict.pose is not None  # an Analysis exists only for an accepted pose
-        return self.verdict.pose
+    def error(self) -> PostureError | None:
+        """The exception that stands for this refusal (its exit code included), or None when analysed."""
+        if self.verdict.ok:
+            return None
+        kind = ViewError if self.verdict.problem_kind == "view" else PersonError
+        return kind(self.verdict.problem)
 
+    def to_row(self) -> dict[str, Any]:
+        """One flat dict of scalars with stable column names (see :func:`posture.render.row.to_row`)."""
+        from posture.render.row import to_row
 
-def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
-    """Run the quality gate and turn a refusal into the matching error."""
-    verdict = assess(poses, width=image.width, height=image.height, dark=image.is_dark)
-    if verdict.problem is not None:
-        error = ViewError if verdict.problem_kind == "view" else PersonError
-        raise error(verdict.problem)
-    return verdict
-
-
-def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Measurement, ...]]:
-    """The frame and the measurements for an accepted verdict's person and view."""
-    pose = verdict.pose
-    assert pose is not None
-    frame = build_frame(pose, height_cm=height_cm)
-    if view_kind(verdict.view) == "side":
-        assert verdict.near_side is not None
-        measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
-                                         scale=frame.scale, calibrations=load_calibrations())
-        if verdict.stride:
-            measurements = tuple(m for m in measurements if m.id in STRIDE_SAFE_MEASUREMENTS)
-    else:
-        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale)
-    return frame, measurements
-
-
-def analyze_image(
-    image: LoadedImage,
-    detector: PoseDetector,
-    *,
-    height_cm: float | None = None,
-    knowledge: KnowledgeBase | None = None,
-) -> Analysis:
-    """Analyse one loaded photo with an open detector.
-
-    Raises:
-        PersonError: no single, whole, plausible person of useful size.
-        ViewError: the person is not standing in a side, front or back view.
-    """
-    knowledge = knowledge or load_knowledge_base()
-    verdict = gate(image, detector.detect(image))
-    frame, measurements = measure(verdict, height_cm)
-    findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
-    return Analysis(
-        image=image,
-        verdict=verdict,
-        frame=frame,
-        measurements=measurements,
-        findings=findings,
-        knowledge=knowledge,
-        warnings=image.warnings + verdict.warnings + (LEVEL_ASSUMPTION,),
-    )
+        return to_row(self)

@@ -11,11 +11,14 @@ some rendered bodies and checked on others.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
 from posture._toml import loads
+
+CALIBRATION_VERSION_DIGITS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,14 @@ class Calibrations:
         corrections: measurement id → its correction.
         model_sha256: the pose model the fit was made with.
         fitted_on: the renders used for fitting (bench/ACCURACY.md checks the fit on other bodies).
+        version: the first 12 hex digits of the file's sha256: any refit changes it, so results from
+            different calibrations are never taken as comparable.
     """
 
     corrections: Mapping[str, LinearCalibration]
     model_sha256: str
     fitted_on: str
+    version: str
 
     def get(self, measurement_id: str) -> LinearCalibration | None:
         return self.corrections.get(measurement_id)
@@ -60,7 +66,8 @@ def parse_calibrations(text: str) -> Calibrations:
         if isinstance(table, dict)
     }
     return Calibrations(corrections=corrections, model_sha256=str(data["model_sha256"]),
-                        fitted_on=str(data["fitted_on"]))
+                        fitted_on=str(data["fitted_on"]),
+                        version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:CALIBRATION_VERSION_DIGITS])
 
 
 @functools.cache

@@ -8,7 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from posture import __version__
 from posture.errors import ExitCode, OutputError, PostureError
+
+# Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
+MIN_HEIGHT_CM = 50.0
+MAX_HEIGHT_CM = 250.0
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -20,6 +25,7 @@ exit codes:
   5  the person is not standing in a side, front or back view (sitting, lying, turned part-way)
   6  the pose model is missing or cannot be prepared
   7  an output (file or standard output) could not be written
+  130  interrupted (Ctrl-C)
 """
 
 ANALYZE_DESCRIPTION = """\
@@ -32,6 +38,9 @@ finding is explained with the ideas of Lawrence Gold's article on tight
 psoas muscles. Pelvic tilt and hip-height differences are not measured yet
 (pose landmarks cannot show them), and the report says so. It is not a
 diagnosis.
+
+A refused photo (no usable person, unsupported view) gets one sentence on
+stderr and its exit code; with --json the refusal record is printed too.
 """
 
 ANALYZE_EXAMPLES = """\
@@ -43,9 +52,13 @@ examples:
 
 
 def _height(text: str) -> float:
-    value = float(text)
-    if not 50.0 <= value <= 250.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a standing height in cm (expected 50-250)")
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not MIN_HEIGHT_CM <= value <= MAX_HEIGHT_CM:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a standing height in cm (expected a number from {MIN_HEIGHT_CM:g} to {MAX_HEIGHT_CM:g})")
     return value
 
 
@@ -57,10 +70,24 @@ def _png_path(text: str) -> Path:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return value
+
+
+def _measurements_help() -> str:
+    """The measurements, from the registry: what the report and the JSON contain."""
+    from posture import registry
+
+    lines = ["measurements (ids as in the JSON; + means forward in side views, the person's left in front/back):"]
+    for view, label in (("side", "side view"), ("front", "front or back view")):
+        lines.append(f"  {label}:")
+        lines.extend(f"    {d.id:<28} {d.summary}" for d in registry.for_view(view))
+    return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,16 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"posture {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     analyze = commands.add_parser(
         "analyze", help="measure and explain the posture in one photo",
-        description=ANALYZE_DESCRIPTION, epilog=ANALYZE_EXAMPLES + "\n" + EXIT_CODES_HELP,
+        description=ANALYZE_DESCRIPTION,
+        epilog=_measurements_help() + "\n" + ANALYZE_EXAMPLES + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("photo", type=Path, help="JPEG, PNG, WebP or HEIC photo of one standing person")
     analyze.add_argument("--json", action="store_true",
-                         help="print the versioned JSON document (docs/json-output.md) instead of the report")
+                         help="print the versioned JSON document (docs/json-output.md) instead of the report; "
+                         "a refused photo prints its refusal record")
     analyze.add_argument("--annotate", type=_png_path, metavar="OUT.png",
                          help="also write a PNG with the skeleton, plumb line, angles and findings drawn on it")
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
@@ -115,40 +145,53 @@ def _notify(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _model_path(explicit: Path | None) -> Path:
-    from posture.model import check_model_file, prepare_model
+def _write_stdout(text: str) -> None:
+    """Write the report; a closed or broken standard output is an output error (exit 7)."""
+    if sys.stdout is None:
+        raise OutputError("The report could not be written: standard output is closed.")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        _discard_stdout()
+        raise OutputError(f"The report could not be written to standard output ({error.strerror or error}).") from None
 
-    if explicit is not None:
-        return check_model_file(explicit)
-    return prepare_model(notify=_notify)
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
+    from posture.analyzer import Analyzer
     from posture.loading import DEFAULT_MAX_PIXELS
-    from posture.pipeline import analyze
 
-    model_path = _model_path(args.model)
-    analysis = analyze(args.photo, model_path=model_path, height_cm=args.height_cm,
-                       max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, uncertainty=args.uncertainty)
-    if args.annotate is not None:
+    with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=_notify) as analyzer:
+        analysis = analyzer.analyze(args.photo, height_cm=args.height_cm, uncertainty=args.uncertainty)
+    error = analysis.error()
+    if error is None and args.annotate is not None:
         from posture.outputs import encode_png, write_atomic
         from posture.render.image import render_annotated
 
         write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(args.photo,))
-    try:
-        if args.json:
-            from posture.render.json import render_json
+    if args.json:
+        from posture.render.json import render_json
 
-            sys.stdout.write(render_json(analysis))
-            sys.stdout.flush()
-        else:
-            from rich.console import Console
+        _write_stdout(render_json(analysis))
+    elif error is None:
+        from rich.console import Console
 
-            from posture.render.terminal import report_renderable
+        from posture.render.terminal import render_terminal
 
-            Console().print(report_renderable(analysis))
-    except OSError as error:
-        raise OutputError(f"The report could not be written to standard output ({error.strerror or error}).") from None
+        console = Console()
+        _write_stdout(render_terminal(analysis, width=console.width, color=console.is_terminal))
+    if error is not None:
+        raise error
     return ExitCode.OK
 
 
@@ -161,18 +204,20 @@ def _run_model(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``posture`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Run the ``posture`` command with ``argv``; returns the exit code."""
     try:
+        args = build_parser().parse_args(argv)
         if args.command == "analyze":
             return _run_analyze(args)
         return _run_model(args)
+    except SystemExit as exit_:  # argparse: --help, --version, usage errors
+        return exit_.code if isinstance(exit_.code, int) else ExitCode.OK if exit_.code is None else ExitCode.USAGE
     except PostureError as error:
         print(f"posture: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("posture: interrupted.", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as error:
         if os.environ.get("POSTURE_DEBUG"):
             raise
@@ -181,5 +226,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
+def run() -> None:
+    """Entry point of the ``posture`` console script.
+
+    MediaPipe's native code writes straight to file descriptor 2, also while
+    the interpreter shuts down, where no Python code can wrap it. So the
+    command keeps its own messages on a copy of stderr and points descriptor 2
+    at /dev/null for the rest of the process (unless ``POSTURE_DEBUG`` is set).
+    """
+    if not os.environ.get("POSTURE_DEBUG"):
+        hide_native_stderr()
+    code = main()
+    sys.exit(code)
+
+
+def hide_native_stderr() -> None:
+    """Keep ``sys.stderr`` on the terminal, but send whatever native code writes to descriptor 2 to /dev/null."""
+    try:
+        sys.stderr.flush()
+        kept = os.dup(2)
+        sys.stderr = os.fdopen(kept, "w", encoding=sys.stderr.encoding, errors="backslashreplace",
+                               buffering=1, closefd=True)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass  # no stderr at all (closed): nothing can reach the user's terminal anyway
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -20,6 +20,8 @@ class ExitCode(IntEnum):
     UNSUPPORTED_VIEW = 5
     MODEL = 6
     OUTPUT = 7
+    INTERRUPTED = 130
+    """128 + SIGINT, as shells report a command stopped with Ctrl-C."""
 
 
 class PostureError(Exception):

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast, get_args
 
+from posture import registry
 from posture._toml import loads as toml_loads
 
 Comparison = Literal["below", "above"]
@@ -238,14 +239,27 @@ def _finding(table: Mapping[str, Any], entry: str) -> FindingRule:
             raise ValueError(
                 f"{entry}: key 'views' has {view!r}; expected one of {sorted(VIEWS)}"
             )
+    measurement = _text(table, "measurement", entry)
+    definition = registry.BY_ID.get(measurement)
+    if definition is None:
+        raise ValueError(f"{entry}: key 'measurement' is {measurement!r}, which posture does not measure; "
+                         f"expected one of {sorted(registry.BY_ID)}")
+    unmeasured_views = sorted(set(views) - definition.views)
+    if unmeasured_views:
+        raise ValueError(f"{entry}: key 'views' has {unmeasured_views!r}, where {measurement!r} is not measured")
+    unit = _choice(table, "unit", entry, UNITS)
+    expected_unit = "deg" if definition.quantity == "angle" else "percent_height"
+    if unit != expected_unit:
+        raise ValueError(f"{entry}: key 'unit' is {unit!r}; {measurement!r} is a {definition.quantity}, "
+                         f"so its thresholds are in {expected_unit!r}")
     return FindingRule(
         id=_text(table, "id", entry),
         title=_text(table, "title", entry),
         views=views,
-        measurement=_text(table, "measurement", entry),
+        measurement=measurement,
         comparison=cast(Comparison, _choice(table, "comparison", entry, COMPARISONS)),
         threshold=_number(table, "threshold", entry),
-        unit=cast(Unit, _choice(table, "unit", entry, UNITS)),
+        unit=cast(Unit, unit),
         proxy=_flag(table, "proxy", entry),
         threshold_source=_text(table, "threshold_source", entry),
         article_sections=_texts(table, "article_sections", entry),

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from posture.landmarks import Landmark, Pose, head_top_from_mask
+from posture.units import CM, PERCENT_HEIGHT
 
-PERCENT_HEIGHT = "percent_height"
-CM = "cm"
 LEVEL_ASSUMPTION = "The photo's vertical is taken as true vertical (the camera is assumed level)."
 
 _FEET = [Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX]

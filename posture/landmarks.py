@@ -180,6 +180,22 @@ def head_top_from_mask(pose: Pose) -> float | None:
     return (y0 + int(inside[0])) / s
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].rstrip(".") if lines else type(error).__name__
+
+
+@contextlib.contextmanager
+def _unraisable_ignored() -> Iterator[None]:
+    """Drop errors raised in ``__del__`` methods while inside (Python would print them on stderr)."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 @contextlib.contextmanager
 def native_stderr_silenced() -> Iterator[None]:
     """Hide what MediaPipe's C++ and TFLite code print straight to file descriptor 2.
@@ -218,12 +234,13 @@ class PoseDetector:
             num_poses=MAX_POSES,
             output_segmentation_masks=True,
         )
+        self._model_path = model_path
         try:
             with native_stderr_silenced():
                 self._landmarker = PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise ModelError(
-                f"The pose model {str(model_path)!r} could not be loaded ({str(error).splitlines()[0]})."
+                f"The pose model {str(model_path)!r} could not be loaded ({_first_line(error)})."
             ) from None
 
     def __enter__(self) -> PoseDetector:
@@ -235,15 +252,44 @@ class PoseDetector:
         self.close()
 
     def close(self) -> None:
-        self._landmarker.close()
+        """Release the landmarker (again: a no-op)."""
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is None:
+            return
+        # The runtime reports releasing its accelerators on stderr; that means nothing to a user. A graph
+        # that already failed (a broken model, reported by detect) fails again on close and once more in
+        # the landmarker's __del__: those echoes are dropped here, where the object goes away.
+        with native_stderr_silenced(), _unraisable_ignored():
+            try:
+                landmarker.close()
+            except RuntimeError:
+                pass
+            del landmarker
 
     def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
-        """Find up to :data:`MAX_POSES` people, largest first."""
+        """Find up to :data:`MAX_POSES` people, largest first.
+
+        Raises:
+            ModelError: the model cannot run (e.g. a bundle whose networks are swapped).
+            ValueError: the detector was closed.
+        """
         import mediapipe as mp
 
+        if self._landmarker is None:
+            raise ValueError("this PoseDetector is closed")
+
         frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image.rgb))
-        with native_stderr_silenced():
-            result = self._landmarker.detect(frame)
+        try:
+            with native_stderr_silenced():
+                result = self._landmarker.detect(frame)
+        except (RuntimeError, ValueError):
+            # The graph was built, so the photo is not at fault: a bundle whose networks do not fit
+            # the pose landmarker's graph (e.g. swapped) fails only here. MediaPipe's own message names
+            # graph nodes; POSTURE_DEBUG shows it.
+            if os.environ.get("POSTURE_DEBUG"):
+                raise
+            raise ModelError(f"The pose model {str(self._model_path)!r} loads but does not run as a pose "
+                             "landmarker; use an official pose_landmarker .task bundle (lite, full or heavy).") from None
         masks = result.segmentation_masks or [None] * len(result.pose_landmarks)
         poses = [
             pose_from_mediapipe(

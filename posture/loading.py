@@ -7,18 +7,23 @@ The file is only ever opened for reading.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
 import stat
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 from PIL import ExifTags, Image, ImageStat, UnidentifiedImageError
+from PIL.TiffImagePlugin import PREFIXES
 
 from posture.errors import InputError
 
@@ -49,7 +54,44 @@ _ORIENTATION_TRANSPOSE = {
 # ITU-R BT.601 luma weights, the ones Pillow's "L" conversion uses.
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 
-_PIL_LIMIT_LOCK = threading.Lock()
+# Pillow strips this APP1 marker prefix, sometimes doubled by faulty writers, before the TIFF structure.
+_EXIF_PREFIX = re.compile(rb"^(?:Exif\x00\x00){1,2}")
+_UTC_OFFSET = re.compile(r"[+-](?:[01]\d|2[0-3]):[0-5]\d")
+_EXIF_DAMAGED = ("The photo's EXIF block is damaged, so its orientation and capture time could not be read "
+                 "and it is used as stored.")
+_CAPTURE_TIME_DAMAGED = "The photo's EXIF block is damaged, so its capture time could not be read."
+
+_PIL_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOrigin:
+    """What a before/after comparison needs to know about the input, beyond its pixels.
+
+    Attributes:
+        sha256: hex digest of the file's bytes. For an in-memory array or PIL
+            image, of its pixels at full resolution, as stored (before EXIF
+            orientation), after conversion to uint8 RGB: the C-ordered bytes
+            of an (H, W, 3) array, so equal pixels in another shape hash alike.
+        format: Pillow's name of the file format (``"JPEG"``, ``"PNG"``,
+            ``"WEBP"``, ``"HEIF"``, ``"MPO"``); ``"array"`` for a numpy array;
+            a PIL image's own ``format``, or ``"PIL"`` when it has none.
+        exif_orientation: the EXIF orientation (1-8) that turned the image
+            upright, here or, for HEIF, by libheif while decoding; 1 when there
+            is none or it could not be read.
+        capture_time: when the photo was taken, ISO 8601 from EXIF
+            DateTimeOriginal, with OffsetTimeOriginal appended when present
+            (``"2026-01-10T09:15:02+01:00"``), else local time without offset;
+            None when absent or unparseable. The base DateTime tag is not used:
+            it is when the file was last changed, which editing rewrites.
+        file_size: size of the file in bytes; None for in-memory input.
+    """
+
+    sha256: str
+    format: str
+    exif_orientation: int
+    capture_time: str | None
+    file_size: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +99,7 @@ class LoadedImage:
     """A photo ready for pose detection.
 
     Attributes:
-        path: the file it was read from.
+        path: the file it was read from; None for in-memory input.
         width: original width in pixels, after EXIF orientation.
         height: original height in pixels, after EXIF orientation.
         rgb: (H, W, 3) uint8 RGB at working resolution, read-only.
@@ -65,15 +107,57 @@ class LoadedImage:
             coordinates by it to get original pixels.
         warnings: sentences the report should show, e.g. that the photo is very dark.
         is_dark: True when the photo is so dark that detection may fail.
+        origin: provenance of the input: hash, format, EXIF orientation and capture time.
+        label: what to call in-memory input in reports (e.g. ``"numpy array"``);
+            None for a file, which is called by its name.
+
+    Raises:
+        ValueError: not exactly one of ``path`` and ``label`` is given.
     """
 
-    path: Path
+    path: Path | None
     width: int
     height: int
     rgb: np.ndarray
     scale: float
     warnings: tuple[str, ...]
     is_dark: bool = False
+    origin: ImageOrigin = field(kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.label is None):
+            raise ValueError("a LoadedImage needs either a path or a label, not both or neither")
+
+    @property
+    def display_name(self) -> str:
+        """The file's name, or the label of in-memory input: how reports call the image."""
+        if self.path is not None:
+            return self.path.name
+        return cast(str, self.label)  # __post_init__ makes sure there is one
+
+
+@dataclass(frozen=True, slots=True)
+class _Reduced:
+    """An image at working size and what was learnt on the way.
+
+    Attributes:
+        rgb: (H, W, 3) uint8 RGB at working size, upright, read-only.
+        width: original width in pixels, after EXIF orientation.
+        height: original height in pixels, after EXIF orientation.
+        scale: working pixels per original pixel.
+        orientation: the EXIF orientation that turned the image upright (see :class:`ImageOrigin`).
+        capture_time: ISO 8601, or None (see :class:`ImageOrigin`).
+        exif_note: the sentence for the report when the EXIF block is damaged.
+    """
+
+    rgb: np.ndarray
+    width: int
+    height: int
+    scale: float
+    orientation: int
+    capture_time: str | None
+    exif_note: str | None
 
 
 def load_image(
@@ -84,9 +168,10 @@ def load_image(
 ) -> LoadedImage:
     """Decode a JPEG, PNG, WebP or HEIC photo, upright and reduced to working size.
 
-    Large JPEGs are decoded directly at 1/2, 1/4 or 1/8 scale, then resampled
-    so the long side is at most ``working_long_side``; images are never
-    enlarged.
+    The file is read once into memory; its bytes are hashed and decoded from
+    there. Large JPEGs are decoded directly at 1/2, 1/4 or 1/8 scale, then
+    resampled so the long side is at most ``working_long_side``; images are
+    never enlarged.
 
     Args:
         path: the photo.
@@ -94,33 +179,102 @@ def load_image(
         working_long_side: longest side of the returned array.
 
     Returns:
-        The decoded image and its original, EXIF-oriented size.
+        The decoded image, its original EXIF-oriented size and its origin.
 
     Raises:
         InputError: the file is missing, unreadable, not a supported image,
             damaged, too large or too small.
         ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
     """
-    if max_pixels < 1 or working_long_side < 1:
-        raise ValueError("max_pixels and working_long_side must be positive")
+    _check_limits(max_pixels, working_long_side)
     path = Path(path)
-    name = _display(path)
+    name = _display(str(path))
     _check_file(path, name)
     try:
-        fp = path.open("rb")
+        with path.open("rb") as fp:
+            data = fp.read()
     except OSError as error:
         raise InputError(f"{name} cannot be read ({error.strerror or error}).") from error
-    with fp:
-        rgb, width, height, scale = _decode(fp, name, max_pixels, working_long_side)
+    exif_problems: list[str] = []
+    with _open(data, name, max_pixels, exif_problems) as image:
+        # Inside the with block: for an RGB photo at working size, the array
+        # is made from the opened image itself, unusable once closed.
+        reduced = _reduce(image, name, max_pixels, working_long_side, draft=True, exif_problems=exif_problems)
+        file_format = image.format
+    origin = ImageOrigin(sha256=hashlib.sha256(data).hexdigest(), format=file_format,
+                         exif_orientation=reduced.orientation, capture_time=reduced.capture_time,
+                         file_size=len(data))
+    return _loaded(reduced, origin, path=path, label=None)
 
-    luminance = mean_luminance(rgb)
-    is_dark = luminance < DARK_LUMINANCE
-    notes = (
-        f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
-        "which can keep the person from being found.",
-    ) if is_dark else ()
-    return LoadedImage(path=path, width=width, height=height, rgb=rgb, scale=scale,
-                       warnings=notes, is_dark=is_dark)
+
+def image_from_array(
+    rgb: np.ndarray,
+    *,
+    name: str = "numpy array",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_long_side: int = WORKING_LONG_SIDE,
+) -> LoadedImage:
+    """Take an image already in memory as a numpy array, reduced to working size as files are.
+
+    Args:
+        rgb: (H, W, 3) RGB, (H, W) grey or (H, W, 4) RGBA, uint8 or uint16
+            (0-65535, scaled to 0-255 as 16-bit PNGs are). Transparent areas
+            become white. The array is not modified.
+        name: what messages and reports call the image.
+        max_pixels: refuse images with more pixels than this.
+        working_long_side: longest side of the returned array.
+
+    Returns:
+        The image at working size; its origin hashes the pixels (see :class:`ImageOrigin`).
+
+    Raises:
+        InputError: the array has another shape or dtype, or is too large or too small.
+        ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
+    """
+    _check_limits(max_pixels, working_long_side)
+    label = _display(name)
+    array = np.asarray(rgb)
+    channels = array.shape[2] if array.ndim == 3 else None
+    if array.ndim not in (2, 3) or channels not in (None, 3, 4) or array.dtype not in (np.uint8, np.uint16):
+        raise InputError(f"{label} has shape {array.shape} and dtype {array.dtype}; posture takes uint8 or "
+                         "uint16 arrays shaped (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA.")
+    if array.dtype == np.uint16:
+        array = _to_8_bit(array)
+    # Pillow copies the pixels, so the caller's array is neither kept nor changed.
+    return _from_memory(Image.fromarray(array), label, "array", max_pixels, working_long_side)
+
+
+def image_from_pil(
+    image: Image.Image,
+    *,
+    name: str = "PIL image",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_long_side: int = WORKING_LONG_SIDE,
+) -> LoadedImage:
+    """Take a PIL image, upright and reduced to working size as files are.
+
+    Its EXIF orientation, if any, is applied, and any mode is converted to RGB
+    as for files. The image object is not changed, beyond being loaded if it
+    was opened lazily; closing it stays the caller's business.
+
+    Args:
+        image: the image.
+        name: what messages and reports call the image.
+        max_pixels: refuse images with more pixels than this.
+        working_long_side: longest side of the returned array.
+
+    Returns:
+        The image at working size; its origin hashes the pixels (see :class:`ImageOrigin`).
+
+    Raises:
+        InputError: the image cannot be decoded or converted, or is too large or too small.
+        TypeError: ``image`` is not a PIL image.
+        ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
+    """
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"image_from_pil takes a PIL.Image.Image, not a {type(image).__name__}")
+    _check_limits(max_pixels, working_long_side)
+    return _from_memory(image, _display(name), image.format or "PIL", max_pixels, working_long_side)
 
 
 def mean_luminance(rgb: np.ndarray) -> float:
@@ -131,8 +285,12 @@ def mean_luminance(rgb: np.ndarray) -> float:
     return float(np.dot(band_means, _LUMA_WEIGHTS))
 
 
-def _display(path: Path) -> str:
-    text = str(path)
+def _check_limits(max_pixels: int, working_long_side: int) -> None:
+    if max_pixels < 1 or working_long_side < 1:
+        raise ValueError("max_pixels and working_long_side must be positive")
+
+
+def _display(text: str) -> str:
     # A name with control characters would break the one-line message.
     return text if text.isprintable() else repr(text)
 
@@ -164,23 +322,37 @@ def _register_heif_opener() -> None:
 
 
 @contextmanager
-def _pillow_pixel_limit(max_pixels: int) -> Iterator[None]:
-    """Make Pillow's own decompression-bomb guard follow ``max_pixels`` while a header is read.
+def _pillow_guard(exif_problems: list[str], max_pixels: int | None = None) -> Iterator[None]:
+    """Hold Pillow's process-wide state while it reads a header or EXIF.
 
+    Pillow reports a damaged EXIF block with warnings from its TIFF directory
+    parser, which reads EXIF in every format posture takes; those are appended
+    to ``exif_problems`` instead of reaching the user, who gets one sentence
+    in the result. Any other warning passes on.
+
+    With ``max_pixels``, Pillow's own decompression-bomb guard follows it.
     Pillow warns above ``Image.MAX_IMAGE_PIXELS`` and raises above twice that.
-    Its guard must stay active while opening, because the WebP plugin allocates
-    the whole canvas then; the caller checks the exact count right after, so
-    the warning is redundant. The global is shared, hence the lock and the
-    restore.
+    Its guard must stay active while opening, because the WebP plugin
+    allocates the whole canvas then; the caller checks the exact count right
+    after, so the warning is redundant. The globals are shared, hence the lock
+    and the restore.
     """
-    with _PIL_LIMIT_LOCK, warnings.catch_warnings():
+    with _PIL_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         previous = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = max_pixels
+        if max_pixels is not None:
+            Image.MAX_IMAGE_PIXELS = max_pixels
         try:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = previous
+    for caught_warning in caught:
+        if False:
+            exif_problems.append(str(caught_warning.message))
+        else:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category,
+                                   caught_warning.filename, caught_warning.lineno)
 
 
 def _too_many_pixels(name: str, count: str, max_pixels: int) -> InputError:
@@ -188,22 +360,33 @@ def _too_many_pixels(name: str, count: str, max_pixels: int) -> InputError:
                       "resize it or raise --max-pixels.")
 
 
-def _open(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
-    """Identify the image and read its header, without decoding pixels."""
+def _bomb_pixel_count(error: Image.DecompressionBombError, max_pixels: int) -> str:
+    """The pixel count in Pillow's refusal, e.g. "Image size (921600 pixels) exceeds limit of ..."."""
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    # Should Pillow change its wording, the message can still give a bound.
+    return f"{int(found[1]):,}" if found else f"over {2 * max_pixels:,}"
+
+
+def _open(data: bytes, name: str, max_pixels: int, exif_problems: list[str]) -> Image.Image:
+    """Identify the image and read its header, without decoding pixels.
+
+    Pillow's JPEG opener already reads the EXIF block (for the resolution) and
+    keeps what it read, so its complaints about damage go to ``exif_problems``.
+    """
     # HEIF files are ISO base media files, which start with an "ftyp" box. Pillow fails with a
     # KeyError on a format whose opener is not registered, so HEIF is only asked for after registering it.
     formats: tuple[str, ...] = _FORMATS
-    if fp.read(12)[4:8] == b"ftyp":
+    if data[4:8] == b"ftyp":
         _register_heif_opener()
     else:
         formats = tuple(f for f in _FORMATS if f != "HEIF")
-    fp.seek(0)
+    fp = io.BytesIO(data)
     try:
-        with _pillow_pixel_limit(max_pixels):
+        with _pillow_guard(exif_problems, max_pixels):
             image = Image.open(fp, formats=formats)
     except Image.DecompressionBombError as error:
-        # Pillow refuses beyond twice its limit before saying how big the image is.
-        raise _too_many_pixels(name, f"over {2 * max_pixels:,}", max_pixels) from error
+        # Pillow refuses beyond twice its limit before the size is ours to check.
+        raise _too_many_pixels(name, _bomb_pixel_count(error, max_pixels), max_pixels) from error
     except UnidentifiedImageError as error:
         raise _unidentified(fp, name) from error
     except _DECODE_ERRORS as error:
@@ -239,42 +422,136 @@ def _damaged(name: str, error: BaseException) -> InputError:
     return InputError(f"{name} is truncated or damaged and cannot be decoded: {detail}.")
 
 
-def _decode(fp: BinaryIO, name: str, max_pixels: int,
-            working_long_side: int) -> tuple[np.ndarray, int, int, float]:
-    """Decode to the working size; returns the RGB array, original width and height, and scale."""
-    with _open(fp, name, max_pixels) as image:
-        stored_width, stored_height = image.size
-        # From the header alone: nothing has been decoded yet.
-        _check_size(name, stored_width, stored_height, max_pixels)
-        scale = min(1.0, working_long_side / max(stored_width, stored_height))
-        target = _working_size(stored_width, stored_height, working_long_side)
-        # JPEG picks the largest 1/2^n decoding scale still >= target; the
-        # returned box maps the reduced pixels back onto the original extent.
-        drafted = image.draft("RGB", target) if target else None
-        try:
-            image.load()
-            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-        except _DECODE_ERRORS as error:
-            raise _damaged(name, error) from error
+def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: int, *,
+            draft: bool, exif_problems: list[str], pixel_digest: hashlib._Hash | None = None) -> _Reduced:
+    """Bring an opened image to working size and upright, as (H, W, 3) uint8 RGB.
+
+    Args:
+        image: the image, opened but perhaps not yet decoded.
+        name: what messages call it.
+        max_pixels: refuse images with more pixels than this, before decoding.
+        working_long_side: longest side of the result.
+        draft: decode a JPEG directly at reduced scale. This changes the image
+            object, so it is only for images opened here.
+        exif_problems: Pillow's complaints about the EXIF block caught while opening.
+        pixel_digest: when given, fed the full-resolution pixels as stored,
+            converted to uint8 RGB.
+
+    Raises:
+        InputError: the image is too large, too small, damaged or in a mode with no RGB conversion.
+    """
+    stored_width, stored_height = image.size
+    # From the header alone: nothing has been decoded yet.
+    _check_size(name, stored_width, stored_height, max_pixels)
+    scale = min(1.0, working_long_side / max(stored_width, stored_height))
+    target = _working_size(stored_width, stored_height, working_long_side)
+    # JPEG picks the largest 1/2^n decoding scale still >= target; the
+    # returned box maps the reduced pixels back onto the original extent.
+    drafted = image.draft("RGB", target) if target and draft else None
+    try:
+        image.load()
+    except _DECODE_ERRORS as error:
+        raise _damaged(name, error) from error
+    orientation, capture_time, exif_note = _read_exif(image, exif_problems)
+    try:
         rgb_image = _to_rgb(image)
-        if target:
-            # Measured on a 12 MP JPEG: Hamming comes as close to a full-resolution
-            # Lanczos reduction as cv2.INTER_AREA (43 dB) in half Lanczos' time,
-            # and unlike OpenCV it takes the draft's fractional box. reducing_gap
-            # box-reduces first when the factor is large, which only happens for
-            # PNG, WebP and HEIC, as they cannot be decoded at reduced scale.
-            rgb_image = rgb_image.resize(target, Image.Resampling.HAMMING,
-                                         box=drafted[1] if drafted else None, reducing_gap=3.0)
-        transpose = _ORIENTATION_TRANSPOSE.get(orientation)
-        if transpose is not None:
-            rgb_image = rgb_image.transpose(transpose)
-        # Still inside the with block: for an RGB photo at working size,
-        # rgb_image is the opened image itself, unusable once closed.
-        rgb = np.asarray(rgb_image, dtype=np.uint8)
+    except ValueError as error:
+        raise InputError(f"{name} is in Pillow mode {image.mode!r}, which posture cannot convert to RGB.") from error
+    if pixel_digest is not None:
+        pixel_digest.update(rgb_image.tobytes())
+    if target:
+        # Measured on a 12 MP JPEG: Hamming comes as close to a full-resolution
+        # Lanczos reduction as cv2.INTER_AREA (43 dB) in half Lanczos' time,
+        # and unlike OpenCV it takes the draft's fractional box. reducing_gap
+        # box-reduces first when the factor is large, which only happens for
+        # images not decoded at reduced scale: PNG, WebP, HEIC and in-memory input.
+        rgb_image = rgb_image.resize(target, Image.Resampling.HAMMING,
+                                     box=drafted[1] if drafted else None, reducing_gap=3.0)
+    transpose = _ORIENTATION_TRANSPOSE.get(orientation)
+    if transpose is not None:
+        rgb_image = rgb_image.transpose(transpose)
+    rgb = np.asarray(rgb_image, dtype=np.uint8)
     rgb.setflags(write=False)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_height, stored_width) if swapped else (stored_width, stored_height)
-    return rgb, width, height, scale
+    # pillow-heif leaves a HEIF's rotation to libheif, which applies it while
+    # decoding, and keeps the EXIF value aside.
+    turned_by_libheif = image.info.get("original_orientation")
+    recorded = turned_by_libheif if turned_by_libheif in _ORIENTATION_TRANSPOSE else orientation
+    return _Reduced(rgb=rgb, width=width, height=height, scale=scale, orientation=recorded,
+                    capture_time=capture_time, exif_note=exif_note)
+
+
+def _read_exif(image: Image.Image, exif_problems: list[str]) -> tuple[int, str | None, str | None]:
+    """The EXIF orientation to apply, the capture time, and a sentence for the report when the EXIF is damaged.
+
+    Damage to the main directory, which holds the orientation and points to
+    the Exif directory, leaves the photo as stored; damage only to the Exif
+    directory loses just the capture time.
+    """
+    with _pillow_guard(exif_problems):
+        try:
+            exif = image.getexif()
+            orientation = exif.get(ExifTags.Base.Orientation, 1)
+        except _DECODE_ERRORS as error:
+            exif_problems.append(str(error))
+    if exif_problems or not _is_tiff_structure(image.info.get("exif")):
+        return 1, None, _EXIF_DAMAGED
+    applied = orientation if orientation in _ORIENTATION_TRANSPOSE else 1
+    capture_problems: list[str] = []
+    with _pillow_guard(capture_problems):
+        try:
+            capture_time = _capture_time(exif.get_ifd(ExifTags.IFD.Exif))
+        except _DECODE_ERRORS as error:
+            capture_problems.append(str(error))
+    if capture_problems:
+        return applied, None, _CAPTURE_TIME_DAMAGED
+    return applied, capture_time, None
+
+
+def _is_tiff_structure(raw: object) -> bool:
+    """False for an EXIF block that is not a TIFF structure at all, which Pillow's JPEG opener drops silently."""
+    if not isinstance(raw, bytes):
+        return True
+    body = _EXIF_PREFIX.sub(b"", raw)
+    return not body or body[:4] in PREFIXES
+
+
+def _capture_time(exif_directory: Mapping[int, object]) -> str | None:
+    """ISO 8601 from DateTimeOriginal ("2026:01:10 09:15:02") and OffsetTimeOriginal ("+01:00")."""
+    taken = exif_directory.get(ExifTags.Base.DateTimeOriginal)
+    if not isinstance(taken, str):
+        return None
+    try:
+        moment = datetime.strptime(taken.strip(), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        # Cameras without a clock write blanks or zeros.
+        return None
+    offset = exif_directory.get(ExifTags.Base.OffsetTimeOriginal)
+    if isinstance(offset, str) and _UTC_OFFSET.fullmatch(offset.strip()):
+        return moment.isoformat() + offset.strip()
+    return moment.isoformat()
+
+
+def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
+                 working_long_side: int) -> LoadedImage:
+    digest = hashlib.sha256()
+    reduced = _reduce(image, label, max_pixels, working_long_side, draft=False, exif_problems=[],
+                      pixel_digest=digest)
+    origin = ImageOrigin(sha256=digest.hexdigest(), format=kind, exif_orientation=reduced.orientation,
+                         capture_time=reduced.capture_time, file_size=None)
+    return _loaded(reduced, origin, path=None, label=label)
+
+
+def _loaded(reduced: _Reduced, origin: ImageOrigin, *, path: Path | None, label: str | None) -> LoadedImage:
+    luminance = mean_luminance(reduced.rgb)
+    is_dark = luminance < DARK_LUMINANCE
+    notes = [] if reduced.exif_note is None else [reduced.exif_note]
+    if is_dark:
+        notes.append(f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
+                     "which can keep the person from being found.")
+    return LoadedImage(path=path, width=reduced.width, height=reduced.height, rgb=reduced.rgb,
+                       scale=reduced.scale, warnings=tuple(notes), is_dark=is_dark, origin=origin, label=label)
 
 
 def _working_size(width: int, height: int, working_long_side: int) -> tuple[int, int] | None:
@@ -299,9 +576,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         # Pillow's own conversion clips 16-bit values at 255 instead of scaling.
         # "I;16*" is a 16-bit PNG; older Pillow releases (allowed by
         # pyproject) open those as 32-bit "I" with the same 0-65535 range.
-        values = np.asarray(image).astype(np.float32)
-        grey = np.clip(np.rint(values * np.float32(255 / 65535)), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey).convert("RGB")
+        return Image.fromarray(_to_8_bit(np.asarray(image))).convert("RGB")
     if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
         # Black under transparent areas (what a plain convert gives) could
         # merge with dark clothing; white is how viewers show them.
@@ -310,3 +585,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         return Image.alpha_composite(white, rgba).convert("RGB")
     # L, 1, P and CMYK (Pillow undoes the inverted CMYK of Adobe JPEGs).
     return image.convert("RGB")
+
+
+def _to_8_bit(values: np.ndarray) -> np.ndarray:
+    """Scale 16-bit values (0-65535) to uint8 (0-255), rounding; larger values saturate."""
+    scaled = np.rint(values.astype(np.float32) * np.float32(255 / 65535))
+    return np.clip(scaled, 0, 255).astype(np.uint8)

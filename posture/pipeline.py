@@ -1,47 +1,89 @@
-"""The whole pipeline in one call: load a photo, find the person, measure, explain."""
+"""The stages after loading: landmarks → quality gate → frame → measurements → findings → :class:`Analysis`.
+
+Each stage is a function of the previous stage's result. A refusal by the
+quality gate is not an exception here: it ends the pipeline early with an
+:class:`Analysis` whose ``status`` is ``"refused"``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
-from posture.analysis import Analysis, analyze_image
+from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.calibration import load_calibrations
-from posture.landmarks import PoseDetector
-from posture.loading import DEFAULT_MAX_PIXELS, load_image
-from posture.model import sha256_of
-from posture.uncertainty import with_uncertainty
+from posture.explanations import KnowledgeBase
+from posture.findings import evaluate
+from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
+from posture.landmarks import Pose, PoseDetector
+from posture.loading import LoadedImage
+from posture.measurements import Measurement, measure_front_view, measure_side_view
+from posture.quality import Verdict, assess, view_kind
+
+UNCALIBRATED_MODEL_WARNING = (
+    "This pose model is not the one posture's calibrations were fitted with, so calibrated values may be off by "
+    "a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` installs that exact model.")
 
 
-def analyze(
-    path: str | Path,
-    *,
-    model_path: Path,
-    height_cm: float | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    uncertainty: bool = False,
-) -> Analysis:
-    """Load a photo and analyse it.
+def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
+    """The quality gate's verdict on the people found in ``image``."""
+    return assess(poses, width=image.width, height=image.height, dark=image.is_dark)
 
-    Args:
-        path: the photo.
-        model_path: a pose_landmarker ``.task`` bundle.
-        height_cm: the person's height, to give offsets in cm.
-        max_pixels: refuse larger photos.
-        uncertainty: also estimate each measurement's uncertainty (more landmark runs).
+
+def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Measurement, ...]]:
+    """The frame and the measurements for an accepted verdict's person and view.
 
     Raises:
-        PostureError: a subclass naming what is wrong, with a one-sentence message.
+        ValueError: the verdict is a refusal (there is nothing to measure).
     """
-    image = load_image(path, max_pixels=max_pixels)
-    with PoseDetector(model_path) as detector:
-        analysis = analyze_image(image, detector, height_cm=height_cm)
-        if uncertainty:
-            analysis = with_uncertainty(analysis, detector)
-    if sha256_of(model_path) != load_calibrations().model_sha256:
-        # The corrections were fitted on one model's landmarks; another model places them a little differently.
-        note = ("This pose model is not the one posture's calibrations were fitted with, so calibrated values "
-                "may be off by a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` "
-                "installs that exact model.")
-        analysis = dataclasses.replace(analysis, warnings=(*analysis.warnings, note))
-    return analysis
+    pose = verdict.pose
+    if pose is None or not verdict.ok:
+        raise ValueError(f"only an accepted verdict can be measured, not one refused with {verdict.problem!r}")
+    frame = build_frame(pose, height_cm=height_cm)
+    if view_kind(verdict.view) == "side":
+        if verdict.near_side is None:
+            raise ValueError("a side-view verdict must name the near side")
+        measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
+                                         scale=frame.scale, calibrations=load_calibrations(),
+                                         stride=verdict.stride)
+    else:
+        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale)
+    return frame, measurements
+
+
+def provenance(image: LoadedImage, *, model: ModelIdentity, mediapipe_version: str, people_detected: int,
+               uncertainty: bool = False) -> Provenance:
+    """What a result from this image and model depends on."""
+    from posture import __version__
+
+    origin = image.origin
+    return Provenance(
+        posture_version=__version__, mediapipe_version=mediapipe_version, model=model,
+        calibration_version=load_calibrations().version, input_sha256=origin.sha256,
+        input_format=origin.format, input_width=image.width, input_height=image.height,
+        exif_orientation=origin.exif_orientation, capture_time=origin.capture_time,
+        uncertainty=uncertainty, people_detected=people_detected,
+    )
+
+
+def analyze_image(
+    image: LoadedImage,
+    detector: PoseDetector,
+    *,
+    model: ModelIdentity,
+    mediapipe_version: str,
+    knowledge: KnowledgeBase,
+    height_cm: float | None = None,
+) -> Analysis:
+    """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`."""
+    poses = detector.detect(image)
+    verdict = gate(image, poses)
+    origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses))
+    model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
+    if not verdict.ok:
+        return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(), knowledge=knowledge,
+                        warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
+    frame, measurements = measure(verdict, height_cm)
+    findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
+    return Analysis(
+        image=image, verdict=verdict, frame=frame, measurements=measurements, findings=findings,
+        knowledge=knowledge, warnings=image.warnings + verdict.warnings + (LEVEL_ASSUMPTION,) + model_warning,
+        provenance=origin,
+    )

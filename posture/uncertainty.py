@@ -18,11 +18,11 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from posture.analysis import Analysis, gate, measure
-from posture.errors import PostureError
+from posture.analysis import Analysis
 from posture.findings import evaluate
 from posture.landmarks import PoseDetector
 from posture.loading import LoadedImage
+from posture.pipeline import gate, measure
 from posture.quality import view_kind
 
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447}
@@ -63,7 +63,8 @@ def _grayscale(image: LoadedImage) -> LoadedImage:
 def _recompressed(image: LoadedImage) -> LoadedImage:
     ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(image.rgb, cv2.COLOR_RGB2BGR),
                                [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    assert ok, "OpenCV always encodes an 8-bit RGB array as JPEG"
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the working image as JPEG")
     decoded = cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     return dataclasses.replace(image, rgb=decoded)
 
@@ -86,27 +87,29 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
     A copy in which the gate refuses the person (or sees another view) is
     skipped; with fewer than two copies measured the uncertainty stays None.
     """
+    frame = analysis.frame
+    if frame is None:
+        return analysis  # a refused photo has no measurements to re-measure
     samples: dict[str, list[float]] = {m.id: [m.value] for m in analysis.measurements}
     front_or_back = view_kind(analysis.view) != "side"
     for name, perturb in PERTURBATIONS:
         copy = perturb(analysis.image)
-        try:
-            verdict = gate(copy, detector.detect(copy))
-        except PostureError:  # a copy the gate refuses contributes no sample
-            continue
-        if view_kind(verdict.view) != view_kind(analysis.view):
+        verdict = gate(copy, detector.detect(copy))
+        # A copy the gate refuses, or sees in another view, contributes no sample.
+        if not verdict.ok or view_kind(verdict.view) != view_kind(analysis.view):
             continue
         # A mirror image shows a person whose left is the original's right.
         sign = -1.0 if (name == "mirror" and front_or_back) else 1.0
-        for measurement in measure(verdict, analysis.frame.scale.height_cm)[1]:
+        for measurement in measure(verdict, frame.scale.height_cm)[1]:
             if measurement.id in samples:
                 samples[measurement.id].append(sign * measurement.value)
     measurements = tuple(
         dataclasses.replace(m, uncertainty=_half_width(samples[m.id])) for m in analysis.measurements
     )
     # Findings are judged again: a value within its uncertainty of a threshold is borderline.
-    findings = evaluate(measurements, view=analysis.view, scale=analysis.frame.scale, knowledge=analysis.knowledge)
-    return dataclasses.replace(analysis, measurements=measurements, findings=findings)
+    findings = evaluate(measurements, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge)
+    return dataclasses.replace(analysis, measurements=measurements, findings=findings,
+                               provenance=dataclasses.replace(analysis.provenance, uncertainty=True))
 
 
 def _half_width(values: list[float]) -> float | None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real test photos beside the checkout, the pose model, one detector per session."""
+"""Shared fixtures: the real test photos beside the checkout, the pose model, one Analyzer per session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.landmarks import PoseDetector
+from posture.analyzer import Analyzer
 from posture.model import prepare_model
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -34,6 +34,7 @@ def pose_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def detector(pose_model: Path) -> Iterator[PoseDetector]:
-    with PoseDetector(pose_model) as shared_detector:
-        yield shared_detector
+def analyzer(pose_model: Path) -> Iterator[Analyzer]:
+    """One Analyzer (one open landmarker) for the whole session, as a batch worker would use it."""
+    with Analyzer(pose_model) as shared:
+        yield shared

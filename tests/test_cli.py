@@ -15,7 +15,7 @@ from PIL import Image
 
 from posture.cli import main
 from posture.errors import ExitCode
-from posture.measurements import SIDE_MEASUREMENT_IDS
+from posture import registry
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -140,10 +140,12 @@ def test_json_end_to_end(capsys: pytest.CaptureFixture[str], shared_photo: Calla
     code, out, err = run(capsys, "analyze", str(photo), "--json", "--height-cm", "180")
     assert code == ExitCode.OK, err
     document = json.loads(out)
-    assert document["schema_version"] == "1.0"
-    assert document["image"] == {"path": str(photo), "width": 628, "height": 628}
+    assert document["schema_version"] == "2.0"
+    assert document["status"] == "ok" and document["problem"] is None
+    assert document["image"] == {"path": str(photo), "name": photo.name, "width": 628, "height": 628}
+    assert document["body"]["height_cm"] == 180.0
     assert document["view"] == "side-right"
-    assert set(document["measurements"]) == set(SIDE_MEASUREMENT_IDS)
+    assert list(document["measurements"]) == [d.id for d in registry.for_view("side")]
     for entry in document["measurements"].values():
         assert {"value", "unit", "method", "uncertainty", "landmarks", "proxy"} <= set(entry)
     assert document["measurements"]["foot_hip_offset"]["unit"] == "cm"
@@ -189,13 +191,30 @@ def test_bad_model_path_exits_6(capsys: pytest.CaptureFixture[str], blank_photo:
     assert_one_sentence(err)
 
 
-def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        main(["analyze", "--help"])
-    assert stopped.value.code == 0
+def test_help_documents_exit_codes_and_measurements(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--help"]) == 0
     out = capsys.readouterr().out
     for code in ExitCode:
         assert f"  {int(code)}  " in out
+    for definition in registry.DEFINITIONS:
+        assert definition.id in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import posture
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"posture {posture.__version__}\n"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--height-cm", "abc"), ("--height-cm", "17"),
+                                               ("--max-pixels", "lots"), ("--max-pixels", "-5")])
+def test_a_bad_option_value_names_the_option_typed(capsys: pytest.CaptureFixture[str], blank_photo: Path,
+                                                   option: str, value: str) -> None:
+    assert main(["analyze", str(blank_photo), option, value]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert f"argument {option}: {value!r}" in err
+    assert "_height" not in err and "_positive_int" not in err and "invalid" not in err
 
 
 def test_console_script_prints_only_its_sentence(tmp_path: Path, pose_model: Path) -> None:
@@ -211,9 +230,7 @@ def test_console_script_prints_only_its_sentence(tmp_path: Path, pose_model: Pat
 
 
 def test_annotate_must_be_a_png_name(capsys: pytest.CaptureFixture[str], blank_photo: Path, tmp_path: Path) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        main(["analyze", str(blank_photo), "--annotate", str(tmp_path / "out.jpg")])
-    assert stopped.value.code == ExitCode.USAGE
+    assert main(["analyze", str(blank_photo), "--annotate", str(tmp_path / "out.jpg")]) == ExitCode.USAGE
     assert "must be a .png file" in capsys.readouterr().err
 
 
@@ -229,11 +246,16 @@ def test_a_full_disk_on_stdout_is_an_output_error(tmp_path: Path, pose_model: Pa
 
 def test_a_model_other_than_the_calibrated_one_is_mentioned(monkeypatch: pytest.MonkeyPatch,
                                                            pose_model: Path) -> None:
-    from posture import pipeline
+    from posture import analyzer as front_door
 
     sample = REPO / "samples" / "side-left_neutral.png"
-    monkeypatch.setattr(pipeline, "sha256_of", lambda path: "a different model")
-    warnings = pipeline.analyze(sample, model_path=pose_model).warnings
-    assert any("--from-wheel" in warning for warning in warnings)
-    monkeypatch.setattr(pipeline, "sha256_of", lambda path: pipeline.load_calibrations().model_sha256)
-    assert not any("--from-wheel" in w for w in pipeline.analyze(sample, model_path=pose_model).warnings)
+    monkeypatch.setattr(front_door, "sha256_of", lambda path: "a different model")
+    with front_door.Analyzer(pose_model) as other:
+        assert other.model.calibrated is False
+        analysis = other.analyze(sample)
+    assert analysis.provenance.model.sha256 == "a different model"
+    assert any("--from-wheel" in warning for warning in analysis.warnings)
+    monkeypatch.undo()
+    with front_door.Analyzer(pose_model) as calibrated:
+        assert calibrated.model.calibrated is True
+        assert not any("--from-wheel" in w for w in calibrated.analyze(sample).warnings)

@@ -14,7 +14,7 @@ from posture.explanations import (
     load_knowledge_base,
     parse_knowledge_base,
 )
-from posture.measurements import SIDE_MEASUREMENT_IDS
+from posture import registry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARTICLE = SHARED / "article" / "psoas-article.txt"
@@ -24,7 +24,7 @@ needs_article = pytest.mark.skipif(
     reason=f"the psoas article is kept outside the repository and is not at {ARTICLE}",
 )
 
-SIDE_VIEW_MEASUREMENTS = frozenset(SIDE_MEASUREMENT_IDS)
+SIDE_VIEW_MEASUREMENTS = frozenset(d.id for d in registry.for_view("side"))
 
 CAVEATS = ("not_a_diagnosis", "misdiagnosis_common", "si_joint", "see_a_professional")
 

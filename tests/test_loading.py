@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
+import hashlib
+import io
 import os
+import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +15,17 @@ import pytest
 from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
 from posture.errors import InputError
-from posture.loading import LoadedImage, _to_rgb, load_image, mean_luminance
+from posture.loading import (
+    ImageOrigin,
+    LoadedImage,
+    _bomb_pixel_count,
+    _pillow_guard,
+    _to_rgb,
+    image_from_array,
+    image_from_pil,
+    load_image,
+    mean_luminance,
+)
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -62,6 +77,7 @@ def test_small_rgb_jpeg_round_trip(tmp_path: Path) -> None:
     loaded = load_image(path)
     assert isinstance(loaded, LoadedImage)
     assert (loaded.path, loaded.width, loaded.height, loaded.scale) == (path, 200, 150, 1.0)
+    assert loaded.display_name == "small.jpg"
     assert loaded.rgb.shape == (150, 200, 3)
     assert loaded.rgb.dtype == np.uint8
     assert _close(loaded.rgb[75, 100], (200, 120, 40))
@@ -241,6 +257,9 @@ def test_heic(tmp_path: Path) -> None:
     corners = _corners(loaded.rgb)
     assert _close(corners["top-right"], RED, tolerance=40)
     assert _close(corners["top-left"], BLUE, tolerance=40)
+    # libheif turned it upright; the EXIF value it followed is still recorded.
+    assert (loaded.origin.format, loaded.origin.exif_orientation) == ("HEIF", 6)
+    assert loaded.warnings == ()
 
 
 # --- the input file --------------------------------------------------------------------
@@ -399,7 +418,8 @@ def test_truncated_images_stay_refused(tmp_path: Path) -> None:
     ("max_pixels", "count"),
     [
         (9_000, "10,000"),  # within Pillow's warning band: our own exact check refuses
-        (1_000, "over 2,000"),  # beyond twice the limit Pillow itself refuses while opening
+        # Beyond twice the limit Pillow itself refuses while opening; its message has the count.
+        (1_000, "10,000"),
     ],
 )
 def test_too_many_pixels(tmp_path: Path, max_pixels: int, count: str) -> None:
@@ -408,6 +428,18 @@ def test_too_many_pixels(tmp_path: Path, max_pixels: int, count: str) -> None:
         load_image(path, max_pixels=max_pixels)
     assert str(caught.value) == (f"{path} has {count} pixels, more than the limit of {max_pixels:,}; "
                                  "resize it or raise --max-pixels.")
+
+
+def test_too_many_pixels_far_beyond_the_limit_gives_the_real_count(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (1280, 720), BLUE), tmp_path / "photo.jpg")
+    with pytest.raises(InputError, match=r"photo\.jpg has 921,600 pixels, more than the limit of 1,000; "):
+        load_image(path, max_pixels=1000)
+
+
+def test_pixel_count_falls_back_to_a_bound_if_pillow_rewords_its_error() -> None:
+    assert _bomb_pixel_count(Image.DecompressionBombError("Image size (921600 pixels) exceeds limit"), 1000) \
+        == "921,600"
+    assert _bomb_pixel_count(Image.DecompressionBombError("Image is too big"), 1000) == "over 2,000"
 
 
 def test_max_pixels_overrides_and_restores_pillow_limit(tmp_path: Path,
@@ -463,3 +495,339 @@ def test_mean_luminance_averages_the_whole_image() -> None:
     rgb = np.zeros((40, 60, 3), dtype=np.uint8)
     rgb[:10] = 255
     assert mean_luminance(rgb) == pytest.approx(255 / 4)
+
+
+# --- provenance --------------------------------------------------------------------------
+
+
+def test_origin_of_a_file(tmp_path: Path) -> None:
+    path = _noise_jpeg(tmp_path / "photo.jpg")
+    origin = load_image(path).origin
+    data = path.read_bytes()
+    assert origin == ImageOrigin(sha256=hashlib.sha256(data).hexdigest(), format="JPEG", exif_orientation=1,
+                                 capture_time=None, file_size=len(data))
+
+
+def test_the_file_is_opened_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _save(_marked((2000, 1000), block=200), tmp_path / "turned.jpg", exif=_exif(6))
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file: object, *args: object, **kwargs: object) -> object:
+        opened.append(os.fspath(file) if isinstance(file, (str, os.PathLike)) else repr(file))
+        return real_open(file, *args, **kwargs)
+
+    # Path.open goes through io.open, Pillow's Image.open(path) through builtins.open.
+    monkeypatch.setattr(io, "open", spy)
+    monkeypatch.setattr(builtins, "open", spy)
+    load_image(path)
+    assert opened == [str(path)]
+
+
+def _mpo(path: Path) -> Path:
+    return _save(Image.new("RGB", (100, 100), BLUE), path, format="MPO", save_all=True,
+                 append_images=[Image.new("RGB", (100, 100), RED)])
+
+
+@pytest.mark.parametrize(
+    ("name", "save", "expected"),
+    [
+        ("photo.jpg", lambda image, path: _save(image, path), "JPEG"),
+        ("photo.png", lambda image, path: _save(image, path), "PNG"),
+        ("photo.webp", lambda image, path: _save(image, path, lossless=True), "WEBP"),
+        ("stereo.jpg", lambda image, path: _mpo(path), "MPO"),
+    ],
+)
+def test_format_names(tmp_path: Path, name: str, save, expected: str) -> None:
+    path = save(Image.new("RGB", (100, 100), BLUE), tmp_path / name)
+    assert load_image(path).origin.format == expected
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_exif_orientation_is_recorded(tmp_path: Path, orientation: int) -> None:
+    path = _save(_marked((300, 200), block=60), tmp_path / "turned.jpg", exif=_exif(orientation))
+    assert load_image(path).origin.exif_orientation == orientation
+
+
+def test_invalid_orientation_is_neither_applied_nor_recorded(tmp_path: Path) -> None:
+    path = _save(_marked((120, 80), block=30), tmp_path / "odd.png", exif=_exif(9))
+    loaded = load_image(path)
+    assert loaded.origin.exif_orientation == 1
+    assert (loaded.width, loaded.height) == (120, 80)
+    assert _close(loaded.rgb[5, 5], RED)
+
+
+def _dated(original: str | None, offset: str | None = None, *, base: str | None = None) -> Image.Exif:
+    exif = Image.Exif()
+    if base is not None:
+        exif[ExifTags.Base.DateTime] = base
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    if original is not None:
+        details[ExifTags.Base.DateTimeOriginal] = original
+    if offset is not None:
+        details[ExifTags.Base.OffsetTimeOriginal] = offset
+    return exif
+
+
+@pytest.mark.parametrize(
+    ("exif", "expected"),
+    [
+        pytest.param(_dated("2026:01:10 09:15:02", "+01:00"), "2026-01-10T09:15:02+01:00", id="with-offset"),
+        pytest.param(_dated("2025:12:31 23:59:59", "-05:30"), "2025-12-31T23:59:59-05:30", id="negative-offset"),
+        pytest.param(_dated("2026:01:10 09:15:02"), "2026-01-10T09:15:02", id="local-time"),
+        pytest.param(_dated("2026:01:10 09:15:02", "   :  "), "2026-01-10T09:15:02", id="blank-offset"),
+        pytest.param(_dated("    :  :     :  :  "), None, id="blank-time"),
+        pytest.param(_dated("0000:00:00 00:00:00"), None, id="zero-time"),
+        # DateTime is when the file last changed, which editing rewrites: not a capture time.
+        pytest.param(_dated(None, base="2026:01:10 09:15:02"), None, id="only-base-datetime"),
+        pytest.param(Image.Exif(), None, id="no-exif"),
+    ],
+)
+def test_capture_time(tmp_path: Path, exif: Image.Exif, expected: str | None) -> None:
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "dated.jpg", exif=exif)
+    loaded = load_image(path)
+    assert loaded.origin.capture_time == expected
+    assert loaded.warnings == ()
+
+
+# --- damaged EXIF ------------------------------------------------------------------------
+
+EXIF_DAMAGED = ("The photo's EXIF block is damaged, so its orientation and capture time could not be read "
+                "and it is used as stored.")
+
+
+def _with_app1(tmp_path: Path, payload: bytes, **params: object) -> Path:
+    """A JPEG whose first segment after SOI is an APP1 (EXIF) segment holding ``payload``."""
+    path = _save(_marked((200, 100), block=40), tmp_path / "damaged.jpg", quality=95, **params)
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:])
+    return path
+
+
+def _tiff(entries: list[tuple[int, int, int, int]]) -> bytes:
+    """A little-endian TIFF structure with one directory of (tag, type, count, value) entries."""
+    directory = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *entry) for entry in entries)
+    return b"II*\x00" + struct.pack("<I", 8) + directory + struct.pack("<I", 0)
+
+
+ORIENTATION_6 = (ExifTags.Base.Orientation, 3, 1, 6)  # SHORT
+TRUNCATED_DIRECTORY = b"Exif\x00\x00" + _tiff([ORIENTATION_6])[:14]  # says 1 entry, holds 4 of its 12 bytes
+GARBLED = b"Exif\x00\x00" + bytes(range(7, 47))  # no TIFF header at all
+EXIF_DIRECTORY_ELSEWHERE = b"Exif\x00\x00" + _tiff([ORIENTATION_6, (ExifTags.IFD.Exif, 4, 1, 5000)])
+
+
+def test_truncated_exif_makes_pillow_warn(tmp_path: Path) -> None:
+    # The premise of the next test: Pillow alone lets this warning reach the user.
+    with pytest.warns(UserWarning, match="Corrupt EXIF data"), \
+            Image.open(_with_app1(tmp_path, TRUNCATED_DIRECTORY)) as image:
+        image.getexif()
+
+
+@pytest.mark.parametrize(
+    ("payload", "params"),
+    [
+        pytest.param(TRUNCATED_DIRECTORY, {}, id="truncated-directory"),  # Pillow warned
+        pytest.param(GARBLED, {"dpi": (72, 72)}, id="garbled-dpi-in-jfif"),  # Pillow raised: photo refused
+        pytest.param(GARBLED, {}, id="garbled"),  # Pillow dropped the EXIF silently
+    ],
+)
+def test_damaged_exif_is_a_warning_in_the_result(tmp_path: Path, payload: bytes, params: dict) -> None:
+    loaded = load_image(_with_app1(tmp_path, payload, **params))
+    assert loaded.warnings == (EXIF_DAMAGED,)
+    assert (loaded.origin.exif_orientation, loaded.origin.capture_time) == (1, None)
+    assert (loaded.width, loaded.height) == (200, 100)
+    assert _close(loaded.rgb[5, 5], RED)
+
+
+def test_damaged_exif_directory_loses_only_the_capture_time(tmp_path: Path) -> None:
+    loaded = load_image(_with_app1(tmp_path, EXIF_DIRECTORY_ELSEWHERE))
+    assert loaded.warnings == ("The photo's EXIF block is damaged, so its capture time could not be read.",)
+    assert (loaded.origin.exif_orientation, loaded.origin.capture_time) == (6, None)
+    assert (loaded.width, loaded.height) == (100, 200)
+
+
+def test_damaged_exif_and_dark_photo_give_two_sentences(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (100, 100), (5, 5, 5)), tmp_path / "night.jpg", quality=95)
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(GARBLED) + 2) + GARBLED + data[2:])
+    loaded = load_image(path)
+    assert loaded.warnings[0] == EXIF_DAMAGED
+    assert loaded.warnings[1].startswith("The photo is very dark")
+
+
+def test_other_pillow_warnings_pass_on() -> None:
+    problems: list[str] = []
+    with pytest.warns(RuntimeWarning, match="not about EXIF"), _pillow_guard(problems):
+        warnings.warn("not about EXIF", RuntimeWarning)
+    assert problems == []
+
+
+# --- in-memory input ---------------------------------------------------------------------
+
+
+def _gradient(size: tuple[int, int]) -> np.ndarray:
+    """An (H, W, 3) uint8 RGB image whose pixels differ everywhere, so any misplacement shows."""
+    width, height = size
+    x = np.arange(width)[None, :]
+    y = np.arange(height)[:, None]
+    return np.stack(np.broadcast_arrays((x * 7 + y) % 256, (y * 5) % 256, (x + y * 3) % 256),
+                    axis=-1).astype(np.uint8)
+
+
+def _same_as_file(loaded: LoadedImage, from_file: LoadedImage) -> None:
+    assert np.array_equal(loaded.rgb, from_file.rgb)
+    assert (loaded.width, loaded.height, loaded.scale, loaded.is_dark, loaded.warnings) == \
+        (from_file.width, from_file.height, from_file.scale, from_file.is_dark, from_file.warnings)
+
+
+@pytest.mark.parametrize("size", [(300, 200), (1400, 1000), (800, 1700)])
+@pytest.mark.parametrize(
+    "pixels",
+    [
+        pytest.param(lambda size: _gradient(size), id="RGB"),
+        pytest.param(lambda size: _gradient(size)[..., 1], id="grey"),
+        pytest.param(lambda size: np.dstack([_gradient(size), _gradient(size)[..., :1]]), id="RGBA"),
+    ],
+)
+def test_array_is_taken_as_the_same_pixels_saved_as_png(tmp_path: Path, size: tuple[int, int], pixels) -> None:
+    array = pixels(size)
+    from_file = load_image(_save(Image.fromarray(array), tmp_path / "same.png", compress_level=1))
+    loaded = image_from_array(array)
+    _same_as_file(loaded, from_file)
+    assert not loaded.rgb.flags.writeable
+
+
+def test_16_bit_array_is_scaled_as_16_bit_png(tmp_path: Path) -> None:
+    values = (_gradient((300, 200))[..., 0].astype(np.uint16) * 257) ^ 0x5A
+    from_file = load_image(_save(Image.fromarray(values), tmp_path / "deep.png"))
+    _same_as_file(image_from_array(values), from_file)
+
+
+def test_16_bit_rgb_array() -> None:
+    values = np.zeros((100, 100, 3), dtype=np.uint16)
+    values[..., 0] = 65535
+    values[..., 1] = 32768
+    assert tuple(image_from_array(values).rgb[50, 50]) == (255, 128, 0)
+
+
+def test_array_origin_hashes_the_rgb_pixels() -> None:
+    array = _gradient((300, 200))
+    loaded = image_from_array(array)
+    assert loaded.origin == ImageOrigin(sha256=hashlib.sha256(array.tobytes()).hexdigest(), format="array",
+                                        exif_orientation=1, capture_time=None, file_size=None)
+    assert (loaded.path, loaded.display_name) == (None, "numpy array")
+
+
+def test_array_hash_is_of_the_pixels_after_conversion_to_rgb() -> None:
+    grey = _gradient((300, 200))[..., 0]
+    mirrored = np.ascontiguousarray(grey[:, ::-1])
+    assert image_from_array(grey).origin.sha256 == \
+        hashlib.sha256(np.repeat(grey[..., None], 3, axis=2).tobytes()).hexdigest()
+    # A strided view hashes as its pixels, not as the memory behind it.
+    assert image_from_array(grey[:, ::-1]).origin.sha256 == image_from_array(mirrored).origin.sha256
+
+
+def test_array_is_copied_not_kept() -> None:
+    array = _gradient((300, 200))
+    loaded = image_from_array(array)
+    before = array.copy()
+    array[:] = 0
+    assert np.array_equal(loaded.rgb, before)
+
+
+def test_array_name_is_used_in_reports_and_messages() -> None:
+    assert image_from_array(_gradient((300, 200)), name="frame 12").display_name == "frame 12"
+    with pytest.raises(InputError, match=r"^frame 12 is only 300x20 pixels"):
+        image_from_array(_gradient((300, 20)), name="frame 12")
+
+
+@pytest.mark.parametrize(
+    ("array", "described"),
+    [
+        (np.zeros((100, 100, 2), dtype=np.uint8), "shape (100, 100, 2) and dtype uint8"),
+        (np.zeros((100, 100, 3), dtype=np.float32), "shape (100, 100, 3) and dtype float32"),
+        (np.zeros((100, 100, 3), dtype=np.int16), "shape (100, 100, 3) and dtype int16"),
+        (np.zeros((100, 100), dtype=bool), "shape (100, 100) and dtype bool"),
+        (np.zeros(100, dtype=np.uint8), "shape (100,) and dtype uint8"),
+        (np.zeros((2, 100, 100, 3), dtype=np.uint8), "shape (2, 100, 100, 3) and dtype uint8"),
+        ([[0, 1], [2, 3]], "shape (2, 2) and dtype int64"),
+    ],
+)
+def test_unusable_arrays_are_refused(array: np.ndarray, described: str) -> None:
+    with pytest.raises(InputError) as caught:
+        image_from_array(array)
+    assert str(caught.value) == (f"numpy array has {described}; posture takes uint8 or uint16 arrays shaped "
+                                 "(H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA.")
+
+
+def test_array_limits() -> None:
+    with pytest.raises(InputError, match=r"^numpy array has 60,000 pixels, more than the limit of 50,000; "):
+        image_from_array(_gradient((300, 200)), max_pixels=50_000)
+    with pytest.raises(InputError, match=r"^numpy array is only 0x0 pixels"):
+        image_from_array(np.zeros((0, 0, 3), dtype=np.uint8))
+    with pytest.raises(ValueError):
+        image_from_array(_gradient((300, 200)), working_long_side=0)
+
+
+def test_dark_array_gets_the_dark_warning() -> None:
+    loaded = image_from_array(np.full((200, 200, 3), 8, dtype=np.uint8))
+    assert loaded.is_dark
+    assert loaded.warnings[0].startswith("The photo is very dark")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_palette_image, _transparent_palette_image, _half_transparent_rgba,
+     lambda: Image.new("LA", (100, 80), (0, 0)), lambda: Image.fromarray(_gradient((1500, 700)))],
+    ids=["P", "P-transparency", "RGBA", "LA", "RGB-large"],
+)
+def test_pil_image_is_taken_as_the_same_image_saved_as_png(tmp_path: Path, make) -> None:
+    image = make()
+    from_file = load_image(_save(image, tmp_path / "same.png", compress_level=1))
+    loaded = image_from_pil(image)
+    _same_as_file(loaded, from_file)
+    assert loaded.origin.sha256 == hashlib.sha256(_to_rgb(image).tobytes()).hexdigest()
+    assert (loaded.origin.format, loaded.path, loaded.display_name) == ("PIL", None, "PIL image")
+
+
+def test_opened_pil_image_keeps_its_format_orientation_and_capture_time(tmp_path: Path) -> None:
+    exif = _dated("2026:01:10 09:15:02", "+01:00")
+    exif[ExifTags.Base.Orientation] = 6
+    path = _save(_marked((300, 200), block=60), tmp_path / "turned.jpg", exif=exif, quality=95)
+    with Image.open(path) as image:
+        loaded = image_from_pil(image, name="camera frame")
+    from_file = load_image(path)
+    _same_as_file(loaded, from_file)
+    assert (loaded.origin.format, loaded.origin.exif_orientation, loaded.origin.capture_time) == \
+        ("JPEG", 6, "2026-01-10T09:15:02+01:00")
+    assert loaded.display_name == "camera frame"
+
+
+def test_pil_image_is_not_drafted(tmp_path: Path) -> None:
+    # JPEG draft would shrink the caller's image object itself.
+    path = _save(Image.new("RGB", (4000, 3000), BLUE), tmp_path / "big.jpg")
+    with Image.open(path) as image:
+        loaded = image_from_pil(image)
+        assert image.size == (4000, 3000)
+    assert loaded.rgb.shape == (960, 1280, 3)
+
+
+def test_pil_image_problems() -> None:
+    with pytest.raises(InputError, match=r"^PIL image is in Pillow mode 'La', which posture cannot convert"):
+        image_from_pil(Image.new("La", (100, 100)))
+    closed = Image.new("RGB", (100, 100))
+    closed.close()
+    with pytest.raises(InputError, match=r"^PIL image is truncated or damaged"):
+        image_from_pil(closed)
+    with pytest.raises(InputError, match=r"^PIL image has 10,000 pixels, more than the limit of 9,999; "):
+        image_from_pil(Image.new("RGB", (100, 100)), max_pixels=9_999)
+    with pytest.raises(TypeError):
+        image_from_pil(_gradient((100, 100)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("path", "label"), [(None, None), (Path("photo.jpg"), "photo")])
+def test_loaded_image_has_a_path_or_a_label(path: Path | None, label: str | None) -> None:
+    origin = ImageOrigin(sha256="0" * 64, format="array", exif_orientation=1, capture_time=None, file_size=None)
+    with pytest.raises(ValueError):
+        LoadedImage(path=path, width=1, height=1, rgb=np.zeros((1, 1, 3), dtype=np.uint8), scale=1.0,
+                    warnings=(), origin=origin, label=label)

@@ -10,6 +10,7 @@ With the default height of 1000 px: ear 110 px above the shoulder, shoulder
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,13 +19,11 @@ from builders import LEVELS, front_person, move, side_person
 from posture.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.geometry import forward_angle_from_vertical, interior_angle_deviation, joint_bend
 from posture.landmarks import Landmark
-from posture.measurements import (
-    DEGREES,
-    SIDE_MEASUREMENT_IDS,
-    Measurement,
-    measure_front_view,
-    measure_side_view,
-)
+from posture import registry
+from posture.measurements import Measurement, measure_front_view, measure_side_view
+from posture.units import DEG as DEGREES
+
+SIDE_MEASUREMENT_IDS = tuple(d.id for d in registry.for_view("side"))
 
 H = 1000.0
 EAR_OVER_SHOULDER = (LEVELS["shoulder"] - LEVELS["ear"]) * H  # 110 px
@@ -655,7 +654,7 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
     calibrations = Calibrations(
         corrections={"head_forward_angle": LinearCalibration(offset=-30.0, slope=1.1),
                      "foot_hip_offset": LinearCalibration(offset=-1.0)},
-        model_sha256="", fitted_on="",
+        model_sha256="", fitted_on="", version="",
     )
     xy = side_person(facing=1, ear_ahead=0.0, hip_ahead=50.0)
     scale = BodyScale(H, 170.0)
@@ -681,3 +680,14 @@ def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() ->
     assert calibrations.model_sha256 == BUILT_BUNDLE_SHA256
     assert set(calibrations.corrections) == {"head_forward_angle", "trunk_lean", "hip_extension", "foot_hip_offset"}
     assert calibrations.get("head_forward_angle").slope != 1.0  # type: ignore[union-attr]
+
+
+def test_the_calibration_version_follows_the_file_content() -> None:
+    from posture.calibration import load_calibrations, parse_calibrations
+
+    text = 'model_sha256 = "m"\nfitted_on = "f"\n[trunk_lean]\noffset = 2.0\n'
+    refit = text.replace("2.0", "2.5")
+    assert parse_calibrations(text).version != parse_calibrations(refit).version
+    assert len(parse_calibrations(text).version) == 12
+    assert load_calibrations().version == parse_calibrations(
+        (Path(__file__).resolve().parents[1] / "posture" / "knowledge" / "calibration.toml").read_text("utf-8")).version

@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from posture.analysis import Analysis, analyze_image
-from posture.landmarks import PoseDetector
-from posture.loading import load_image
+from posture.analysis import Analysis
+from posture.analyzer import Analyzer
 
 MIRROR_ANGLE_TOLERANCE_DEG = 5.5
 MIRROR_OFFSET_TOLERANCE_PCT = 1.5
@@ -41,8 +40,8 @@ SIDE_PHOTOS = [
 FRONT_BACK_PHOTOS = ["front_standing_man_coat_01.png", "back_standing_woman_h36m_room_01.jpg"]
 
 
-def _analyse(path: Path, detector: PoseDetector) -> Analysis:
-    return analyze_image(load_image(path), detector)
+def _analyse(path: Path, analyzer: Analyzer) -> Analysis:
+    return analyzer.analyze_or_raise(path)
 
 
 def _transformed(source: Path, folder: Path, transform: Callable[[Image.Image], Image.Image]) -> Path:
@@ -58,11 +57,11 @@ def _tolerance(unit: str, angle: float, offset: float) -> float:
 
 @pytest.mark.parametrize("photo", SIDE_PHOTOS)
 def test_mirroring_a_side_photo_swaps_facing_and_keeps_values(
-    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+    photo: str, shared_photo: Callable[[str], Path], analyzer: Analyzer, tmp_path: Path
 ) -> None:
     source = shared_photo(photo)
-    original = _analyse(source, detector)
-    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), detector)
+    original = _analyse(source, analyzer)
+    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), analyzer)
     assert {original.view, mirrored.view} == {"side-left", "side-right"}
     assert original.verdict.near_side != mirrored.verdict.near_side
     values = {m.id: m for m in mirrored.measurements}
@@ -74,12 +73,12 @@ def test_mirroring_a_side_photo_swaps_facing_and_keeps_values(
 
 @pytest.mark.parametrize("photo", FRONT_BACK_PHOTOS)
 def test_mirroring_a_front_or_back_photo_swaps_the_persons_sides(
-    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+    photo: str, shared_photo: Callable[[str], Path], analyzer: Analyzer, tmp_path: Path
 ) -> None:
     """A mirror image shows a person whose left is the original's right: left-vs-right signs flip."""
     source = shared_photo(photo)
-    original = _analyse(source, detector)
-    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), detector)
+    original = _analyse(source, analyzer)
+    mirrored = _analyse(_transformed(source, tmp_path, lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)), analyzer)
     assert mirrored.view == original.view
     values = {m.id: m.value for m in mirrored.measurements}
     for measurement in original.measurements:
@@ -89,13 +88,13 @@ def test_mirroring_a_front_or_back_photo_swaps_the_persons_sides(
 
 @pytest.mark.parametrize("photo", SIDE_PHOTOS + FRONT_BACK_PHOTOS)
 def test_half_resolution_keeps_values(
-    photo: str, shared_photo: Callable[[str], Path], detector: PoseDetector, tmp_path: Path
+    photo: str, shared_photo: Callable[[str], Path], analyzer: Analyzer, tmp_path: Path
 ) -> None:
     source = shared_photo(photo)
-    original = _analyse(source, detector)
+    original = _analyse(source, analyzer)
     half = _analyse(
         _transformed(source, tmp_path, lambda im: im.resize((im.width // 2, im.height // 2), Image.LANCZOS)),
-        detector,
+        analyzer,
     )
     assert half.view == original.view
     assert half.image.width == original.image.width // 2
@@ -106,13 +105,13 @@ def test_half_resolution_keeps_values(
 
 
 def test_uncertainty_comes_from_the_spread_of_perturbed_copies(
-    shared_photo: Callable[[str], Path], detector: PoseDetector
+    shared_photo: Callable[[str], Path], analyzer: Analyzer
 ) -> None:
-    from posture.uncertainty import with_uncertainty
-
-    analysis = _analyse(shared_photo("side_bodytracker_1.jpg"), detector)
+    analysis = _analyse(shared_photo("side_bodytracker_1.jpg"), analyzer)
     assert all(m.uncertainty is None for m in analysis.measurements)
-    estimated = with_uncertainty(analysis, detector)
+    assert not analysis.provenance.uncertainty
+    estimated = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=True)
+    assert estimated.provenance.uncertainty
     assert [m.value for m in estimated.measurements] == [m.value for m in analysis.measurements]
     for measurement in estimated.measurements:
         assert measurement.uncertainty is not None

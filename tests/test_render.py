@@ -9,16 +9,28 @@ import numpy as np
 import pytest
 from builders import side_pose
 
-from posture.analysis import Analysis, measure
+from posture.analysis import Analysis, ModelIdentity
 from posture.calibration import load_calibrations
 from posture.explanations import load_knowledge_base
 from posture.findings import evaluate
 from posture.frame import LEVEL_ASSUMPTION
-from posture.loading import LoadedImage
+from posture.loading import ImageOrigin, LoadedImage
+from posture.pipeline import measure, provenance
 from posture.quality import assess
 from posture.render.image import render_annotated
 from posture.render.json import analysis_to_dict, render_json
+from posture.render.row import columns, to_row
 from posture.render.terminal import render_terminal
+
+MODEL = ModelIdentity(name="pose_landmarker_full.task", sha256="ab" * 32, calibrated=True)
+
+
+def _image(name: str = "client.jpg") -> LoadedImage:
+    rgb = np.full((1100, 1000, 3), 128, dtype=np.uint8)
+    rgb.setflags(write=False)
+    origin = ImageOrigin(sha256="cd" * 32, format="JPEG", exif_orientation=6, capture_time="2026-01-10T09:15:02",
+                         file_size=12345)
+    return LoadedImage(path=Path(name), width=1000, height=1100, rgb=rgb, scale=1.0, warnings=(), origin=origin)
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +41,21 @@ def analysis() -> Analysis:
     assert verdict.ok, verdict.problem
     frame, measurements = measure(verdict, 170.0)
     knowledge = load_knowledge_base()
-    rgb = np.full((1100, 1000, 3), 128, dtype=np.uint8)
-    rgb.setflags(write=False)
-    image = LoadedImage(path=Path("client.jpg"), width=1000, height=1100, rgb=rgb, scale=1.0, warnings=())
+    image = _image()
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements, findings=findings,
-                    knowledge=knowledge, warnings=(LEVEL_ASSUMPTION,))
+                    knowledge=knowledge, warnings=(LEVEL_ASSUMPTION,),
+                    provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=1))
+
+
+@pytest.fixture(scope="module")
+def refusal() -> Analysis:
+    """Nobody in the photo."""
+    verdict = assess((), width=1000, height=1100)
+    image = _image("wall.jpg")
+    return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
+                    knowledge=load_knowledge_base(), warnings=(),
+                    provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=0))
 
 
 def test_terminal_report_at_width_100(analysis: Analysis) -> None:
@@ -59,8 +80,24 @@ def test_terminal_report_at_width_100(analysis: Analysis) -> None:
 def test_json_document_carries_every_part(analysis: Analysis) -> None:
     document = json.loads(render_json(analysis))
     assert document == json.loads(json.dumps(analysis_to_dict(analysis)))
-    assert set(document) == {"schema_version", "image", "view", "near_side", "stride", "body", "measurements",
-                             "findings", "not_measured", "caveats", "article", "landmarks", "warnings"}
+    assert set(document) == {"schema_version", "status", "problem", "image", "provenance", "view", "near_side",
+                             "stride", "body", "measurements", "findings", "not_measured", "caveats", "article",
+                             "landmarks", "warnings"}
+    assert document["status"] == "ok" and document["problem"] is None
+    assert document["image"] == {"path": "client.jpg", "name": "client.jpg", "width": 1000, "height": 1100}
+    # The height the user gave, in cm, not the body's height in pixels.
+    assert document["body"]["height_cm"] == 170.0
+    assert document["body"]["height_px"] == pytest.approx(analysis.frame.body_height_px, abs=0.05)
+    import posture
+
+    assert document["provenance"] == {
+        "posture_version": posture.__version__, "mediapipe_version": "1.2.2",
+        "model": {"name": "pose_landmarker_full.task", "sha256": "ab" * 32, "calibrated": True},
+        "calibration_version": load_calibrations().version,
+        "input": {"sha256": "cd" * 32, "format": "JPEG", "width": 1000, "height": 1100, "exif_orientation": 6,
+                  "capture_time": "2026-01-10T09:15:02"},
+        "uncertainty_computed": False, "people_detected": 1,
+    }
     feet = document["measurements"]["foot_hip_offset"]
     assert feet["unit"] == "cm"
     assert feet["components"]["uncalibrated"] == pytest.approx(analysis.frame.scale.convert(60.0), abs=1e-3)
@@ -77,3 +114,53 @@ def test_annotated_image_is_a_new_array_with_a_caption_band(analysis: Analysis) 
     drawn = np.any(annotated[:1100] != 128, axis=2)
     ankle_x = int(analysis.pose.xy[28][0])  # the plumb line runs up from the near (right) ankle
     assert drawn[200:900, ankle_x - 2:ankle_x + 3].any(axis=1).mean() > 0.4
+
+
+def test_uncertainties_are_rounded_like_values(analysis: Analysis) -> None:
+    import dataclasses
+
+    noisy = dataclasses.replace(analysis, measurements=tuple(
+        dataclasses.replace(m, value=m.value + 1e-7, uncertainty=1.23456789) for m in analysis.measurements))
+    for entry in analysis_to_dict(noisy)["measurements"].values():
+        assert entry["uncertainty"] == 1.235
+        assert entry["value"] == round(entry["value"], 3)
+
+
+def test_a_refusal_record_says_why_and_measures_nothing(refusal: Analysis) -> None:
+    document = json.loads(render_json(refusal))
+    assert document["status"] == "refused"
+    assert document["problem"] == {"kind": "person", "message": "No person was found in the photo.", "exit_code": 4}
+    assert document["measurements"] == {} and document["findings"] == []
+    assert document["body"] is None and document["landmarks"] is None
+    assert document["provenance"]["people_detected"] == 0
+
+
+def test_the_flat_row_has_every_column_in_order(analysis: Analysis, refusal: Analysis) -> None:
+    for result in (analysis, refusal):
+        row = to_row(result)
+        assert tuple(row) == columns()
+        assert all(value is None or isinstance(value, (str, int, float, bool)) for value in row.values())
+    row = to_row(analysis)
+    feet = analysis.measurement("foot_hip_offset")
+    assert feet is not None
+    assert row["foot_hip_offset"] == round(feet.value, 3) and row["foot_hip_offset_unit"] == "cm"
+    assert row["plumb_line_hip"] == round(dict(analysis.measurement("plumb_line").components)["hip"], 3)
+    assert row["shoulder_height_difference"] is None  # a front-view measurement, empty in a side view
+    assert row["findings"] == "feet_behind_hips" and row["status"] == "ok" and row["height_cm"] == 170.0
+    assert row["input_sha256"] == "cd" * 32 and row["model_calibrated"] is True
+    refused = to_row(refusal)
+    assert refused["status"] == "refused" and refused["problem_kind"] == "person"
+    assert refused["trunk_lean"] is None and refused["findings"] == ""
+
+
+def test_the_flat_row_survives_a_csv_round_trip(analysis: Analysis, tmp_path: Path) -> None:
+    import csv
+
+    path = tmp_path / "rows.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=columns())
+        writer.writeheader()
+        writer.writerow(to_row(analysis))
+    with path.open(newline="", encoding="utf-8") as stream:
+        (read,) = list(csv.DictReader(stream))
+    assert float(read["trunk_lean"]) == to_row(analysis)["trunk_lean"]

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from posture.analysis import Analysis, analyze_image
-from posture.landmarks import PoseDetector
-from posture.loading import load_image
+from posture.analysis import Analysis
+from posture.analyzer import Analyzer
 
 DATA = Path(__file__).resolve().parent / "data" / "synthetic"
 
@@ -31,10 +30,10 @@ def truth(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def analysed(detector: PoseDetector) -> dict[str, Analysis]:
+def analysed(analyzer: Analyzer) -> dict[str, Analysis]:
     """Every committed render, analysed once with the person's true height."""
     return {
-        path.stem: analyze_image(load_image(path), detector, height_cm=truth(path.stem)["person"]["height_cm"])
+        path.stem: analyzer.analyze_or_raise(path, height_cm=truth(path.stem)["person"]["height_cm"])
         for path in sorted(DATA.glob("*.png"))
     }
 
@@ -135,10 +134,10 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
     ],
 )
 def test_each_side_sample_shows_exactly_what_its_ground_truth_sets(
-    detector: PoseDetector, sample: str, expected: set[str]
+    analyzer: Analyzer, sample: str, expected: set[str]
 ) -> None:
     """The README's samples: findings that their ground truth contradicts would teach users the wrong thing."""
     path = SAMPLES / sample
     record = json.loads(path.with_suffix(".truth.json").read_text())
-    analysis = analyze_image(load_image(path), detector, height_cm=record["person"]["height_cm"])
+    analysis = analyzer.analyze_or_raise(path, height_cm=record["person"]["height_cm"])
     assert {finding.id for finding in analysis.findings} == expected

@@ -10,9 +10,11 @@ import math
 import cv2
 import numpy as np
 
+from posture import registry
 from posture.analysis import Analysis
 from posture.landmarks import SKELETON, Landmark, side_landmark
-from posture.render.terminal import format_value
+from posture.measurements import Measurement
+from posture.units import format_value
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE = (255, 255, 255)
@@ -74,72 +76,114 @@ def _wrap(text: str, limit: int) -> list[str]:
     return lines + ([current] if current else [])
 
 
-def render_annotated(analysis: Analysis) -> np.ndarray:
-    """A new RGB image (working resolution) with the analysis drawn on it, captions in a band below."""
-    photo = analysis.image.rgb
-    canvas = photo.copy()
-    rows, cols = canvas.shape[:2]
-    xy = analysis.pose.xy * analysis.image.scale
-    size = max(rows, cols)
-    width = max(2, round(size / 400))
-    font_scale = max(0.45, size / 1500)
-    radius = max(18, round(size / 30))
-    verdict = analysis.verdict
-    near = verdict.near_side
+def _value(measurement: Measurement, value: float) -> str:
+    return format_value(value, measurement.unit, signed=registry.definition(measurement.id).signed, ascii=True)
 
+
+def _label(measurement: Measurement) -> str:
+    """The measurement's picture label: the landmark value drawn, and the calibrated value when there is one."""
+    definition = registry.definition(measurement.id)
+    text = f"{definition.label} {_value(measurement, measurement.landmark_value)}"
+    if measurement.components and measurement.landmark_value != measurement.value:
+        text += f" (est. {_value(measurement, measurement.value)})"
+    return text
+
+
+def _sided_label(measurement: Measurement) -> str:
+    """A front/back label that names the side in words: "shoulders 1.2% left higher"."""
+    definition = registry.definition(measurement.id)
+    if definition.directions is None:
+        return _label(measurement)
+    direction = definition.directions[0] if measurement.value >= 0 else definition.directions[1]
+    amount = format_value(abs(measurement.value), measurement.unit, signed=False, ascii=True)
+    return f"{definition.label} {amount} {direction}"
+
+
+class _Painter:
+    """Draws the registry's drawings for one analysis on a canvas (working-resolution pixels)."""
+
+    def __init__(self, analysis: Analysis, canvas: np.ndarray, xy: np.ndarray, head_top_y: float) -> None:
+        self.canvas = canvas
+        self.xy = xy
+        self.head_top_y = head_top_y
+        size = max(canvas.shape[:2])
+        self.width = max(2, round(size / 400))
+        self.font_scale = max(0.45, size / 1500)
+        self.radius = max(18, round(size / 30))
+        self.near = analysis.verdict.near_side
+        self.facing = analysis.verdict.facing
+
+    def point(self, part: str) -> np.ndarray:
+        """A side-free part (``"HIP"``) on the near side of a side view."""
+        if self.near is None:
+            raise ValueError(f"{part!r} needs a side view's near side")
+        return self.xy[side_landmark(self.near, part)]
+
+    def draw(self, measurement: Measurement, drawing: registry.Drawing) -> None:
+        canvas, width, radius, font_scale = self.canvas, self.width, self.radius, self.font_scale
+        if isinstance(drawing, registry.Arc):
+            reference = (0.0 if self.facing > 0 else 180.0) if drawing.reference == "forward" else -90.0
+            _angle_mark(canvas, self.point(drawing.vertex), reference, self.point(drawing.toward), radius,
+                        _label(measurement), font_scale, width)
+        elif isinstance(drawing, registry.Plumb):
+            foot = self.point(drawing.foot)
+            _dashed_vertical(canvas, foot[0], self.head_top_y, foot[1], PLUMB, max(1, width // 2), dash=radius // 2)
+        elif isinstance(drawing, registry.Offset):
+            point, reference = self.point(drawing.point), self.point(drawing.reference)
+            _line(canvas, np.array([reference[0], point[1]]), point, PLUMB, width)
+            _text(canvas, _label(measurement), (int(min(reference[0], point[0])), int(point[1] + radius)),
+                  font_scale, PLUMB)
+        elif isinstance(drawing, registry.Tag):
+            at = self.point(drawing.at)
+            _text(canvas, _label(measurement), (int(at[0] + self.facing * radius), int(at[1])), font_scale, ANGLE,
+                  ending_at=self.facing < 0)
+        elif isinstance(drawing, registry.Level):
+            left = self.xy[Landmark[f"LEFT_{drawing.part}"]]
+            right = self.xy[Landmark[f"RIGHT_{drawing.part}"]]
+            _line(canvas, left, right, ANGLE, width)
+            level_y = (left[1] + right[1]) / 2.0
+            _line(canvas, np.array([left[0], level_y]), np.array([right[0], level_y]), PLUMB, max(1, width // 2))
+            on_image_right = left[0] > right[0]
+            _text(canvas, _sided_label(measurement),
+                  (int(left[0] + (radius if on_image_right else -radius)), int(left[1] - radius / 2)), font_scale,
+                  ANGLE, ending_at=not on_image_right)
+
+
+def render_annotated(analysis: Analysis) -> np.ndarray:
+    """A new RGB image (working resolution) with the analysis drawn on it, captions in a band below.
+
+    Raises:
+        ValueError: the photo was refused, so there is nothing to draw.
+    """
+    pose, frame = analysis.pose, analysis.frame
+    if pose is None or frame is None:
+        raise ValueError("a refused photo has no annotated picture")
+    canvas = analysis.image.rgb.copy()
+    cols = canvas.shape[1]
+    scale = analysis.image.scale
+    painter = _Painter(analysis, canvas, pose.xy * scale, frame.head_top_y * scale)
+    xy = painter.xy
+    near = painter.near
     for a, b in SKELETON:
         on_near = near is not None and a.name.startswith(near.upper()) and b.name.startswith(near.upper())
-        _line(canvas, xy[a], xy[b], NEAR if on_near else WHITE, width)
+        _line(canvas, xy[a], xy[b], NEAR if on_near else WHITE, painter.width)
     for point in xy:
-        cv2.circle(canvas, (int(point[0]), int(point[1])), width + 1, NEAR, -1, cv2.LINE_AA)
+        cv2.circle(canvas, (int(point[0]), int(point[1])), painter.width + 1, NEAR, -1, cv2.LINE_AA)
+    # The plumb line first, so that arcs and labels are drawn over it.
+    drawn = sorted((m for m in analysis.measurements if registry.definition(m.id).drawing is not None),
+                   key=lambda m: not isinstance(registry.definition(m.id).drawing, registry.Plumb))
+    for measurement in drawn:
+        drawing = registry.definition(measurement.id).drawing
+        if drawing is not None:
+            painter.draw(measurement, drawing)
 
-    values = {m.id: m for m in analysis.measurements}
-    if near is not None:
-        facing = verdict.facing
-        forward_deg = 0.0 if facing > 0 else 180.0
-        ear, shoulder, hip, knee, ankle = (xy[side_landmark(near, n)] for n in
-                                           ("EAR", "SHOULDER", "HIP", "KNEE", "ANKLE"))
-        if "plumb_line" in values:
-            _dashed_vertical(canvas, ankle[0], analysis.frame.head_top_y * analysis.image.scale, ankle[1],
-                             PLUMB, max(1, width // 2), dash=radius // 2)
-        # An arc shows the landmark angle it spans; a calibrated value is named beside it.
-        if "head_forward_angle" in values:
-            head = values["head_forward_angle"]
-            label = f"{head.landmark_value:.0f} deg" + (f", CVA est. {head.value:.0f}" if head.components else "")
-            _angle_mark(canvas, shoulder, forward_deg, ear, radius, label, font_scale, width)
-        if "trunk_lean" in values:
-            lean = values["trunk_lean"]
-            label = f"lean {lean.landmark_value:+.1f} deg" + (
-                f" (corrected {lean.value:+.1f})" if lean.components else "")
-            _angle_mark(canvas, hip, -90.0, shoulder, radius, label, font_scale, width)
-        if "knee_angle" in values:
-            _text(canvas, f"knee {values['knee_angle'].value:+.1f} deg",
-                  (int(knee[0] + facing * radius), int(knee[1])), font_scale, ANGLE, ending_at=facing < 0)
-        if "foot_hip_offset" in values:
-            m = values["foot_hip_offset"]
-            _line(canvas, np.array([ankle[0], hip[1]]), hip, PLUMB, width)
-            label = "hip " + format_value(m.value, m.unit).replace("% ht", "%")
-            if m.components:
-                label += " (landmarks " + format_value(m.landmark_value, m.unit).replace("% ht", "%") + ")"
-            _text(canvas, label, (int(min(ankle[0], hip[0])), int(hip[1] + radius)), font_scale, PLUMB)
-    elif "shoulder_height_difference" in values:
-        # Only the shoulders: the hip landmarks do not follow hip height (bench/ACCURACY.md), so no hip line.
-        left, right = xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]
-        _line(canvas, left, right, ANGLE, width)
-        level_y = (left[1] + right[1]) / 2.0
-        _line(canvas, np.array([left[0], level_y]), np.array([right[0], level_y]), PLUMB, max(1, width // 2))
-        m = values["shoulder_height_difference"]
-        amount = format_value(abs(m.value), m.unit).replace("% ht", "%").lstrip("+")
-        on_image_right = left[0] > right[0]
-        _text(canvas, f"left shoulder {amount} {'higher' if m.value >= 0 else 'lower'}",
-              (int(left[0] + (radius if on_image_right else -radius)), int(left[1] - radius / 2)), font_scale,
-              ANGLE, ending_at=not on_image_right)
-
-    captions = [f"{analysis.image.path.name}: {verdict.view} view"]
+    font_scale = painter.font_scale
+    captions = [f"{analysis.image.display_name}: {analysis.view} view"]
     for finding in analysis.findings:
         line = finding.title + (" (proxy)" if finding.proxy else "") + (" (borderline)" if finding.borderline else "")
-        if finding.value is not None and finding.unit is not None:
-            line += f": {format_value(finding.value, finding.unit)}".replace("°", " deg")
+        if finding.value is not None and finding.unit is not None and finding.measurement is not None:
+            signed = registry.definition(finding.measurement).signed
+            line += ": " + format_value(finding.value, finding.unit, signed=signed, ascii=True)
         captions.append(line)
     limit = max(30, int(cols / (font_scale * 20)))
     lines = [wrapped for caption in captions for wrapped in _wrap(caption, limit)]

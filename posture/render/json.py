@@ -1,26 +1,27 @@
-"""The versioned JSON document (schema in docs/json-output.md)."""
+"""The versioned JSON document (schema in docs/json-output.md), for analysed and refused photos alike."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from posture.analysis import SCHEMA_VERSION, Analysis
+from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
 from posture.findings import Finding
 from posture.measurements import Measurement
+from posture.units import round_for_data
 
 
 def _measurement(measurement: Measurement) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "value": round(measurement.value, 3),
+        "value": round_for_data(measurement.value),
         "unit": measurement.unit,
-        "uncertainty": measurement.uncertainty,
+        "uncertainty": round_for_data(measurement.uncertainty),
         "method": measurement.method,
         "proxy": measurement.proxy,
         "landmarks": list(measurement.landmarks),
     }
     if measurement.components:
-        entry["components"] = {name: round(value, 3) for name, value in measurement.components}
+        entry["components"] = {name: round_for_data(value) for name, value in measurement.components}
     return entry
 
 
@@ -29,10 +30,10 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "id": finding.id,
         "title": finding.title,
         "measurement": finding.measurement,
-        "value": None if finding.value is None else round(finding.value, 3),
+        "value": round_for_data(finding.value),
         "unit": finding.unit,
         "comparison": finding.comparison,
-        "threshold": finding.threshold,
+        "threshold": round_for_data(finding.threshold),
         "proxy": finding.proxy,
         "threshold_source": finding.threshold_source,
         "borderline": finding.borderline,
@@ -42,18 +43,42 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
+def provenance_to_dict(provenance: Provenance) -> dict[str, Any]:
+    return {
+        "posture_version": provenance.posture_version,
+        "mediapipe_version": provenance.mediapipe_version,
+        "model": {"name": provenance.model.name, "sha256": provenance.model.sha256,
+                  "calibrated": provenance.model.calibrated},
+        "calibration_version": provenance.calibration_version,
+        "input": {
+            "sha256": provenance.input_sha256, "format": provenance.input_format,
+            "width": provenance.input_width, "height": provenance.input_height,
+            "exif_orientation": provenance.exif_orientation, "capture_time": provenance.capture_time,
+        },
+        "uncertainty_computed": provenance.uncertainty,
+        "people_detected": provenance.people_detected,
+    }
+
+
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
-    """The whole analysis as plain JSON-ready data."""
+    """The whole analysis (or refusal) as plain JSON-ready data."""
     pose = analysis.pose
     verdict = analysis.verdict
     frame = analysis.frame
+    error = analysis.error()
+    image = analysis.image
     return {
         "schema_version": SCHEMA_VERSION,
-        "image": {"path": str(analysis.image.path), "width": analysis.image.width, "height": analysis.image.height},
+        "status": analysis.status,
+        "problem": None if error is None else {
+            "kind": analysis.problem_kind, "message": analysis.problem, "exit_code": int(error.exit_code)},
+        "image": {"path": None if image.path is None else str(image.path), "name": image.display_name,
+                  "width": image.width, "height": image.height},
+        "provenance": provenance_to_dict(analysis.provenance),
         "view": verdict.view,
         "near_side": verdict.near_side,
         "stride": verdict.stride,
-        "body": {
+        "body": None if frame is None else {
             "height_px": round(frame.body_height_px, 1),
             "height_cm": frame.scale.height_cm,
             "head_top_method": frame.head_top_method,
@@ -68,7 +93,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "caveats": [{"id": c.id, "text": c.text} for c in analysis.caveats],
         "article": {"title": analysis.knowledge.article_title, "author": analysis.knowledge.article_author,
                     "year": analysis.knowledge.article_year},
-        "landmarks": [
+        "landmarks": None if pose is None else [
             [round(float(x), 1), round(float(y), 1), round(float(v), 3)]
             for (x, y), v in zip(pose.xy, pose.visibility)
         ],

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from posture import registry
 from posture.analysis import Analysis
 from posture.findings import typical_range
 from posture.measurements import Measurement
-
-UNIT_LABELS = {"deg": "°", "cm": " cm", "percent_height": "% ht"}
-
-
-def format_value(value: float, unit: str) -> str:
-    return f"{value:+.1f}{UNIT_LABELS.get(unit, ' ' + unit)}" if unit != "deg" else f"{value:.1f}°"
+from posture.units import format_measured, format_value
 
 
-def _flag_rule_text(low: float | None, high: float | None, unit: str) -> str:
+def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bool) -> str:
     """When a value is flagged: below ``low`` or above ``high``."""
-    parts = ([f"< {format_value(low, unit)}"] if low is not None else []) + (
-        [f"> {format_value(high, unit)}"] if high is not None else [])
+    parts = ([f"< {format_value(low, unit, signed=signed)}"] if low is not None else []) + (
+        [f"> {format_value(high, unit, signed=signed)}"] if high is not None else [])
     return " or ".join(parts)
 
 
 def _value_text(measurement: Measurement) -> str:
-    text = format_value(measurement.value, measurement.unit)
-    if measurement.uncertainty is not None:
-        text += f" ± {measurement.uncertainty:.1f}"
-    return text
+    return format_measured(measurement.value, measurement.uncertainty, measurement.unit,
+                           signed=registry.definition(measurement.id).signed)
 
 
 def measurement_table(analysis: Analysis) -> Table:
@@ -42,9 +37,13 @@ def measurement_table(analysis: Analysis) -> Table:
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("flagged when", justify="right", no_wrap=True)
     table.add_column("flag", ratio=1)
+    frame = analysis.frame
+    if frame is None:
+        raise ValueError("a refused photo has no measurement table")
     for measurement in analysis.measurements:
-        low, high = typical_range(measurement.id, view=analysis.view, scale=analysis.frame.scale,
+        low, high = typical_range(measurement.id, view=analysis.view, scale=frame.scale,
                                   knowledge=analysis.knowledge)
+        signed = registry.definition(measurement.id).signed
         name = measurement.id + ("\n[dim](proxy)[/dim]" if measurement.proxy else "")
         # The table shows what a reader acts on; the bare landmark values are in the JSON.
         detail = "\n".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
@@ -52,7 +51,7 @@ def measurement_table(analysis: Analysis) -> Table:
         table.add_row(
             name,
             _value_text(measurement) + (f"\n[dim]{detail}[/dim]" if detail else ""),
-            _flag_rule_text(low, high, measurement.unit),
+            _flag_rule_text(low, high, measurement.unit, signed),
             Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
         )
     return table
@@ -64,10 +63,13 @@ def _indented(text: str, style: str = "") -> Padding:
 
 def report_renderable(analysis: Analysis) -> RenderableType:
     verdict = analysis.verdict
-    head = f"[bold]{analysis.image.path.name}[/bold]: {verdict.view} view"
+    frame = analysis.frame
+    if frame is None:
+        raise ValueError("a refused photo has no report; its problem is the message")
+    head = f"[bold]{escape(analysis.image.display_name)}[/bold]: {verdict.view} view"
     if verdict.near_side:
         head += f", measured on the {verdict.near_side} side"
-    scale = analysis.frame.scale
+    scale = frame.scale
     head += (f"; offsets in cm for a body height of {scale.height_cm:g} cm" if scale.height_cm is not None
              else "; offsets in % of body height (give --height-cm for cm)")
     parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis)]

@@ -1,0 +1,142 @@
+"""``posture.Analyzer``: the one front door to posture, for the CLI, batch, compare, benchmarks and notebooks.
+
+An :class:`Analyzer` finds (or prepares) the pose model exactly as the
+``posture`` command does, opens the landmarker once, and analyses any number
+of photos with it: file paths, numpy RGB arrays or PIL images.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from posture.analysis import Analysis, ModelIdentity
+from posture.calibration import load_calibrations
+from posture.explanations import load_knowledge_base
+from posture.landmarks import PoseDetector
+from posture.loading import DEFAULT_MAX_PIXELS, LoadedImage, image_from_array, image_from_pil, load_image
+from posture.model import check_model_file, prepare_model, sha256_of
+from posture.pipeline import analyze_image
+from posture.uncertainty import with_uncertainty
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+    Source = str | os.PathLike[str] | np.ndarray | Image.Image
+
+MIN_HEIGHT_CM = 50.0
+MAX_HEIGHT_CM = 250.0
+
+
+class Analyzer:
+    """Analyse photos of standing people with one pose landmarker; use it as a context manager.
+
+    Args:
+        model: a MediaPipe pose_landmarker ``.task`` bundle (lite, full or
+            heavy). None prepares and verifies the default full model, as the
+            ``posture`` command does (built from PyPI on first use).
+        max_pixels: refuse photos with more pixels than this.
+        notify: receives one-line messages about preparing the model.
+
+    Raises:
+        ModelError: the model is missing, corrupt or cannot be loaded.
+
+    Example:
+        >>> with Analyzer() as analyzer:                                       # doctest: +SKIP
+        ...     analysis = analyzer.analyze("side.jpg", height_cm=172)
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        path = prepare_model(notify=notify or _ignore) if model is None else check_model_file(Path(model))
+        digest = sha256_of(path)
+        self.model = ModelIdentity(name=path.name, sha256=digest,
+                                   calibrated=digest == load_calibrations().model_sha256)
+        self.model_path = path
+        self.max_pixels = max_pixels
+        self._mediapipe_version = metadata.version("mediapipe")
+        self._knowledge = load_knowledge_base()
+        self._detector = PoseDetector(path)
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the landmarker; the analyzer cannot be used afterwards."""
+        self._detector.close()
+
+    def load(self, source: Source) -> LoadedImage:
+        """Read a path, a numpy array (H, W, 3) uint8 RGB, or a PIL image, as the pipeline needs it.
+
+        Raises:
+            InputError: the file or array cannot be used (one sentence says why).
+        """
+        if isinstance(source, (str, os.PathLike)):
+            return load_image(source, max_pixels=self.max_pixels)
+        if hasattr(source, "__array_interface__") and not hasattr(source, "getexif"):
+            return image_from_array(source, max_pixels=self.max_pixels)  # type: ignore[arg-type]
+        if hasattr(source, "getexif"):
+            return image_from_pil(source, max_pixels=self.max_pixels)  # type: ignore[arg-type]
+        raise TypeError(f"cannot analyse a {type(source).__name__}; give a file path, a numpy array or a PIL image")
+
+    def analyze(self, source: Source, *, height_cm: float | None = None, uncertainty: bool = False) -> Analysis:
+        """Analyse one photo.
+
+        Args:
+            source: a file path, a numpy array (H, W, 3) uint8 RGB, or a PIL image.
+            height_cm: the person's standing height, to give offsets in cm
+                instead of % of body height.
+            uncertainty: also estimate each measurement's 95% repeatability
+                interval from five altered copies (five more landmark runs).
+
+        Returns:
+            The analysis; a photo the quality gate refuses gives one whose
+            ``status`` is ``"refused"``, with the reason in ``problem``.
+
+        Raises:
+            InputError: the file or array cannot be used.
+            ValueError: ``height_cm`` is not a standing height.
+        """
+        if height_cm is not None and not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:
+            raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm "
+                             f"(expected {MIN_HEIGHT_CM:g}-{MAX_HEIGHT_CM:g})")
+        analysis = analyze_image(self.load(source), self._detector, model=self.model,
+                                 mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
+                                 height_cm=height_cm)
+        if uncertainty and analysis.ok:
+            analysis = with_uncertainty(analysis, self._detector)
+        return analysis
+
+    def analyze_or_raise(self, source: Source, *, height_cm: float | None = None,
+                         uncertainty: bool = False) -> Analysis:
+        """Like :meth:`analyze`, but a refused photo raises its error.
+
+        Raises:
+            PersonError: no single, whole, plausible person of useful size.
+            ViewError: the person is not standing in a side, front or back view.
+        """
+        analysis = self.analyze(source, height_cm=height_cm, uncertainty=uncertainty)
+        error = analysis.error()
+        if error is not None:
+            raise error
+        return analysis
+
+
+def _ignore(message: str) -> None:
+    """The default notify: stay silent."""
+

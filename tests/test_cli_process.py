@@ -1,0 +1,127 @@
+"""The installed ``posture`` command as a user runs it: a real process, its stderr, its exit code.
+
+MediaPipe's native code writes to file descriptor 2 at creation, detection,
+close and interpreter exit, none of which an in-process test sees; closed
+pipes and Ctrl-C only exist for a real process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posture.errors import ExitCode
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((REPO / "samples").glob("*.png"))
+SCRIPT = Path(sys.executable).with_name("posture")
+QUIET = {k: v for k, v in os.environ.items() if k != "POSTURE_DEBUG"}
+
+
+def posture(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=QUIET, cwd=REPO,
+                          check=False, **options)  # type: ignore[call-overload, no-any-return]
+
+
+def assert_one_sentence(err: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("posture: ") and lines[0].endswith("."), err
+
+
+@pytest.fixture(autouse=True)
+def _console_script_installed() -> None:
+    if not SCRIPT.is_file():
+        pytest.fail(f"the console script {SCRIPT} is not installed; run `make test`, which installs it")
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_a_good_photo_leaves_stderr_empty(sample: Path, pose_model: Path) -> None:
+    completed = posture("analyze", str(sample), "--json")
+    assert completed.returncode == ExitCode.OK, completed.stderr
+    assert completed.stderr == ""
+    assert json.loads(completed.stdout)["status"] == "ok"
+
+
+def test_the_terminal_report_leaves_stderr_empty(pose_model: Path) -> None:
+    completed = posture("analyze", str(SAMPLES[0]))
+    assert completed.returncode == ExitCode.OK
+    assert completed.stderr == ""
+    assert "Findings" in completed.stdout
+
+
+def test_a_pipe_closed_by_the_reader_is_an_output_error(pose_model: Path) -> None:
+    """``posture analyze photo | true``: the reader is gone before the report is written."""
+    with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        err = process.stderr.read()
+        assert process.wait() == ExitCode.OUTPUT, err
+    assert_one_sentence(err)
+
+
+def test_a_closed_standard_output_is_an_output_error(pose_model: Path) -> None:
+    """``posture analyze photo >&-``."""
+    completed = subprocess.run(["bash", "-c", f'"{SCRIPT}" analyze "{SAMPLES[0]}" --json >&-'],
+                               capture_output=True, text=True, env=QUIET, cwd=REPO, check=False)
+    assert completed.returncode == ExitCode.OUTPUT, completed.stderr
+    assert_one_sentence(completed.stderr)
+
+
+def test_a_model_with_swapped_networks_exits_6(pose_model: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(pose_model) as bundle:
+        detector = bundle.read("pose_detector.tflite")
+        landmarker = bundle.read("pose_landmarks_detector.tflite")
+    swapped = tmp_path / "swapped.task"
+    with zipfile.ZipFile(swapped, "w", zipfile.ZIP_STORED) as bundle:
+        bundle.writestr("pose_detector.tflite", landmarker)
+        bundle.writestr("pose_landmarks_detector.tflite", detector)
+    completed = posture("analyze", str(SAMPLES[0]), "--model", str(swapped))
+    assert completed.returncode == ExitCode.MODEL, completed.stderr
+    assert_one_sentence(completed.stderr)
+    assert "swapped.task" in completed.stderr
+
+
+def test_ctrl_c_during_start_up_exits_130_quietly(pose_model: Path) -> None:
+    with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
+        # Long enough for Python to be running posture's code (importing MediaPipe, opening the model),
+        # well before the report: this is a point in the start-up, not a time limit.
+        time.sleep(0.4)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate()
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    assert err == "posture: interrupted.\n"
+    assert out == ""
+
+
+def test_a_refused_photo_prints_its_refusal_record(shared_photo: Callable[[str], Path], pose_model: Path) -> None:
+    """MediaPipe's own test image (a warrior-II lunge) is refused, and the record keeps the landmarks found."""
+    photo = shared_photo("front_warrior2_yoga_man_mediapipe_pose.jpg")
+    expected_file = photo.with_name("mediapipe_pose_test_expected.txt")
+    completed = posture("analyze", str(photo), "--json")
+    assert completed.returncode == ExitCode.UNSUPPORTED_VIEW
+    assert_one_sentence(completed.stderr)
+    record = json.loads(completed.stdout)
+    assert record["status"] == "refused"
+    assert record["problem"]["kind"] == "view"
+    assert record["problem"]["exit_code"] == ExitCode.UNSUPPORTED_VIEW
+    assert record["problem"]["message"] in completed.stderr
+    assert record["measurements"] == {} and record["findings"] == [] and record["body"] is None
+    assert record["provenance"]["people_detected"] == 1
+    rows = [line.split() for line in expected_file.read_text().splitlines()]
+    expected = np.array([[float(x), float(y)] for index, x, y in (r for r in rows if len(r) == 3 and r[0].isdigit())])
+    found = np.array(record["landmarks"])[:, :2]
+    assert expected.shape == found.shape == (33, 2)
+    assert float(np.max(np.linalg.norm(found - expected, axis=1))) <= 15.0

@@ -1,0 +1,149 @@
+"""Tests for posture.outputs: atomic writes that follow no planted symlink and never touch the input."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from posture import outputs
+from posture.errors import OutputError
+from posture.outputs import replace_atomically, write_atomic
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    """Restore the process umask after a test that sets it."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
+
+
+def test_planted_symlinks_are_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    destination = folder / "report.json"
+    # Every name the old scheme (".NAME.<pid>.tmp") would pick, for this process and its neighbours.
+    planted = {folder / f".report.json.{pid}.tmp" for pid in (os.getpid(), os.getpid() + 1, 1, 2)}
+    for link in planted:
+        link.symlink_to(victim)
+
+    replace_atomically(destination, b"new result")
+
+    assert victim.read_bytes() == b"precious"
+    assert stat.S_ISREG(destination.lstat().st_mode)
+    assert destination.read_bytes() == b"new result"
+    assert set(folder.iterdir()) == planted | {destination}
+
+
+def test_a_symlink_destination_is_replaced_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "target.txt"
+    target.write_bytes(b"kept")
+    destination = tmp_path / "link.txt"
+    destination.symlink_to(target)
+
+    replace_atomically(destination, b"new")
+
+    assert target.read_bytes() == b"kept"
+    assert not destination.is_symlink()
+    assert destination.read_bytes() == b"new"
+
+
+@pytest.mark.usefixtures("umask")
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_new_file_permissions_follow_the_umask(tmp_path: Path, mask: int, mode: int) -> None:
+    os.umask(mask)
+    destination = tmp_path / "out.png"
+    replace_atomically(destination, b"png")
+    assert stat.S_IMODE(destination.stat().st_mode) == mode
+
+
+@pytest.mark.usefixtures("umask")
+def test_reading_the_umask_leaves_it_unchanged() -> None:
+    os.umask(0o027)
+    assert outputs._umask() == 0o027
+    assert outputs._umask() == 0o027
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            failing: str) -> None:
+    destination = tmp_path / "report.json"
+    destination.write_bytes(b"old")
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, fail)
+    with pytest.raises(OSError, match="No space left on device"):
+        replace_atomically(destination, b"new")
+    assert destination.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [destination]
+
+
+def test_write_atomic_reports_a_failed_write_as_output_error(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    destination = tmp_path / "report.json"
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OutputError) as caught:
+        write_atomic(destination, b"new")
+    assert str(caught.value) == f"Could not write {str(destination)!r}: No space left on device."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_writes(tmp_path: Path) -> None:
+    destination = tmp_path / "annotated.png"
+    write_atomic(destination, b"png", protect=(tmp_path / "photo.jpg",))
+    assert destination.read_bytes() == b"png"
+
+
+def _same_path(photo: Path) -> Path:
+    return photo
+
+
+def _other_spelling(photo: Path) -> Path:
+    (photo.parent / "sub").mkdir()
+    return photo.parent / "sub" / ".." / "." / photo.name
+
+
+def _symlink(photo: Path) -> Path:
+    link = photo.parent / "link.jpg"
+    link.symlink_to(photo)
+    return link
+
+
+@pytest.mark.parametrize("spell", [_same_path, _other_spelling, _symlink])
+def test_write_atomic_refuses_to_overwrite_the_input(tmp_path: Path, spell) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"jpeg")
+    destination = spell(photo)
+    with pytest.raises(OutputError, match=r"^Refusing to overwrite the input photo .*; choose another output name\.$"):
+        write_atomic(destination, b"png", protect=(photo,))
+    assert photo.read_bytes() == b"jpeg"
+    assert destination.read_bytes() == b"jpeg"
+
+
+def test_write_atomic_refuses_a_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "out.png"
+    folder.mkdir()
+    with pytest.raises(OutputError, match="is a directory; give a file name"):
+        write_atomic(folder, b"png")
+    assert list(folder.iterdir()) == []
+
+
+def test_write_atomic_refuses_a_missing_folder(tmp_path: Path) -> None:
+    destination = tmp_path / "missing" / "out.png"
+    with pytest.raises(OutputError) as caught:
+        write_atomic(destination, b"png")
+    assert str(caught.value) == f"The output folder {str(tmp_path / 'missing')!r} does not exist."
+    assert list(tmp_path.iterdir()) == []

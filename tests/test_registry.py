@@ -1,0 +1,83 @@
+"""The measurement registry: one definition per id, read by every other part of posture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from posture import registry
+from posture.explanations import load_knowledge_base, parse_knowledge_base
+from posture.measurements import _FRONT, _SIDE
+from posture.render.docs import measurement_table, with_table
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_every_definition_has_exactly_one_function() -> None:
+    side = {d.id for d in registry.DEFINITIONS if "side" in d.views}
+    front = {d.id for d in registry.DEFINITIONS if d.views & registry.FRONT_OR_BACK}
+    assert set(_SIDE) == side
+    assert set(_FRONT) == front
+    assert not side & front
+
+
+def test_stride_keeps_only_head_and_trunk() -> None:
+    assert [d.id for d in registry.for_view("side", stride=True)] == [
+        "head_forward_angle", "head_forward_offset", "trunk_lean"]
+    assert len(registry.for_view("side")) == 7
+    assert [d.id for d in registry.for_view("back")] == [d.id for d in registry.for_view("front")]
+
+
+def test_an_unknown_id_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="trunk_lean"):
+        registry.definition("pelvic_tlit")
+
+
+def test_every_finding_rule_feeds_from_a_defined_measurement() -> None:
+    for rule in load_knowledge_base().findings:
+        definition = registry.definition(rule.measurement)
+        assert set(rule.views) <= definition.views
+        assert rule.unit == ("deg" if definition.quantity == "angle" else "percent_height")
+
+
+def _with_rule(measurement: str, unit: str = "deg", views: str = '["side"]') -> str:
+    text = (REPO / "posture" / "knowledge" / "findings.toml").read_text(encoding="utf-8")
+    first = text.index("[[finding]]")
+    rule = f'''[[finding]]
+id = "extra"
+title = "t"
+views = {views}
+measurement = "{measurement}"
+comparison = "above"
+threshold = 1.0
+unit = "{unit}"
+proxy = false
+threshold_source = "s"
+article_sections = ["a"]
+summary = "s"
+explanation = "e"
+
+'''
+    return text[:first] + rule + text[first:]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_with_rule("pelvic_tlit"), "does not measure"),
+        (_with_rule("trunk_lean", unit="percent_height"), "angle"),
+        (_with_rule("trunk_lean", views='["front"]'), "not measured"),
+    ],
+    ids=["unknown-id", "wrong-unit", "wrong-view"],
+)
+def test_the_knowledge_base_refuses_rules_the_registry_contradicts(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_knowledge_base(text)
+
+
+def test_the_json_documentation_lists_every_measurement_as_the_registry_defines_it() -> None:
+    document = (REPO / "docs" / "json-output.md").read_text(encoding="utf-8")
+    assert with_table(document) == document, "docs/json-output.md is behind the registry: run `make docs`"
+    for definition in registry.DEFINITIONS:
+        assert f"| `{definition.id}` |" in measurement_table()
