@@ -29,12 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from posture.analysis import analyze_image
+from posture import registry
+from posture.analyzer import Analyzer
 from posture.calibration import load_calibrations
 from posture.errors import PostureError
-from posture.explanations import load_knowledge_base
-from posture.landmarks import Landmark, PoseDetector
-from posture.loading import load_image
+from posture.landmarks import Landmark
 from posture.model import prepare_model, sha256_of
 from posture.outputs import replace_atomically
 from posture.render.json import analysis_to_dict
@@ -50,6 +49,8 @@ Getter = Callable[[dict[str, Any], dict[str, Any]], "float | None"]
 
 def _measured(measurement_id: str, *, uncalibrated: bool = False) -> Getter:
     """posture's value, or with ``uncalibrated`` the bare landmark value before any calibration."""
+    registry.definition(measurement_id)  # an id posture does not define fails here, not as an empty row
+
     def get(document: dict[str, Any], truth: dict[str, Any]) -> float | None:
         entry = document["measurements"].get(measurement_id)
         if entry is None:
@@ -171,16 +172,18 @@ def read_set(folder: Path) -> list[Render]:
 
 
 def run_posture(folder: Path, renders: list[Render], model_path: Path) -> None:
-    knowledge = load_knowledge_base()
-    with PoseDetector(model_path) as detector:
+    with Analyzer(model_path) as analyzer:
         for index, render in enumerate(renders, 1):
             try:
-                image = load_image(folder / f"{render.name}.png")
-                analysis = analyze_image(image, detector, height_cm=render.truth["person"]["height_cm"],
-                                         knowledge=knowledge)
-                render.document = analysis_to_dict(analysis)
+                analysis = analyzer.analyze(folder / f"{render.name}.png",
+                                            height_cm=render.truth["person"]["height_cm"])
             except PostureError as error:
                 render.failure = str(error)
+                continue
+            if analysis.ok:
+                render.document = analysis_to_dict(analysis)
+            else:
+                render.failure = analysis.problem
             if index % 50 == 0 or index == len(renders):
                 print(f"  {index}/{len(renders)} renders analysed", file=sys.stderr)
 

@@ -7,12 +7,14 @@ measures, with one pose detector per process as the CLI uses:
   (b) inference       the bare MediaPipe ``PoseLandmarker.detect`` on the
                       decoded working image (num_poses=2, segmentation masks on)
   (c) decode + inf.   (a) then (b): what a minimal script would cost
-  (d) end to end      ``analyze_image(load_image(path), detector)`` plus
-                      ``render_json``: what ``posture analyze --json`` does per photo
-                      (the terminal report instead costs the ``render_terminal`` column)
+  (d) end to end      ``Analyzer.analyze(path)`` plus ``render_json``: what
+                      ``posture analyze --json`` does per photo (the terminal
+                      report instead costs the ``render_terminal`` column)
   (e) overhead        d / c (target: at most 1.15)
   (f) CLI             wall time and peak RSS of ``python -m posture analyze PHOTO --json``
                       (target peak RSS: at most 400 MB)
+  (g) a series        50 photos (the photos above in turn) through one ``Analyzer``
+                      against the same 50 decoded and detected bare (target: at most 1.1)
 
 and, for the 12 MP photo, a naive full-resolution pipeline (``cv2.imread`` at
 full size, then ``detect`` on the full-size array).
@@ -55,6 +57,8 @@ ORIGINAL_ENV = dict(os.environ)  # the CLI runs with the user's environment, not
 
 RATIO_TARGET = 1.15
 RSS_TARGET_MB = 400.0
+SERIES_LENGTH = 50
+SERIES_TARGET = 1.1
 
 
 # --------------------------------------------------------------------------- helpers
@@ -159,14 +163,15 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
     """Fill a-d (and the breakdown of d) for every photo; the steps alternate within each round."""
     import mediapipe as mp
 
-    from posture.analysis import analyze_image
-    from posture.errors import PostureError
+    from posture.analyzer import Analyzer
     from posture.landmarks import PoseDetector
     from posture.loading import load_image
+    from posture.pipeline import analyze_image
     from posture.render.json import render_json
     from posture.render.terminal import render_terminal
 
     landmarker = raw_landmarker(model_path)
+    analyzer = Analyzer(model_path)
     detector = PoseDetector(model_path)
 
     def bare_detect(rgb: Any) -> Any:
@@ -174,11 +179,10 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
 
     try:
         for result in results:
-            try:
-                image = load_image(result.path)
-                analysis = analyze_image(image, detector)
-            except PostureError as error:
-                result.error = f"{type(error).__name__}: {error}"
+            image = load_image(result.path)
+            analysis = analyzer.analyze(result.path)
+            if not analysis.ok:
+                result.error = f"refused: {analysis.problem}"
                 continue
             result.working = (image.rgb.shape[1], image.rgb.shape[0])
 
@@ -192,14 +196,15 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
                 bare_detect(load_image(result.path).rgb)
 
             def step_d() -> None:
-                render_json(analyze_image(load_image(result.path), detector))
+                render_json(analyzer.analyze(result.path))
 
             # Breakdown of d: the wrapper's detect, the stages after it, the renderers.
             def step_wrap() -> None:
                 detector.detect(image)
 
             def step_analyze() -> None:
-                analyze_image(image, detector)
+                analyze_image(image, detector, model=analyzer.model, mediapipe_version=mp.__version__,
+                              knowledge=analysis.knowledge)
 
             def step_term() -> None:
                 render_terminal(analysis)
@@ -222,7 +227,38 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
                         result.samples[key].append(elapsed)
     finally:
         detector.close()
+        analyzer.close()
         landmarker.close()
+
+
+def measure_series(paths: list[Path], model_path: Path, repeat: int) -> dict[str, float]:
+    """(g): SERIES_LENGTH photos through one Analyzer vs. the same photos decoded and detected bare, in ms."""
+    import mediapipe as mp
+
+    from posture.analyzer import Analyzer
+    from posture.loading import load_image
+    from posture.render.json import render_json
+
+    series = [paths[index % len(paths)] for index in range(SERIES_LENGTH)]
+    landmarker = raw_landmarker(model_path)
+    samples: dict[str, list[float]] = {"bare": [], "analyzer": []}
+    try:
+        with Analyzer(model_path) as analyzer:
+            for round_index in range(repeat + 1):
+                start = time.perf_counter()
+                for path in series:
+                    rgb = load_image(path).rgb
+                    landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+                bare = time.perf_counter()
+                for path in series:
+                    render_json(analyzer.analyze(path))
+                end = time.perf_counter()
+                if round_index:
+                    samples["bare"].append(bare - start)
+                    samples["analyzer"].append(end - bare)
+    finally:
+        landmarker.close()
+    return {key: median_ms(values) for key, values in samples.items()}
 
 
 def measure_naive_full_resolution(path: Path, model_path: Path, repeat: int) -> dict[str, float]:
@@ -367,6 +403,14 @@ def naive_rows(large: PhotoResult, naive: dict[str, float] | None) -> list[list[
 NAIVE_HEADERS = ("12 MP photo", "decode ms", "detect ms", "total ms")
 
 
+def series_line(series: dict[str, float]) -> str:
+    ratio = series["analyzer"] / series["bare"]
+    return (f"A series of {SERIES_LENGTH} photos through one Analyzer (JSON rendered): "
+            f"{series['analyzer'] / SERIES_LENGTH:.1f} ms per photo against {series['bare'] / SERIES_LENGTH:.1f} ms "
+            f"for bare decode + inference, ratio {ratio:.2f} (target ≤ {SERIES_TARGET}: "
+            f"{'met' if ratio <= SERIES_TARGET else 'NOT met'}).")
+
+
 def verdicts(results: list[PhotoResult]) -> list[str]:
     lines = []
     ratios = [(r.name, r.ratio) for r in results if r.ratio is not None]
@@ -387,7 +431,7 @@ def verdicts(results: list[PhotoResult]) -> list[str]:
 
 
 def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: list[list[str]],
-               repeat: int, cli_repeat: int) -> None:
+               series: dict[str, float], repeat: int, cli_repeat: int) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -412,7 +456,7 @@ def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: l
         for row in rows:
             table.add_row(*row)
         console.print(table)
-    for line in verdicts(results):
+    for line in [*verdicts(results), series_line(series)]:
         console.print(line)
 
 
@@ -425,7 +469,7 @@ def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
 
 
 def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
-                   naive_table: list[list[str]], repeat: int, cli_repeat: int) -> None:
+                   naive_table: list[list[str]], series: dict[str, float], repeat: int, cli_repeat: int) -> None:
     parts = [
         "# posture speed benchmark",
         "",
@@ -444,6 +488,7 @@ def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
         markdown_table(MAIN_HEADERS, main_rows(results)),
         "",
         *(f"- {line}" for line in verdicts(results)),
+        f"- {series_line(series)}",
         "",
         "## Where (d) goes",
         "",
@@ -506,15 +551,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"in-process timings ({args.repeat} runs per step)…", file=sys.stderr)
         measure_in_process(results, model_path, args.repeat)
+        print(f"a series of {SERIES_LENGTH} photos…", file=sys.stderr)
+        series = measure_series(photos, model_path, max(1, args.repeat // 2))
         print("naive full-resolution pipeline on the 12 MP photo…", file=sys.stderr)
         naive = measure_naive_full_resolution(large, model_path, args.repeat)
         print(f"CLI processes ({args.cli_repeat + 1} per photo)…", file=sys.stderr)
         measure_cli(results, args.cli_repeat, scratch)
 
     naive_table = naive_rows(results[-1], naive)
-    print_rich(facts, results, naive_table, args.repeat, args.cli_repeat)
+    print_rich(facts, results, naive_table, series, args.repeat, args.cli_repeat)
     if args.out:
-        write_markdown(args.out, facts, results, naive_table, args.repeat, args.cli_repeat)
+        write_markdown(args.out, facts, results, naive_table, series, args.repeat, args.cli_repeat)
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
 

@@ -1,8 +1,9 @@
 """Read a photo into an upright, reduced RGB array, or explain in one sentence why not.
 
-Everything about the input file is checked here, so later stages can trust
-the array: size limits, damaged files, odd pixel formats and EXIF rotation.
-The file is only ever opened for reading.
+Everything about the input is checked here, so later stages can trust the
+array: size limits, damaged files, odd pixel formats and EXIF rotation. Files,
+numpy arrays and PIL images take the same path once decoded. A file is read
+once, and only for reading; what identifies it goes into :class:`ImageOrigin`.
 """
 
 from __future__ import annotations
@@ -348,7 +349,7 @@ def _pillow_guard(exif_problems: list[str], max_pixels: int | None = None) -> It
         finally:
             Image.MAX_IMAGE_PIXELS = previous
     for caught_warning in caught:
-        if False:
+        if Path(caught_warning.filename).name == "TiffImagePlugin.py":
             exif_problems.append(str(caught_warning.message))
         else:
             warnings.warn_explicit(caught_warning.message, caught_warning.category,

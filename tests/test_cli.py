@@ -259,3 +259,22 @@ def test_a_model_other_than_the_calibrated_one_is_mentioned(monkeypatch: pytest.
     with front_door.Analyzer(pose_model) as calibrated:
         assert calibrated.model.calibrated is True
         assert not any("--from-wheel" in w for w in calibrated.analyze(sample).warnings)
+
+
+def test_the_readme_example_runs(pose_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python example in the README is a doctest: it must keep working as written."""
+    import doctest
+
+    monkeypatch.chdir(REPO)
+    failures, attempted = doctest.testfile(str(REPO / "README.md"), module_relative=False, verbose=False,
+                                           optionflags=doctest.ELLIPSIS)
+    assert attempted >= 4
+    assert failures == 0
+
+
+def test_importing_posture_and_its_command_loads_no_heavy_module() -> None:
+    """`import posture` and `posture --help` stay instant: numpy, OpenCV, Pillow and MediaPipe load on use."""
+    code = ("import sys, posture, posture.cli; posture.cli.build_parser(); "
+            "print(sorted(m for m in ('numpy', 'cv2', 'PIL', 'mediapipe', 'rich', 'subprocess') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert completed.stdout.strip() == "[]"

@@ -67,10 +67,13 @@ def test_body_height_is_floor_minus_head_top(height_cm: float | None) -> None:
     assert frame.scale.unit == (PERCENT_HEIGHT if height_cm is None else CM)
 
 
-def test_the_floor_is_the_lowest_foot_landmark() -> None:
+@pytest.mark.parametrize("lowest", [Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX,
+                                    Landmark.RIGHT_FOOT_INDEX], ids=lambda landmark: landmark.name.lower())
+def test_the_floor_is_the_lowest_foot_landmark(lowest: Landmark) -> None:
     xy = front_person()
-    xy[Landmark.RIGHT_HEEL, 1] = 1062.0  # one heel a little lower than every toe
-    xy[Landmark.LEFT_ANKLE, 1] = 1080.0  # ankles are not foot-sole landmarks
+    xy[lowest, 1] = 1062.0  # one heel or toe a little lower than the other three
+    xy[Landmark.LEFT_ANKLE, 1] = xy[Landmark.RIGHT_ANKLE, 1] = 1040.0  # ankles are not foot-sole landmarks
+    xy[Landmark.LEFT_KNEE, 1] = 1080.0  # nor is anything else, however low
     mask = mask_for(xy, mask_scale=0.5, head_top_y=50.0, head_centre_x=500.0)
     frame = build_frame(make_pose(xy, mask=mask, mask_scale=0.5))
     assert frame.floor_y == pytest.approx(1062.0)

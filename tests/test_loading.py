@@ -739,6 +739,8 @@ def test_array_name_is_used_in_reports_and_messages() -> None:
     assert image_from_array(_gradient((300, 200)), name="frame 12").display_name == "frame 12"
     with pytest.raises(InputError, match=r"^frame 12 is only 300x20 pixels"):
         image_from_array(_gradient((300, 20)), name="frame 12")
+    with pytest.raises(InputError, match=r"^'frame\\n12' is only 300x20 pixels"):
+        image_from_array(_gradient((300, 20)), name="frame\n12")
 
 
 @pytest.mark.parametrize(

@@ -118,3 +118,18 @@ def test_uncertainty_comes_from_the_spread_of_perturbed_copies(
         # Positive (the copies differ) yet within the mirror tolerance measured above.
         limit = _tolerance(measurement.unit, MIRROR_ANGLE_TOLERANCE_DEG, MIRROR_OFFSET_TOLERANCE_PCT)
         assert 0.0 < measurement.uncertainty < limit, measurement.id
+
+
+def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertainty(analyzer: Analyzer) -> None:
+    """In a mirror image the person's left shoulder is their right: its re-measured sign must be turned back.
+
+    The rendered back view has the left shoulder 5° low (about 3% of body height higher on the right); were
+    the mirrored copy's sign not turned back, it would read about -3% against +3% and the spread alone
+    would make the interval wider than the value.
+    """
+    sample = Path(__file__).resolve().parents[1] / "samples" / "back_shoulder-drop-5deg.png"
+    analysis = analyzer.analyze(sample, uncertainty=True)
+    shoulders = analysis.measurement("shoulder_height_difference")
+    assert shoulders is not None and shoulders.uncertainty is not None
+    assert abs(shoulders.value) > 1.0
+    assert shoulders.uncertainty < abs(shoulders.value)

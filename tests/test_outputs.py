@@ -65,10 +65,20 @@ def test_new_file_permissions_follow_the_umask(tmp_path: Path, mask: int, mode: 
 
 
 @pytest.mark.usefixtures("umask")
-def test_reading_the_umask_leaves_it_unchanged() -> None:
+def test_reading_the_umask_leaves_it_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     os.umask(0o027)
+    masks: list[int] = []
+    real_umask = os.umask
+
+    def spy(mask: int) -> int:
+        masks.append(mask)
+        return real_umask(mask)
+
+    monkeypatch.setattr(os, "umask", spy)
     assert outputs._umask() == 0o027
     assert outputs._umask() == 0o027
+    # Meanwhile, a file another thread creates is private to the owner.
+    assert masks == [0o077, 0o027, 0o077, 0o027]
 
 
 @pytest.mark.parametrize("failing", ["fsync", "replace"])
@@ -76,8 +86,10 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monk
                                                             failing: str) -> None:
     destination = tmp_path / "report.json"
     destination.write_bytes(b"old")
+    seen: list[str] = []
 
     def fail(*args: object) -> None:
+        seen.extend(sorted(path.name for path in tmp_path.iterdir()))
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, failing, fail)
@@ -85,6 +97,9 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monk
         replace_atomically(destination, b"new")
     assert destination.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [destination]
+    # The temporary file was beside the destination (a rename cannot cross file systems), recognisably named.
+    assert len(seen) == 2
+    assert seen[0].startswith(".posture-") and seen[0].endswith(".tmp")
 
 
 def test_write_atomic_reports_a_failed_write_as_output_error(tmp_path: Path,
