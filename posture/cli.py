@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from posture import __version__
@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="refuse photos with more pixels than this (guards against decompression bombs; "
                          "default 100,000,000)")
 
+    analyze.set_defaults(run=_run_analyze)
+
     model = commands.add_parser(
         "model", help="prepare and verify the pose model (done automatically on first use)",
         description="Put pose_landmarker_full.task in the model folder: MediaPipe's official download "
@@ -138,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "exact model posture's calibrations were fitted with (use with --force to replace a "
                        "downloaded one)")
     model.add_argument("--dir", type=Path, metavar="DIR", help="folder for the model (default: models/)")
+    model.set_defaults(run=_run_model)
+    # Each further command lives in its own module, which must import nothing heavy at module level.
     return parser
 
 
@@ -207,9 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``posture`` command with ``argv``; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "analyze":
-            return _run_analyze(args)
-        return _run_model(args)
+        command: Callable[[argparse.Namespace], int] = args.run
+        return command(args)
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK if exit_.code is None else ExitCode.USAGE
     except PostureError as error:
