@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from posture._toml import loads
@@ -23,13 +23,26 @@ CALIBRATION_VERSION_DIGITS = 12
 
 @dataclass(frozen=True, slots=True)
 class LinearCalibration:
-    """``true = offset + slope × landmark value``, in the measurement's unit (% of body height for offsets)."""
+    """``true = offset + slope × landmark value``, in the measurement's unit (% of body height for offsets).
+
+    An outline measure has no single landmark value: it is estimated from
+    several named features, ``true = offset + Σ weights[name] × feature[name]``.
+    """
 
     offset: float
     slope: float = 1.0
+    weights: Mapping[str, float] = field(default_factory=dict)
 
     def apply(self, value: float) -> float:
         return self.offset + self.slope * value
+
+    def combine(self, features: Mapping[str, float]) -> float:
+        """The estimate from named features; every weighted feature must be given.
+
+        Raises:
+            KeyError: a weighted feature is missing.
+        """
+        return self.offset + sum(weight * features[name] for name, weight in self.weights.items())
 
     def describe(self, unit: str) -> str:
         if self.slope == 1.0:
@@ -61,7 +74,8 @@ class Calibrations:
 def parse_calibrations(text: str) -> Calibrations:
     data = loads(text)
     corrections = {
-        name: LinearCalibration(offset=float(table["offset"]), slope=float(table.get("slope", 1.0)))
+        name: LinearCalibration(offset=float(table["offset"]), slope=float(table.get("slope", 1.0)),
+                                weights={key: float(value) for key, value in table.get("weights", {}).items()})
         for name, table in data.items()
         if isinstance(table, dict)
     }

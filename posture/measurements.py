@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posture import registry
+from posture import outline, registry
 from posture.calibration import Calibrations
 from posture.frame import BodyScale
 from posture.geometry import forward_angle_from_vertical, interior_angle_deviation
@@ -46,7 +46,10 @@ class Measurement:
             it was not estimated.
         components: named sub-values (the plumb-line offsets in ``unit``; the
             shoulder tilt in degrees, named ``*_deg``; ``uncalibrated``, the
-            landmark value before calibration, in ``unit``).
+            landmark value before calibration, in ``unit``; an outline
+            measure's features, as its method says).
+        points: named image points (original pixels) of the outline it read,
+            for drawing; landmarks are named in ``landmarks`` instead.
     """
 
     id: str
@@ -57,6 +60,7 @@ class Measurement:
     proxy: bool = False
     uncertainty: float | None = None
     components: tuple[tuple[str, float], ...] = field(default=())
+    points: tuple[tuple[str, float, float], ...] = field(default=())
 
     @property
     def landmark_value(self) -> float:
@@ -66,6 +70,14 @@ class Measurement:
     @property
     def definition(self) -> registry.Definition:
         return registry.definition(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Mask:
+    """The segmentation mask: shape (h, w) person probability, and mask pixels per original pixel."""
+
+    probability: np.ndarray
+    scale: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,7 @@ class SideBody:
         facing: +1 when the person faces image-right, -1 when image-left.
         scale: converts pixel offsets to % of body height or cm.
         calibrations: fitted corrections, or None for bare landmark geometry.
+        outline: the segmentation mask and its scale, or None when there is none.
     """
 
     points: dict[str, np.ndarray]
@@ -86,6 +99,7 @@ class SideBody:
     facing: int
     scale: BodyScale
     calibrations: Calibrations | None
+    outline: Mask | None = None
 
     def ahead_px(self, point: str, reference: str) -> float:
         """Horizontal pixels by which ``point`` lies ahead of ``reference`` (+ = in the facing direction)."""
@@ -114,11 +128,15 @@ class FrontBody:
         back: True for a photo taken from behind. The person's left is on the
             image right in a front view and on the image left in a back view.
         scale: converts pixel offsets to % of body height or cm.
+        calibrations: fitted corrections, or None (the outline measures then are not given).
+        outline: the segmentation mask and its scale, or None when there is none.
     """
 
     xy: np.ndarray
     back: bool
     scale: BodyScale
+    calibrations: Calibrations | None = None
+    outline: Mask | None = None
 
     @property
     def to_persons_left(self) -> float:
@@ -126,18 +144,25 @@ class FrontBody:
         return -1.0 if self.back else 1.0
 
 
-SideFunction = Callable[[SideBody], "Measurement"]
-FrontFunction = Callable[[FrontBody], "Measurement"]
+SideFunction = Callable[[SideBody], "Measurement | None"]
+FrontFunction = Callable[[FrontBody], "Measurement | None"]
 _SIDE: dict[str, SideFunction] = {}
 _FRONT: dict[str, FrontFunction] = {}
 
 
-def _measures(measurement_id: str) -> Callable[[Callable[..., Measurement]], Callable[..., Measurement]]:
-    """Register the function that measures ``measurement_id`` for the views its definition names."""
+_Function = Callable[..., "Measurement | None"]
+
+
+def _measures(measurement_id: str) -> Callable[[_Function], _Function]:
+    """Register the function that measures ``measurement_id`` for the views its definition names.
+
+    A function returns None when the photo does not allow the measurement
+    (no outline, no calibration, an outline it cannot trust); the report then lists it as not measured.
+    """
     definition = registry.definition(measurement_id)
 
-    def register(function: Callable[..., Measurement]) -> Callable[..., Measurement]:
-        table: dict[str, Callable[..., Measurement]] = _SIDE if "side" in definition.views else _FRONT
+    def register(function: _Function) -> _Function:
+        table: dict[str, _Function] = _SIDE if "side" in definition.views else _FRONT
         table[measurement_id] = function
         return function
 
@@ -256,6 +281,170 @@ def lateral_trunk_shift(body: FrontBody) -> Measurement:
     )
 
 
+# ------------------------------------------------------------------ outline measures, side view
+# Levels are fractions of the hip → shoulder length along the trunk, 0 at the hip landmark.
+PROFILE_LEVELS = np.round(np.arange(-0.45, 1.0001, 0.01), 2)
+BUTTOCK_SPAN = (-0.40, 0.10)
+LUMBAR_SPAN = (0.10, 0.55)
+GROIN_SPAN = (-0.25, 0.10)
+RIBS_LEVEL = 0.55
+"""Where on the trunk each part of the side outline is looked for (measured on renders of seven bodies)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SideProfile:
+    """The side outline along the trunk: distances behind and ahead of the hip → shoulder axis, in trunk lengths."""
+
+    levels: np.ndarray
+    back: np.ndarray
+    front: np.ndarray
+    frame: outline.AxisFrame
+
+    def point(self, level: float, behind: bool) -> tuple[float, float]:
+        """The image point of the outline at ``level`` (original pixels)."""
+        profile = self.back if behind else self.front
+        distance = float(np.interp(level, self.levels[np.isfinite(profile)], profile[np.isfinite(profile)]))
+        x, y = self.frame.point(level, (-distance if behind else distance) * self.frame.length)
+        return float(x), float(y)
+
+
+def side_profile(body: SideBody) -> SideProfile | None:
+    """The side outline, or None without a mask or when the outline misses most of the trunk."""
+    if body.outline is None:
+        return None
+    frame = outline.trunk_frame(body.points["HIP"], body.points["SHOULDER"], body.facing)
+    reach = frame.length
+    mask, scale = body.outline.probability, body.outline.scale
+    back = outline.edge_distances(mask, scale, frame, PROFILE_LEVELS, direction=-1, reach_px=reach) / frame.length
+    front = outline.edge_distances(mask, scale, frame, PROFILE_LEVELS, direction=1, reach_px=reach) / frame.length
+    if np.isfinite(back).mean() < 0.8 or np.isfinite(front).mean() < 0.8:
+        return None
+    return SideProfile(levels=PROFILE_LEVELS, back=back, front=front, frame=frame)
+
+
+def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) -> np.ndarray:
+    return np.where((levels >= span[0]) & (levels <= span[1]), profile, np.nan)
+
+
+@_measures("pelvic_tilt")
+def pelvic_tilt(body: SideBody) -> Measurement | None:
+    correction = body.calibrations.get("pelvic_tilt") if body.calibrations is not None else None
+    profile = side_profile(body)
+    if correction is None or profile is None:
+        return None
+    levels, back = profile.levels, profile.back
+    hollow, lumbar_level = outline.hollow_depth(levels, back, *LUMBAR_SPAN)
+    buttock_level = outline.peak_level(levels, _span(back, levels, BUTTOCK_SPAN), *BUTTOCK_SPAN)
+    upper_level = outline.peak_level(levels, _span(back, levels, (LUMBAR_SPAN[1], 1.0)), LUMBAR_SPAN[1], 1.0)
+    if not all(np.isfinite(v) for v in (hollow, lumbar_level, buttock_level, upper_level)):
+        return None
+    buttock = float(np.nanmax(_span(back, levels, BUTTOCK_SPAN))) - float(np.interp(lumbar_level, levels, back))
+    features = {"hollow_depth": hollow, "buttock_prominence": buttock,
+                "trunk_lean_landmarks": _trunk_landmark_angle(body)}
+    value = correction.combine(features)
+    return Measurement(
+        "pelvic_tilt", value, DEG,
+        "Estimated from the body outline (silhouette): how deep the hollow of the low back lies under the line "
+        "touching the buttock and the upper back, and how far the buttock stands behind that hollow, both in "
+        "trunk lengths along the hip → shoulder line, with the trunk line's lean; calibrated on rendered bodies "
+        "of known ASIS–PSIS tilt (bench/ACCURACY.md). The outline cannot tell a pelvis tipped by bending at the "
+        "hips from one tipped by the trunk's lean except through that lean.",
+        body.names("HIP", "SHOULDER"), proxy=True,
+        components=(("hollow_depth", hollow), ("buttock_prominence", buttock)),
+        points=(("buttock", *profile.point(buttock_level, True)), ("lumbar", *profile.point(lumbar_level, True)),
+                ("upper_back", *profile.point(upper_level, True))),
+    )
+
+
+@_measures("belly_prominence")
+def belly_prominence(body: SideBody) -> Measurement | None:
+    profile = side_profile(body)
+    if profile is None:
+        return None
+    levels, front = profile.levels, profile.front
+    groin_level = outline.peak_level(levels, -_span(front, levels, GROIN_SPAN), *GROIN_SPAN)
+    if not np.isfinite(groin_level):
+        return None
+    stands_out = outline.bulge(levels, front, groin_level, RIBS_LEVEL)
+    if not np.isfinite(stands_out):
+        return None
+    inside = (levels > groin_level) & (levels < RIBS_LEVEL) & np.isfinite(front)
+    chord = np.interp(levels, [groin_level, RIBS_LEVEL],
+                      [float(np.interp(groin_level, levels, front)), float(np.interp(RIBS_LEVEL, levels, front))])
+    belly_level = float(levels[inside][int(np.argmax((front - chord)[inside]))])
+    return Measurement(
+        "belly_prominence", body.scale.convert(stands_out * profile.frame.length), body.scale.unit,
+        "From the body outline: the furthest the front of the belly stands ahead of the straight line from the "
+        "groin crease to the lower ribs, measured square to the hip → shoulder line. Clothing adds to it.",
+        body.names("HIP", "SHOULDER"),
+        points=(("groin", *profile.point(groin_level, False)), ("belly", *profile.point(belly_level, False)),
+                ("ribs", *profile.point(RIBS_LEVEL, False))),
+    )
+
+
+# ------------------------------------------------------------------ outline measures, front and back views
+HIP_LEVELS = np.round(np.arange(-0.45, 0.30001, 0.01), 2)
+HIP_SPAN = (-0.40, 0.25)
+WIDEST_HIP_SPAN = (-0.35, 0.05)
+MAX_HIP_SHIFT = 0.12
+"""Trunk lengths around the mid-hip point where each hip's outline is read, and the largest shift searched."""
+
+
+@_measures("hip_height_difference")
+def hip_height_difference(body: FrontBody) -> Measurement | None:
+    correction = body.calibrations.get("hip_height_difference") if body.calibrations is not None else None
+    if correction is None or body.outline is None:
+        return None
+    xy, scale = body.xy, body.scale
+    left_hip, right_hip = xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP]
+    mid_hip = (left_hip + right_hip) / 2.0
+    mid_shoulder = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2.0
+    trunk = float(np.hypot(*(mid_shoulder - mid_hip)))
+    frame = outline.upright_frame(mid_hip, trunk, int(body.to_persons_left))
+    mask, mask_scale = body.outline.probability, body.outline.scale
+    edges = {side: outline.edge_distances(mask, mask_scale, frame, HIP_LEVELS, direction=direction, reach_px=trunk)
+             for side, direction in (("left", 1), ("right", -1))}
+    spans = {side: _span(edges[side], HIP_LEVELS, HIP_SPAN) for side in edges}
+    widest = {side: outline.peak_level(HIP_LEVELS, spans[side], *WIDEST_HIP_SPAN) for side in edges}
+    shift = outline.best_shift(HIP_LEVELS, spans["left"], spans["right"], MAX_HIP_SHIFT)
+    if not all(np.isfinite(v) for v in (*widest.values(), shift)):
+        return None
+    features = {
+        "widest_level_difference": scale.percent((widest["left"] - widest["right"]) * trunk),
+        "outline_shift": scale.percent(shift * trunk),
+        "landmark_difference": scale.percent(float(right_hip[1] - left_hip[1])),
+    }
+    percent = correction.combine(features)
+    hip_width = float(np.interp(widest["left"], HIP_LEVELS, edges["left"])
+                      + np.interp(widest["right"], HIP_LEVELS, edges["right"]))
+    obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, hip_width))
+    points = tuple((f"{side}_hip", *(float(c) for c in frame.point(
+        widest[side], (1 if side == "left" else -1) * float(np.interp(widest[side], HIP_LEVELS, edges[side])))))
+        for side in ("left", "right"))
+    return Measurement(
+        "hip_height_difference", scale.from_percent(percent), scale.unit,
+        "Estimated from the outline of each hip (silhouette: the height where each flank is widest, and the "
+        "vertical shift that best lines the left outline up with the right) together with the hip landmarks, "
+        "calibrated on rendered bodies against the iliac crests (bench/ACCURACY.md); the obliquity is that "
+        f"height over the hips' width (pelvic obliquity {obliquity:+.1f} deg).",
+        _names(Landmark.LEFT_HIP, Landmark.RIGHT_HIP), proxy=True,
+        components=(*features.items(), ("pelvic_obliquity_deg", obliquity)), points=points,
+    )
+
+
+@_measures("apparent_leg_length_difference")
+def apparent_leg_length_difference(body: FrontBody) -> Measurement:
+    xy = body.xy
+    left = float(np.hypot(*(xy[Landmark.LEFT_HIP] - xy[Landmark.LEFT_ANKLE])))
+    right = float(np.hypot(*(xy[Landmark.RIGHT_HIP] - xy[Landmark.RIGHT_ANKLE])))
+    return Measurement(
+        "apparent_leg_length_difference", body.scale.convert(left - right), body.scale.unit,
+        "Hip → ankle landmark distance, left minus right, as the person stands: a bent knee or a hiked hip "
+        "changes it, so it is the legs' apparent length, not the bones'.",
+        _names(Landmark.LEFT_HIP, Landmark.LEFT_ANKLE, Landmark.RIGHT_HIP, Landmark.RIGHT_ANKLE), proxy=True,
+    )
+
+
 _undefined = [d.id for d in registry.DEFINITIONS if d.id not in _SIDE and d.id not in _FRONT]
 if _undefined:
     raise RuntimeError(f"measurements defined in the registry without a function: {_undefined}")
@@ -263,7 +452,7 @@ if _undefined:
 
 def measure_side_view(
     xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, calibrations: Calibrations | None = None,
-    stride: bool = False,
+    stride: bool = False, outline: Mask | None = None,
 ) -> tuple[Measurement, ...]:
     """Every side-view measurement of the registry from one person's landmarks.
 
@@ -277,6 +466,7 @@ def measure_side_view(
             clinical craniovertebral angle; the hip landmark's forward bias).
             Without them every value is the bare landmark geometry.
         stride: the legs are in a walking step: only the stride-safe measurements.
+        outline: the segmentation mask, for the outline measures (pelvic tilt, belly).
 
     Returns:
         The measurements in the registry's order.
@@ -286,18 +476,24 @@ def measure_side_view(
     parts = ("EAR", "SHOULDER", "HIP", "KNEE", "ANKLE")
     landmarks = {part: side_landmark(near_side, part) for part in parts}
     body = SideBody(points={part: np.asarray(xy[landmark], dtype=np.float64) for part, landmark in landmarks.items()},
-                    landmarks=landmarks, facing=facing, scale=scale, calibrations=calibrations)
-    return tuple(_SIDE[d.id](body) for d in registry.for_view("side", stride=stride))
+                    landmarks=landmarks, facing=facing, scale=scale, calibrations=calibrations, outline=outline)
+    measured = (_SIDE[d.id](body) for d in registry.for_view("side", stride=stride))
+    return tuple(m for m in measured if m is not None)
 
 
-def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale) -> tuple[Measurement, ...]:
+def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrations: Calibrations | None = None,
+                       outline: Mask | None = None) -> tuple[Measurement, ...]:
     """Every front/back-view measurement of the registry.
 
     Args:
         xy: shape (33, 2), landmark pixels, levelled.
         back: True for a photo taken from behind.
         scale: converts pixel offsets to % of body height or cm.
+        calibrations: fitted corrections; the outline measures need theirs.
+        outline: the segmentation mask, for the outline measures.
     """
-    body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale)
-    return tuple(_FRONT[d.id](body) for d in registry.for_view("back" if back else "front"))
+    body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale, calibrations=calibrations,
+                     outline=outline)
+    measured = (_FRONT[d.id](body) for d in registry.for_view("back" if back else "front"))
+    return tuple(m for m in measured if m is not None)
 

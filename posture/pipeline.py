@@ -14,7 +14,7 @@ from posture.findings import evaluate
 from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
 from posture.loading import LoadedImage
-from posture.measurements import Measurement, measure_front_view, measure_side_view
+from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view
 from posture.quality import Verdict, assess, view_kind
 
 UNCALIBRATED_MODEL_WARNING = (
@@ -37,14 +37,16 @@ def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Mea
     if pose is None or not verdict.ok:
         raise ValueError(f"only an accepted verdict can be measured, not one refused with {verdict.problem!r}")
     frame = build_frame(pose, height_cm=height_cm)
+    mask = None if pose.mask is None else Mask(probability=pose.mask, scale=pose.mask_scale)
     if view_kind(verdict.view) == "side":
         if verdict.near_side is None:
             raise ValueError("a side-view verdict must name the near side")
         measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
                                          scale=frame.scale, calibrations=load_calibrations(),
-                                         stride=verdict.stride)
+                                         stride=verdict.stride, outline=mask)
     else:
-        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale)
+        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale,
+                                          calibrations=load_calibrations(), outline=mask)
     return frame, measurements
 
 

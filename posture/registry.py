@@ -72,7 +72,17 @@ class Level:
     part: str
 
 
-Drawing = Arc | Offset | Plumb | Tag | Level
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """The stretch of the body's outline a measurement reads, from the points its components name.
+
+    ``points`` are component names holding image coordinates (``<name>_x``, ``<name>_y``), joined in order.
+    """
+
+    points: tuple[str, ...]
+
+
+Drawing = Arc | Offset | Plumb | Tag | Level | Outline
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +157,23 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="hip ahead of the ankle, bias-corrected; + = feet behind the hips",
     ),
     Definition(
+        id="pelvic_tilt", name="pelvic tilt", quantity="angle",
+        sign="+ = anterior (front of the pelvis down); the typical pelvis tilts 13 ± 5° forward",
+        views=SIDE, stride_safe=False, signed=True, label="pelvis",
+        drawing=Outline(points=("buttock", "lumbar", "upper_back")),
+        summary="angle of the ASIS–PSIS line below horizontal, estimated from the outline of the low back and "
+                "buttock (silhouette) and the trunk line, calibrated on rendered bodies of known tilt",
+        components=("hollow_depth", "buttock_prominence"),
+    ),
+    Definition(
+        id="belly_prominence", name="belly prominence", quantity="length",
+        sign="+ = the lower belly stands out ahead of the line from the groin to the lower ribs",
+        views=SIDE, stride_safe=False, signed=True, label="belly",
+        drawing=Outline(points=("groin", "belly", "ribs")),
+        summary="how far the lower belly's outline stands ahead of the line from the groin crease to the lower "
+                "ribs, from the body outline",
+    ),
+    Definition(
         id="plumb_line", name="plumb line", quantity="length",
         sign="+ = ahead of the vertical through the ankle", views=SIDE, stride_safe=False, signed=True,
         label="plumb", drawing=Plumb(foot="ANKLE"),
@@ -166,6 +193,23 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="left shoulder landmark above the right (a proxy of acromion heights; follows a true "
                 "difference at about 0.6 of its size)",
         directions=("left higher", "right higher"), components=("shoulder_tilt_deg",),
+    ),
+    Definition(
+        id="hip_height_difference", name="hip height difference", quantity="length",
+        sign="+ = the person's left hip higher", views=FRONT_OR_BACK, stride_safe=False, signed=True,
+        label="hips", drawing=Level(part="HIP"),
+        summary="height of the left pelvis above the right, from the outline of each hip (silhouette) and the "
+                "hip landmarks, calibrated on rendered bodies against the iliac crests; with the pelvic "
+                "obliquity in degrees",
+        directions=("left higher", "right higher"), components=("pelvic_obliquity_deg",),
+    ),
+    Definition(
+        id="apparent_leg_length_difference", name="apparent leg-length difference", quantity="length",
+        sign="+ = the left leg's hip → ankle distance longer", views=FRONT_OR_BACK, stride_safe=False,
+        signed=True, label="legs", drawing=None,
+        summary="hip → ankle landmark distance, left minus right: how long the legs look as the person stands, "
+                "not the bones' length",
+        directions=("left longer", "right longer"),
     ),
     Definition(
         id="lateral_trunk_shift", name="lateral trunk shift", quantity="length",

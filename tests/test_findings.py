@@ -10,11 +10,12 @@ from builders import front_person, side_person
 from posture.explanations import KnowledgeBase, load_knowledge_base
 from posture.findings import Finding, evaluate, typical_range
 from posture.frame import CM, PERCENT_HEIGHT, BodyScale
-from posture import registry
 from posture.measurements import Measurement, measure_front_view, measure_side_view
 from posture.units import DEG as DEGREES
 
-SIDE_MEASUREMENT_IDS = tuple(d.id for d in registry.for_view("side"))
+# The side measurements landmarks alone give; the outline measures need a mask (tests/test_outline.py).
+SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
+                        "foot_hip_offset", "plumb_line", "knee_angle")
 
 PERCENT_SCALE = BodyScale(body_height_px=1000.0)
 CM_SCALE = BodyScale(body_height_px=1000.0, height_cm=170.0)

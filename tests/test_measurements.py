@@ -19,11 +19,12 @@ from builders import LEVELS, front_person, move, side_person
 from posture.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.geometry import forward_angle_from_vertical, interior_angle_deviation, joint_bend
 from posture.landmarks import Landmark
-from posture import registry
 from posture.measurements import Measurement, measure_front_view, measure_side_view
 from posture.units import DEG as DEGREES
 
-SIDE_MEASUREMENT_IDS = tuple(d.id for d in registry.for_view("side"))
+# The side measurements landmarks alone give; the outline measures need a mask (tests/test_outline.py).
+SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
+                        "foot_hip_offset", "plumb_line", "knee_angle")
 
 H = 1000.0
 EAR_OVER_SHOULDER = (LEVELS["shoulder"] - LEVELS["ear"]) * H  # 110 px
@@ -569,7 +570,18 @@ def front(back: bool, *, height_cm: float | None = None, **person: float) -> dic
 
 
 def test_front_view_returns_the_spec_ids_in_order() -> None:
-    assert tuple(front(False)) == ("shoulder_height_difference", "lateral_trunk_shift")
+    """Without a mask the hip outline is not read: the landmark measures only, in the registry's order."""
+    assert tuple(front(False)) == ("shoulder_height_difference", "apparent_leg_length_difference",
+                                   "lateral_trunk_shift")
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_apparent_leg_length_is_left_minus_right(back: bool) -> None:
+    xy = front_person(back=back)
+    xy[Landmark.LEFT_ANKLE, 1] += 17.0  # the left leg reaches 17 px further down
+    m = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H, 170.0))}
+    assert m["apparent_leg_length_difference"].value == pytest.approx(17.0 * 170.0 / H, abs=0.05)
+    assert m["apparent_leg_length_difference"].proxy
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])

@@ -25,7 +25,7 @@ def test_every_definition_has_exactly_one_function() -> None:
 def test_stride_keeps_only_head_and_trunk() -> None:
     assert [d.id for d in registry.for_view("side", stride=True)] == [
         "head_forward_angle", "head_forward_offset", "trunk_lean"]
-    assert len(registry.for_view("side")) == 7
+    assert len(registry.for_view("side")) == 9
     assert [d.id for d in registry.for_view("back")] == [d.id for d in registry.for_view("front")]
 
 

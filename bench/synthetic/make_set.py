@@ -12,7 +12,7 @@ The set, for every body:
 * side views facing image-left and image-right: neutral, then one parameter
   at a time: neck flexion 10/20/30/40 deg, head protraction 3/6 cm, feet
   behind -10/-5/5/10/15 cm, trunk lean -10/-5/5/10/20 deg, knee
-  hyperextension 5/10 deg, pelvic tilt -10/10/20 deg;
+  hyperextension 5/10 deg, pelvic tilt -10/-5/5/10/15/20 deg;
 * front and back views: pelvic drop -8/-4/0/4/8 deg, each with a shoulder
   drop of 0 and 5 deg.
 Colours, camera distance (2.5-4 m), camera height (0.8-1.3 m) and camera
@@ -45,7 +45,7 @@ SIDE_SWEEPS = {
     "feet_behind_cm": [-10, -5, 5, 10, 15],
     "trunk_lean_deg": [-10, -5, 5, 10, 20],
     "knee_hyperextension_deg": [5, 10],
-    "pelvic_tilt_deg": [-10, 10, 20],
+    "pelvic_tilt_deg": [-10, -5, 5, 10, 15, 20],
 }
 FRONT_DROPS = [-8, -4, 0, 4, 8]
 FRONT_SHOULDERS = [0, 5]

@@ -1,0 +1,233 @@
+"""The body's outline: pure functions on the segmentation mask, anchored by the landmarks.
+
+The pose landmarks are joint centres: tilting the pelvis about the hip joints
+moves none of them, and a hip hiked on one side moves the hip landmark by a
+fraction of the drop. The outline of the body does move: the hollow of the
+low back and the buttock behind it in a side view, the flank of each hip in a
+front or back view. This module reads those outlines.
+
+Everything here works in original-image pixels (x right, y down); the mask
+is sampled with bilinear interpolation and every edge is the sub-pixel point
+where the person probability crosses :data:`EDGE_LEVEL`, found by walking
+outward from a line that lies inside the body (the trunk's axis), so a
+background object touching the outline further out is never taken for it.
+
+Measurements of a profile are given as fractions of a reference length
+(the trunk's hip → shoulder length) or in pixels; the caller converts to
+% of body height or cm.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+EDGE_LEVEL = 0.5
+"""Person probability at which the outline is drawn (MediaPipe's own threshold)."""
+STEP_PX = 0.5
+"""Sampling step along a ray, in mask pixels: finer than the mask's resolution, so the crossing is interpolated."""
+
+
+@dataclass(frozen=True, slots=True)
+class AxisFrame:
+    """A frame in original-image pixels: an axis inside the body and the direction across it.
+
+    Attributes:
+        origin: shape (2,), the point at level 0 (e.g. the hip landmark).
+        up: shape (2,), unit vector along the axis (level grows this way).
+        across: shape (2,), unit vector perpendicular to ``up``: forward in a
+            side view, towards the person's left in a front or back view.
+        length: pixels per level unit (e.g. the hip → shoulder distance).
+    """
+
+    origin: np.ndarray
+    up: np.ndarray
+    across: np.ndarray
+    length: float
+
+    def point(self, level: float, offset_px: float = 0.0) -> np.ndarray:
+        """The image point at ``level`` along the axis, ``offset_px`` across it."""
+        return self.origin + level * self.length * self.up + offset_px * self.across
+
+
+def trunk_frame(hip: np.ndarray, shoulder: np.ndarray, facing: int) -> AxisFrame:
+    """The side-view frame: origin at the hip, up along hip → shoulder, across = forward.
+
+    Args:
+        hip, shoulder: shape (2,), the near side's landmarks in pixels.
+        facing: +1 when the person faces image-right, -1 when image-left.
+    """
+    axis = np.asarray(shoulder, dtype=np.float64) - np.asarray(hip, dtype=np.float64)
+    length = float(np.hypot(*axis))
+    if length <= 0.0:
+        raise ValueError("the hip and shoulder landmarks coincide")
+    up = axis / length
+    # Rotating "up" a quarter turn clockwise on screen (y down) points image-right when upright.
+    right = np.array([-up[1], up[0]])
+    return AxisFrame(origin=np.asarray(hip, dtype=np.float64), up=up, across=facing * right, length=length)
+
+
+def upright_frame(origin: np.ndarray, length: float, persons_left: int) -> AxisFrame:
+    """The front/back-view frame: up is the image's vertical (the camera is level), across the person's left.
+
+    Args:
+        origin: shape (2,), e.g. the mid-hip point.
+        length: pixels per level unit, e.g. the trunk length.
+        persons_left: +1 when the person's left is image-right (front view), -1 in a back view.
+    """
+    return AxisFrame(origin=np.asarray(origin, dtype=np.float64), up=np.array([0.0, -1.0]),
+                     across=np.array([float(persons_left), 0.0]), length=float(length))
+
+
+def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndarray, *,
+                   direction: int, start_px: float = 0.0, reach_px: float) -> np.ndarray:
+    """Distance from the axis to the outline, across it, at each level; NaN where no edge is found.
+
+    A ray starts on the axis (``start_px`` across it) and walks outward in
+    ``direction`` (+1 along ``frame.across``, -1 against it) for at most
+    ``reach_px``. The edge is the first point where the probability falls
+    through :data:`EDGE_LEVEL`, interpolated linearly between samples; a ray
+    that starts outside the body gives NaN.
+
+    Args:
+        mask: shape (h, w), person probability in [0, 1] at mask resolution.
+        mask_scale: mask pixels per original pixel.
+        frame: where the rays start and which way they point.
+        levels: shape (n,), levels along the axis.
+        direction: +1 or -1.
+        start_px: offset across the axis where the rays start, original pixels.
+        reach_px: how far a ray may go, original pixels.
+
+    Returns:
+        shape (n,), distances in original pixels from the axis (not from the
+        ray's start), measured in ``direction``.
+    """
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be +1 or -1, got {direction!r}")
+    levels = np.asarray(levels, dtype=np.float64)
+    step = STEP_PX / mask_scale
+    offsets = start_px + direction * np.arange(0.0, reach_px + step, step)
+    starts = frame.origin[None, :] + (levels * frame.length)[:, None] * frame.up[None, :]
+    points = starts[:, None, :] + offsets[None, :, None] * frame.across[None, None, :]
+    # Pixel centres: mask pixel (i, j) covers original pixels whose centre maps to (j + 0.5, i + 0.5).
+    map_x = (points[..., 0] * mask_scale - 0.5).astype(np.float32)
+    map_y = (points[..., 1] * mask_scale - 0.5).astype(np.float32)
+    values = cv2.remap(np.ascontiguousarray(mask, dtype=np.float32), map_x, map_y, cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    inside = values >= EDGE_LEVEL
+    result = np.full(levels.shape, np.nan)
+    for row in range(levels.size):
+        if not inside[row, 0]:
+            continue
+        outside = np.flatnonzero(~inside[row])
+        if outside.size == 0:
+            continue
+        k = int(outside[0])
+        before, after = float(values[row, k - 1]), float(values[row, k])
+        fraction = (before - EDGE_LEVEL) / (before - after) if before != after else 0.0
+        result[row] = abs(float(offsets[k - 1] + direction * fraction * step))
+    return result
+
+
+def upper_hull(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The upper convex hull of the points (t, y), t increasing: the taut string laid over them from above.
+
+    NaN points are ignored.
+    """
+    keep = np.isfinite(t) & np.isfinite(y)
+    order = np.argsort(t[keep])
+    ts, ys = t[keep][order], y[keep][order]
+    hull: list[int] = []
+    for index in range(ts.size):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            # Drop b when it lies on or below the segment a → index.
+            cross = (ts[b] - ts[a]) * (ys[index] - ys[a]) - (ys[b] - ys[a]) * (ts[index] - ts[a])
+            if cross >= 0.0:
+                hull.pop()
+            else:
+                break
+        hull.append(index)
+    return ts[hull], ys[hull]
+
+
+def hollow_depth(t: np.ndarray, y: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """How far the profile sinks below its upper hull between ``low`` and ``high``, and where.
+
+    For a back profile (y = distance behind the axis) this is the hollow of
+    the low back under the line that touches the buttock and the upper back.
+
+    Returns:
+        (depth, level of the deepest point); (NaN, NaN) when no point lies in the span.
+    """
+    hull_t, hull_y = upper_hull(t, y)
+    span = np.isfinite(y) & (t >= low) & (t <= high)
+    if not span.any() or hull_t.size < 2:
+        return math.nan, math.nan
+    gaps = np.interp(t[span], hull_t, hull_y) - y[span]
+    deepest = int(np.argmax(gaps))
+    return float(gaps[deepest]), float(t[span][deepest])
+
+
+def bulge(t: np.ndarray, y: np.ndarray, start: float, end: float) -> float:
+    """The largest distance of the profile beyond the chord from level ``start`` to level ``end``.
+
+    For a front profile (y = distance ahead of the axis) with the chord from
+    the groin to the lower ribs, this is how far the belly stands out; it is
+    negative when the whole span lies behind the chord. NaN without data.
+    """
+    finite = np.isfinite(y)
+    if finite.sum() < 3:
+        return math.nan
+    y_start, y_end = (float(np.interp(level, t[finite], y[finite])) for level in (start, end))
+    span = finite & (t > start) & (t < end)
+    if not span.any():
+        return math.nan
+    chord = y_start + (t[span] - start) * (y_end - y_start) / (end - start)
+    return float(np.max(y[span] - chord))
+
+
+def peak_level(t: np.ndarray, y: np.ndarray, low: float, high: float) -> float:
+    """The level where the profile is largest between ``low`` and ``high``, refined by a parabola; NaN without data."""
+    span = np.flatnonzero(np.isfinite(y) & (t >= low) & (t <= high))
+    if span.size == 0:
+        return math.nan
+    best = span[int(np.argmax(y[span]))]
+    if 0 < best < t.size - 1 and np.isfinite(y[best - 1]) and np.isfinite(y[best + 1]):
+        left, centre, right = y[best - 1], y[best], y[best + 1]
+        curvature = left - 2.0 * centre + right
+        if curvature < 0.0:
+            shift = 0.5 * (left - right) / curvature
+            return float(t[best] + shift * (t[best + 1] - t[best - 1]) / 2.0)
+    return float(t[best])
+
+
+def best_shift(t: np.ndarray, first: np.ndarray, second: np.ndarray, max_shift: float) -> float:
+    """The shift s (in level units) for which ``first(t)`` best matches ``second(t - s)``, least squares.
+
+    With ``first`` the left hip's outline and ``second`` the right hip's, a
+    positive shift means the left outline sits higher along the axis.
+    Searched on a grid of the sampling step, then refined by a parabola.
+    Returns NaN when the profiles overlap too little.
+    """
+    step = float(np.median(np.diff(t)))
+    shifts = np.arange(-max_shift, max_shift + step / 2, step)
+    costs = np.full(shifts.size, np.inf)
+    for index, shift in enumerate(shifts):
+        moved = np.interp(t - shift, t, second, left=np.nan, right=np.nan)
+        both = np.isfinite(first) & np.isfinite(moved)
+        if both.sum() >= max(5, t.size // 3):
+            difference = first[both] - moved[both]
+            costs[index] = float(np.mean((difference - np.mean(difference)) ** 2))
+    if not np.isfinite(costs).any():
+        return math.nan
+    best = int(np.argmin(costs))
+    if 0 < best < shifts.size - 1 and np.isfinite(costs[best - 1]) and np.isfinite(costs[best + 1]):
+        left, centre, right = costs[best - 1], costs[best], costs[best + 1]
+        curvature = left - 2.0 * centre + right
+        if curvature > 0.0:
+            return float(shifts[best] + 0.5 * (left - right) / curvature * step)
+    return float(shifts[best])
