@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 EDGE_LEVEL = 0.5
@@ -112,11 +111,7 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     offsets = start_px + direction * np.arange(0.0, reach_px + step, step)
     starts = frame.origin[None, :] + (levels * frame.length)[:, None] * frame.up[None, :]
     points = starts[:, None, :] + offsets[None, :, None] * frame.across[None, None, :]
-    # Pixel centres: mask pixel (i, j) covers original pixels whose centre maps to (j + 0.5, i + 0.5).
-    map_x = (points[..., 0] * mask_scale - 0.5).astype(np.float32)
-    map_y = (points[..., 1] * mask_scale - 0.5).astype(np.float32)
-    values = cv2.remap(np.ascontiguousarray(mask, dtype=np.float32), map_x, map_y, cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    values = bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
     inside = values >= EDGE_LEVEL
     result = np.full(levels.shape, np.nan)
     for row in range(levels.size):
@@ -130,6 +125,27 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
         fraction = (before - EDGE_LEVEL) / (before - after) if before != after else 0.0
         result[row] = abs(float(offsets[k - 1] + direction * fraction * step))
     return result
+
+
+def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Bilinear samples of a 2-D array at continuous coordinates; 0 outside.
+
+    Pixel (i, j) is the unit square whose centre is (x, y) = (j + 0.5, i + 0.5).
+    Computed in float64, because OpenCV's remap rounds positions to 1/32 pixel,
+    coarser than the sub-pixel edges wanted here.
+    """
+    u, v = np.asarray(x, dtype=np.float64) - 0.5, np.asarray(y, dtype=np.float64) - 0.5
+    j0, i0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
+    du, dv = u - j0, v - i0
+    rows, cols = image.shape
+    padded = np.zeros((rows + 2, cols + 2), dtype=np.float64)
+    padded[1:-1, 1:-1] = image
+    i = np.clip(i0 + 1, 0, rows)
+    j = np.clip(j0 + 1, 0, cols)
+    outside = (i0 < -1) | (i0 > rows - 1) | (j0 < -1) | (j0 > cols - 1)
+    top = padded[i, j] * (1 - du) + padded[i, j + 1] * du
+    bottom = padded[i + 1, j] * (1 - du) + padded[i + 1, j + 1] * du
+    return np.where(outside, 0.0, top * (1 - dv) + bottom * dv)
 
 
 def upper_hull(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

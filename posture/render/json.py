@@ -22,6 +22,8 @@ def _measurement(measurement: Measurement) -> dict[str, Any]:
     }
     if measurement.components:
         entry["components"] = {name: round_for_data(value) for name, value in measurement.components}
+    if measurement.points:
+        entry["points"] = {name: [round(x, 1), round(y, 1)] for name, x, y in measurement.points}
     return entry
 
 

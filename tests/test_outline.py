@@ -1,0 +1,285 @@
+"""The body outline (posture.outline) and the measures read from it, on constructed masks with known answers.
+
+A constructed mask has soft edges: the person probability falls linearly
+from 1 to 0 over four pixels (the landmarker's mask is softer still), so
+bilinear sampling puts the 0.5 crossing exactly where the edge was drawn,
+and sub-pixel positions can be checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from builders import front_person, side_person
+
+from posture import outline
+from posture.calibration import Calibrations, LinearCalibration
+from posture.frame import BodyScale
+from posture.landmarks import Landmark
+from posture.measurements import (
+    BUTTOCK_SPAN,
+    LUMBAR_SPAN,
+    Mask,
+    Measurement,
+    measure_front_view,
+    measure_side_view,
+)
+
+H = 1000.0
+WIDTH, HEIGHT = 1000, 1100
+EDGE_WIDTH = 4.0
+
+
+def soft_mask(left: Callable[[float], float], right: Callable[[float], float], *, scale: float = 1.0,
+              rows: int = HEIGHT, cols: int = WIDTH) -> np.ndarray:
+    """Person between x = left(y) and x = right(y) (original pixels), with a one-pixel linear edge."""
+    mask = np.zeros((round(rows * scale), round(cols * scale)), dtype=np.float32)
+    x = (np.arange(mask.shape[1]) + 0.5) / scale
+    for row in range(mask.shape[0]):
+        y = (row + 0.5) / scale
+        inside = np.minimum(x - left(y), right(y) - x) * scale / EDGE_WIDTH + 0.5
+        mask[row] = np.clip(inside, 0.0, 1.0)
+    return mask
+
+
+# ------------------------------------------------------------------ edges
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5], ids=["full", "half"])
+def test_a_straight_edge_is_found_at_sub_pixel_precision(scale: float) -> None:
+    mask = soft_mask(lambda y: 200.25, lambda y: 623.3, scale=scale)
+    frame = outline.upright_frame(np.array([400.0, 600.0]), 100.0, persons_left=1)
+    levels = np.array([-2.0, 0.0, 3.0])
+    right = outline.edge_distances(mask, scale, frame, levels, direction=1, reach_px=400.0)
+    left = outline.edge_distances(mask, scale, frame, levels, direction=-1, reach_px=400.0)
+    np.testing.assert_allclose(right, 223.3, atol=0.01)
+    np.testing.assert_allclose(left, 199.75, atol=0.01)
+
+
+def test_a_tilted_frame_measures_square_to_its_axis() -> None:
+    """A band 100 px wide leaning 30°: square to it the half-width is 50 px, whatever the level."""
+    lean = math.radians(30.0)
+    mask = np.zeros((HEIGHT, WIDTH), dtype=np.float32)
+    yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH] + 0.5
+    # Signed distance across the band's centre line through (500, 600) along (sin, -cos).
+    across = (xx - 500.0) * math.cos(lean) + (yy - 600.0) * math.sin(lean)
+    mask[:] = np.clip((50.0 - np.abs(across)) / EDGE_WIDTH + 0.5, 0.0, 1.0)
+    frame = outline.trunk_frame(np.array([500.0, 600.0]), np.array([500.0 + 100 * math.sin(lean),
+                                                                     600.0 - 100 * math.cos(lean)]), facing=1)
+    levels = np.linspace(-2.0, 2.0, 9)
+    for direction in (1, -1):
+        distances = outline.edge_distances(mask, 1.0, frame, levels, direction=direction, reach_px=200.0)
+        np.testing.assert_allclose(distances, 50.0, atol=0.05)
+
+
+def test_a_ray_that_starts_outside_the_body_finds_nothing() -> None:
+    mask = soft_mask(lambda y: 600.0, lambda y: 700.0)
+    frame = outline.upright_frame(np.array([400.0, 500.0]), 100.0, persons_left=1)
+    assert np.isnan(outline.edge_distances(mask, 1.0, frame, np.array([0.0]), direction=1, reach_px=500.0)).all()
+
+
+def test_an_object_beyond_a_gap_is_not_the_outline() -> None:
+    body = soft_mask(lambda y: 300.0, lambda y: 500.0)
+    other = soft_mask(lambda y: 520.0, lambda y: 800.0)  # a hand or a chair 20 px away
+    frame = outline.upright_frame(np.array([400.0, 500.0]), 100.0, persons_left=1)
+    found = outline.edge_distances(np.maximum(body, other), 1.0, frame, np.array([0.0]), direction=1,
+                                   reach_px=450.0)
+    assert found[0] == pytest.approx(100.0, abs=0.01)
+
+
+def test_direction_must_be_a_sign() -> None:
+    frame = outline.upright_frame(np.zeros(2), 1.0, persons_left=1)
+    with pytest.raises(ValueError, match="direction"):
+        outline.edge_distances(np.ones((4, 4)), 1.0, frame, np.zeros(1), direction=0, reach_px=1.0)
+
+
+# ------------------------------------------------------------------ profile geometry
+
+
+def test_the_hollow_under_the_hull() -> None:
+    t = np.linspace(0.0, 1.0, 101)
+    back = np.where(np.abs(t - 0.4) < 0.2, 1.0 - (0.2 - np.abs(t - 0.4)), 1.0)  # a V of depth 0.2 at 0.4
+    depth, level = outline.hollow_depth(t, back, 0.1, 0.7)
+    assert depth == pytest.approx(0.2, abs=1e-9)
+    assert level == pytest.approx(0.4, abs=1e-9)
+
+
+def test_the_hull_spans_a_tilted_line() -> None:
+    t = np.linspace(0.0, 1.0, 51)
+    back = 0.5 + 0.3 * t - 0.1 * np.exp(-((t - 0.5) / 0.1) ** 2)
+    depth, level = outline.hollow_depth(t, back, 0.2, 0.8)
+    assert depth == pytest.approx(0.1, abs=2e-3)
+    assert level == pytest.approx(0.5, abs=0.02)
+
+
+def test_a_bulge_above_its_chord() -> None:
+    t = np.linspace(0.0, 1.0, 101)
+    front = 0.2 + 0.1 * t + 0.05 * np.sin(np.pi * t)
+    assert outline.bulge(t, front, 0.0, 1.0) == pytest.approx(0.05, abs=1e-4)
+    assert outline.bulge(t, -front + 0.4, 0.0, 1.0) <= 0.0  # a hollow does not bulge
+
+
+def test_the_peak_of_a_parabola_between_samples() -> None:
+    t = np.round(np.arange(-0.5, 0.5, 0.01), 2)
+    y = 1.0 - (t - 0.1234) ** 2
+    assert outline.peak_level(t, y, -0.4, 0.4) == pytest.approx(0.1234, abs=1e-6)
+
+
+@pytest.mark.parametrize("shift", [-0.047, 0.0, 0.031])
+def test_the_shift_that_lines_up_two_outlines(shift: float) -> None:
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+
+    def flank(level: np.ndarray) -> np.ndarray:
+        return 0.3 - 0.2 * level + 0.05 * np.exp(-((level + 0.1) / 0.08) ** 2)  # narrowing towards the waist
+
+    left = flank(t - shift) + 0.05  # one flank wider than the other, which the match ignores
+    assert outline.best_shift(t, left, flank(t), 0.1) == pytest.approx(shift, abs=0.003)
+
+
+# ------------------------------------------------------------------ the measures
+
+
+def _side_mask(xy: np.ndarray, facing: int, back: Callable[[float], float], front: Callable[[float], float],
+               near_side: str = "right") -> np.ndarray:
+    """A side outline around an upright trunk: ``back(t)`` and ``front(t)`` in trunk lengths from the hip."""
+    hip = xy[Landmark[f"{near_side.upper()}_HIP"]]
+    shoulder = xy[Landmark[f"{near_side.upper()}_SHOULDER"]]
+    length = float(hip[1] - shoulder[1])
+
+    def level(y: float) -> float:
+        return (float(hip[1]) - y) / length
+
+    behind = (lambda y: hip[0] - back(level(y)) * length) if facing > 0 else (lambda y: hip[0] - front(level(y)) * length)
+    ahead = (lambda y: hip[0] + front(level(y)) * length) if facing > 0 else (lambda y: hip[0] + back(level(y)) * length)
+    return soft_mask(behind, ahead)
+
+
+def _back(t: float) -> float:
+    """A back outline: buttock 0.25 behind the axis at the hip, a lumbar hollow 0.15 at 0.3, upper back 0.22."""
+    if t < 0.0:
+        return 0.25
+    if t < 0.3:
+        return 0.25 - 0.1 * t / 0.3
+    if t < 0.8:
+        return 0.15 + 0.07 * (t - 0.3) / 0.5
+    return 0.22
+
+
+def _front(t: float) -> float:
+    """A front outline: groin at 0.15 at the hip level, belly 0.30 at 0.25, lower ribs 0.22 at 0.55."""
+    if t < 0.0:
+        return 0.15 + 0.2 * t ** 2
+    if t < 0.25:
+        return 0.15 + 0.15 * t / 0.25
+    return 0.30 - 0.08 * min(1.0, (t - 0.25) / 0.3)
+
+
+FEATURES_ONLY = Calibrations(corrections={"pelvic_tilt": LinearCalibration(offset=0.0, weights={"hollow_depth": 100.0})},
+                             model_sha256="", fitted_on="", version="")
+
+
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+def test_pelvic_tilt_reads_the_hollow_of_the_low_back(facing: int) -> None:
+    xy = side_person(facing=facing, near_side="right")
+    mask = _side_mask(xy, facing, _back, _front)
+    measured = {m.id: m for m in measure_side_view(xy, facing=facing, near_side="right", scale=BodyScale(H, 170.0),
+                                                   calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0))}
+    tilt = measured["pelvic_tilt"]
+    components = dict(tilt.components)
+    # The hull touches the buttock (0.25 at the hip) and the upper back (0.22 at 0.8): at 0.3 it lies at
+    # 0.25 - 0.03 * 0.3 / 0.8, 0.08875 above the hollow's 0.15.
+    assert components["hollow_depth"] == pytest.approx(0.25 - 0.03 * 0.3 / 0.8 - 0.15, abs=0.004)
+    assert components["buttock_prominence"] == pytest.approx(0.10, abs=0.004)
+    assert tilt.value == pytest.approx(100.0 * components["hollow_depth"])
+    assert tilt.unit == "deg" and tilt.proxy
+    assert dict((name, (x, y)) for name, x, y in tilt.points)["lumbar"][1] == pytest.approx(
+        xy[Landmark.RIGHT_HIP][1] - 0.3 * (xy[Landmark.RIGHT_HIP][1] - xy[Landmark.RIGHT_SHOULDER][1]), abs=3.0)
+    belly = measured["belly_prominence"]
+    # Chord from the groin (0.15 at 0) to the ribs (0.22 at 0.55); at 0.25 it stands at 0.18182: 0.11818 behind 0.30.
+    assert belly.value == pytest.approx(170.0 * (0.30 - (0.15 + 0.07 * 0.25 / 0.55)) * (
+        xy[Landmark.RIGHT_HIP][1] - xy[Landmark.RIGHT_SHOULDER][1]) / H, abs=0.1)
+    assert belly.unit == "cm"
+
+
+def test_a_deeper_hollow_reads_as_more_anterior_tilt() -> None:
+    xy = side_person(facing=1, near_side="right")
+
+    def deeper(t: float) -> float:
+        return _back(t) - (0.03 if 0.15 < t < 0.45 else 0.0)
+
+    def tilt(profile: Callable[[float], float]) -> float:
+        mask = _side_mask(xy, 1, profile, _front)
+        (measurement,) = [m for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H),
+                                                       calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0))
+                          if m.id == "pelvic_tilt"]
+        return measurement.value
+
+    assert tilt(deeper) > tilt(_back) + 2.0
+
+
+def test_no_calibration_or_no_mask_means_no_pelvic_tilt() -> None:
+    xy = side_person(facing=1, near_side="right")
+    mask = Mask(_side_mask(xy, 1, _back, _front), 1.0)
+    without_fit = {m.id for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), outline=mask)}
+    without_mask = {m.id for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H),
+                                                    calibrations=FEATURES_ONLY)}
+    assert "pelvic_tilt" not in without_fit and "belly_prominence" in without_fit
+    assert "pelvic_tilt" not in without_mask and "belly_prominence" not in without_mask
+
+
+def test_the_spans_do_not_overlap() -> None:
+    assert BUTTOCK_SPAN[1] <= LUMBAR_SPAN[0]
+
+
+def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool) -> np.ndarray:
+    """A pelvis whose flanks are widest ``left_peak`` / ``right_peak`` trunk lengths above the mid-hip point."""
+    mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    length = float(mid[1] - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0)
+
+    def flank(y: float, peak: float) -> float:
+        t = (float(mid[1]) - y) / length
+        return (0.55 + 0.12 * math.exp(-((t - peak) / 0.09) ** 2)) * length
+
+    persons_left_is_image_right = not back
+    image_right_peak = left_peak if persons_left_is_image_right else right_peak
+    image_left_peak = right_peak if persons_left_is_image_right else left_peak
+    return soft_mask(lambda y: mid[0] - flank(y, image_left_peak), lambda y: mid[0] + flank(y, image_right_peak))
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+@pytest.mark.parametrize("feature", ["widest_level_difference", "outline_shift"])
+def test_a_higher_left_hip_outline_reads_positive(back: bool, feature: str) -> None:
+    xy = front_person(back=back)
+    mid_y = (xy[Landmark.LEFT_HIP][1] + xy[Landmark.RIGHT_HIP][1]) / 2.0
+    length = mid_y - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0
+    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights={feature: 1.0})},
+                       model_sha256="", fitted_on="", version="")
+    mask = Mask(_hip_mask(xy, -0.10 + 0.02, -0.10 - 0.02, back), 1.0)
+    measured = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=fit,
+                                                    outline=mask)}
+    hips = measured["hip_height_difference"]
+    # The left flank peaks 0.04 trunk lengths higher: that many pixels, in % of a 1000 px body.
+    assert hips.value == pytest.approx(100.0 * 0.04 * length / H, abs=0.03)
+    assert dict(hips.components)["pelvic_obliquity_deg"] > 0.0
+
+
+def test_level_hips_read_zero_in_every_feature() -> None:
+    xy = front_person()
+    mask = Mask(_hip_mask(xy, -0.1, -0.1, False), 1.0)
+    weights = {"widest_level_difference": 1.0, "outline_shift": 1.0, "landmark_difference": 1.0}
+    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights=weights)},
+                       model_sha256="", fitted_on="", version="")
+    (hips,) = [m for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask)
+               if m.id == "hip_height_difference"]
+    for name in weights:
+        assert dict(hips.components)[name] == pytest.approx(0.0, abs=0.02), name
+
+
+def test_measurements_keep_their_outline_points_in_the_json() -> None:
+    from posture.render.json import _measurement
+
+    entry = _measurement(Measurement("belly_prominence", 1.0, "cm", "m", (), points=(("belly", 10.04, 20.06),)))
+    assert entry["points"] == {"belly": [10.0, 20.1]}
