@@ -1,17 +1,67 @@
 # Set-up and everyday commands. `make demo` and `make test` each do all set-up
 # on a fresh machine: a virtual environment, the package, and the pose model.
+#
+# The environment is installed from requirements/lock.txt: exact versions with
+# hashes, checked by pip, then posture itself without dependencies. Another
+# Python gets its own environment: `make test PYTHON=python3.10` uses
+# .venv-python3.10 and leaves .venv alone (VENV=dir chooses the folder).
 
 PYTHON ?= python3
-VENV := .venv
+ifeq ($(PYTHON),python3)
+VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))
+endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP = $(1)/bin/python -m pip --disable-pip-version-check
+LOCK := requirements/lock.txt
 
-.PHONY: demo test model bench bench-accuracy calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-accuracy calibrate synthetic-set clean
 
-$(STAMP): pyproject.toml
+# setuptools comes from the lock too and the build uses it (--no-build-isolation),
+# so nothing unpinned is downloaded. `pip check` catches a lock that misses a
+# dependency added to pyproject.toml since the last `make lock`.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(call PIP,$(VENV)) install --quiet --require-hashes -r $(LOCK)
+	$(call PIP,$(VENV)) install --quiet --no-deps --no-build-isolation -e .
+	$(call PIP,$(VENV)) check || { echo "$(LOCK) does not match pyproject.toml: run make lock"; exit 1; }
 	touch $(STAMP)
+
+# Refresh the lock: the newest versions that pyproject.toml and
+# requirements/constraints.txt allow, for Python 3.10 and newer on every
+# platform, with hashes. `make lock LOCK_UPGRADE=` keeps the versions already
+# locked where it can (to add a dependency without moving the others).
+# After refreshing, re-run the accuracy benchmark (`make bench-accuracy`) and
+# say in the commit which versions and which numbers moved.
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV_STAMP := $(UV_VENV)/.uv-$(UV_VERSION)
+LOCK_UPGRADE ?= --upgrade
+
+$(UV_STAMP):
+	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	$(call PIP,$(UV_VENV)) install --quiet uv==$(UV_VERSION)
+	touch $(UV_STAMP)
+
+lock: $(UV_STAMP)
+	$(UV_VENV)/bin/uv pip compile --quiet --universal --python-version 3.10 --generate-hashes \
+	    $(LOCK_UPGRADE) --custom-compile-command 'make lock' \
+	    --constraint requirements/constraints.txt \
+	    pyproject.toml --extra test requirements/build.in --output-file $(LOCK)
+	sed -i '2a # (uv $(UV_VERSION): pyproject.toml with its test extra, plus requirements/build.in,\n# held back by requirements/constraints.txt. Installed with pip --require-hashes.)' $(LOCK)
+
+# The test suite against the newest versions pyproject.toml allows (no lock,
+# no constraints), in its own environment, to see upstream changes on purpose.
+LATEST ?= .venv-latest
+
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(call PIP,$(LATEST)) install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	$(call PIP,$(LATEST)) list --exclude-editable
+	$(LATEST)/bin/posture model --from-wheel
+	$(LATEST)/bin/python -m pytest
 
 # The set-up builds the model from the PyPI wheel: byte-for-byte the model the
 # calibrations and tests were made with (`posture model` alone tries
@@ -26,8 +76,20 @@ demo: model
 	$(BIN)/posture analyze $(DEMO_PHOTO) --annotate out/demo-annotated.png
 	@echo "Annotated picture: out/demo-annotated.png"
 
-test: model
+# The HTML reports are tested in headless Chromium (Debian's package). `make test`
+# installs it when it is missing and apt-get can (root); otherwise the browser
+# tests skip and say why. Set POSTURE_CHROMIUM to use another Chromium binary.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	    && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "headless Chromium could not be installed: the browser tests will be skipped"; }
+
+test: model browser
 	$(BIN)/python -m pytest
+
+# The measurement table of docs/json-output.md, written from posture/registry.py (a test checks it is current).
+docs: $(STAMP)
+	$(BIN)/python -m posture.render.docs docs/json-output.md
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md
@@ -52,5 +114,7 @@ bench-accuracy: model synthetic-set
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md
 
+# Removes every posture environment (.venv, .venv-python*, .venv-latest, .venv-uv);
+# leaves .venv-synth (the renderer, slow to rebuild) and the model.
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(sort .venv $(VENV)) .venv-python* $(LATEST) $(UV_VENV) out build *.egg-info
