@@ -62,6 +62,19 @@ def _measured(measurement_id: str, *, uncalibrated: bool = False) -> Getter:
     return get
 
 
+def _component(measurement_id: str, name: str) -> Getter:
+    """One named component of a measurement (e.g. the pelvic obliquity of the hip height difference)."""
+    registry.definition(measurement_id)
+
+    def get(document: dict[str, Any], truth: dict[str, Any]) -> float | None:
+        entry = document["measurements"].get(measurement_id)
+        if entry is None or name not in entry.get("components", {}):
+            return None
+        return float(entry["components"][name])
+
+    return get
+
+
 def _true(key: str, *, near: bool = False) -> Getter:
     def get(document: dict[str, Any], truth: dict[str, Any]) -> float | None:
         measures = truth["measures"]
@@ -88,6 +101,8 @@ class Pairing:
     unit: str
     measured: Getter
     truth: Getter
+    sign_from: float | None = None
+    """For the pelvis rows: the true change from which the sign of the measured change is scored."""
 
 
 SIDE_PAIRINGS = (
@@ -108,10 +123,18 @@ SIDE_PAIRINGS = (
     Pairing("foot_hip_offset (bias-corrected) vs hip joint ahead of ankle", "cm",
             _measured("foot_hip_offset"), _true("hip_ahead_of_ankle_cm", near=True)),
     Pairing("knee_angle", "deg", _measured("knee_angle"), _true("knee_angle_deg", near=True)),
+    Pairing("pelvic_tilt (silhouette) vs ASIS–PSIS tilt", "deg", _measured("pelvic_tilt"),
+            _true("pelvic_tilt_deg", near=True), sign_from=3.0),
 )
 FRONT_PAIRINGS = (
-    Pairing("hip height difference (hip landmarks, not reported by posture) vs iliac crests", "cm",
+    Pairing("hip height difference (hip landmarks alone) vs iliac crests", "cm",
             _landmark_hip_difference, _true("iliac_crest_height_difference_cm")),
+    Pairing("hip_height_difference (silhouette + landmarks) vs iliac crests", "cm",
+            _measured("hip_height_difference"), _true("iliac_crest_height_difference_cm"), sign_from=1.0),
+    Pairing("pelvic obliquity (hip_height_difference component) vs iliac crests", "deg",
+            _component("hip_height_difference", "pelvic_obliquity_deg"), _true("pelvic_obliquity_deg")),
+    Pairing("apparent_leg_length_difference vs hip → ankle joint centres", "cm",
+            _measured("apparent_leg_length_difference"), _true("apparent_leg_length_difference_cm")),
     Pairing("shoulder_height_difference", "cm",
             _measured("shoulder_height_difference"), _true("shoulder_height_difference_cm")),
     Pairing("lateral_trunk_shift", "cm", _measured("lateral_trunk_shift"), _true("lateral_trunk_shift_cm")),
@@ -140,6 +163,7 @@ class Row:
     detected: int = 0
     errors: list[float] = field(default_factory=list)
     changes: list[tuple[float, float]] = field(default_factory=list)
+    sign_from: float | None = None
 
     def cells(self) -> list[str]:
         errors = np.array(self.errors)
@@ -155,7 +179,18 @@ class Row:
             f"{np.mean(np.abs(change_errors[moving])):.2f}" if moving.any() else "–",
             f"{np.percentile(np.abs(change_errors[moving]), 95):.2f}" if moving.any() else "–",
             f"{slope:.2f}" if np.isfinite(slope) else "–",
+            self._signs(changes),
         ]
+
+    def _signs(self, changes: np.ndarray) -> str:
+        """Share of changes of at least ``sign_from`` whose measured change has the true change's sign."""
+        if self.sign_from is None:
+            return "–"
+        clear = np.abs(changes[:, 1]) >= self.sign_from
+        if not clear.any():
+            return "–"
+        right = np.sign(changes[clear, 0]) == np.sign(changes[clear, 1])
+        return f"{100.0 * right.mean():.0f}% of {int(clear.sum())} (≥ {self.sign_from:g})"
 
 
 def read_set(folder: Path) -> list[Render]:
@@ -195,7 +230,8 @@ def tabulate(renders: list[Render], pairings: tuple[Pairing, ...], views: tuple[
     for view_name in views:
         chosen = [r for r in renders if r.view.startswith(view_name) and bodies(r.body)]
         for pairing in pairings:
-            row = Row(pairing.label, pairing.unit, view_name, bodies_label, total=len(chosen))
+            row = Row(pairing.label, pairing.unit, view_name, bodies_label, total=len(chosen),
+                      sign_from=pairing.sign_from)
             for render in chosen:
                 if render.document is None:
                     continue
@@ -255,7 +291,55 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
     return fitted
 
 
-def write_calibrations(fitted: dict[str, tuple[float, float]], renders: list[Render], model_path: Path) -> None:
+OUTLINE_FITS = {
+    # measurement id: (views, the true value in the measurement's fitted unit, the features)
+    "pelvic_tilt": (("side",), _true("pelvic_tilt_deg", near=True),
+                    ("hollow_depth", "buttock_prominence", "trunk_lean_landmarks")),
+    "hip_height_difference": (("front", "back"), _true("iliac_crest_height_difference_cm"),
+                              ("widest_level_difference", "outline_shift", "landmark_difference")),
+    "shoulder_height_difference": (("front", "back"), _true("shoulder_height_difference_cm"),
+                                   ("outline_difference", "landmark_difference")),
+}
+"""The outline measures, fitted by least squares on their named features; lengths in % of body height."""
+
+
+def _features(document: dict[str, Any], measurement_id: str) -> dict[str, float] | None:
+    entry = document["measurements"].get(measurement_id)
+    if entry is None:
+        return None
+    features = {name: float(value) for name, value in entry.get("components", {}).items()}
+    trunk = document["measurements"].get("trunk_lean")
+    if trunk is not None:
+        features["trunk_lean_landmarks"] = float(trunk.get("components", {}).get("uncalibrated", trunk["value"]))
+    return features
+
+
+def fit_outline_measures(renders: list[Render]) -> dict[str, tuple[float, dict[str, float]]]:
+    """(offset, weights) per outline measure, least squares on the calibration bodies only."""
+    fitted = {}
+    for measurement_id, (views, truth, names) in OUTLINE_FITS.items():
+        rows, targets = [], []
+        for render in renders:
+            if (render.document is None or render.body in HELD_OUT_BODIES
+                    or not render.view.startswith(views)):
+                continue
+            features = _features(render.document, measurement_id)
+            true_value = truth(render.document, render.truth)
+            if features is None or true_value is None or not all(name in features for name in names):
+                continue
+            per_cm = 1.0 if measurement_id == "pelvic_tilt" else 100.0 / render.truth["person"]["height_cm"]
+            rows.append([1.0, *(features[name] for name in names)])
+            targets.append(true_value * per_cm)
+        if len(rows) < len(names) + 5:
+            print(f"too few renders to fit {measurement_id} ({len(rows)})", file=sys.stderr)
+            continue
+        solution, *_ = np.linalg.lstsq(np.array(rows), np.array(targets), rcond=None)
+        fitted[measurement_id] = (float(solution[0]), dict(zip(names, map(float, solution[1:]))))
+    return fitted
+
+
+def write_calibrations(fitted: dict[str, tuple[float, float]], renders: list[Render], model_path: Path,
+                       outline_fits: dict[str, tuple[float, dict[str, float]]] | None = None) -> None:
     used = [r for r in renders if r.body not in HELD_OUT_BODIES and r.view.startswith("side") and r.document]
     bodies = sorted({r.body for r in used})
     lines = [
@@ -268,11 +352,16 @@ def write_calibrations(fitted: dict[str, tuple[float, float]], renders: list[Ren
     ]
     for measurement_id, (offset, slope) in fitted.items():
         lines += ["", f"[{measurement_id}]", f"offset = {offset:.4f}", f"slope = {slope:.4f}"]
+    # Without fitted weights (the first pass), an outline measure reads 0 but still carries its features.
+    for measurement_id, (offset, weights) in (outline_fits or {name: (0.0, {}) for name in OUTLINE_FITS}).items():
+        lines += ["", f"[{measurement_id}]", f"offset = {offset:.4f}"]
+        if weights:
+            lines += [f"[{measurement_id}.weights]", *(f"{name} = {weight:.5f}" for name, weight in weights.items())]
     replace_atomically(CALIBRATION_FILE, ("\n".join(lines) + "\n").encode())
 
 
 HEADER = ["measurement", "view", "bodies", "unit", "detected", "MAE", "bias", "change MAE", "change P95",
-          "change slope"]
+          "change slope", "change sign right"]
 
 
 def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
@@ -302,11 +391,13 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "",
         "Reading the table:",
         "- The renders have no clothing folds or hair and a plain room, so these are best-case numbers.",
-        "- The hip-height rows use the hip landmarks (joint centres), the only method posture has today; it follows a "
-        "true pelvic drop at about 0.15 of its size, which is why posture does not report it. Measuring the hip "
-        "outline in the segmentation mask (the pelvis issue) is the planned improvement.",
-        "- Pelvic tilt is not measured by posture yet (the hip landmarks do not move when the pelvis tilts about "
-        "them), so it has no row.",
+        "- The row \"hip landmarks alone\" shows why the hip landmarks (joint centres) cannot carry a hip-height "
+        "finding: they follow a true pelvic drop at a fraction of its size. hip_height_difference adds each hip's "
+        "outline in the segmentation mask.",
+        "- pelvic_tilt is read from the outline of the low back and buttock (the hip landmarks do not move when "
+        "the pelvis tilts about them). Its truth is the ASIS–PSIS line of the rendered pelvis; part of it comes "
+        "from trunk lean (bending at the hips tilts the pelvis too), which the outline sees only through the trunk "
+        "line. *change sign right* counts the renders whose true change is at least the given size.",
         "",
     ]
     return "\n".join(lines)
@@ -324,15 +415,23 @@ def main() -> int:
     print(f"{len(renders)} renders in {args.folder}", file=sys.stderr)
     run_posture(args.folder, renders, model_path)
     if args.fit_calibration:
-        write_calibrations(fit_calibrations(renders), renders, model_path)
+        landmark_fits = fit_calibrations(renders)
+        # The outline measures report their features only once calibrated: a first pass with empty weights.
+        write_calibrations(landmark_fits, renders, model_path)
+        load_calibrations.cache_clear()
+        run_posture(args.folder, renders, model_path)
+        write_calibrations(landmark_fits, renders, model_path, fit_outline_measures(renders))
         load_calibrations.cache_clear()
         print("calibrations written; measuring again with them", file=sys.stderr)
         run_posture(args.folder, renders, model_path)
     calibrations = load_calibrations()
     calibration_text = "; ".join(
         f"{name}: {c.offset:+.2f}" + ("" if c.slope == 1.0 else f" + {c.slope:.3f} × landmark value")
+        + "".join(f" {w:+.3g} × {feature}" for feature, w in c.weights.items())
         for name, c in calibrations.corrections.items()
-    ) + f" (offsets of foot_hip_offset in % of body height), fitted on {calibrations.fitted_on}."
+    ) + (f" (offsets of foot_hip_offset and hip_height_difference in % of body height; outline features in "
+         f"trunk lengths or % of body height), fitted on {calibrations.fitted_on} (the outline measures on the "
+         "same bodies' side, front and back views).")
     every = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: True, "all")
     held_out = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: body in HELD_OUT_BODIES, "held-out")
     front = tabulate(renders, FRONT_PAIRINGS, ("front", "back"), lambda body: True, "all")

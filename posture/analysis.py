@@ -128,7 +128,9 @@ class Analysis:
 
     @property
     def not_measured(self) -> tuple[NotMeasured, ...]:
-        return self.knowledge.not_measured
+        """What the article cares about that this photo did not measure (none of the entry's measurements taken)."""
+        taken = {m.id for m in self.measurements}
+        return tuple(item for item in self.knowledge.not_measured if not taken.intersection(item.measurements))
 
     @property
     def caveats(self) -> tuple[Caveat, ...]:

@@ -55,7 +55,7 @@ _FINDING_KEYS = frozenset(
 )
 _BALANCED_KEYS = frozenset({"title", "summary", "explanation", "article_sections"})
 _NOT_MEASURED_KEYS = frozenset(
-    {"id", "title", "reason", "what_to_look_for", "article_sections"}
+    {"id", "title", "measurements", "reason", "what_to_look_for", "article_sections"}
 )
 _CAVEAT_KEYS = frozenset({"id", "text"})
 
@@ -108,10 +108,14 @@ class Balanced:
 
 @dataclass(frozen=True, slots=True)
 class NotMeasured:
-    """Something the article cares about that posture does not measure, and why."""
+    """Something the article cares about that a photo may leave unmeasured, and why.
+
+    It is reported when none of its ``measurements`` was taken in the photo.
+    """
 
     id: str
     title: str
+    measurements: tuple[str, ...]
     reason: str
     what_to_look_for: str
     article_sections: tuple[str, ...]
@@ -281,9 +285,14 @@ def _balanced(table: Mapping[str, Any]) -> Balanced:
 
 def _not_measured(table: Mapping[str, Any], entry: str) -> NotMeasured:
     _check_keys(table, entry, _NOT_MEASURED_KEYS)
+    measurements = _texts(table, "measurements", entry)
+    unknown = [m for m in measurements if m not in registry.BY_ID]
+    if unknown:
+        raise ValueError(f"{entry}: key 'measurements' has {unknown!r}, which posture does not measure")
     return NotMeasured(
         id=_text(table, "id", entry),
         title=_text(table, "title", entry),
+        measurements=measurements,
         reason=_text(table, "reason", entry),
         what_to_look_for=_text(table, "what_to_look_for", entry),
         article_sections=_texts(table, "article_sections", entry),

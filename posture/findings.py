@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from posture import registry
 from posture.explanations import FindingRule, KnowledgeBase
 from posture.frame import PERCENT_HEIGHT, BodyScale
 from posture.measurements import Measurement
@@ -45,6 +46,27 @@ class Finding:
     borderline: bool = False
 
 
+def noise(measurement: Measurement, scale: BodyScale) -> float | None:
+    """How large a value must be to be told from zero: its uncertainty, else the method's resolution (registry)."""
+    if measurement.uncertainty is not None:
+        return measurement.uncertainty
+    resolution = registry.definition(measurement.id).resolution
+    if resolution is None:
+        return None
+    return resolution if measurement.unit == "deg" else scale.from_percent(resolution)
+
+
+def detectable(measurement: Measurement, scale: BodyScale) -> bool | None:
+    """For a sided measurement (left vs right), whether the difference stands out of the noise; None otherwise.
+
+    A difference inside the noise has no side: reports call it "no detectable difference".
+    """
+    if registry.definition(measurement.id).directions is None:
+        return None
+    size = noise(measurement, scale)
+    return None if size is None else abs(measurement.value) > size
+
+
 def _threshold(rule: FindingRule, scale: BodyScale) -> float:
     """The rule's threshold in the unit of the measurement it applies to."""
     return scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
@@ -71,6 +93,8 @@ def evaluate(
             continue
         threshold = _threshold(rule, scale)
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
+        # A side is named only for a difference that stands out of the noise.
+        passed = passed and detectable(measurement, scale) is not False
         close = measurement.uncertainty is not None and abs(measurement.value - threshold) <= measurement.uncertainty
         near_a_threshold = near_a_threshold or close
         if passed:

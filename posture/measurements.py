@@ -254,17 +254,63 @@ def knee_angle(body: SideBody) -> Measurement:
     )
 
 
+SHOULDER_TOP_SPAN = (0.55, 1.05)
+"""Where the top of each shoulder is read: fractions of the half shoulder span out from the midline, clear of the neck."""
+
+
+def shoulder_tops(body: FrontBody) -> dict[str, np.ndarray] | None:
+    """Height of the top of each shoulder's outline above the shoulder landmarks' midpoint, in pixels, or None.
+
+    Rays go straight up from just below the shoulder line at several distances
+    out from the midline; the person's left and right share the same distances.
+    """
+    if body.outline is None:
+        return None
+    xy = body.xy
+    left, right = xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]
+    middle = (left + right) / 2.0
+    half_span = float(abs(left[0] - right[0])) / 2.0
+    trunk = float(np.hypot(*(middle - (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0)))
+    if half_span <= 0.0 or trunk <= 0.0:
+        return None
+    frame = outline.AxisFrame(origin=middle, up=np.array([body.to_persons_left, 0.0]), across=np.array([0.0, -1.0]),
+                              length=half_span)
+    reach = 0.6 * trunk
+    outwards = np.linspace(*SHOULDER_TOP_SPAN, 11)
+    tops = {side: outline.edge_distances(body.outline.probability, body.outline.scale, frame, sign * outwards,
+                                         direction=1, start_px=-0.08 * trunk, reach_px=reach)
+            for side, sign in (("left", 1.0), ("right", -1.0))}
+    if any(np.isfinite(top).mean() < 0.6 for top in tops.values()):
+        return None
+    return tops
+
+
 @_measures("shoulder_height_difference")
 def shoulder_height_difference(body: FrontBody) -> Measurement:
     left, right = body.xy[Landmark.LEFT_SHOULDER], body.xy[Landmark.RIGHT_SHOULDER]
     rise = float(right[1] - left[1])
-    tilt = math.degrees(math.atan2(rise, float(abs(left[0] - right[0]))))
+    span = float(abs(left[0] - right[0]))
+    correction = body.calibrations.get("shoulder_height_difference") if body.calibrations is not None else None
+    tops = shoulder_tops(body) if correction is not None else None
+    if correction is None or tops is None:
+        tilt = math.degrees(math.atan2(rise, span))
+        return Measurement(
+            "shoulder_height_difference", body.scale.convert(rise), body.scale.unit,
+            f"Proxy of the acromion heights: the left shoulder landmark's height above the right one (shoulder "
+            f"tilt {tilt:+.1f} deg). On rendered bodies it follows a true difference at about 0.6 of its size.",
+            _names(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), proxy=True,
+            components=(("shoulder_tilt_deg", tilt),),
+        )
+    outline_rise = float(np.nanmean(tops["left"] - tops["right"]))
+    features = {"outline_difference": body.scale.percent(outline_rise), "landmark_difference": body.scale.percent(rise)}
+    percent = correction.combine(features)
+    tilt = math.degrees(math.atan2(percent * body.scale.body_height_px / 100.0, span))
     return Measurement(
-        "shoulder_height_difference", body.scale.convert(rise), body.scale.unit,
-        f"Proxy of the acromion heights: the left shoulder landmark's height above the right one (shoulder "
-        f"tilt {tilt:+.1f} deg). On rendered bodies it follows a true difference at about 0.6 of its size.",
+        "shoulder_height_difference", body.scale.from_percent(percent), body.scale.unit,
+        "Estimated from the outline of the top of each shoulder (silhouette) together with the shoulder "
+        f"landmarks, calibrated on rendered bodies against the acromions (shoulder tilt {tilt:+.1f} deg).",
         _names(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), proxy=True,
-        components=(("shoulder_tilt_deg", tilt),),
+        components=(("shoulder_tilt_deg", tilt), *features.items()),
     )
 
 

@@ -107,6 +107,10 @@ class Definition:
         components: names of the sub-values it always carries (the flat row
             gives each a column); a calibrated measurement also carries
             ``uncalibrated``, which the row leaves to the JSON.
+        resolution: for sided measurements, the size a difference must exceed
+            to be told from zero when the photo has no uncertainty of its own,
+            in degrees or % of body height: the 95th percentile of the error on
+            level renders of bodies held out of the calibration (bench/ACCURACY.md).
     """
 
     id: str
@@ -121,6 +125,7 @@ class Definition:
     summary: str
     directions: tuple[str, str] | None = None
     components: tuple[str, ...] = ()
+    resolution: float | None = None
 
 
 DEFINITIONS: tuple[Definition, ...] = (

@@ -85,10 +85,12 @@ def test_ids_are_unique(kb: KnowledgeBase) -> None:
         assert len(ids) == len(set(ids)), ids
 
 
-def test_measurements_are_side_view_ids(kb: KnowledgeBase) -> None:
+def test_each_rule_applies_in_the_views_its_measurement_is_taken(kb: KnowledgeBase) -> None:
     for rule in kb.findings:
-        assert rule.measurement in SIDE_VIEW_MEASUREMENTS, rule.id
-        assert rule.views == ("side",), rule.id
+        if rule.measurement in SIDE_VIEW_MEASUREMENTS:
+            assert rule.views == ("side",), rule.id
+        else:
+            assert rule.views == ("front", "back"), rule.id
 
 
 def test_every_threshold_cites_a_source(kb: KnowledgeBase) -> None:
@@ -110,6 +112,15 @@ def test_every_threshold_cites_a_source(kb: KnowledgeBase) -> None:
         ("knee_hyperextension", "knee_angle", "above", 5.0, "deg", False),
         ("knees_bent", "knee_angle", "below", -10.0, "deg", False),
         ("hip_pushed_forward", "hip_extension", "above", 10.0, "deg", False),
+        ("pelvis_tipped_forward", "pelvic_tilt", "above", 18.0, "deg", True),
+        ("pelvis_tucked_under", "pelvic_tilt", "below", 3.0, "deg", True),
+        ("belly_pushed_out", "belly_prominence", "above", 2.5, "percent_height", False),
+        ("left_hip_higher", "hip_height_difference", "above", 0.59, "percent_height", True),
+        ("right_hip_higher", "hip_height_difference", "below", -0.59, "percent_height", True),
+        ("legs_look_unequal", "apparent_leg_length_difference", "above", 1.18, "percent_height", True),
+        ("legs_look_unequal_right", "apparent_leg_length_difference", "below", -1.18, "percent_height", True),
+        ("left_shoulder_higher", "shoulder_height_difference", "above", 0.88, "percent_height", True),
+        ("right_shoulder_higher", "shoulder_height_difference", "below", -0.88, "percent_height", True),
     ],
 )
 def test_rules_as_specified(
@@ -209,6 +220,7 @@ article_sections = ["S"]
 [[not_measured]]
 id = "pelvic_tilt"
 title = "Not measured"
+measurements = ["pelvic_tilt"]
 reason = "Landmarks cannot show it."
 what_to_look_for = "A groin crease."
 article_sections = ["S"]

@@ -6,16 +6,18 @@ import json
 from typing import Any
 
 from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
-from posture.findings import Finding
+from posture.findings import Finding, detectable
+from posture.frame import BodyScale
 from posture.measurements import Measurement
 from posture.units import round_for_data
 
 
-def _measurement(measurement: Measurement) -> dict[str, Any]:
+def _measurement(measurement: Measurement, scale: BodyScale | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "value": round_for_data(measurement.value),
         "unit": measurement.unit,
         "uncertainty": round_for_data(measurement.uncertainty),
+        "detectable": None if scale is None else detectable(measurement, scale),
         "method": measurement.method,
         "proxy": measurement.proxy,
         "landmarks": list(measurement.landmarks),
@@ -85,7 +87,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "height_cm": frame.scale.height_cm,
             "head_top_method": frame.head_top_method,
         },
-        "measurements": {m.id: _measurement(m) for m in analysis.measurements},
+        "measurements": {m.id: _measurement(m, None if frame is None else frame.scale) for m in analysis.measurements},
         "findings": [_finding(f) for f in analysis.findings],
         "not_measured": [
             {"id": n.id, "title": n.title, "reason": n.reason, "what_to_look_for": n.what_to_look_for,

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from posture import registry
 from posture.analysis import Analysis
-from posture.findings import typical_range
+from posture.findings import detectable, typical_range
 from posture.measurements import Measurement
 from posture.units import format_measured, format_value
 
@@ -48,9 +48,12 @@ def measurement_table(analysis: Analysis) -> Table:
         # The table shows what a reader acts on; the bare landmark values are in the JSON.
         detail = "\n".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
                             if not n.endswith("_deg") and n != "uncalibrated")
+        value = _value_text(measurement)
+        if detectable(measurement, frame.scale) is False:
+            value = f"no detectable\ndifference\n[dim]{value}[/dim]"
         table.add_row(
             name,
-            _value_text(measurement) + (f"\n[dim]{detail}[/dim]" if detail else ""),
+            value + (f"\n[dim]{detail}[/dim]" if detail else ""),
             _flag_rule_text(low, high, measurement.unit, signed),
             Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
         )
