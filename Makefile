@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-accuracy calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -93,6 +93,11 @@ docs: $(STAMP)
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md
+
+# Photos per second of `posture batch` with 1 and 2 workers and a local Dask
+# cluster, against bare decode + inference, and peak RSS per worker.
+bench-batch: model
+	$(BIN)/python bench/batch_speed.py --out bench/BATCH_SPEED.md
 
 # The accuracy benchmark renders people of known posture in a separate
 # environment (.venv-synth: torch, anny, pyrender; about 1.7 GB), then

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from posture import __version__
+from posture import __version__, cli_batch, cli_compare
 from posture.errors import ExitCode, OutputError, PostureError
 
 # Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "a refused photo prints its refusal record")
     analyze.add_argument("--annotate", type=_png_path, metavar="OUT.png",
                          help="also write a PNG with the skeleton, plumb line, angles and findings drawn on it")
+    analyze.add_argument("--html", type=cli_compare._html_path, metavar="OUT.html",
+                         help="also write a self-contained HTML report (picture embedded without EXIF, "
+                         "no external requests); a refused photo's report says why")
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
     analyze.add_argument("--uncertainty", action="store_true",
@@ -142,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--dir", type=Path, metavar="DIR", help="folder for the model (default: models/)")
     model.set_defaults(run=_run_model)
     # Each further command lives in its own module, which must import nothing heavy at module level.
+    cli_batch.register(commands)
+    cli_compare.register(commands)
     return parser
 
 
@@ -183,6 +188,11 @@ def _run_analyze(args: argparse.Namespace) -> int:
         from posture.render.image import render_annotated
 
         write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(args.photo,))
+    if args.html is not None:
+        from posture.outputs import write_atomic
+        from posture.render.html import render_analysis_html
+
+        write_atomic(args.html, render_analysis_html(analysis).encode("utf-8"), protect=(args.photo,))
     if args.json:
         from posture.render.json import render_json
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import cast
 
 import numpy as np
 from PIL import ExifTags, Image, ImageStat, UnidentifiedImageError
@@ -36,6 +36,7 @@ DARK_LUMINANCE = 20.0  # mean luma (0-255) under which detection usually fails
 # Pillow's JPEG opener also returns the multi-picture (MPO) JPEGs many phones write.
 _FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 _FORMAT_NAMES = "JPEG, PNG, WebP and HEIC"
+_FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}
 
 # Pillow and pillow-heif report damaged data with any of these.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
@@ -389,7 +390,7 @@ def _open(data: bytes, name: str, max_pixels: int, exif_problems: list[str]) -> 
         # Pillow refuses beyond twice its limit before the size is ours to check.
         raise _too_many_pixels(name, _bomb_pixel_count(error, max_pixels), max_pixels) from error
     except UnidentifiedImageError as error:
-        raise _unidentified(fp, name) from error
+        raise _unidentified(data, formats, name) from error
     except _DECODE_ERRORS as error:
         raise _damaged(name, error) from error
     return image
@@ -403,22 +404,43 @@ def _check_size(name: str, width: int, height: int, max_pixels: int) -> None:
                          f"(the shorter side needs at least {MIN_SHORT_SIDE}).")
 
 
-def _unidentified(fp: BinaryIO, name: str) -> InputError:
-    """Tell an image in a format posture does not take from a file that is no image at all."""
+def _unidentified(data: bytes, formats: tuple[str, ...], name: str) -> InputError:
+    """Tell an image in a format posture does not take from a damaged photo and from no image at all."""
     try:
         # Pillow's own limit applies here, as this probe only names the format;
         # an image too big even for that gets the generic message.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fp) as other:
+            with Image.open(io.BytesIO(data)) as other:
                 kind = other.format
     except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS):
+        signed = _signature_format(data, formats)
+        if signed is not None:
+            return _damaged(name, f"its {signed} header cannot be read")
         return InputError(f"{name} is not an image posture can read ({_FORMAT_NAMES}), "
                           "or it is damaged.")
     return InputError(f"{name} is in {kind} format; posture reads {_FORMAT_NAMES} photos.")
 
 
-def _damaged(name: str, error: BaseException) -> InputError:
+def _signature_format(data: bytes, formats: tuple[str, ...]) -> str | None:
+    """The name of the format among ``formats`` whose signature ``data`` starts with, if any.
+
+    Pillow reports a header it cannot parse as an unidentified image: its
+    openers raise, and it moves on to the next. A file that starts with the
+    signature of a format posture takes is a damaged photo all the same (how
+    far Pillow gets differs between versions: 12.x gives up on a JPEG whose
+    markers run into zeros, 13.0 opens it and fails to decode it).
+    """
+    prefix = data[:16]  # as much as Pillow's openers are shown
+    for file_format in formats:
+        opener = Image.OPEN.get(file_format)
+        if opener is not None and opener[1] is not None and opener[1](prefix):
+            return _FORMAT_LABELS[file_format]
+    return None
+
+
+def _damaged(name: str, error: BaseException | str) -> InputError:
+    """The one sentence for a photo Pillow fails on; ``error`` is its exception or posture's own detail."""
     detail = " ".join(str(error).split()).rstrip(".") or type(error).__name__
     return InputError(f"{name} is truncated or damaged and cannot be decoded: {detail}.")
 

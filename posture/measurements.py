@@ -434,6 +434,8 @@ HIP_SPAN = (-0.40, 0.25)
 WIDEST_HIP_SPAN = (-0.35, 0.05)
 MAX_HIP_SHIFT = 0.12
 """Trunk lengths around the mid-hip point where each hip's outline is read, and the largest shift searched."""
+MIN_HIP_OUTLINE_SHARE = 0.6
+"""Share of the hip span whose outline must be clear of the arms; below it the hip height is not given."""
 
 
 @_measures("hip_height_difference")
@@ -448,9 +450,19 @@ def hip_height_difference(body: FrontBody) -> Measurement | None:
     trunk = float(np.hypot(*(mid_shoulder - mid_hip)))
     frame = outline.upright_frame(mid_hip, trunk, int(body.to_persons_left))
     mask, mask_scale = body.outline.probability, body.outline.scale
-    edges = {side: outline.edge_distances(mask, mask_scale, frame, HIP_LEVELS, direction=direction, reach_px=trunk)
-             for side, direction in (("left", 1), ("right", -1))}
-    spans = {side: _span(edges[side], HIP_LEVELS, HIP_SPAN) for side in edges}
+    edges, spans = {}, {}
+    for side, direction in (("left", 1), ("right", -1)):
+        edges[side], gaps = outline.edges_and_gaps(mask, mask_scale, frame, HIP_LEVELS, direction=direction,
+                                                   reach_px=trunk)
+        # Down to the fingertips the arm hangs beside the hip: the edge is the hip's only where a gap
+        # separates the two; an arm resting against the hip would pass its own outline off as the hip's.
+        fingertips = (mid_hip[1] - xy[Landmark[f"{side.upper()}_INDEX"]][1]) / trunk
+        beside_arm = HIP_LEVELS >= fingertips
+        trusted = np.where(beside_arm & ~gaps, np.nan, edges[side])
+        spans[side] = _span(trusted, HIP_LEVELS, HIP_SPAN)
+        if np.isfinite(spans[side]).sum() < MIN_HIP_OUTLINE_SHARE * np.count_nonzero(
+                (HIP_LEVELS >= HIP_SPAN[0]) & (HIP_LEVELS <= HIP_SPAN[1])):
+            return None
     widest = {side: outline.peak_level(HIP_LEVELS, spans[side], *WIDEST_HIP_SPAN) for side in edges}
     shift = outline.best_shift(HIP_LEVELS, spans["left"], spans["right"], MAX_HIP_SHIFT)
     if not all(np.isfinite(v) for v in (*widest.values(), shift)):

@@ -83,6 +83,13 @@ def upright_frame(origin: np.ndarray, length: float, persons_left: int) -> AxisF
 
 def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndarray, *,
                    direction: int, start_px: float = 0.0, reach_px: float) -> np.ndarray:
+    """Distance from the axis to the outline at each level; see :func:`edges_and_gaps`."""
+    return edges_and_gaps(mask, mask_scale, frame, levels, direction=direction, start_px=start_px,
+                          reach_px=reach_px)[0]
+
+
+def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndarray, *,
+                   direction: int, start_px: float = 0.0, reach_px: float) -> tuple[np.ndarray, np.ndarray]:
     """Distance from the axis to the outline, across it, at each level; NaN where no edge is found.
 
     A ray starts on the axis (``start_px`` across it) and walks outward in
@@ -101,8 +108,11 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
         reach_px: how far a ray may go, original pixels.
 
     Returns:
-        shape (n,), distances in original pixels from the axis (not from the
-        ray's start), measured in ``direction``.
+        (distances, gaps): shape (n,) each. ``distances`` in original pixels
+        from the axis (not from the ray's start), measured in ``direction``;
+        ``gaps`` is True where the ray meets the person again beyond the
+        edge (an arm hanging clear of the hip leaves such a gap; an arm
+        resting against it does not).
     """
     if direction not in (1, -1):
         raise ValueError(f"direction must be +1 or -1, got {direction!r}")
@@ -114,6 +124,7 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     values = bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
     inside = values >= EDGE_LEVEL
     result = np.full(levels.shape, np.nan)
+    gaps = np.zeros(levels.shape, dtype=bool)
     for row in range(levels.size):
         if not inside[row, 0]:
             continue
@@ -124,7 +135,8 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
         before, after = float(values[row, k - 1]), float(values[row, k])
         fraction = (before - EDGE_LEVEL) / (before - after) if before != after else 0.0
         result[row] = abs(float(offsets[k - 1] + direction * fraction * step))
-    return result
+        gaps[row] = bool(inside[row, k:].any())
+    return result, gaps
 
 
 def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

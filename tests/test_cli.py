@@ -155,7 +155,9 @@ def test_json_end_to_end(capsys: pytest.CaptureFixture[str], shared_photo: Calla
     assert document["measurements"]["head_forward_angle"]["proxy"] is True
     assert len(document["landmarks"]) == 33 and all(len(row) == 3 for row in document["landmarks"])
     assert document["findings"], "a side view always has findings or balanced alignment"
-    assert {n["id"] for n in document["not_measured"]} == {"pelvic_tilt", "hip_height_asymmetry"}
+    not_measured = {n["id"] for n in document["not_measured"]}
+    assert "hip_height_asymmetry" in not_measured  # a side photo cannot show it
+    assert ("pelvic_tilt" in not_measured) != ("pelvic_tilt" in document["measurements"])
     assert {c["id"] for c in document["caveats"]} >= {"not_a_diagnosis", "see_a_professional"}
     assert isinstance(document["warnings"], list)
 
@@ -168,10 +170,10 @@ def test_terminal_report_and_annotation(capsys: pytest.CaptureFixture[str], tmp_
     code, out, err = run(capsys, "analyze", str(photo), "--annotate", str(annotated))
     assert code == ExitCode.OK, err
     assert "head_forward_angle" in out and "Not measured" in out and "Please note" in out
-    assert "Pelvic tilt was not measured" in out
+    assert "Hip-height asymmetry was not measured" in out
     with Image.open(annotated) as image:
         assert image.format == "PNG"
-        assert image.width == 628 and image.height > 628  # captions band below the photo
+        assert image.width > image.height >= 600  # the photo cropped to the person, the numbers beside it
         assert not image.getexif() and "exif" not in image.info
     assert photo.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["annotated.png"]  # no temporary file left behind

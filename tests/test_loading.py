@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import builtins
+import functools
 import hashlib
 import io
 import os
 import struct
+import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -381,6 +384,28 @@ def test_bad_input_is_one_sentence_naming_the_file(tmp_path: Path, make, fragmen
     assert message.endswith(".")
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        # Pillow 12 also gives up on _corrupt_jpeg here; 13 opens it and fails to decode it.
+        pytest.param(b"\xff\xd8\xff\xff\x02" + bytes(range(3, 200)), "JPEG", id="jpeg-unknown-marker"),
+        pytest.param(PNG_SIGNATURE + bytes(8), "PNG", id="png-empty-chunk"),
+        pytest.param(b"\x00\x00\x00\x18ftypheic" + bytes(40), "HEIC", id="heic-no-boxes"),
+    ],
+)
+def test_a_photo_whose_header_pillow_cannot_parse_is_damaged(tmp_path: Path, data: bytes, kind: str) -> None:
+    # Pillow reports these as unidentified: each opener raises and it tries the next.
+    path = tmp_path / "broken.img"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        load_image(path)
+    assert str(caught.value) == \
+        f"{path} is truncated or damaged and cannot be decoded: its {kind} header cannot be read."
+
+
 @pytest.mark.parametrize(
     ("pillow_limit", "fragment"),
     [
@@ -508,20 +533,57 @@ def test_origin_of_a_file(tmp_path: Path) -> None:
                                  capture_time=None, file_size=len(data))
 
 
-def test_the_file_is_opened_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+_OPEN_RECORDERS: list[list[tuple[str, int]]] = []
+
+
+def _on_audit_event(event: str, args: tuple) -> None:
+    # Every way of opening a file (builtins.open, io.open, pathlib, os.open) raises the "open"
+    # event with (path, mode, flags); file descriptors are left out.
+    if event == "open" and _OPEN_RECORDERS and isinstance(args[0], (str, bytes)):
+        _OPEN_RECORDERS[-1].append((os.fsdecode(args[0]), args[2]))
+
+
+@functools.cache
+def _install_audit_hook() -> None:
+    # An audit hook cannot be removed: one for the whole run, recording only inside _files_opened.
+    sys.addaudithook(_on_audit_event)
+
+
+@contextmanager
+def _files_opened() -> Iterator[list[tuple[str, int]]]:
+    """The (path, flags) of every file opened inside the block."""
+    _install_audit_hook()
+    opened: list[tuple[str, int]] = []
+    _OPEN_RECORDERS.append(opened)
+    try:
+        yield opened
+    finally:
+        _OPEN_RECORDERS.remove(opened)
+
+
+def test_the_file_is_opened_once_and_only_for_reading(tmp_path: Path) -> None:
+    # Audited rather than spied on: Python 3.10's pathlib binds io.open when it is imported, so
+    # Path.open escapes a monkeypatched io.open or builtins.open there.
     path = _save(_marked((2000, 1000), block=200), tmp_path / "turned.jpg", exif=_exif(6))
-    opened: list[str] = []
-    real_open = builtins.open
+    with _files_opened() as opened:
+        load_image(path)
+    # Imports during the call open modules elsewhere; tmp_path holds only the photo.
+    here = [(name, flags) for name, flags in opened if Path(name).is_relative_to(tmp_path)]
+    assert [name for name, _ in here] == [str(path)]
+    assert here[0][1] & os.O_ACCMODE == os.O_RDONLY
 
-    def spy(file: object, *args: object, **kwargs: object) -> object:
-        opened.append(os.fspath(file) if isinstance(file, (str, os.PathLike)) else repr(file))
-        return real_open(file, *args, **kwargs)
 
-    # Path.open goes through io.open, Pillow's Image.open(path) through builtins.open.
-    monkeypatch.setattr(io, "open", spy)
-    monkeypatch.setattr(builtins, "open", spy)
-    load_image(path)
-    assert opened == [str(path)]
+def test_opens_are_seen_on_every_route(tmp_path: Path) -> None:
+    # The premise of the test above, on this Python.
+    path = _save(Image.new("RGB", (100, 100), BLUE), tmp_path / "photo.png")
+    with _files_opened() as opened:
+        with path.open("rb"):
+            pass
+        path.read_bytes()
+        with open(path, "rb"), io.open(path, "rb"), Image.open(path):
+            pass
+        os.close(os.open(path, os.O_RDONLY))
+    assert [name for name, _ in opened] == [str(path)] * 6
 
 
 def _mpo(path: Path) -> Path:

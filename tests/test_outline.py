@@ -234,7 +234,8 @@ def test_the_spans_do_not_overlap() -> None:
     assert BUTTOCK_SPAN[1] <= LUMBAR_SPAN[0]
 
 
-def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool) -> np.ndarray:
+def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool,
+              arms_gap: float | None = 0.05) -> np.ndarray:
     """A pelvis whose flanks are widest ``left_peak`` / ``right_peak`` trunk lengths above the mid-hip point."""
     mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
     length = float(mid[1] - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0)
@@ -246,7 +247,14 @@ def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool) -
     persons_left_is_image_right = not back
     image_right_peak = left_peak if persons_left_is_image_right else right_peak
     image_left_peak = right_peak if persons_left_is_image_right else left_peak
-    return soft_mask(lambda y: mid[0] - flank(y, image_left_peak), lambda y: mid[0] + flank(y, image_right_peak))
+    pelvis = soft_mask(lambda y: mid[0] - flank(y, image_left_peak), lambda y: mid[0] + flank(y, image_right_peak))
+    if arms_gap is None:
+        return pelvis
+    # Arms hanging beside the hips, ``arms_gap`` trunk lengths clear of the widest flank (0: resting on it).
+    reach = (0.55 + 0.12 + arms_gap) * length
+    arms = [soft_mask(lambda y: mid[0] + reach, lambda y: mid[0] + reach + 0.15 * length),
+            soft_mask(lambda y: mid[0] - reach - 0.15 * length, lambda y: mid[0] - reach)]
+    return np.maximum(pelvis, np.maximum(*arms))
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
@@ -283,3 +291,18 @@ def test_measurements_keep_their_outline_points_in_the_json() -> None:
 
     entry = _measurement(Measurement("belly_prominence", 1.0, "cm", "m", (), points=(("belly", 10.04, 20.06),)))
     assert entry["points"] == {"belly": [10.0, 20.1]}
+
+
+def test_arms_resting_on_the_hips_withhold_the_hip_height() -> None:
+    """With no gap between arm and hip the outline there is the arm's: no hip height rather than a wrong one."""
+    xy = front_person()
+    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0,
+                                                                               weights={"outline_shift": 1.0})},
+                       model_sha256="", fitted_on="", version="")
+
+    def measured(arms_gap: float | None) -> set[str]:
+        mask = Mask(_hip_mask(xy, -0.08, -0.12, False, arms_gap=arms_gap), 1.0)
+        return {m.id for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask)}
+
+    assert "hip_height_difference" in measured(0.05)
+    assert "hip_height_difference" not in measured(-0.15)  # the arms overlap the flanks all along

@@ -106,14 +106,19 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     assert document["article"]["author"] == "Lawrence Gold"
 
 
-def test_annotated_image_is_a_new_array_with_a_caption_band(analysis: Analysis) -> None:
+def test_annotated_image_is_a_new_array_with_a_panel_beside_it(analysis: Analysis) -> None:
+    from posture.render.image import photo_canvas
+
     annotated = render_annotated(analysis)
-    assert annotated.shape[1:] == (1000, 3) and annotated.shape[0] > 1100
+    photo_width = render_annotated(analysis, panel=False).shape[1]
+    assert annotated.shape[0] >= 600 and annotated.shape[1] > photo_width  # the numbers sit in a panel
     assert annotated.dtype == np.uint8
     assert (analysis.image.rgb == 128).all()  # the photo itself is untouched
-    drawn = np.any(annotated[:1100] != 128, axis=2)
-    ankle_x = int(analysis.pose.xy[28][0])  # the plumb line runs up from the near (right) ankle
-    assert drawn[200:900, ankle_x - 2:ankle_x + 3].any(axis=1).mean() > 0.4
+    rows = annotated.shape[0]
+    drawn = np.any(annotated[:, :photo_width] != 128, axis=2)
+    _, place = photo_canvas(analysis, rows)
+    ankle_x = int(place(analysis.pose.xy[28:29])[0, 0])  # the plumb line runs up from the near (right) ankle
+    assert drawn[rows // 5:rows * 4 // 5, ankle_x - 2:ankle_x + 3].any(axis=1).mean() > 0.4
 
 
 def test_uncertainties_are_rounded_like_values(analysis: Analysis) -> None:

@@ -14,7 +14,8 @@ The set, for every body:
   behind -10/-5/5/10/15 cm, trunk lean -10/-5/5/10/20 deg, knee
   hyperextension 5/10 deg, pelvic tilt -10/-5/5/10/15/20 deg;
 * front and back views: pelvic drop -8/-4/0/4/8 deg, each with a shoulder
-  drop of 0 and 5 deg.
+  drop of 0 and 5 deg, with the arms hanging against the thighs and again a
+  hand's width away from the hips (20 deg), as the photo advice asks.
 Colours, camera distance (2.5-4 m), camera height (0.8-1.3 m) and camera
 roll (+-1 deg) vary per picture, drawn from a generator seeded by the seed
 and the picture's name, so one picture's look never depends on which others
@@ -49,6 +50,8 @@ SIDE_SWEEPS = {
 }
 FRONT_DROPS = [-8, -4, 0, 4, 8]
 FRONT_SHOULDERS = [0, 5]
+FRONT_ARMS = [6, 20]
+"""Arms hanging against the thighs (6 deg), and a hand's width away from the hips as posture's photo advice asks (20)."""
 
 # Plain clothing and room colours, sRGB.
 TOPS = [(70, 100, 160), (180, 60, 60), (60, 130, 90), (225, 225, 220), (40, 40, 45), (200, 160, 60), (120, 80, 150), (90, 150, 190)]
@@ -75,11 +78,15 @@ def plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
                     short = param.rsplit("_", 1)[0].replace("_", "-")
                     items.append((f"{body}_side-{facing}_{short}{_number(v)}", {**view, param: float(v)}, {"sweep": param, "value": v}))
         for view_name in ("front", "back"):
-            for drop in FRONT_DROPS:
-                for shoulder in FRONT_SHOULDERS:
-                    kwargs = {"body": body, "view": view_name, "pelvic_drop_deg": float(drop), "shoulder_drop_deg": float(shoulder)}
-                    name = f"{body}_{view_name}_pelvic-drop{_number(drop)}_shoulder-drop{_number(shoulder)}"
-                    items.append((name, kwargs, {"sweep": "pelvic_drop_deg+shoulder_drop_deg", "value": [drop, shoulder]}))
+            for arms in FRONT_ARMS:
+                for drop in FRONT_DROPS:
+                    for shoulder in FRONT_SHOULDERS:
+                        kwargs = {"body": body, "view": view_name, "pelvic_drop_deg": float(drop),
+                                  "shoulder_drop_deg": float(shoulder), "arm_abduction_deg": float(arms)}
+                        name = f"{body}_{view_name}_pelvic-drop{_number(drop)}_shoulder-drop{_number(shoulder)}"
+                        name += "" if arms == FRONT_ARMS[0] else f"_arms{_number(arms)}"
+                        items.append((name, kwargs, {"sweep": "pelvic_drop_deg+shoulder_drop_deg",
+                                                     "value": [drop, shoulder], "arms_deg": arms}))
     return items
 
 

@@ -134,6 +134,10 @@ class Scene:
     knee_hyperextension_deg
         + = knees pushed back past straight, both legs: thighs rotate by half
         of it one way, shanks the other, feet stay flat (- = flexed knees).
+    arm_abduction_deg
+        How far the hanging arms stand out from the body, degrees from the
+        vertical (6: hands touching the thighs; about 20: a hand's width from
+        the hips, as posture's photo advice asks for front and back photos).
     shoulder_drop_deg
         + = the person's left shoulder higher (the right one dropped), in
         degrees of the line through the shoulder joints; achieved by rotating
@@ -155,6 +159,7 @@ class Scene:
     pelvic_drop_deg: float = 0.0
     knee_hyperextension_deg: float = 0.0
     shoulder_drop_deg: float = 0.0
+    arm_abduction_deg: float = 6.0
     # variation
     body: str | Body = "woman_average"
     top_rgb: RGB = (70, 100, 160)
@@ -673,14 +678,16 @@ class Renderer:
             # rot_x(a) sends (y, z) to y' = y cos a - z sin a; y' = 0 needs tan a = y / z.
             straight[side] = (math.degrees(math.atan(t[1] / t[2])), math.degrees(math.atan(s[1] / s[2])))
 
-        # Arms hanging: upper arm straight down, 6 deg out from the body; the
-        # forearm 12 deg forward of it (elbow nearly straight), hands turned
-        # so that the palms face the thighs.
+        # Arms hanging: upper arm straight down, arm_abduction_deg (6 by
+        # default) out from the body; the forearm 2 deg less, and 12 deg
+        # forward of it (elbow nearly straight), hands turned so that the
+        # palms face the thighs.
         arm_targets = {}
         for side, sx in (("L", 1.0), ("R", -1.0)):
             s0, e0, w0 = h(f"upperarm01.{side}"), h(f"lowerarm01.{side}"), h(f"wrist.{side}")
-            up_dir = unit([sx * math.sin(math.radians(6)), 0.0, -math.cos(math.radians(6))])
-            fore_dir = unit([sx * math.sin(math.radians(4)), -math.sin(math.radians(12)), -1.0])
+            abduction = math.radians(scene.arm_abduction_deg)
+            up_dir = unit([sx * math.sin(abduction), 0.0, -math.cos(abduction)])
+            fore_dir = unit([sx * math.sin(abduction - math.radians(2)), -math.sin(math.radians(12)), -1.0])
             G_up = rot_between(e0 - s0, up_dir)
             fore_rest = G_up @ (w0 - e0)
             G_fore = rot_between(fore_rest, fore_dir) @ G_up

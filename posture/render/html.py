@@ -1,0 +1,213 @@
+"""Self-contained HTML reports for one photo (``analyze --html``) and for a comparison (``compare -o``).
+
+Built from the jinja2 templates in ``posture/templates`` with autoescaping
+on, so every file name, label and text from the knowledge base is escaped.
+Pictures are embedded as base64 PNG made by :func:`posture.outputs.encode_png`
+(no EXIF, no GPS); the page loads nothing from anywhere (its
+Content-Security-Policy forbids it), prints on paper and reads on a phone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from posture import __version__, registry
+from posture.analysis import Analysis
+from posture.compare import Comparison, MeasurementChange
+from posture.findings import typical_range
+from posture.outputs import encode_png
+from posture.render.comparison import VERDICT_WORDS, change_text, mdc_text, range_text, reading_text
+from posture.render.image import render_annotated, value_words
+from posture.units import format_number, format_value, unit_symbol
+
+REPORT_IMAGE_HEIGHT = 1000
+"""Height of the annotated picture in a one-photo report: legible, and small enough to embed."""
+COMPARE_BODY_PX = 640
+"""Body height in the side-by-side picture of a comparison report."""
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("posture", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def data_uri(rgb: np.ndarray) -> str:
+    """A ``data:image/png;base64,...`` URI of an RGB array, without any metadata."""
+    return "data:image/png;base64," + base64.b64encode(encode_png(rgb)).decode("ascii")
+
+
+def _generated() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _common(analysis: Analysis | None) -> dict[str, Any]:
+    context: dict[str, Any] = {"posture_version": __version__, "generated": _generated()}
+    if analysis is not None:
+        knowledge = analysis.knowledge
+        context["article"] = {"title": knowledge.article_title, "author": knowledge.article_author,
+                              "year": knowledge.article_year}
+        context["caveats"] = [c.text for c in analysis.caveats]
+        p = analysis.provenance
+        context["provenance"] = {"model": f"{p.model.name} (sha256 {p.model.sha256[:12]}…)",
+                                 "calibrated": p.model.calibrated, "mediapipe": p.mediapipe_version,
+                                 "calibration": p.calibration_version}
+    return context
+
+
+def _flag_rule(low: float | None, high: float | None, unit: str, signed: bool) -> str:
+    parts = ([f"< {format_value(low, unit, signed=signed)}"] if low is not None else []) + (
+        [f"> {format_value(high, unit, signed=signed)}"] if high is not None else [])
+    return " or ".join(parts) or "—"
+
+
+def analysis_context(analysis: Analysis) -> dict[str, Any]:
+    """What the one-photo template shows, as plain data."""
+    context = _common(analysis)
+    image = analysis.image
+    context.update(name=image.display_name, status=analysis.status, problem=analysis.problem,
+                   view=analysis.view, near_side=analysis.verdict.near_side,
+                   capture_time=analysis.provenance.capture_time, warnings=list(analysis.warnings),
+                   width=image.width, height=image.height)
+    if not analysis.ok or analysis.frame is None:
+        context.update(picture=None, rows=[], findings=[], not_measured=[], unit_note="")
+        return context
+    frame = analysis.frame
+    flags: dict[str, list[str]] = {}
+    for finding in analysis.findings:
+        if finding.measurement is not None:
+            flags.setdefault(finding.measurement, []).append(finding.title)
+    rows = []
+    for m in analysis.measurements:
+        definition = registry.definition(m.id)
+        low, high = typical_range(m.id, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge)
+        rows.append({"id": m.id, "name": definition.name, "proxy": m.proxy, "value": value_words(m),
+                     "flagged_when": _flag_rule(low, high, m.unit, definition.signed),
+                     "flags": flags.get(m.id, []), "sign": definition.sign, "method": m.method})
+    context.update(
+        picture=data_uri(render_annotated(analysis, height=REPORT_IMAGE_HEIGHT)),
+        rows=rows,
+        findings=[{"title": f.title, "summary": f.summary, "explanation": f.explanation, "proxy": f.proxy,
+                   "borderline": f.borderline, "sections": list(f.article_sections),
+                   "source": f.threshold_source} for f in analysis.findings],
+        not_measured=[{"title": n.title, "reason": n.reason, "look_for": n.what_to_look_for}
+                      for n in analysis.not_measured],
+        unit_note=(f"Offsets in cm for a body height of {frame.scale.height_cm:g} cm."
+                   if frame.scale.height_cm is not None else "Offsets in % of body height (% ht)."),
+        uncertainty=any(m.uncertainty is not None for m in analysis.measurements),
+    )
+    return context
+
+
+def render_analysis_html(analysis: Analysis) -> str:
+    """The one-photo report (also for a refused photo: it then says why nothing was measured)."""
+    return _environment().get_template("analysis.html.j2").render(**analysis_context(analysis))
+
+
+# ------------------------------------------------------------------ comparison
+
+
+def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
+    """A small SVG chart of one measurement across sessions: values with their ±, the typical range shaded.
+
+    Only numbers and escaped text go into the markup.
+    """
+    width, height, left, right, top, bottom = 320, 150, 46, 12, 12, 34
+    points = [(i, r) for i, r in enumerate(change.readings) if r is not None]
+    values = [r.value for _, r in points]
+    spans = [(r.value - (r.uncertainty or 0.0), r.value + (r.uncertainty or 0.0)) for _, r in points]
+    lo = min(s[0] for s in spans)
+    hi = max(s[1] for s in spans)
+    last = points[-1][1]
+    band = (last.low, last.high)
+    for bound in band:
+        if bound is not None and lo - (hi - lo) <= bound <= hi + (hi - lo):
+            lo, hi = min(lo, bound), max(hi, bound)
+    if hi - lo < 1e-6:
+        lo, hi = lo - 1, hi + 1
+    pad = (hi - lo) * 0.1
+    lo, hi = lo - pad, hi + pad
+    n = max(1, len(change.readings) - 1)
+
+    def x(i: int) -> float:
+        return left + (width - left - right) * (i / n if len(change.readings) > 1 else 0.5)
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (hi - v) / (hi - lo)
+
+    parts = [f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{html.escape(change.definition.name)} across sessions" xmlns="http://www.w3.org/2000/svg">']
+    if band != (None, None):
+        y0 = y(min(hi, band[1])) if band[1] is not None else top
+        y1 = y(max(lo, band[0])) if band[0] is not None else height - bottom
+        if y1 > y0:
+            parts.append(f'<rect x="{left}" y="{y0:.1f}" width="{width - left - right}" height="{y1 - y0:.1f}" '
+                         'class="band"><title>typical range</title></rect>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" class="axis"/>')
+    for v in (lo + pad, hi - pad):
+        parts.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" class="tick" text-anchor="end">'
+                     f'{html.escape(format_number(v, signed=change.definition.signed))}</text>')
+    path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(r.value):.1f}" for k, (i, r) in enumerate(points))
+    parts.append(f'<path d="{path}" class="line"/>')
+    for (i, r), (s0, s1) in zip(points, spans):
+        parts.append(f'<line x1="{x(i):.1f}" y1="{y(s0):.1f}" x2="{x(i):.1f}" y2="{y(s1):.1f}" class="err"/>')
+        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(r.value):.1f}" r="4" class="dot"/>')
+    for i, label in enumerate(labels):
+        short = label if len(label) <= 14 else label[:13] + "…"
+        parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" class="tick" text-anchor="middle">'
+                     f'{html.escape(short)}</text>')
+    parts.append(f'<text x="{left}" y="{height - 4}" class="tick">{html.escape(unit_symbol(change.unit).strip())}'
+                 '</text></svg>')
+    del values
+    return Markup("".join(parts))
+
+
+def comparison_context(comparison: Comparison) -> dict[str, Any]:
+    """What the comparison template shows, as plain data."""
+    from posture.render.compare_image import series_image
+
+    first = next((a for s in comparison.sessions for a in s.analyses if a.ok), None)
+    context = _common(first)
+    labels = [s.label for s in comparison.sessions]
+    context.update(
+        sessions=[{"label": s.label, "capture_time": s.capture_time,
+                   "photos": [{"name": a.image.display_name, "view": a.view, "ok": a.ok, "problem": a.problem}
+                              for a in s.analyses]} for s in comparison.sessions],
+        order=comparison.order, notes=list(comparison.notes), warnings=list(comparison.warnings),
+        compare_caveats=[text for _, text in comparison.caveats], labels=labels,
+        verdict_words=VERDICT_WORDS,
+    )
+    context.setdefault("caveats", [])
+    series = []
+    for view in comparison.series:
+        rows = []
+        for c in view.changes:
+            rows.append({
+                "id": c.id, "name": c.definition.name, "proxy": any(
+                    a is not None and (m := a.measurement(c.id)) is not None and m.proxy for a in view.analyses),
+                "readings": [reading_text(c, r) for r in c.readings], "change": change_text(c),
+                "mdc": mdc_text(c), "range": range_text(c), "verdict": c.overall.verdict,
+                "verdict_class": c.overall.verdict.replace(" ", "-"), "text": c.text,
+                "sections": list(c.article_sections), "sign": c.definition.sign,
+                "chart": trend_svg(c, labels) if len(comparison.sessions) > 2 else None,
+                "steps": [VERDICT_WORDS[s.verdict] for s in c.steps],
+            })
+        series.append({"view": view.view, "rows": rows,
+                       "picture": data_uri(series_image(view, labels, body_px=COMPARE_BODY_PX)),
+                       "photos": ["—" if a is None else a.image.display_name for a in view.analyses]})
+    context["series"] = series
+    context["explained"] = [row for s in series for row in s["rows"] if row["verdict"] in ("improved", "worsened")]
+    return context
+
+
+def render_comparison_html(comparison: Comparison) -> str:
+    """The before/after report."""
+    return _environment().get_template("compare.html.j2").render(**comparison_context(comparison))

@@ -1,0 +1,383 @@
+"""Before/after comparison: verdicts against the noise, provenance, view matching, time order, renders."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from builders import front_pose, side_pose
+from PIL import ExifTags, Image
+
+from posture import registry
+from posture.analysis import Analysis, ModelIdentity
+from posture.analyzer import Analyzer
+from posture.cli import main
+from posture.compare import (
+    NotComparableError,
+    Reading,
+    Session,
+    check_comparable,
+    compare,
+    compare_sessions,
+    distance_to_range,
+    judge,
+    load_change_texts,
+    minimal_detectable_change,
+    order_sessions,
+    parse_change_texts,
+)
+from posture.errors import ExitCode
+from posture.explanations import load_knowledge_base
+from posture.findings import evaluate
+from posture.loading import ImageOrigin, LoadedImage
+from posture.pipeline import measure, provenance
+from posture.quality import assess
+from posture.render.compare_image import tile_size
+
+SYNTHETIC = Path(__file__).parent / "data" / "synthetic"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+MODEL = ModelIdentity(name="pose_landmarker_full.task", sha256="ab" * 32, calibrated=True)
+
+
+# ------------------------------------------------------------------ verdicts, pure
+
+
+def R(value: float, u: float | None = 1.0, low: float | None = -5.0, high: float | None = 5.0) -> Reading:
+    return Reading(value, u, low, high)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "verdict"),
+    [
+        pytest.param(R(8.0), R(6.0), "improved", id="toward-range-beyond-noise"),
+        pytest.param(R(8.0), R(7.0), "no detectable change", id="toward-range-inside-noise"),
+        pytest.param(R(8.0), R(8.0 - 2 ** 0.5), "no detectable change", id="exactly-the-mdc"),
+        pytest.param(R(8.0), R(12.0), "worsened", id="away-from-range"),
+        pytest.param(R(-8.0), R(-12.0), "worsened", id="away-below-range"),
+        pytest.param(R(-8.0), R(0.0), "improved", id="into-range-from-below"),
+        pytest.param(R(0.0), R(4.0), "changed", id="inside-range-both"),
+        pytest.param(R(0.0, low=None, high=None), R(4.0, low=None, high=None), "changed", id="no-range"),
+        pytest.param(R(0.0, low=None, high=None), R(1.0, low=None, high=None), "no detectable change",
+                     id="no-range-inside-noise"),
+        pytest.param(R(8.0, u=None), R(0.0), "not judged", id="no-uncertainty"),
+        pytest.param(R(50.0, low=45.5, high=None), R(40.0, low=45.5, high=None), "worsened", id="open-range"),
+    ],
+)
+def test_judge(before: Reading, after: Reading, verdict: str) -> None:
+    assert judge(before, after).verdict == verdict
+
+
+def test_mdc_combines_the_two_uncertainties() -> None:
+    assert minimal_detectable_change(3.0, 4.0) == pytest.approx(5.0)
+    assert minimal_detectable_change(3.0, None) is None
+    # 5.5 is beyond sqrt(3² + 4²) = 5, though within the plain sum 3 + 4; 4.9 is within both.
+    assert judge(R(0.0, u=3.0, low=None, high=None), R(5.5, u=4.0, low=None, high=None)).verdict == "changed"
+    assert judge(R(0.0, u=3.0, low=None, high=None), R(4.9, u=4.0, low=None, high=None)).verdict == \
+        "no detectable change"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.0, 0.0), (7.0, 2.0), (-6.0, 1.0), (5.0, 0.0)])
+def test_distance_to_range(value: float, expected: float) -> None:
+    assert distance_to_range(value, -5.0, 5.0) == expected
+
+
+# ------------------------------------------------------------------ analyses built from landmarks
+
+
+def _image(name: str, *, sha: str, capture_time: str | None = None) -> LoadedImage:
+    rgb = np.full((1100, 1000, 3), 128, dtype=np.uint8)
+    rgb.setflags(write=False)
+    origin = ImageOrigin(sha256=sha, format="JPEG", exif_orientation=1, capture_time=capture_time, file_size=1)
+    return LoadedImage(path=Path(name), width=1000, height=1100, rgb=rgb, scale=1.0, warnings=(), origin=origin)
+
+
+def built(name: str, *, front: bool = False, capture_time: str | None = None, model: ModelIdentity = MODEL,
+          uncertainty: float | None = 0.5, **pose: Any) -> Analysis:
+    """An analysis of a constructed person (no model), each measurement given ``uncertainty``."""
+    person = front_pose(**pose) if front else side_pose(facing=1, **pose)
+    verdict = assess((person,), width=1000, height=1100)
+    assert verdict.ok, verdict.problem
+    frame, measurements = measure(verdict, None)
+    measurements = tuple(dataclasses.replace(m, uncertainty=uncertainty) for m in measurements)
+    knowledge = load_knowledge_base()
+    image = _image(name, sha=f"{abs(hash(name)):064x}"[:64], capture_time=capture_time)
+    return Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements,
+                    findings=evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge),
+                    knowledge=knowledge, warnings=(),
+                    provenance=provenance(image, model=model, mediapipe_version="1.2.2", people_detected=1))
+
+
+def refused(name: str) -> Analysis:
+    verdict = assess((), width=1000, height=1100)
+    image = _image(name, sha="ee" * 32)
+    return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
+                    knowledge=load_knowledge_base(), warnings=(),
+                    provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=0))
+
+
+def test_hips_moving_back_over_the_ankles_is_improved() -> None:
+    before = built("before.jpg", hip_ahead=80.0)
+    after = built("after.jpg", hip_ahead=10.0)
+    change = compare([before, after]).change("side", "foot_hip_offset")
+    assert change is not None and change.overall.verdict == "improved"
+    assert change.overall.change < 0
+    assert change.text == load_change_texts().for_measurement("foot_hip_offset").toward  # type: ignore[union-attr]
+    assert compare([after, before]).change("side", "foot_hip_offset").overall.verdict == "worsened"  # type: ignore[union-attr]
+
+
+def test_large_uncertainty_makes_the_same_move_no_detectable_change() -> None:
+    before = built("before.jpg", hip_ahead=80.0, uncertainty=10.0)
+    after = built("after.jpg", hip_ahead=10.0, uncertainty=10.0)
+    change = compare([before, after]).change("side", "foot_hip_offset")
+    assert change is not None and change.overall.verdict == "no detectable change"
+
+
+def test_without_uncertainty_nothing_is_judged() -> None:
+    comparison = compare([built("a.jpg", uncertainty=None, hip_ahead=80.0), built("b.jpg", uncertainty=None)])
+    assert {c.overall.verdict for s in comparison.series for c in s.changes} == {"not judged"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "raises"),
+    [
+        ("model", ModelIdentity(name="pose_landmarker_heavy.task", sha256="cd" * 32, calibrated=False),
+         pytest.raises(NotComparableError, match="pose model")),
+        ("calibration_version", "000000000000", pytest.raises(NotComparableError, match="calibration")),
+        ("mediapipe_version", "0.10.21", pytest.raises(NotComparableError, match="MediaPipe")),
+        ("capture_time", "2026-03-02T10:00:00", nullcontext()),  # differs between sessions by nature
+    ],
+)
+def test_provenance_must_match(field: str, value: object, raises: Any) -> None:
+    before = built("before.jpg")
+    after = built("after.jpg")
+    after = dataclasses.replace(after, provenance=dataclasses.replace(after.provenance, **{field: value}))
+    with raises:
+        check_comparable([before, after])
+    with raises:
+        compare([before, after])
+
+
+def test_not_comparable_exits_with_bad_input() -> None:
+    assert NotComparableError("x").exit_code == ExitCode.BAD_INPUT
+
+
+def test_views_are_matched_and_unpartnered_views_reported() -> None:
+    first = Session("10 Jan", (built("side1.jpg", hip_ahead=60.0), built("front1.jpg", front=True)))
+    second = Session("2 Mar", (built("side2.jpg", hip_ahead=10.0), refused("blurred.jpg")))
+    comparison = compare_sessions([first, second])
+    assert [s.view for s in comparison.series] == ["side"]
+    assert [a.image.display_name for a in comparison.series[0].analyses] == ["side1.jpg", "side2.jpg"]
+    notes = " ".join(comparison.notes)
+    assert "front view was photographed only in 10 Jan" in notes
+    assert "'blurred.jpg' was not measured" in notes
+
+
+def test_a_second_photo_of_one_view_is_noted_not_compared() -> None:
+    first = Session("one", (built("a.jpg"), built("a2.jpg", hip_ahead=60.0)))
+    comparison = compare_sessions([first, Session("two", (built("b.jpg"),))])
+    assert comparison.series[0].analyses[0].image.display_name == "a.jpg"  # type: ignore[union-attr]
+    assert any("second side photo" in note for note in comparison.notes)
+
+
+def test_front_views_compare_without_judgement() -> None:
+    comparison = compare([built("f1.jpg", front=True), built("f2.jpg", front=True)])
+    assert comparison.series[0].view == "front"
+    verdicts = {c.id: c.overall.verdict for c in comparison.series[0].changes}
+    assert "shoulder_height_difference" in verdicts
+    assert not {"improved", "worsened"} & set(verdicts.values())
+
+
+def test_the_same_photo_twice_is_warned() -> None:
+    a = built("a.jpg")
+    comparison = compare([a, dataclasses.replace(a, image=_image("copy.jpg", sha=a.provenance.input_sha256))])
+    assert any("same image" in w for w in comparison.warnings)
+
+
+@pytest.mark.parametrize(
+    ("times", "order", "says"),
+    [
+        (("2026-03-02T10:00:00", "2026-01-10T09:00:00"), ["late", "early"], "taken"),
+        ((None, "2026-01-10T09:00:00"), ["early", "late"], "not every photo"),
+        ((None, None), ["early", "late"], "do not record"),
+        # With offsets the instants decide: 09:00+01:00 is after 07:30+00:00... and before 08:30 UTC.
+        (("2026-01-10T08:30:00+00:00", "2026-01-10T09:00:00+01:00"), ["late", "early"], "taken"),
+    ],
+)
+def test_sessions_are_ordered_by_capture_time(times: tuple[str | None, str | None], order: list[str],
+                                              says: str) -> None:
+    early = Session("early", (built("e.jpg", capture_time=times[0]),))
+    late = Session("late", (built("l.jpg", capture_time=times[1]),))
+    ordered, sentence = order_sessions([early, late])
+    names = ["early" if s is early else "late" for s in ordered]
+    expected = order if times[0] and times[1] else ["early", "late"]
+    assert names == expected
+    assert says in sentence
+
+
+# ------------------------------------------------------------------ the knowledge file
+
+
+def test_change_texts_cover_every_measurement_with_a_typical_range() -> None:
+    texts = load_change_texts()
+    ranged = {rule.measurement for rule in load_knowledge_base().findings}
+    assert ranged <= {c.measurement for c in texts.changes}
+    assert texts.caveats and texts.no_change and texts.changed
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('measurement = "knee_angle"', 'measurement = "knee_bend"'), "does not measure"),
+        (lambda t: t.replace("[generic]", "[generic]\nsurprise = 'x'"), "unknown key 'surprise'"),
+        (lambda t: t.replace('measurement = "knee_angle"', 'measurement = "trunk_lean"'), "more than once"),
+        (lambda t: t.replace("schema_version = 1", "schema_version = 2"), "schema_version"),
+    ],
+)
+def test_change_texts_schema_is_strict(edit: Callable[[str], str], message: str) -> None:
+    from importlib import resources
+
+    text = resources.files("posture").joinpath("knowledge/changes.toml").read_text(encoding="utf-8")
+    parse_change_texts(text)
+    with pytest.raises(ValueError, match=message):
+        parse_change_texts(edit(text))
+
+
+# ------------------------------------------------------------------ renders of known change (the model)
+
+
+@pytest.fixture(scope="module")
+def measured(analyzer: Analyzer) -> Callable[[Any], Analysis]:
+    cache: dict[str, Analysis] = {}
+
+    def get(source: Any, key: str | None = None) -> Analysis:
+        key = key or str(source)
+        if key not in cache:
+            cache[key] = analyzer.analyze(source, uncertainty=True)
+        return cache[key]
+
+    return get
+
+
+def jittered(path: Path) -> np.ndarray:
+    """The render as a second camera shot: 3% closer, shifted a few pixels, re-compressed as JPEG.
+
+    Stands in for a camera-jitter render until the renderer's environment is built.
+    """
+    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    rows, cols = rgb.shape[:2]
+    matrix = np.float32([[1.03, 0, -9], [0, 1.03, -14]])
+    moved = cv2.warpAffine(rgb, matrix, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(moved, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return np.ascontiguousarray(cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
+
+
+@pytest.mark.parametrize(
+    ("body", "change", "measurement", "sign"),
+    [
+        ("man_tall_lean_side-right", "feet-behind+10", "foot_hip_offset", +1),
+        ("woman_average_side-left", "feet-behind+10", "foot_hip_offset", +1),
+        ("man_tall_lean_side-right", "neck-flexion+30", "head_forward_angle", -1),
+        ("woman_average_side-left", "neck-flexion+30", "head_forward_angle", -1),
+    ],
+)
+def test_known_change_is_reported_in_the_right_direction(measured: Callable[..., Analysis], body: str,
+                                                         change: str, measurement: str, sign: int) -> None:
+    neutral = measured(SYNTHETIC / f"{body}_neutral.png")
+    changed = measured(SYNTHETIC / f"{body}_{change}.png")
+    forward = compare([neutral, changed])
+    result = forward.change("side", measurement)
+    assert result is not None
+    assert np.sign(result.overall.change) == sign
+    assert result.overall.verdict == "worsened", (result.overall, result.readings)
+    # The same pair the other way round: the programme worked.
+    backward = compare([changed, neutral]).change("side", measurement)
+    assert backward is not None and backward.overall.verdict == "improved"
+    assert not forward.warnings  # one body: no different-people warning
+
+
+@pytest.mark.parametrize("name", ["man_tall_lean_side-right_neutral", "woman_average_side-left_neutral",
+                                  "woman_average_side-right_neutral",
+                                  "woman_average_front_pelvic-drop+0_shoulder-drop+0"])
+def test_camera_jitter_is_no_detectable_change(measured: Callable[..., Analysis], name: str) -> None:
+    path = SYNTHETIC / f"{name}.png"
+    comparison = compare([measured(path), measured(jittered(path), key=f"jitter:{name}")], labels=["a", "b"])
+    verdicts = {c.id: c.overall.verdict for s in comparison.series for c in s.changes}
+    assert verdicts and set(verdicts.values()) == {"no detectable change"}, verdicts
+    assert not comparison.warnings
+
+
+def test_different_people_are_warned(measured: Callable[..., Analysis]) -> None:
+    comparison = compare([measured(SAMPLES / "side-left_neutral.png"),
+                          measured(SAMPLES / "side-left_neck-flexion-20deg.png")])
+    assert any("different people" in w for w in comparison.warnings), comparison.warnings
+
+
+def test_real_photos_of_different_people_are_warned(measured: Callable[..., Analysis],
+                                                    shared_photo: Callable[[str], Path]) -> None:
+    comparison = compare([measured(shared_photo("side_biomechgait_normal01.jpg")),
+                          measured(shared_photo("side_biomechgait_noarmswing06.jpg"))])
+    assert any("different people" in w for w in comparison.warnings)
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _dated_copy(source: Path, target: Path, when: str) -> Path:
+    exif = Image.Exif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = when
+    Image.open(source).convert("RGB").save(target, quality=95, exif=exif)
+    return target
+
+
+def test_compare_command_orders_by_exif_and_prints_json(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                        pose_model: Path) -> None:
+    # Given after-first on the command line, the capture times put them right.
+    after = _dated_copy(SYNTHETIC / "man_tall_lean_side-right_feet-behind+10.png", tmp_path / "b.jpg",
+                        "2026:03:02 10:00:00")
+    before = _dated_copy(SYNTHETIC / "man_tall_lean_side-right_neutral.png", tmp_path / "a.jpg",
+                         "2026:01:10 09:00:00")
+    code = main(["compare", str(after), str(before), "--json", "--png", str(tmp_path / "pair.png")])
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    document = json.loads(out)
+    assert [s["label"] for s in document["sessions"]] == ["a.jpg", "b.jpg"]
+    assert "EXIF" in document["order"] and "not the order given" in document["order"]
+    feet = document["series"][0]["measurements"]["foot_hip_offset"]
+    assert feet["verdict"] == "worsened" and feet["change"] > feet["mdc"] > 0
+    assert set(document["series"][0]["measurements"]) <= set(registry.BY_ID)
+    picture = np.asarray(Image.open(tmp_path / "pair.png"))
+    assert picture.shape[1] >= 2 * tile_size()[0]  # two tiles side by side
+
+
+def test_compare_command_sessions_and_usage(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                            pose_model: Path) -> None:
+    side1 = SYNTHETIC / "woman_average_side-left_neutral.png"
+    side2 = SYNTHETIC / "woman_average_side-left_neck-flexion+30.png"
+    front = SYNTHETIC / "woman_average_front_pelvic-drop+0_shoulder-drop+0.png"
+    code = main(["compare", "--session", "Jan", str(side1), str(front), "--session", "Mar", str(side2)])
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "head forward angle" in out and "worsened" in out
+    assert "front view was photographed only in Jan" in out
+    assert main(["compare", str(side1)]) == ExitCode.USAGE
+    assert "at least two photos" in capsys.readouterr().err
+    assert main(["compare", str(side1), "--session", "x", str(side2)]) == ExitCode.USAGE
+
+
+def test_compare_command_protects_the_photos(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             pose_model: Path) -> None:
+    photo = tmp_path / "a.png"
+    photo.write_bytes((SYNTHETIC / "woman_average_side-left_neutral.png").read_bytes())
+    before = photo.read_bytes()
+    code = main(["compare", str(photo), str(SYNTHETIC / "woman_average_side-left_neutral.png"),
+                 "--png", str(photo)])
+    assert code == ExitCode.OUTPUT
+    assert photo.read_bytes() == before

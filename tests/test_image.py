@@ -1,0 +1,152 @@
+"""The annotated picture: golden images at two sizes, level inside the noise, drawing kinds from the registry.
+
+The goldens in tests/data/golden/ are compared with a tolerance (anti-aliasing
+and font rasterising differ a little between library versions). To accept a
+deliberate change of the picture, run with POSTURE_UPDATE_GOLDEN=1, look at
+the new files, and commit them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_compare import built
+
+from posture import registry
+from posture.analysis import Analysis
+from posture.analyzer import Analyzer
+from posture.render.image import PALETTE, MAX_HEIGHT, MIN_HEIGHT, Painter, Sizes, render_annotated, value_words
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+UPDATE = os.environ.get("POSTURE_UPDATE_GOLDEN") == "1"
+
+
+def _textured(analysis: Analysis) -> Analysis:
+    """The constructed person on a photo-like background (a smooth gradient), so the crop shows."""
+    rows, cols = analysis.image.rgb.shape[:2]
+    y, x = np.mgrid[0:rows, 0:cols]
+    rgb = np.stack([120 + 60 * x / cols, 140 + 40 * y / rows, 170 - 50 * x / cols], axis=-1).astype(np.uint8)
+    rgb.setflags(write=False)
+    return dataclasses.replace(analysis, image=dataclasses.replace(analysis.image, rgb=rgb))
+
+
+def _compare_with_golden(picture: np.ndarray, name: str) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        if not UPDATE:
+            pytest.fail(f"no golden {path}; run with POSTURE_UPDATE_GOLDEN=1 to write it, then look at it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(picture).save(path)
+    golden = np.asarray(Image.open(path).convert("RGB"))
+    assert picture.shape == golden.shape, f"{name}: {picture.shape} vs golden {golden.shape}"
+    difference = np.abs(picture.astype(int) - golden.astype(int)).max(axis=-1)
+    assert float(difference.mean()) < 2.0, f"{name}: mean difference {difference.mean():.2f}"
+    assert float((difference > 60).mean()) < 0.005, f"{name}: {(difference > 60).mean():.2%} of pixels moved"
+
+
+@pytest.mark.parametrize("height", [600, 2400])
+def test_side_view_golden(height: int) -> None:
+    analysis = _textured(built("client side.jpg", hip_ahead=60.0, ear_ahead=90.0, uncertainty=0.8))
+    picture = render_annotated(analysis, height=height)
+    assert picture.shape[0] == height
+    _compare_with_golden(picture, f"side_{height}.png")
+
+
+@pytest.mark.parametrize("height", [600, 2400])
+def test_front_view_golden(height: int) -> None:
+    analysis = _textured(built("client front.jpg", front=True, uncertainty=1.0))
+    _compare_with_golden(render_annotated(analysis, height=height), f"front_{height}.png")
+
+
+def _line_rows(picture: np.ndarray, color: tuple[int, int, int], photo_width: int) -> np.ndarray:
+    photo = picture[:, :photo_width].astype(int)
+    hit = np.all(np.abs(photo - np.array(color)) < 30, axis=-1)
+    return np.flatnonzero(hit.any(axis=1))
+
+
+def test_a_shoulder_difference_inside_the_noise_is_drawn_level() -> None:
+    """The 0.1%-shoulder case: within its ± it is drawn as one level line and written as level."""
+    tilted = built("front.jpg", front=True, shoulder_rise=25.0, uncertainty=0.2)
+    shoulders = tilted.measurement("shoulder_height_difference")
+    assert shoulders is not None and abs(shoulders.value) > 1.0
+    noisy = dataclasses.replace(tilted, measurements=tuple(
+        dataclasses.replace(m, uncertainty=abs(m.value) + 1.0) for m in tilted.measurements))
+    shoulders_noisy = noisy.measurement("shoulder_height_difference")
+    assert shoulders_noisy is not None
+    assert value_words(shoulders_noisy).startswith("level (within")
+    assert "higher" in value_words(shoulders)
+
+    height = 1000
+    color = PALETTE[0]  # the first drawn measurement in a front view is the shoulder line
+    photo_width = render_annotated(tilted, height=height, panel=False).shape[1]
+    tilted_rows = _line_rows(render_annotated(tilted, height=height), color, photo_width)
+    level_rows = _line_rows(render_annotated(noisy, height=height), color, photo_width)
+    width = Sizes(height).line
+    assert tilted_rows.size > 0 and level_rows.size > 0
+    assert np.ptp(level_rows) <= width + 4  # one horizontal line
+    assert np.ptp(tilted_rows) > 3 * width  # the real tilt
+
+
+def test_missing_uncertainty_uses_a_typical_noise() -> None:
+    analysis = built("front.jpg", front=True, uncertainty=None)
+    shoulders = analysis.measurement("shoulder_height_difference")
+    assert shoulders is not None
+    tiny = dataclasses.replace(shoulders, value=0.1)
+    assert value_words(tiny).startswith("level")
+
+
+def test_sizes_stay_legible_from_600_to_4000() -> None:
+    assert Sizes(600).font >= 14 and Sizes(600).line >= 2
+    assert Sizes(4000).font >= 4000 / 50 and Sizes(4000).line >= 4000 / 400
+    analysis = built("a.jpg")
+    with pytest.raises(ValueError, match="outside"):
+        render_annotated(analysis, height=MIN_HEIGHT - 1)
+    assert render_annotated(analysis, height=MAX_HEIGHT).shape[0] == MAX_HEIGHT
+
+
+def test_an_unknown_drawing_kind_is_listed_not_drawn() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Squiggle:
+        at: str
+
+    analysis = built("a.jpg", hip_ahead=60.0)
+    canvas = np.zeros((1000, 600, 3), np.uint8)
+    from posture.render.image import photo_canvas
+
+    _, place = photo_canvas(analysis, 1000)
+    painter = Painter(analysis, canvas, place, Sizes(1000))
+    assert not painter.can_draw(Squiggle(at="HIP"))
+    measurement = analysis.measurements[0]
+    painter.draw(measurement, Squiggle(at="HIP"), (255, 0, 0))
+    assert not canvas.any()
+    for definition in registry.DEFINITIONS:
+        if definition.drawing is not None:
+            assert painter.can_draw(definition.drawing), definition.id
+
+
+def test_the_photo_is_not_drawn_on() -> None:
+    analysis = built("a.jpg", hip_ahead=60.0)
+    before = analysis.image.rgb.copy()
+    render_annotated(analysis)
+    assert np.array_equal(before, analysis.image.rgb)
+
+
+def test_refused_photo_has_no_picture() -> None:
+    from test_compare import refused
+
+    with pytest.raises(ValueError, match="refused"):
+        render_annotated(refused("wall.jpg"))
+
+
+@pytest.mark.parametrize("height", [628, 3000])
+def test_real_photo_at_two_sizes(analyzer: Analyzer, shared_photo: Callable[[str], Path], height: int) -> None:
+    analysis = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=True)
+    picture = render_annotated(analysis, height=height)
+    assert picture.shape[0] >= height
+    assert picture.shape[1] > 1.2 * render_annotated(analysis, height=height, panel=False).shape[1]
