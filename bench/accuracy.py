@@ -41,6 +41,9 @@ from posture.render.json import analysis_to_dict
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_FILE = ROOT / "posture" / "knowledge" / "calibration.toml"
 HELD_OUT_BODIES = ("man_tall_lean", "woman_heavy_older")
+ARMS_RESTING_DEG = 6.0
+"""The renderer's default: hands against the thighs. Front and back renders with the arms a hand's width
+away (the photo advice) are tabulated as their own view, "front arms-away"."""
 """Bodies never used for fitting: a tall lean man and an older heavy woman, unlike most of the rest."""
 REGENERATE = "make bench-accuracy"
 
@@ -199,6 +202,8 @@ def read_set(folder: Path) -> list[Render]:
         entry = json.loads(line)
         truth = json.loads((folder / entry["json"]).read_text())
         view = entry["view"] if entry["view"] != "side" else f"side-{entry['facing']}"
+        if truth["scene"].get("arm_abduction_deg", ARMS_RESTING_DEG) != ARMS_RESTING_DEG:
+            view += " arms-away"
         neutral = entry["sweep"] == "neutral" or (entry["view"] != "side" and all(
             truth["scene"][k] == 0 for k in ("pelvic_drop_deg", "shoulder_drop_deg")))
         renders.append(Render(name=entry["name"], body=entry["body"], view=view,
@@ -228,7 +233,8 @@ def tabulate(renders: list[Render], pairings: tuple[Pairing, ...], views: tuple[
     neutral = {r.group: r for r in renders if r.neutral and r.document is not None}
     rows = []
     for view_name in views:
-        chosen = [r for r in renders if r.view.startswith(view_name) and bodies(r.body)]
+        chosen = [r for r in renders
+                  if (r.view == view_name or r.view.startswith(view_name + "-")) and bodies(r.body)]
         for pairing in pairings:
             row = Row(pairing.label, pairing.unit, view_name, bodies_label, total=len(chosen),
                       sign_from=pairing.sign_from)
@@ -296,7 +302,7 @@ OUTLINE_FITS = {
     "pelvic_tilt": (("side",), _true("pelvic_tilt_deg", near=True),
                     ("hollow_depth", "buttock_prominence", "trunk_lean_landmarks")),
     "hip_height_difference": (("front", "back"), _true("iliac_crest_height_difference_cm"),
-                              ("widest_level_difference", "outline_shift", "landmark_difference")),
+                              ("waist_difference", "outline_shift", "landmark_difference")),
     "shoulder_height_difference": (("front", "back"), _true("shoulder_height_difference_cm"),
                                    ("outline_difference", "landmark_difference")),
 }
@@ -315,10 +321,17 @@ def _features(document: dict[str, Any], measurement_id: str) -> dict[str, float]
 
 
 def fit_outline_measures(renders: list[Render]) -> dict[str, tuple[float, dict[str, float]]]:
-    """(offset, weights) per outline measure, least squares on the calibration bodies only."""
+    """(offset, weights) per outline measure, on the calibration bodies only.
+
+    The weights come from how each body's features change with its true value
+    (features and truths taken relative to that body's own mean in each view):
+    bodies differ in shape far more than one body's outline moves with its
+    posture, so fitting absolute values would learn the bodies, not the
+    posture. The offset then matches the mean over every calibration render.
+    """
     fitted = {}
     for measurement_id, (views, truth, names) in OUTLINE_FITS.items():
-        rows, targets = [], []
+        rows, targets, groups = [], [], []
         for render in renders:
             if (render.document is None or render.body in HELD_OUT_BODIES
                     or not render.view.startswith(views)):
@@ -328,13 +341,22 @@ def fit_outline_measures(renders: list[Render]) -> dict[str, tuple[float, dict[s
             if features is None or true_value is None or not all(name in features for name in names):
                 continue
             per_cm = 1.0 if measurement_id == "pelvic_tilt" else 100.0 / render.truth["person"]["height_cm"]
-            rows.append([1.0, *(features[name] for name in names)])
+            rows.append([features[name] for name in names])
             targets.append(true_value * per_cm)
+            groups.append(render.group)
         if len(rows) < len(names) + 5:
             print(f"too few renders to fit {measurement_id} ({len(rows)})", file=sys.stderr)
             continue
-        solution, *_ = np.linalg.lstsq(np.array(rows), np.array(targets), rcond=None)
-        fitted[measurement_id] = (float(solution[0]), dict(zip(names, map(float, solution[1:]))))
+        x, y = np.array(rows), np.array(targets)
+        keys = np.array([hash(g) for g in groups])
+        x_within, y_within = x.copy(), y.copy()
+        for key in np.unique(keys):
+            members = keys == key
+            x_within[members] -= x[members].mean(axis=0)
+            y_within[members] -= y[members].mean()
+        weights, *_ = np.linalg.lstsq(x_within, y_within, rcond=None)
+        offset = float(np.mean(y - x @ weights))
+        fitted[measurement_id] = (offset, dict(zip(names, map(float, weights))))
     return fitted
 
 
@@ -413,14 +435,16 @@ def main() -> int:
     renders = read_set(args.folder)
     model_path = prepare_model(notify=print)
     print(f"{len(renders)} renders in {args.folder}", file=sys.stderr)
+    if args.fit_calibration:
+        # The outline measures report their features only once calibrated: a first pass with empty weights
+        # (the landmark corrections as they are; the fit uses the bare landmark values).
+        current = {name: (c.offset, c.slope) for name, c in load_calibrations().corrections.items()
+                   if name not in OUTLINE_FITS}
+        write_calibrations(current, renders, model_path)
+        load_calibrations.cache_clear()
     run_posture(args.folder, renders, model_path)
     if args.fit_calibration:
-        landmark_fits = fit_calibrations(renders)
-        # The outline measures report their features only once calibrated: a first pass with empty weights.
-        write_calibrations(landmark_fits, renders, model_path)
-        load_calibrations.cache_clear()
-        run_posture(args.folder, renders, model_path)
-        write_calibrations(landmark_fits, renders, model_path, fit_outline_measures(renders))
+        write_calibrations(fit_calibrations(renders), renders, model_path, fit_outline_measures(renders))
         load_calibrations.cache_clear()
         print("calibrations written; measuring again with them", file=sys.stderr)
         run_posture(args.folder, renders, model_path)
@@ -434,8 +458,11 @@ def main() -> int:
          "same bodies' side, front and back views).")
     every = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: True, "all")
     held_out = tabulate(renders, SIDE_PAIRINGS, ("side",), lambda body: body in HELD_OUT_BODIES, "held-out")
-    front = tabulate(renders, FRONT_PAIRINGS, ("front", "back"), lambda body: True, "all")
-    rows = [row for pair in zip(every, held_out) for row in pair] + front
+    views = ("front", "back", "front arms-away", "back arms-away")
+    front = tabulate(renders, FRONT_PAIRINGS, views, lambda body: True, "all")
+    front_held_out = tabulate(renders, FRONT_PAIRINGS, views, lambda body: body in HELD_OUT_BODIES, "held-out")
+    rows = [row for pair in zip(every, held_out) for row in pair] + [
+        row for pair in zip(front, front_held_out) for row in pair]
     text = markdown(rows, renders, calibration_text)
     print(text)
     if args.out:

@@ -7,9 +7,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from posture.analysis import Analysis
 
 from posture import __version__, cli_batch, cli_compare
-from posture.errors import ExitCode, OutputError, PostureError
+from posture.errors import ExitCode, InputError, OutputError, PostureError, UsageError
 
 # Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
 MIN_HEIGHT_CM = 50.0
@@ -48,6 +52,7 @@ examples:
   posture analyze side.jpg
   posture analyze side.jpg --height-cm 172 --annotate side-annotated.png
   posture analyze side.jpg --json > side.json
+  posture analyze side.jpg front.jpg --height-cm 172     (one report: each view gives what it can)
 """
 
 
@@ -107,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_measurements_help() + "\n" + ANALYZE_EXAMPLES + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    analyze.add_argument("photo", type=Path, help="JPEG, PNG, WebP or HEIC photo of one standing person")
+    analyze.add_argument("photos", type=Path, nargs="+", metavar="PHOTO",
+                         help="JPEG, PNG, WebP or HEIC photo of one standing person; several photos of the same "
+                         "person (e.g. side.jpg front.jpg) give one combined report")
     analyze.add_argument("--json", action="store_true",
                          help="print the versioned JSON document (docs/json-output.md) instead of the report; "
                          "a refused photo prints its refusal record")
@@ -180,33 +187,63 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from posture.analyzer import Analyzer
     from posture.loading import DEFAULT_MAX_PIXELS
 
+    photos: list[Path] = args.photos
+    if len(photos) > 1 and (args.annotate is not None or args.html is not None):
+        raise UsageError("--annotate and --html take one photo; run them photo by photo, or use "
+                         "`posture compare` for before-and-after photos.")
+    analyses = []
+    errors: list[PostureError] = []
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=_notify) as analyzer:
-        analysis = analyzer.analyze(args.photo, height_cm=args.height_cm, uncertainty=args.uncertainty)
-    error = analysis.error()
-    if error is None and args.annotate is not None:
-        from posture.outputs import encode_png, write_atomic
-        from posture.render.image import render_annotated
-
-        write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(args.photo,))
-    if args.html is not None:
-        from posture.outputs import write_atomic
-        from posture.render.html import render_analysis_html
-
-        write_atomic(args.html, render_analysis_html(analysis).encode("utf-8"), protect=(args.photo,))
+        for photo in photos:
+            try:
+                analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty)
+            except InputError as error:
+                if len(photos) == 1:
+                    raise
+                errors.append(error)  # the other photos are still worth a report
+                continue
+            analyses.append(analysis)
+            refusal = analysis.error()
+            if refusal is not None:
+                errors.append(refusal)
+    analysed = [a for a in analyses if a.ok]
+    if len(photos) == 1 and analysed:
+        _write_single_outputs(args, analysed[0])
     if args.json:
-        from posture.render.json import render_json
+        from posture.render.json import render_json, render_json_photos
 
-        _write_stdout(render_json(analysis))
-    elif error is None:
+        if len(photos) == 1 and analyses:
+            _write_stdout(render_json(analyses[0]))
+        elif len(photos) > 1:
+            _write_stdout(render_json_photos(analyses))
+    elif analysed:
         from rich.console import Console
 
         from posture.render.terminal import render_terminal
 
         console = Console()
-        _write_stdout(render_terminal(analysis, width=console.width, color=console.is_terminal))
-    if error is not None:
-        raise error
+        _write_stdout(render_terminal(analysed, width=console.width, color=console.is_terminal))
+    for error in errors[:-1]:
+        print(f"posture: {error}", file=sys.stderr)
+    if errors:
+        raise errors[-1]
     return ExitCode.OK
+
+
+def _write_single_outputs(args: argparse.Namespace, analysis: Analysis) -> None:
+    """The annotated picture and the HTML report of one analysed photo, written atomically."""
+    from posture.outputs import write_atomic
+
+    photo = args.photos[0]
+    if args.annotate is not None:
+        from posture.outputs import encode_png
+        from posture.render.image import render_annotated
+
+        write_atomic(args.annotate, encode_png(render_annotated(analysis)), protect=(photo,))
+    if args.html is not None:
+        from posture.render.html import render_analysis_html
+
+        write_atomic(args.html, render_analysis_html(analysis).encode("utf-8"), protect=(photo,))
 
 
 def _run_model(args: argparse.Namespace) -> int:

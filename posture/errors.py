@@ -30,6 +30,12 @@ class PostureError(Exception):
     exit_code: ExitCode = ExitCode.INTERNAL
 
 
+class UsageError(PostureError):
+    """The command line asks for something that cannot be done (beyond what argparse checks)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class InputError(PostureError):
     """The file is missing, unreadable, not an image, truncated or too large."""
 

@@ -68,8 +68,17 @@ def detectable(measurement: Measurement, scale: BodyScale) -> bool | None:
 
 
 def _threshold(rule: FindingRule, scale: BodyScale) -> float:
-    """The rule's threshold in the unit of the measurement it applies to."""
-    return scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+    """Where the rule flags, in the unit of the measurement it applies to.
+
+    For a measurement whose single-photo value is known only roughly (the
+    registry's ``accuracy``), the threshold moves outward by that much: a
+    finding is claimed only where the photo supports it.
+    """
+    threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+    margin = registry.definition(rule.measurement).accuracy
+    if margin is not None:
+        threshold += margin if rule.comparison == "above" else -margin
+    return threshold
 
 
 def evaluate(

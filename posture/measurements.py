@@ -429,11 +429,13 @@ def belly_prominence(body: SideBody) -> Measurement | None:
 
 
 # ------------------------------------------------------------------ outline measures, front and back views
-HIP_LEVELS = np.round(np.arange(-0.45, 0.30001, 0.01), 2)
-HIP_SPAN = (-0.40, 0.25)
-WIDEST_HIP_SPAN = (-0.35, 0.05)
-MAX_HIP_SHIFT = 0.12
-"""Trunk lengths around the mid-hip point where each hip's outline is read, and the largest shift searched."""
+HIP_LEVELS = np.round(np.arange(-0.30, 0.60001, 0.01), 2)
+WAIST_SPAN = (0.15, 0.45)
+MAX_HIP_SHIFT = 0.15
+"""Trunk lengths above the mid-hip point where each flank's outline is read (hip to lower ribs), the part of
+it where the waist draws in on a hiked side, and the largest vertical shift searched between the two flanks."""
+CREST_WIDTH_SHARE = 0.7
+"""The iliac crests' span as a share of the widest span of the flanks (measured on the rendered bodies)."""
 MIN_HIP_OUTLINE_SHARE = 0.6
 """Share of the hip span whose outline must be clear of the arms; below it the hip height is not given."""
 
@@ -459,32 +461,34 @@ def hip_height_difference(body: FrontBody) -> Measurement | None:
         fingertips = (mid_hip[1] - xy[Landmark[f"{side.upper()}_INDEX"]][1]) / trunk
         beside_arm = HIP_LEVELS >= fingertips
         trusted = np.where(beside_arm & ~gaps, np.nan, edges[side])
-        spans[side] = _span(trusted, HIP_LEVELS, HIP_SPAN)
-        if np.isfinite(spans[side]).sum() < MIN_HIP_OUTLINE_SHARE * np.count_nonzero(
-                (HIP_LEVELS >= HIP_SPAN[0]) & (HIP_LEVELS <= HIP_SPAN[1])):
+        spans[side] = trusted
+        if np.isfinite(trusted).mean() < MIN_HIP_OUTLINE_SHARE:
             return None
-    widest = {side: outline.peak_level(HIP_LEVELS, spans[side], *WIDEST_HIP_SPAN) for side in edges}
+    waist = {side: _span(spans[side], HIP_LEVELS, WAIST_SPAN) for side in spans}
     shift = outline.best_shift(HIP_LEVELS, spans["left"], spans["right"], MAX_HIP_SHIFT)
-    if not all(np.isfinite(v) for v in (*widest.values(), shift)):
+    waist_gap = float(np.nanmean(waist["right"] - waist["left"])) if np.isfinite(
+        waist["right"] - waist["left"]).any() else math.nan
+    if not (np.isfinite(shift) and np.isfinite(waist_gap)):
         return None
     features = {
-        "widest_level_difference": scale.percent((widest["left"] - widest["right"]) * trunk),
+        # A hip drawn up narrows the waist above it on that side: + when the left waist is the narrower.
+        "waist_difference": scale.percent(waist_gap),
         "outline_shift": scale.percent(shift * trunk),
         "landmark_difference": scale.percent(float(right_hip[1] - left_hip[1])),
     }
     percent = correction.combine(features)
-    hip_width = float(np.interp(widest["left"], HIP_LEVELS, edges["left"])
-                      + np.interp(widest["right"], HIP_LEVELS, edges["right"]))
-    obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, hip_width))
-    points = tuple((f"{side}_hip", *(float(c) for c in frame.point(
-        widest[side], (1 if side == "left" else -1) * float(np.interp(widest[side], HIP_LEVELS, edges[side])))))
+    crest_width = CREST_WIDTH_SHARE * float(np.nanmax(spans["left"]) + np.nanmax(spans["right"]))
+    obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, crest_width))
+    points = tuple((f"{side}_waist", *(float(c) for c in frame.point(
+        float(np.mean(WAIST_SPAN)), (1 if side == "left" else -1) * float(np.nanmean(waist[side])))))
         for side in ("left", "right"))
     return Measurement(
         "hip_height_difference", scale.from_percent(percent), scale.unit,
-        "Estimated from the outline of each hip (silhouette: the height where each flank is widest, and the "
-        "vertical shift that best lines the left outline up with the right) together with the hip landmarks, "
-        "calibrated on rendered bodies against the iliac crests (bench/ACCURACY.md); the obliquity is that "
-        f"height over the hips' width (pelvic obliquity {obliquity:+.1f} deg).",
+        "Estimated from the outline of each flank from hip to lower ribs (silhouette: how much narrower one "
+        "waist is than the other, and the vertical shift that best lines the left flank up with the right) "
+        "together with the hip landmarks, calibrated on rendered bodies against the iliac crests "
+        "(bench/ACCURACY.md); the obliquity is that height over the hips' width (pelvic obliquity "
+        f"{obliquity:+.1f} deg). Read only where the arms hang clear of the body.",
         _names(Landmark.LEFT_HIP, Landmark.RIGHT_HIP), proxy=True,
         components=(*features.items(), ("pelvic_obliquity_deg", obliquity)), points=points,
     )

@@ -67,17 +67,18 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """The line through the left and right ``part`` (e.g. ``"SHOULDER"``), with a level line for reference."""
+    """A line across the left and right ``part`` (e.g. ``"SHOULDER"``) at the measured tilt, with a level line.
+
+    ``angle`` names the component holding the tilt in degrees, + when the person's left is higher.
+    """
 
     part: str
+    angle: str
 
 
 @dataclass(frozen=True, slots=True)
 class Outline:
-    """The stretch of the body's outline a measurement reads, from the points its components name.
-
-    ``points`` are component names holding image coordinates (``<name>_x``, ``<name>_y``), joined in order.
-    """
+    """The stretch of the body's outline a measurement reads: the named ``Measurement.points``, joined in order."""
 
     points: tuple[str, ...]
 
@@ -107,6 +108,11 @@ class Definition:
         components: names of the sub-values it always carries (the flat row
             gives each a column); a calibrated measurement also carries
             ``uncalibrated``, which the row leaves to the JSON.
+        accuracy: for a measurement whose single-photo value is much less
+            certain than its changes, the typical error of that value (degrees;
+            bench/ACCURACY.md, held-out bodies): thresholds move outward by it,
+            so one photo flags only what it can support. Changes between photos
+            are judged by their own noise instead.
         resolution: for sided measurements, the size a difference must exceed
             to be told from zero when the photo has no uncertainty of its own,
             in degrees or % of body height: the 95th percentile of the error on
@@ -126,6 +132,7 @@ class Definition:
     directions: tuple[str, str] | None = None
     components: tuple[str, ...] = ()
     resolution: float | None = None
+    accuracy: float | None = None
 
 
 DEFINITIONS: tuple[Definition, ...] = (
@@ -167,8 +174,9 @@ DEFINITIONS: tuple[Definition, ...] = (
         views=SIDE, stride_safe=False, signed=True, label="pelvis",
         drawing=Outline(points=("buttock", "lumbar", "upper_back")),
         summary="angle of the ASIS–PSIS line below horizontal, estimated from the outline of the low back and "
-                "buttock (silhouette) and the trunk line, calibrated on rendered bodies of known tilt",
-        components=("hollow_depth", "buttock_prominence"),
+                "buttock (silhouette) and the trunk line, calibrated on rendered bodies of known tilt; its changes "
+                "are followed within about 1.5°, but one photo's value is uncertain by about 6° (body shape)",
+        components=("hollow_depth", "buttock_prominence"), accuracy=6.0,
     ),
     Definition(
         id="belly_prominence", name="belly prominence", quantity="length",
@@ -194,19 +202,19 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         id="shoulder_height_difference", name="shoulder height difference", quantity="length",
         sign="+ = the person's left shoulder higher", views=FRONT_OR_BACK, stride_safe=True, signed=True,
-        label="shoulders", drawing=Level(part="SHOULDER"),
+        label="shoulders", drawing=Level(part="SHOULDER", angle="shoulder_tilt_deg"),
         summary="left shoulder landmark above the right (a proxy of acromion heights; follows a true "
                 "difference at about 0.6 of its size)",
-        directions=("left higher", "right higher"), components=("shoulder_tilt_deg",),
+        directions=("left higher", "right higher"), components=("shoulder_tilt_deg",), resolution=1.05,
     ),
     Definition(
         id="hip_height_difference", name="hip height difference", quantity="length",
         sign="+ = the person's left hip higher", views=FRONT_OR_BACK, stride_safe=False, signed=True,
-        label="hips", drawing=Level(part="HIP"),
+        label="hips", drawing=Level(part="HIP", angle="pelvic_obliquity_deg"),
         summary="height of the left pelvis above the right, from the outline of each hip (silhouette) and the "
                 "hip landmarks, calibrated on rendered bodies against the iliac crests; with the pelvic "
                 "obliquity in degrees",
-        directions=("left higher", "right higher"), components=("pelvic_obliquity_deg",),
+        directions=("left higher", "right higher"), components=("pelvic_obliquity_deg",), resolution=1.2,
     ),
     Definition(
         id="apparent_leg_length_difference", name="apparent leg-length difference", quantity="length",
@@ -214,14 +222,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         signed=True, label="legs", drawing=None,
         summary="hip → ankle landmark distance, left minus right: how long the legs look as the person stands, "
                 "not the bones' length",
-        directions=("left longer", "right longer"),
+        directions=("left longer", "right longer"), resolution=1.9,
     ),
     Definition(
         id="lateral_trunk_shift", name="lateral trunk shift", quantity="length",
         sign="+ = shoulders shifted towards the person's left", views=FRONT_OR_BACK, stride_safe=True,
         signed=True, label="trunk shift", drawing=None,
         summary="mid-shoulder ahead of mid-hip sideways; + = towards the person's left",
-        directions=("to the left", "to the right"),
+        directions=("to the left", "to the right"), resolution=0.8,
     ),
 )
 

@@ -283,3 +283,47 @@ def test_importing_posture_and_its_command_loads_no_heavy_module() -> None:
             "print(sorted(m for m in ('numpy', 'cv2', 'PIL', 'mediapipe', 'rich', 'subprocess') if m in sys.modules))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert completed.stdout.strip() == "[]"
+
+
+SIDE_SAMPLE = REPO / "samples" / "side-left_neutral.png"
+FRONT_SAMPLE = REPO / "samples" / "front_neutral.png"
+
+
+def test_several_photos_make_one_report(capsys: pytest.CaptureFixture[str], pose_model: Path) -> None:
+    code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(FRONT_SAMPLE), "--height-cm", "170")
+    assert code == ExitCode.OK, err
+    assert err == ""
+    assert "side-left_neutral.png: side-left view" in out and "front_neutral.png: front view" in out
+    assert out.count("Please note") == 1  # the cautions are said once, not per photo
+    # The side photo cannot show hip height, but the front photo covers what it measures.
+    assert "shoulder_height_difference" in out and "trunk_lean" in out
+
+
+def test_several_photos_as_json(capsys: pytest.CaptureFixture[str], pose_model: Path) -> None:
+    code, out, _ = run(capsys, "analyze", str(SIDE_SAMPLE), str(FRONT_SAMPLE), "--json")
+    assert code == ExitCode.OK
+    document = json.loads(out)
+    assert [photo["view"] for photo in document["photos"]] == ["side-left", "front"]
+    measured = {m for photo in document["photos"] for m in photo["measurements"]}
+    if "hip_height_difference" in measured:
+        assert "hip_height_asymmetry" not in document["not_measured_in_any"]
+    else:
+        assert "hip_height_asymmetry" in document["not_measured_in_any"]
+
+
+def test_a_bad_photo_among_several_is_reported_and_the_rest_analysed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, pose_model: Path) -> None:
+    code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(tmp_path / "absent.jpg"))
+    assert code == ExitCode.BAD_INPUT
+    assert_one_sentence(err)
+    assert "absent.jpg" in err
+    assert "side-left_neutral.png: side-left view" in out
+
+
+def test_annotate_takes_one_photo(capsys: pytest.CaptureFixture[str], tmp_path: Path, pose_model: Path) -> None:
+    code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(FRONT_SAMPLE), "--annotate",
+                         str(tmp_path / "a.png"))
+    assert code == ExitCode.USAGE
+    assert_one_sentence(err)
+    assert "--annotate" in err and out == ""
+    assert not (tmp_path / "a.png").exists()

@@ -8,7 +8,7 @@ import pytest
 from builders import front_person, side_person
 
 from posture.explanations import KnowledgeBase, load_knowledge_base
-from posture.findings import Finding, evaluate, typical_range
+from posture.findings import Finding, detectable, evaluate, typical_range
 from posture.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.measurements import Measurement, measure_front_view, measure_side_view
 from posture.units import DEG as DEGREES
@@ -361,3 +361,33 @@ def test_balanced_alignment_is_borderline_when_a_value_is_within_its_uncertainty
     assert finding.borderline
     (clear,) = evaluate(side_measurements(), view="side-left", scale=PERCENT_SCALE, knowledge=kb)
     assert not clear.borderline
+
+
+# ------------------------------------------------------------------ what one photo can support
+
+
+@pytest.mark.parametrize(("tilt", "expected"), [(20.0, []), (25.0, ["pelvis_tipped_forward"]), (-1.0, []),
+                                                (-4.0, ["pelvis_tucked_under"])])
+def test_one_photo_flags_pelvic_tilt_only_beyond_its_accuracy(kb: KnowledgeBase, tilt: float,
+                                                              expected: list[str]) -> None:
+    """One photo's tilt is uncertain by about 6° (registry accuracy): 18° and 3° move out to 24° and -3°."""
+    measured = (*side_measurements(), Measurement("pelvic_tilt", tilt, DEGREES, "synthetic", ()))
+    found = [i for i in ids(evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb))
+             if i != "balanced_alignment"]
+    assert found == expected
+    assert typical_range("pelvic_tilt", view="side-left", scale=PERCENT_SCALE, knowledge=kb) == (-3.0, 24.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "uncertainty", "flagged"),
+    [(0.8, None, False), (1.5, None, True), (0.8, 0.3, True), (1.5, 1.6, False), (-1.5, None, True)],
+    ids=["inside-resolution", "beyond-resolution", "beyond-own-uncertainty", "inside-own-uncertainty", "right"],
+)
+def test_a_hip_difference_inside_its_noise_names_no_side(kb: KnowledgeBase, value: float, uncertainty: float | None,
+                                                         flagged: bool) -> None:
+    """The threshold is 0.59% of height (1 cm at 170 cm); the noise is the ± or, without one, the resolution (1.2%)."""
+    hips = Measurement("hip_height_difference", value, PERCENT_HEIGHT, "synthetic", (), uncertainty=uncertainty)
+    found = ids(evaluate((hips,), view="front", scale=PERCENT_SCALE, knowledge=kb))
+    side = "left_hip_higher" if value > 0 else "right_hip_higher"
+    assert (side in found) is flagged
+    assert detectable(hips, PERCENT_SCALE) is flagged

@@ -257,27 +257,54 @@ def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool,
     return np.maximum(pelvis, np.maximum(*arms))
 
 
-@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
-@pytest.mark.parametrize("feature", ["widest_level_difference", "outline_shift"])
-def test_a_higher_left_hip_outline_reads_positive(back: bool, feature: str) -> None:
-    xy = front_person(back=back)
+def _only(feature: str) -> Calibrations:
+    return Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights={feature: 1.0})},
+                        model_sha256="", fitted_on="", version="")
+
+
+def _trunk_length(xy: np.ndarray) -> float:
     mid_y = (xy[Landmark.LEFT_HIP][1] + xy[Landmark.RIGHT_HIP][1]) / 2.0
-    length = mid_y - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0
-    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights={feature: 1.0})},
-                       model_sha256="", fitted_on="", version="")
+    return float(mid_y - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0)
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_a_higher_left_flank_reads_as_a_positive_shift(back: bool) -> None:
+    xy = front_person(back=back)
     mask = Mask(_hip_mask(xy, -0.10 + 0.02, -0.10 - 0.02, back), 1.0)
-    measured = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=fit,
-                                                    outline=mask)}
+    measured = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only(
+        "outline_shift"), outline=mask)}
     hips = measured["hip_height_difference"]
-    # The left flank peaks 0.04 trunk lengths higher: that many pixels, in % of a 1000 px body.
-    assert hips.value == pytest.approx(100.0 * 0.04 * length / H, abs=0.03)
+    # The left flank sits 0.04 trunk lengths higher: that many pixels, in % of a 1000 px body.
+    assert hips.value == pytest.approx(100.0 * 0.04 * _trunk_length(xy) / H, abs=0.03)
     assert dict(hips.components)["pelvic_obliquity_deg"] > 0.0
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
+    """A hip drawn up narrows the waist above it: here the left waist is 0.05 trunk lengths narrower."""
+    xy = front_person(back=back)
+    mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    length = _trunk_length(xy)
+    left_to_image_right = not back
+
+    def flank(y: float, narrower: float) -> float:
+        t = (float(mid[1]) - y) / length
+        return (0.55 - (narrower if 0.1 < t < 0.5 else 0.0)) * length
+
+    image_right, image_left = (0.05, 0.0) if left_to_image_right else (0.0, 0.05)
+    pelvis = soft_mask(lambda y: mid[0] - flank(y, image_left), lambda y: mid[0] + flank(y, image_right))
+    arms = [soft_mask(lambda y: mid[0] + 0.75 * length, lambda y: mid[0] + 0.9 * length),
+            soft_mask(lambda y: mid[0] - 0.9 * length, lambda y: mid[0] - 0.75 * length)]
+    mask = Mask(np.maximum(pelvis, np.maximum(*arms)), 1.0)
+    (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("waist_difference"),
+                                             outline=mask) if m.id == "hip_height_difference"]
+    assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.02)
 
 
 def test_level_hips_read_zero_in_every_feature() -> None:
     xy = front_person()
     mask = Mask(_hip_mask(xy, -0.1, -0.1, False), 1.0)
-    weights = {"widest_level_difference": 1.0, "outline_shift": 1.0, "landmark_difference": 1.0}
+    weights = {"waist_difference": 1.0, "outline_shift": 1.0, "landmark_difference": 1.0}
     fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights=weights)},
                        model_sha256="", fitted_on="", version="")
     (hips,) = [m for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask)

@@ -210,10 +210,8 @@ class Painter:
             registry.Plumb: self.plumb,  # type: ignore[dict-item]
             registry.Tag: self.tag,  # type: ignore[dict-item]
             registry.Level: self.level,  # type: ignore[dict-item]
+            registry.Outline: self.outline,  # type: ignore[dict-item]
         }
-        outline = getattr(registry, "Outline", None)
-        if outline is not None:
-            self.handlers[outline] = self.outline  # type: ignore[assignment]
 
     def can_draw(self, drawing: object) -> bool:
         return type(drawing) in self.handlers
@@ -262,9 +260,17 @@ class Painter:
         cv2.circle(self.canvas, _pt(at), r + 2, color, self.sizes.line, cv2.LINE_AA)
 
     def level(self, measurement: Measurement, drawing: registry.Level, color: RGB) -> None:
-        left = self.xy[Landmark[f"LEFT_{drawing.part}"]]
-        right = self.xy[Landmark[f"RIGHT_{drawing.part}"]]
-        level_y = (left[1] + right[1]) / 2.0
+        landmark_left = self.xy[Landmark[f"LEFT_{drawing.part}"]]
+        landmark_right = self.xy[Landmark[f"RIGHT_{drawing.part}"]]
+        middle = (landmark_left + landmark_right) / 2.0
+        level_y = float(middle[1])
+        # The line shows the measured tilt (the outline's, where there is one), not the landmarks' own.
+        tilt = math.radians(dict(measurement.components).get(drawing.angle, 0.0))
+        towards_left = 1.0 if landmark_left[0] >= landmark_right[0] else -1.0
+        half = abs(float(landmark_left[0] - landmark_right[0])) / 2.0
+        rise = half * math.tan(tilt)
+        left = np.array([middle[0] + towards_left * half, level_y - rise])
+        right = np.array([middle[0] - towards_left * half, level_y + rise])
         reach = 0.25 * abs(left[0] - right[0])
         lo, hi = min(left[0], right[0]) - reach, max(left[0], right[0]) + reach
         if within_noise(measurement):
@@ -275,13 +281,13 @@ class Painter:
                dash=max(5, self.sizes.radius // 4))
         line(self.canvas, left, right, color, self.sizes.line + 1)
 
-    def outline(self, measurement: Measurement, drawing: object, color: RGB) -> None:
-        components = dict(measurement.components)
-        names = getattr(drawing, "points", ())
-        points = [(components.get(f"{n}_x"), components.get(f"{n}_y")) for n in names]
-        if len(points) < 2 or any(x is None or y is None for x, y in points):
+    def outline(self, measurement: Measurement, drawing: registry.Outline, color: RGB) -> None:
+        named = {name: (x, y) for name, x, y in measurement.points}
+        if not all(name in named for name in drawing.points):
             return
-        canvas_points = self.place(np.array(points, dtype=float))
+        canvas_points = self.place(np.array([named[name] for name in drawing.points], dtype=float))
+        for point in canvas_points:
+            cv2.circle(self.canvas, _pt(point), self.sizes.line + 2, color, -1, cv2.LINE_AA)
         for a, b in zip(canvas_points, canvas_points[1:]):
             line(self.canvas, a, b, color, self.sizes.line + 1)
 

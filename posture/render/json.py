@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
@@ -107,3 +108,15 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
 
 def render_json(analysis: Analysis) -> str:
     return json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json_photos(analyses: Sequence[Analysis]) -> str:
+    """Several photos of one person: each photo's document, and what none of them measured."""
+    from posture.render.terminal import not_measured_in_any
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "photos": [analysis_to_dict(analysis) for analysis in analyses],
+        "not_measured_in_any": [item.id for item in not_measured_in_any(analyses)],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from posture import registry
 from posture.analysis import Analysis
+from posture.explanations import NotMeasured
 from posture.findings import detectable, typical_range
 from posture.measurements import Measurement
 from posture.units import format_measured, format_value
@@ -64,11 +68,13 @@ def _indented(text: str, style: str = "") -> Padding:
     return Padding(Text(text, style=style), (0, 0, 0, 2), expand=False)
 
 
-def report_renderable(analysis: Analysis) -> RenderableType:
+def _photo_parts(analysis: Analysis) -> list[RenderableType]:
+    """One photo's heading, measurement table, findings and warnings."""
     verdict = analysis.verdict
     frame = analysis.frame
     if frame is None:
-        raise ValueError("a refused photo has no report; its problem is the message")
+        return [Text.from_markup(f"[bold]{escape(analysis.image.display_name)}[/bold]: not analysed. "
+                                 f"{escape(analysis.problem or '')}")]
     head = f"[bold]{escape(analysis.image.display_name)}[/bold]: {verdict.view} view"
     if verdict.near_side:
         head += f", measured on the {verdict.near_side} side"
@@ -86,8 +92,7 @@ def report_renderable(analysis: Analysis) -> RenderableType:
                            f"{knowledge.article_author} ({knowledge.article_year}), in this project's own words.",
                            "dim"))
     if not analysis.findings:
-        parts.append(_indented("None: this version's thresholds and explanations cover side views; a front or back "
-                               "photo gives the measurements above without a judgement."))
+        parts.append(_indented("None: nothing measured in this photo has a threshold to judge it by."))
     for finding in analysis.findings:
         title = finding.title + (" [proxy measure]" if finding.proxy else "") + (
             " [borderline: a value lies within its ± of a threshold]" if finding.borderline else "")
@@ -97,26 +102,53 @@ def report_renderable(analysis: Analysis) -> RenderableType:
         parts.append(_indented("Article: " + "; ".join(finding.article_sections), "dim"))
         if finding.threshold_source:
             parts.append(_indented("Threshold: " + finding.threshold_source, "dim"))
-    parts.append(Text(""))
-    parts.append(Text("Not measured", style="bold underline"))
-    for item in analysis.not_measured:
-        parts.append(Text("• " + item.title, style="bold"))
-        parts.append(_indented(item.reason))
-        parts.append(_indented(item.what_to_look_for))
     if analysis.warnings:
         parts.append(Text(""))
         parts.append(Text("Warnings", style="bold underline"))
         parts.extend(Text("• " + warning) for warning in analysis.warnings)
+    return parts
+
+
+def not_measured_in_any(analyses: Sequence[Analysis]) -> tuple[NotMeasured, ...]:
+    """What none of the photos measured: a side photo's missing hip height is covered by a front photo."""
+    taken = {m.id for analysis in analyses for m in analysis.measurements}
+    items = analyses[0].knowledge.not_measured if analyses else ()
+    return tuple(item for item in items if not taken.intersection(item.measurements))
+
+
+def report_renderable(analyses: Analysis | Sequence[Analysis]) -> RenderableType:
+    """The report for one photo, or one combined report for several photos of one person.
+
+    Each photo contributes its own table and findings; what none of them
+    measured, and the cautions, are said once at the end.
+    """
+    photos = [analyses] if isinstance(analyses, Analysis) else list(analyses)
+    if not photos:
+        raise ValueError("a report needs at least one photo")
+    parts: list[RenderableType] = []
+    for index, analysis in enumerate(photos):
+        if index:
+            parts.append(Rule(style="dim"))
+        parts.extend(_photo_parts(analysis))
+    missing = not_measured_in_any(photos)
+    if missing:
+        parts.append(Text(""))
+        parts.append(Text("Not measured" + (" in any of the photos" if len(photos) > 1 else ""),
+                          style="bold underline"))
+        for item in missing:
+            parts.append(Text("• " + item.title, style="bold"))
+            parts.append(_indented(item.reason))
+            parts.append(_indented(item.what_to_look_for))
     parts.append(Text(""))
     parts.append(Text("Please note", style="bold underline"))
-    parts.extend(Text("• " + caveat.text) for caveat in analysis.caveats)
+    parts.extend(Text("• " + caveat.text) for caveat in photos[0].caveats)
     return Group(*parts)
 
 
-def render_terminal(analysis: Analysis, *, width: int = 100, color: bool = False) -> str:
-    """The report as text (ANSI-coloured when ``color``)."""
+def render_terminal(analyses: Analysis | Sequence[Analysis], *, width: int = 100, color: bool = False) -> str:
+    """The report as text (ANSI-coloured when ``color``), for one photo or several of one person."""
     console = Console(width=width, color_system="standard" if color else None, force_terminal=color)
     with console.capture() as capture:
-        console.print(report_renderable(analysis))
+        console.print(report_renderable(analyses))
     text: str = capture.get()
     return text
