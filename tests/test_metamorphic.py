@@ -16,6 +16,7 @@ the comments) and set a little above the largest change seen:
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,19 @@ def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertain
     assert shoulders is not None and shoulders.uncertainty is not None
     assert abs(shoulders.value) > 1.0
     assert shoulders.uncertainty < abs(shoulders.value)
+
+
+def test_every_real_photo_gives_a_result_or_a_clear_refusal(analyzer: Analyzer) -> None:
+    """Every photo in ../shared/photos, the outline measures included: measured, or refused with a sentence."""
+    folder = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
+    photos = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    if not photos:
+        pytest.skip(f"needs the real test photos in {folder}")
+    for photo in photos:
+        analysis = analyzer.analyze(photo)
+        if analysis.ok:
+            assert analysis.measurements, photo.name
+            for measurement in analysis.measurements:
+                assert math.isfinite(measurement.value), (photo.name, measurement.id)
+        else:
+            assert analysis.problem and analysis.problem.endswith("."), photo.name

@@ -51,7 +51,7 @@ def true_value(name: str, key: str) -> float:
 
 def test_the_regression_set_is_small_and_complete() -> None:
     images = sorted(DATA.glob("*.png"))
-    assert len(images) == 12
+    assert len(images) == 13
     assert all((DATA / f"{image.stem}.json").is_file() for image in images)
     assert sum(p.stat().st_size for p in DATA.iterdir()) < 5_000_000
 
@@ -141,3 +141,12 @@ def test_each_side_sample_shows_exactly_what_its_ground_truth_sets(
     record = json.loads(path.with_suffix(".truth.json").read_text())
     analysis = analyzer.analyze_or_raise(path, height_cm=record["person"]["height_cm"])
     assert {finding.id for finding in analysis.findings} == expected
+
+
+def test_pelvic_tilt_follows_a_change_of_the_pelvis(analysed: dict[str, Analysis]) -> None:
+    """Held-out body, pelvis tilted 10° forward: the outline estimate moves by that much (change P95 3.6°)."""
+    neutral, tilted = "man_tall_lean_side-right_neutral", "man_tall_lean_side-right_pelvic-tilt+10"
+    measured = value(analysed[tilted], "pelvic_tilt") - value(analysed[neutral], "pelvic_tilt")
+    truth = true_value(tilted, "pelvic_tilt_deg") - true_value(neutral, "pelvic_tilt_deg")
+    assert truth == pytest.approx(10.0, abs=0.5)
+    assert measured == pytest.approx(truth, abs=4.0)

@@ -23,7 +23,7 @@ def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bo
     """When a value is flagged: below ``low`` or above ``high``."""
     parts = ([f"< {format_value(low, unit, signed=signed)}"] if low is not None else []) + (
         [f"> {format_value(high, unit, signed=signed)}"] if high is not None else [])
-    return " or ".join(parts)
+    return "\nor ".join(parts)
 
 
 def _value_text(measurement: Measurement) -> str:
@@ -39,19 +39,22 @@ def measurement_table(analysis: Analysis) -> Table:
     table = Table(title=None, show_lines=False, expand=False)
     table.add_column("measurement", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("flagged when", justify="right", no_wrap=True)
-    table.add_column("flag", ratio=1)
+    table.add_column("flagged when", justify="right")
+    table.add_column("flag", ratio=1, min_width=10)
     frame = analysis.frame
     if frame is None:
         raise ValueError("a refused photo has no measurement table")
     for measurement in analysis.measurements:
         low, high = typical_range(measurement.id, view=analysis.view, scale=frame.scale,
                                   knowledge=analysis.knowledge)
-        signed = registry.definition(measurement.id).signed
+        definition = registry.definition(measurement.id)
+        signed = definition.signed
         name = measurement.id + ("\n[dim](proxy)[/dim]" if measurement.proxy else "")
-        # The table shows what a reader acts on; the bare landmark values are in the JSON.
+        # The table shows what a reader acts on: the offsets that make up a length (the plumb line's);
+        # bare landmark values and an outline's features are in the JSON.
+        shown = set(definition.components) if definition.quantity == "length" else set()
         detail = "\n".join(f"{n} {format_value(v, measurement.unit)}" for n, v in measurement.components
-                            if not n.endswith("_deg") and n != "uncalibrated")
+                            if n in shown and not n.endswith("_deg"))
         value = _value_text(measurement)
         if detectable(measurement, frame.scale) is False:
             value = f"no detectable\ndifference\n[dim]{value}[/dim]"
