@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -116,6 +116,21 @@ bench-accuracy: model synthetic-set
 
 # Refit the calibrations (posture/knowledge/calibration.toml: head angle, and the
 # landmark bias of trunk lean, hip extension and foot-hip offset), then re-measure.
+# Marker mode (posture --markers) on renders with round skin markers on the measured points.
+SYNTH_MARKERS := bench/synthetic/cache-markers
+
+bench-markers: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS) --markers
+	$(BIN)/python bench/accuracy.py $(SYNTH_MARKERS) --markers --out bench/MARKERS.md
+
+# Looser clothing: a subset of the set in a loose T-shirt and shorts with a hair volume, each outline
+# measure against its close-fitting twin (the "Looser clothing" section of bench/ACCURACY.md).
+SYNTH_LOOSE := bench/synthetic/cache-loose
+
+bench-clothing: model synthetic-set
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_LOOSE) --loose
+	$(BIN)/python bench/clothing.py $(SYNTH_SET) $(SYNTH_LOOSE) --out bench/ACCURACY.md
+
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md
 

@@ -144,6 +144,25 @@ FRONT_PAIRINGS = (
 )
 
 
+def _true_near_skin(key: str) -> Getter:
+    """A skin-point truth of the near side, e.g. ``pelvic_tilt_right_skin_deg`` for ``pelvic_tilt``."""
+    def get(document: dict[str, Any], truth: dict[str, Any]) -> float | None:
+        return float(truth["measures"][f"{key}_{truth['near_side']}_skin_deg"])
+
+    return get
+
+
+MARKER_PAIRINGS = (
+    Pairing("pelvic_tilt (markers) vs ASIS–PSIS (skin points)", "deg", _measured("pelvic_tilt"),
+            _true_near_skin("pelvic_tilt"), sign_from=3.0),
+    Pairing("head_forward_angle (markers) vs CVA", "deg", _measured("head_forward_angle"),
+            _true("craniovertebral_angle_deg", near=True)),
+    Pairing("hip_height_difference (markers) vs iliac crests (skin points)", "cm", _measured("hip_height_difference"),
+            _true("iliac_crest_height_difference_skin_cm"), sign_from=1.0),
+)
+"""Marker mode (``posture analyze --markers``): renders with round skin markers on the measured points."""
+
+
 @dataclass
 class Render:
     name: str
@@ -211,12 +230,12 @@ def read_set(folder: Path) -> list[Render]:
     return renders
 
 
-def run_posture(folder: Path, renders: list[Render], model_path: Path) -> None:
+def run_posture(folder: Path, renders: list[Render], model_path: Path, markers: str | None = None) -> None:
     with Analyzer(model_path) as analyzer:
         for index, render in enumerate(renders, 1):
             try:
                 analysis = analyzer.analyze(folder / f"{render.name}.png",
-                                            height_cm=render.truth["person"]["height_cm"])
+                                            height_cm=render.truth["person"]["height_cm"], markers=markers)
             except PostureError as error:
                 render.failure = str(error)
                 continue
@@ -425,16 +444,53 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
     return "\n".join(lines)
 
 
+def marker_markdown(rows: list[Row], renders: list[Render]) -> str:
+    lines = [
+        "# Marker mode on rendered people",
+        "",
+        "Regenerate with `make bench-markers` (renders `bench/synthetic/make_set.py --markers`, then runs "
+        "`bench/accuracy.py --markers`). Each render carries round green skin markers, 2.5 cm across, on the skin "
+        "points the truth is defined on (`bench/synthetic/GROUND_TRUTH.md`, the `_skin` points), as balls: the near side's "
+        "ASIS and PSIS, the near tragus and C7 in side views, both iliac crests in back views (arms a hand's "
+        "width away). posture measures them with `--markers green`, no calibration. The cameras roll by up to "
+        "1° (unlevelled), which the marker angles include.",
+        "",
+        f"{len(renders)} renders of {len({r.body for r in renders})} bodies.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    failures = [r for r in renders if r.failure]
+    lines += ["", f"Renders refused: {len(failures)} of {len(renders)}."]
+    lines += [f"- {r.name}: {r.failure}" for r in failures[:20]]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a set made by bench/synthetic/make_set.py")
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
     parser.add_argument("--fit-calibration", action="store_true",
                         help="fit the calibrations on the calibration bodies first, then measure")
+    parser.add_argument("--markers", action="store_true",
+                        help="FOLDER is the skin-marker set (make_set.py --markers): measure with --markers green")
     args = parser.parse_args()
     renders = read_set(args.folder)
     model_path = prepare_model(notify=print)
     print(f"{len(renders)} renders in {args.folder}", file=sys.stderr)
+    if args.markers:
+        run_posture(args.folder, renders, model_path, markers="green")
+        views = ("side", "back arms-away")
+        rows = [row for pair in zip(tabulate(renders, MARKER_PAIRINGS, views, lambda body: True, "all"),
+                                    tabulate(renders, MARKER_PAIRINGS, views, lambda body: body in HELD_OUT_BODIES,
+                                             "held-out"))
+                for row in pair if row.detected]  # a pairing measured in the other view only has no row here
+        text = marker_markdown(rows, renders)
+        print(text)
+        if args.out:
+            replace_atomically(args.out, text.encode())
+        return 0
     if args.fit_calibration:
         # The outline measures report their features only once calibrated: a first pass with empty weights
         # (the landmark corrections as they are; the fit uses the bare landmark values).
@@ -466,6 +522,10 @@ def main() -> int:
     text = markdown(rows, renders, calibration_text)
     print(text)
     if args.out:
+        # The looser-clothing section comes from bench/clothing.py (make bench-clothing): keep it.
+        kept = args.out.read_text().partition("<!-- looser-clothing:start -->") if args.out.exists() else ("", "", "")
+        if kept[1]:
+            text = text.rstrip("\n") + "\n\n" + kept[1] + kept[2]
         replace_atomically(args.out, text.encode())
     return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from posture.errors import PersonError, PostureError, ViewError
+from posture.errors import MarkerError, PersonError, PostureError, ViewError
 from posture.explanations import Caveat, KnowledgeBase, NotMeasured
 from posture.findings import Finding
 from posture.frame import Frame
@@ -21,7 +21,7 @@ from posture.loading import LoadedImage
 from posture.measurements import Measurement
 from posture.quality import Verdict
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -114,7 +114,8 @@ class Analysis:
 
     @property
     def problem_kind(self) -> str | None:
-        """``"person"`` (no usable person) or ``"view"`` (unsupported view), or None."""
+        """``"person"`` (no usable person), ``"view"`` (unsupported view), ``"markers"`` (skin markers asked for
+        but not found unambiguously), or None."""
         return self.verdict.problem_kind
 
     @property
@@ -144,8 +145,8 @@ class Analysis:
         """The exception that stands for this refusal (its exit code included), or None when analysed."""
         if self.verdict.ok:
             return None
-        kind = ViewError if self.verdict.problem_kind == "view" else PersonError
-        return kind(self.verdict.problem)
+        kinds: dict[str | None, type[PostureError]] = {"view": ViewError, "markers": MarkerError}
+        return kinds.get(self.verdict.problem_kind, PersonError)(self.verdict.problem)
 
     def to_row(self) -> dict[str, Any]:
         """One flat dict of scalars with stable column names (see :func:`posture.render.row.to_row`)."""

@@ -7,6 +7,7 @@ of photos with it: file paths, numpy RGB arrays or PIL images.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from importlib import metadata
@@ -18,6 +19,7 @@ from posture.analysis import Analysis, ModelIdentity
 from posture.calibration import load_calibrations
 from posture.explanations import load_knowledge_base
 from posture.landmarks import PoseDetector
+from posture.markers import with_markers
 from posture.loading import DEFAULT_MAX_PIXELS, LoadedImage, image_from_array, image_from_pil, load_image
 from posture.model import check_model_file, prepare_model, sha256_of
 from posture.pipeline import analyze_image
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 MIN_HEIGHT_CM = 50.0
 MAX_HEIGHT_CM = 250.0
+MAX_USER_ROLL_DEG = 45.0
+"""A photo turned further than this is not a tilted camera but a photo on its side."""
 
 
 class Analyzer:
@@ -94,7 +98,8 @@ class Analyzer:
             return image_from_pil(source, max_pixels=self.max_pixels)  # type: ignore[arg-type]
         raise TypeError(f"cannot analyse a {type(source).__name__}; give a file path, a numpy array or a PIL image")
 
-    def analyze(self, source: Source, *, height_cm: float | None = None, uncertainty: bool = False) -> Analysis:
+    def analyze(self, source: Source, *, height_cm: float | None = None, uncertainty: bool = False,
+                markers: str | None = None, roll: float | None = None, level: bool = True) -> Analysis:
         """Analyse one photo.
 
         Args:
@@ -103,6 +108,15 @@ class Analyzer:
                 instead of % of body height.
             uncertainty: also estimate each measurement's 95% repeatability
                 interval from five altered copies (five more landmark runs).
+            markers: the colour of skin markers on the person (``"green"``,
+                ``"blue"``, ``"magenta"``): pelvic tilt, head angle and hip
+                height are then measured from them; a photo whose markers
+                cannot be found or paired is refused.
+            roll: the camera roll in degrees, + when the true vertical's top
+                leans clockwise in the photo; it replaces the roll posture
+                finds from the phone's gravity record or background lines.
+            level: False measures the photo as it is, taking its vertical
+                as true vertical (``roll`` is then ignored).
 
         Returns:
             The analysis; a photo the quality gate refuses gives one whose
@@ -110,27 +124,32 @@ class Analyzer:
 
         Raises:
             InputError: the file or array cannot be used.
-            ValueError: ``height_cm`` is not a standing height.
+            ValueError: ``height_cm`` is not a standing height, or ``roll`` is beyond ±45°.
         """
         if height_cm is not None and not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:
             raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm "
                              f"(expected {MIN_HEIGHT_CM:g}-{MAX_HEIGHT_CM:g})")
+        if roll is not None and not (math.isfinite(roll) and abs(roll) <= MAX_USER_ROLL_DEG):
+            raise ValueError(f"roll={roll!r} is not a camera roll in degrees (expected -{MAX_USER_ROLL_DEG:g} to "
+                             f"{MAX_USER_ROLL_DEG:g})")
         analysis = analyze_image(self.load(source), self._detector, model=self.model,
                                  mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
-                                 height_cm=height_cm)
+                                 height_cm=height_cm, roll=roll, level=level)
         if uncertainty and analysis.ok:
             analysis = with_uncertainty(analysis, self._detector)
+        if markers is not None:
+            analysis = with_markers(analysis, colour=markers)
         return analysis
 
     def analyze_or_raise(self, source: Source, *, height_cm: float | None = None,
-                         uncertainty: bool = False) -> Analysis:
+                         uncertainty: bool = False, roll: float | None = None, level: bool = True) -> Analysis:
         """Like :meth:`analyze`, but a refused photo raises its error.
 
         Raises:
             PersonError: no single, whole, plausible person of useful size.
             ViewError: the person is not standing in a side, front or back view.
         """
-        analysis = self.analyze(source, height_cm=height_cm, uncertainty=uncertainty)
+        analysis = self.analyze(source, height_cm=height_cm, uncertainty=uncertainty, roll=roll, level=level)
         error = analysis.error()
         if error is not None:
             raise error

@@ -18,6 +18,7 @@ from posture.errors import ExitCode, InputError, OutputError, PostureError, Usag
 # Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
 MIN_HEIGHT_CM = 50.0
 MAX_HEIGHT_CM = 250.0
+MAX_USER_ROLL_DEG = 45.0
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -29,6 +30,7 @@ exit codes:
   5  the person is not standing in a side, front or back view (sitting, lying, turned part-way)
   6  the pose model is missing or cannot be prepared
   7  an output (file or standard output) could not be written
+  8  --markers: the skin markers cannot be found or paired without guessing
   130  interrupted (Ctrl-C)
 """
 
@@ -64,6 +66,18 @@ def _height(text: str) -> float:
     if not MIN_HEIGHT_CM <= value <= MAX_HEIGHT_CM:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a standing height in cm (expected a number from {MIN_HEIGHT_CM:g} to {MAX_HEIGHT_CM:g})")
+    return value
+
+
+def _roll(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not abs(value) <= MAX_USER_ROLL_DEG:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a camera roll in degrees (expected a number from -{MAX_USER_ROLL_DEG:g} "
+            f"to {MAX_USER_ROLL_DEG:g})")
     return value
 
 
@@ -129,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="give each measurement a 95%% repeatability interval (±) by re-measuring mirrored, "
                          "smaller, shifted, grey and re-compressed copies of the photo (about five times the "
                          "landmark work; under a second on a laptop)")
+    levelling = analyze.add_mutually_exclusive_group()
+    levelling.add_argument("--roll", type=_roll, metavar="DEG",
+                           help="the camera's roll in degrees, + when true vertical leans clockwise in the photo "
+                           "(the camera was turned counter-clockwise); replaces the roll posture finds from the "
+                           "phone's gravity record or upright lines in the background")
+    levelling.add_argument("--no-level", dest="level", action="store_false",
+                           help="measure the photo as it is, taking its vertical as true vertical")
     analyze.add_argument("--model", type=Path, metavar="PATH",
                          help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
                          "default: the full model, prepared on first use")
@@ -196,7 +217,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=_notify) as analyzer:
         for photo in photos:
             try:
-                analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty)
+                analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
+                                            roll=args.roll, level=args.level)
             except InputError as error:
                 if len(photos) == 1:
                     raise

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     UNSUPPORTED_VIEW = 5
     MODEL = 6
     OUTPUT = 7
+    MARKERS = 8
     INTERRUPTED = 130
     """128 + SIGINT, as shells report a command stopped with Ctrl-C."""
 
@@ -52,6 +53,12 @@ class ViewError(PostureError):
     """The person is found but not standing in a view posture can measure."""
 
     exit_code = ExitCode.UNSUPPORTED_VIEW
+
+
+class MarkerError(PostureError):
+    """Skin markers were asked for (``--markers``) but cannot be found or assigned without guessing."""
+
+    exit_code = ExitCode.MARKERS
 
 
 class ModelError(PostureError):

@@ -67,7 +67,7 @@ def detectable(measurement: Measurement, scale: BodyScale) -> bool | None:
     return None if size is None else abs(measurement.value) > size
 
 
-def _threshold(rule: FindingRule, scale: BodyScale) -> float:
+def _threshold(rule: FindingRule, scale: BodyScale, *, proxy: bool = True) -> float:
     """Where the rule flags, in the unit of the measurement it applies to.
 
     For a measurement whose single-photo value is known only roughly (the
@@ -76,7 +76,8 @@ def _threshold(rule: FindingRule, scale: BodyScale) -> float:
     """
     threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
     margin = registry.definition(rule.measurement).accuracy
-    if margin is not None:
+    # A measure taken directly (skin markers) is not a proxy and needs no such margin.
+    if margin is not None and proxy:
         threshold += margin if rule.comparison == "above" else -margin
     return threshold
 
@@ -100,7 +101,7 @@ def evaluate(
         measurement = by_id.get(rule.measurement)
         if kind not in rule.views or measurement is None:
             continue
-        threshold = _threshold(rule, scale)
+        threshold = _threshold(rule, scale, proxy=measurement.proxy)
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
         # A side is named only for a difference that stands out of the noise.
         passed = passed and detectable(measurement, scale) is not False
@@ -129,15 +130,18 @@ def evaluate(
 
 
 def typical_range(
-    measurement_id: str, *, view: str, scale: BodyScale, knowledge: KnowledgeBase
+    measurement_id: str, *, view: str, scale: BodyScale, knowledge: KnowledgeBase, proxy: bool = True
 ) -> tuple[float | None, float | None]:
-    """The (low, high) band inside which no rule flags the measurement; None where no rule bounds it."""
+    """The (low, high) band inside which no rule flags the measurement; None where no rule bounds it.
+
+    ``proxy``: the measurement is an estimate (the registry's accuracy margin applies) rather than taken directly.
+    """
     kind = view_kind(view)
     low = high = None
     for rule in knowledge.findings:
         if rule.measurement != measurement_id or kind not in rule.views:
             continue
-        threshold = _threshold(rule, scale)
+        threshold = _threshold(rule, scale, proxy=proxy)
         if rule.comparison == "below":
             low = threshold if low is None else max(low, threshold)
         else:

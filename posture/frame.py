@@ -1,8 +1,10 @@
 """The camera frame: which way is up, and how many pixels one body height spans.
 
-The photo's vertical is taken as the true vertical: posture assumes the
-camera was held level (a phone's grid lines or a tripod), and says so in
-every report. The body height comes from the top of the head in the
+Which way is up is found by :mod:`posture.level` (the user's roll, the
+phone's gravity record, or upright lines in the background); the pose is
+turned into that levelled frame before the frame is built, and the frame
+keeps the :class:`~posture.level.Levelling` so every report can say how the
+vertical was found. The body height comes from the top of the head in the
 segmentation mask down to the lowest foot landmark, because MediaPipe has
 no landmark on the crown of the head.
 """
@@ -14,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from posture.landmarks import Landmark, Pose, head_top_from_mask
+from posture.level import NOT_LEVELLED, Levelling
 from posture.units import CM, PERCENT_HEIGHT
-
-LEVEL_ASSUMPTION = "The photo's vertical is taken as true vertical (the camera is assumed level)."
 
 _FEET = [Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX]
 
@@ -50,24 +51,29 @@ class Frame:
     """Levelling and scale for one photo.
 
     Attributes:
-        head_top_y: y of the top of the head, original pixels.
-        floor_y: y of the soles (lowest foot landmark), original pixels.
+        head_top_y: y of the top of the head, original pixels in the levelled frame.
+        floor_y: y of the soles (lowest foot landmark), original pixels in the levelled frame.
         head_top_method: ``"mask"`` or ``"face landmarks"`` (fallback when the mask has no head).
         scale: converts pixel offsets to % of body height or cm.
+        levelling: the camera roll the pose was turned by, and how it was found.
     """
 
     head_top_y: float
     floor_y: float
     head_top_method: str
     scale: BodyScale
+    levelling: Levelling = NOT_LEVELLED
 
     @property
     def body_height_px(self) -> float:
         return self.floor_y - self.head_top_y
 
 
-def build_frame(pose: Pose, *, height_cm: float | None = None) -> Frame:
-    """The frame for a standing person: head top, floor, and the body-height scale."""
+def build_frame(pose: Pose, *, height_cm: float | None = None, levelling: Levelling = NOT_LEVELLED) -> Frame:
+    """The frame for a standing person: head top, floor, and the body-height scale.
+
+    ``pose`` must already be levelled by ``levelling`` (see :func:`posture.level.level_pose`).
+    """
     floor_y = float(np.max(pose.xy[_FEET, 1]))
     head_top = head_top_from_mask(pose)
     method = "mask"
@@ -82,4 +88,5 @@ def build_frame(pose: Pose, *, height_cm: float | None = None) -> Frame:
         floor_y=floor_y,
         head_top_method=method,
         scale=BodyScale(body_height_px=max(floor_y - head_top, 1.0), height_cm=height_cm),
+        levelling=levelling,
     )

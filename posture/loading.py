@@ -87,6 +87,9 @@ class ImageOrigin:
             None when absent or unparseable. The base DateTime tag is not used:
             it is when the file was last changed, which editing rewrites.
         file_size: size of the file in bytes; None for in-memory input.
+        gravity: the phone's gravity vector (X, Y, Z) in g from an iPhone
+            rear-camera photo's Apple maker note (see
+            :func:`posture.level.roll_from_gravity` for its axes); None when absent.
     """
 
     sha256: str
@@ -94,6 +97,7 @@ class ImageOrigin:
     exif_orientation: int
     capture_time: str | None
     file_size: int | None
+    gravity: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,7 @@ class _Reduced:
         orientation: the EXIF orientation that turned the image upright (see :class:`ImageOrigin`).
         capture_time: ISO 8601, or None (see :class:`ImageOrigin`).
         exif_note: the sentence for the report when the EXIF block is damaged.
+        gravity: the iPhone gravity vector, or None (see :class:`ImageOrigin`).
     """
 
     rgb: np.ndarray
@@ -160,6 +165,7 @@ class _Reduced:
     orientation: int
     capture_time: str | None
     exif_note: str | None
+    gravity: tuple[float, float, float] | None = None
 
 
 def load_image(
@@ -205,7 +211,7 @@ def load_image(
         file_format = image.format
     origin = ImageOrigin(sha256=hashlib.sha256(data).hexdigest(), format=file_format,
                          exif_orientation=reduced.orientation, capture_time=reduced.capture_time,
-                         file_size=len(data))
+                         file_size=len(data), gravity=reduced.gravity)
     return _loaded(reduced, origin, path=path, label=None)
 
 
@@ -475,7 +481,7 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
         image.load()
     except _DECODE_ERRORS as error:
         raise _damaged(name, error) from error
-    orientation, capture_time, exif_note = _read_exif(image, exif_problems)
+    orientation, capture_time, exif_note, gravity = _read_exif(image, exif_problems)
     try:
         rgb_image = _to_rgb(image)
     except ValueError as error:
@@ -502,15 +508,17 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     turned_by_libheif = image.info.get("original_orientation")
     recorded = turned_by_libheif if turned_by_libheif in _ORIENTATION_TRANSPOSE else orientation
     return _Reduced(rgb=rgb, width=width, height=height, scale=scale, orientation=recorded,
-                    capture_time=capture_time, exif_note=exif_note)
+                    capture_time=capture_time, exif_note=exif_note, gravity=gravity)
 
 
-def _read_exif(image: Image.Image, exif_problems: list[str]) -> tuple[int, str | None, str | None]:
-    """The EXIF orientation to apply, the capture time, and a sentence for the report when the EXIF is damaged.
+def _read_exif(image: Image.Image, exif_problems: list[str]
+               ) -> tuple[int, str | None, str | None, tuple[float, float, float] | None]:
+    """The EXIF orientation to apply, the capture time, a sentence for the report when the EXIF is damaged,
+    and an iPhone's gravity vector.
 
     Damage to the main directory, which holds the orientation and points to
     the Exif directory, leaves the photo as stored; damage only to the Exif
-    directory loses just the capture time.
+    directory loses just the capture time (and the gravity vector).
     """
     with _pillow_guard(exif_problems):
         try:
@@ -519,17 +527,25 @@ def _read_exif(image: Image.Image, exif_problems: list[str]) -> tuple[int, str |
         except _DECODE_ERRORS as error:
             exif_problems.append(str(error))
     if exif_problems or not _is_tiff_structure(image.info.get("exif")):
-        return 1, None, _EXIF_DAMAGED
+        return 1, None, _EXIF_DAMAGED, None
     applied = orientation if orientation in _ORIENTATION_TRANSPOSE else 1
     capture_problems: list[str] = []
+    gravity = None
     with _pillow_guard(capture_problems):
         try:
-            capture_time = _capture_time(exif.get_ifd(ExifTags.IFD.Exif))
+            directory = exif.get_ifd(ExifTags.IFD.Exif)
+            capture_time = _capture_time(directory)
+            maker_note = directory.get(ExifTags.Base.MakerNote)
+            if isinstance(maker_note, bytes):
+                # Imported here: posture.level brings OpenCV, which loading a photo does not otherwise need.
+                from posture.level import gravity_from_maker_note
+
+                gravity = gravity_from_maker_note(maker_note)
         except _DECODE_ERRORS as error:
             capture_problems.append(str(error))
     if capture_problems:
-        return applied, None, _CAPTURE_TIME_DAMAGED
-    return applied, capture_time, None
+        return applied, None, _CAPTURE_TIME_DAMAGED, None
+    return applied, capture_time, None, gravity
 
 
 def _is_tiff_structure(raw: object) -> bool:
@@ -562,7 +578,7 @@ def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
     reduced = _reduce(image, label, max_pixels, working_long_side, draft=False, exif_problems=[],
                       pixel_digest=digest)
     origin = ImageOrigin(sha256=digest.hexdigest(), format=kind, exif_orientation=reduced.orientation,
-                         capture_time=reduced.capture_time, file_size=None)
+                         capture_time=reduced.capture_time, file_size=None, gravity=reduced.gravity)
     return _loaded(reduced, origin, path=None, label=label)
 
 

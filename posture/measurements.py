@@ -14,7 +14,7 @@ registered with :func:`_measures`; :func:`measure_side_view` and
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,20 +144,49 @@ class FrontBody:
         return -1.0 if self.back else 1.0
 
 
-SideFunction = Callable[[SideBody], "Measurement | None"]
-FrontFunction = Callable[[FrontBody], "Measurement | None"]
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """An outline measure not given because the outline is probably not the body's: its id and why (a clause)."""
+
+    id: str
+    reason: str
+
+
+class Measured(tuple[Measurement, ...]):
+    """The measurements of one view, plus one sentence per reason an outline measure was withheld.
+
+    A tuple, so that every caller that wants only the measurements is unaffected; the pipeline adds
+    ``withheld`` to the analysis' warnings.
+    """
+
+    withheld: tuple[str, ...]
+
+    def __new__(cls, measurements: tuple[Measurement, ...], withheld: tuple[str, ...] = ()) -> Measured:
+        made = super().__new__(cls, measurements)
+        made.withheld = withheld
+        return made
+
+
+def withheld_notes(measurements: tuple[Measurement, ...]) -> tuple[str, ...]:
+    """The warnings saying which outline measures were withheld and why (none for a plain tuple)."""
+    return getattr(measurements, "withheld", ())
+
+
+SideFunction = Callable[[SideBody], "Measurement | Withheld | None"]
+FrontFunction = Callable[[FrontBody], "Measurement | Withheld | None"]
 _SIDE: dict[str, SideFunction] = {}
 _FRONT: dict[str, FrontFunction] = {}
 
 
-_Function = Callable[..., "Measurement | None"]
+_Function = Callable[..., "Measurement | Withheld | None"]
 
 
 def _measures(measurement_id: str) -> Callable[[_Function], _Function]:
     """Register the function that measures ``measurement_id`` for the views its definition names.
 
     A function returns None when the photo does not allow the measurement
-    (no outline, no calibration, an outline it cannot trust); the report then lists it as not measured.
+    (no outline, no calibration, an outline it cannot read); the report then lists it as not measured.
+    It returns :class:`Withheld` when it could read an outline but judges it to be cloth rather than body.
     """
     definition = registry.definition(measurement_id)
 
@@ -368,16 +397,49 @@ def side_profile(body: SideBody) -> SideProfile | None:
     return SideProfile(levels=PROFILE_LEVELS, back=back, front=front, frame=frame)
 
 
+CLOTH_WAIST_DEPTH = 0.54
+"""Trunk depth (back to front outline, square to the hip → shoulder line) at the waist, in trunk lengths, beyond
+which the side outline is taken for loose cloth: the deepest of 350 close-fitting side renders of seven bodies
+(heavy ones included) reached 0.53, loose T-shirts 0.46-0.66 (bench/ACCURACY.md, "Looser clothing")."""
+CLOTH_BACK_STEP = 0.03
+"""A step in the back outline between neighbouring levels (0.01 trunk lengths apart), in trunk lengths, beyond
+which it is taken for a garment's hem standing off the body: close-fitting renders stayed below 0.024."""
+WAIST_DEPTH_SPAN = (0.20, 0.50)
+STEP_SPAN = (-0.30, 0.60)
+
+
+def side_cloth(profile: SideProfile) -> str | None:
+    """Why the side outline around the pelvis is probably loose cloth rather than the body, or None.
+
+    A loose top hangs from the chest and the shoulder blades: the trunk looks deeper at the waist than any
+    close-fitting body, and its hem stands off the body in a step. Either sign withholds the outline measures.
+    """
+    levels, back, front = profile.levels, profile.back, profile.front
+    waist = (levels >= WAIST_DEPTH_SPAN[0]) & (levels <= WAIST_DEPTH_SPAN[1])
+    depth = back[waist] + front[waist]
+    if np.isfinite(depth).any() and float(np.nanmean(depth)) > CLOTH_WAIST_DEPTH:
+        return (f"the trunk is {float(np.nanmean(depth)):.2f} trunk lengths deep at the waist, more than a body in "
+                "close-fitting clothes")
+    spanned = back[(levels >= STEP_SPAN[0]) & (levels <= STEP_SPAN[1])]
+    steps = np.abs(np.diff(spanned))
+    if np.isfinite(steps).any() and float(np.nanmax(steps)) > CLOTH_BACK_STEP:
+        return "the back outline steps out as a garment's hem does"
+    return None
+
+
 def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) -> np.ndarray:
     return np.where((levels >= span[0]) & (levels <= span[1]), profile, np.nan)
 
 
 @_measures("pelvic_tilt")
-def pelvic_tilt(body: SideBody) -> Measurement | None:
+def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     correction = body.calibrations.get("pelvic_tilt") if body.calibrations is not None else None
     profile = side_profile(body)
     if correction is None or profile is None:
         return None
+    cloth = side_cloth(profile)
+    if cloth is not None:
+        return Withheld("pelvic_tilt", cloth)
     levels, back = profile.levels, profile.back
     hollow, lumbar_level = outline.hollow_depth(levels, back, *LUMBAR_SPAN)
     buttock_level = outline.peak_level(levels, _span(back, levels, BUTTOCK_SPAN), *BUTTOCK_SPAN)
@@ -403,10 +465,13 @@ def pelvic_tilt(body: SideBody) -> Measurement | None:
 
 
 @_measures("belly_prominence")
-def belly_prominence(body: SideBody) -> Measurement | None:
+def belly_prominence(body: SideBody) -> Measurement | Withheld | None:
     profile = side_profile(body)
     if profile is None:
         return None
+    cloth = side_cloth(profile)
+    if cloth is not None:
+        return Withheld("belly_prominence", cloth)
     levels, front = profile.levels, profile.front
     groin_level = outline.peak_level(levels, -_span(front, levels, GROIN_SPAN), *GROIN_SPAN)
     if not np.isfinite(groin_level):
@@ -438,10 +503,14 @@ CREST_WIDTH_SHARE = 0.7
 """The iliac crests' span as a share of the widest span of the flanks (measured on the rendered bodies)."""
 MIN_HIP_OUTLINE_SHARE = 0.6
 """Share of the hip span whose outline must be clear of the arms; below it the hip height is not given."""
+CLOTH_WAIST_WIDTH = 1.08
+"""Waist width (both flanks, over WAIST_SPAN) over the shoulder landmarks' span beyond which the flanks are taken
+for loose cloth: close-fitting renders of seven bodies reached 1.07, loose T-shirts 0.89-1.15
+(bench/ACCURACY.md, "Looser clothing"), so this catches only the widest shirts."""
 
 
 @_measures("hip_height_difference")
-def hip_height_difference(body: FrontBody) -> Measurement | None:
+def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
     correction = body.calibrations.get("hip_height_difference") if body.calibrations is not None else None
     if correction is None or body.outline is None:
         return None
@@ -465,6 +534,13 @@ def hip_height_difference(body: FrontBody) -> Measurement | None:
         if np.isfinite(trusted).mean() < MIN_HIP_OUTLINE_SHARE:
             return None
     waist = {side: _span(spans[side], HIP_LEVELS, WAIST_SPAN) for side in spans}
+    shoulder_span = float(abs(xy[Landmark.LEFT_SHOULDER][0] - xy[Landmark.RIGHT_SHOULDER][0]))
+    widths = waist["left"] + waist["right"]
+    if np.isfinite(widths).any() and shoulder_span > 0.0:
+        ratio = float(np.nanmean(widths)) / shoulder_span
+        if ratio > CLOTH_WAIST_WIDTH:
+            return Withheld("hip_height_difference", f"the waist is {ratio:.2f} times as wide as the shoulder "
+                            "landmarks are apart, wider than a body in close-fitting clothes")
     shift = outline.best_shift(HIP_LEVELS, spans["left"], spans["right"], MAX_HIP_SHIFT)
     waist_gap = float(np.nanmean(waist["right"] - waist["left"])) if np.isfinite(
         waist["right"] - waist["left"]).any() else math.nan
@@ -515,7 +591,7 @@ if _undefined:
 def measure_side_view(
     xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, calibrations: Calibrations | None = None,
     stride: bool = False, outline: Mask | None = None,
-) -> tuple[Measurement, ...]:
+) -> Measured:
     """Every side-view measurement of the registry from one person's landmarks.
 
     Args:
@@ -531,7 +607,8 @@ def measure_side_view(
         outline: the segmentation mask, for the outline measures (pelvic tilt, belly).
 
     Returns:
-        The measurements in the registry's order.
+        The measurements in the registry's order; ``withheld`` says which outline measures were not given
+        because the outline looked like loose cloth.
     """
     if facing not in (1, -1):
         raise ValueError(f"facing must be +1 or -1, got {facing!r}")
@@ -539,12 +616,11 @@ def measure_side_view(
     landmarks = {part: side_landmark(near_side, part) for part in parts}
     body = SideBody(points={part: np.asarray(xy[landmark], dtype=np.float64) for part, landmark in landmarks.items()},
                     landmarks=landmarks, facing=facing, scale=scale, calibrations=calibrations, outline=outline)
-    measured = (_SIDE[d.id](body) for d in registry.for_view("side", stride=stride))
-    return tuple(m for m in measured if m is not None)
+    return _collect(_SIDE[d.id](body) for d in registry.for_view("side", stride=stride))
 
 
 def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrations: Calibrations | None = None,
-                       outline: Mask | None = None) -> tuple[Measurement, ...]:
+                       outline: Mask | None = None) -> Measured:
     """Every front/back-view measurement of the registry.
 
     Args:
@@ -556,6 +632,21 @@ def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrat
     """
     body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale, calibrations=calibrations,
                      outline=outline)
-    measured = (_FRONT[d.id](body) for d in registry.for_view("back" if back else "front"))
-    return tuple(m for m in measured if m is not None)
+    return _collect(_FRONT[d.id](body) for d in registry.for_view("back" if back else "front"))
+
+
+def _collect(results: Iterable[Measurement | Withheld | None]) -> Measured:
+    """The measurements, and one warning per distinct reason naming the outline measures it withheld."""
+    measurements: list[Measurement] = []
+    reasons: dict[str, list[str]] = {}
+    for result in results:
+        if isinstance(result, Withheld):
+            reasons.setdefault(result.reason, []).append(result.id)
+        elif result is not None:
+            measurements.append(result)
+    notes = tuple(
+        f"Probably loose clothing around the pelvis ({reason}): {' and '.join(ids)} not given, since the outline "
+        "would measure the cloth, not the body; a photo in close-fitting clothes lets posture read "
+        f"{'them' if len(ids) > 1 else 'it'}." for reason, ids in reasons.items())
+    return Measured(tuple(measurements), notes)
 

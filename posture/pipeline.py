@@ -1,4 +1,4 @@
-"""The stages after loading: landmarks → quality gate → frame → measurements → findings → :class:`Analysis`.
+"""The stages after loading: landmarks → quality gate → levelling → frame → measurements → findings → :class:`Analysis`.
 
 Each stage is a function of the previous stage's result. A refusal by the
 quality gate is not an exception here: it ends the pipeline early with an
@@ -11,10 +11,11 @@ from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.calibration import load_calibrations
 from posture.explanations import KnowledgeBase
 from posture.findings import evaluate
-from posture.frame import LEVEL_ASSUMPTION, Frame, build_frame
+from posture.frame import Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
+from posture.level import NOT_LEVELLED, Levelling, find_levelling, level_pose
 from posture.loading import LoadedImage
-from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view
+from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view, withheld_notes
 from posture.quality import Verdict, assess, view_kind
 
 UNCALIBRATED_MODEL_WARNING = (
@@ -27,16 +28,22 @@ def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
     return assess(poses, width=image.width, height=image.height, dark=image.is_dark)
 
 
-def measure(verdict: Verdict, height_cm: float | None) -> tuple[Frame, tuple[Measurement, ...]]:
+def measure(verdict: Verdict, height_cm: float | None,
+            levelling: Levelling = NOT_LEVELLED) -> tuple[Frame, tuple[Measurement, ...]]:
     """The frame and the measurements for an accepted verdict's person and view.
+
+    The person's landmarks and mask are first turned by ``levelling``'s
+    camera roll, so that every measurement, from landmarks or outline, is
+    taken against the true vertical. The verdict's own pose (drawn on the
+    photo) stays as detected.
 
     Raises:
         ValueError: the verdict is a refusal (there is nothing to measure).
     """
-    pose = verdict.pose
-    if pose is None or not verdict.ok:
+    if verdict.pose is None or not verdict.ok:
         raise ValueError(f"only an accepted verdict can be measured, not one refused with {verdict.problem!r}")
-    frame = build_frame(pose, height_cm=height_cm)
+    pose = level_pose(verdict.pose, levelling.camera_roll) if levelling.applied else verdict.pose
+    frame = build_frame(pose, height_cm=height_cm, levelling=levelling)
     mask = None if pose.mask is None else Mask(probability=pose.mask, scale=pose.mask_scale)
     if view_kind(verdict.view) == "side":
         if verdict.near_side is None:
@@ -73,19 +80,27 @@ def analyze_image(
     mediapipe_version: str,
     knowledge: KnowledgeBase,
     height_cm: float | None = None,
+    roll: float | None = None,
+    level: bool = True,
 ) -> Analysis:
-    """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`."""
+    """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`.
+
+    ``roll`` (degrees, see :class:`~posture.level.Levelling`) overrides the
+    levelling found in the photo; ``level=False`` measures the photo as it is.
+    """
     poses = detector.detect(image)
     verdict = gate(image, poses)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses))
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
-    if not verdict.ok:
+    if not verdict.ok or verdict.pose is None:
         return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(), knowledge=knowledge,
                         warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
-    frame, measurements = measure(verdict, height_cm)
+    levelling = find_levelling(image, verdict.pose, roll=roll, level=level)
+    frame, measurements = measure(verdict, height_cm, levelling)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(
         image=image, verdict=verdict, frame=frame, measurements=measurements, findings=findings,
-        knowledge=knowledge, warnings=image.warnings + verdict.warnings + (LEVEL_ASSUMPTION,) + model_warning,
+        knowledge=knowledge,
+        warnings=image.warnings + verdict.warnings + (levelling.note,) + withheld_notes(measurements) + model_warning,
         provenance=origin,
     )

@@ -18,7 +18,7 @@ from posture.geometry import joint_bend
 from posture.landmarks import Landmark, Pose, head_top_from_mask, side_landmark
 
 View = Literal["side-left", "side-right", "front", "back", "unsupported"]
-ProblemKind = Literal["person", "view"]
+ProblemKind = Literal["person", "view", "markers"]
 
 SECOND_PERSON_RATIO = 0.6
 """A second pose at least this fraction of the first one's height is a second subject, not background."""

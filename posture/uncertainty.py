@@ -100,7 +100,11 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
             continue
         # A mirror image shows a person whose left is the original's right.
         sign = -1.0 if (name == "mirror" and front_or_back) else 1.0
-        for measurement in measure(verdict, frame.scale.height_cm)[1]:
+        # The copy keeps the original's levelling; a mirror turns a clockwise lean into a counter-clockwise one.
+        levelling = frame.levelling
+        if name == "mirror":
+            levelling = dataclasses.replace(levelling, camera_roll=-levelling.camera_roll)
+        for measurement in measure(verdict, frame.scale.height_cm, levelling)[1]:
             if measurement.id in samples:
                 samples[measurement.id].append(sign * measurement.value)
     measurements = tuple(

@@ -371,11 +371,18 @@ def test_balanced_alignment_is_borderline_when_a_value_is_within_its_uncertainty
 def test_one_photo_flags_pelvic_tilt_only_beyond_its_accuracy(kb: KnowledgeBase, tilt: float,
                                                               expected: list[str]) -> None:
     """One photo's tilt is uncertain by about 6° (registry accuracy): 18° and 3° move out to 24° and -3°."""
-    measured = (*side_measurements(), Measurement("pelvic_tilt", tilt, DEGREES, "synthetic", ()))
+    measured = (*side_measurements(), Measurement("pelvic_tilt", tilt, DEGREES, "outline", (), proxy=True))
     found = [i for i in ids(evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb))
              if i != "balanced_alignment"]
     assert found == expected
     assert typical_range("pelvic_tilt", view="side-left", scale=PERCENT_SCALE, knowledge=kb) == (-3.0, 24.0)
+
+
+def test_skin_markers_measure_the_tilt_itself_so_the_clinical_thresholds_apply(kb: KnowledgeBase) -> None:
+    measured = (*side_measurements(), Measurement("pelvic_tilt", 20.0, DEGREES, "markers", (), proxy=False))
+    assert "pelvis_tipped_forward" in ids(evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb))
+    assert typical_range("pelvic_tilt", view="side-left", scale=PERCENT_SCALE, knowledge=kb,
+                         proxy=False) == (3.0, 18.0)
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,16 @@ from posture.frame import BodyScale
 from posture.landmarks import Landmark
 from posture.measurements import (
     BUTTOCK_SPAN,
+    CLOTH_BACK_STEP,
+    CLOTH_WAIST_DEPTH,
+    CLOTH_WAIST_WIDTH,
     LUMBAR_SPAN,
     Mask,
+    Measured,
     Measurement,
     measure_front_view,
     measure_side_view,
+    withheld_notes,
 )
 
 H = 1000.0
@@ -234,15 +239,19 @@ def test_the_spans_do_not_overlap() -> None:
     assert BUTTOCK_SPAN[1] <= LUMBAR_SPAN[0]
 
 
+FLANK = 0.28
+"""Half the waist's width in trunk lengths, as on the rendered bodies (a much wider waist reads as loose cloth)."""
+
+
 def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool,
-              arms_gap: float | None = 0.05) -> np.ndarray:
+              arms_gap: float | None = 0.05, flank_width: float = FLANK) -> np.ndarray:
     """A pelvis whose flanks are widest ``left_peak`` / ``right_peak`` trunk lengths above the mid-hip point."""
     mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
     length = float(mid[1] - (xy[Landmark.LEFT_SHOULDER][1] + xy[Landmark.RIGHT_SHOULDER][1]) / 2.0)
 
     def flank(y: float, peak: float) -> float:
         t = (float(mid[1]) - y) / length
-        return (0.55 + 0.12 * math.exp(-((t - peak) / 0.09) ** 2)) * length
+        return (flank_width + 0.12 * math.exp(-((t - peak) / 0.09) ** 2)) * length
 
     persons_left_is_image_right = not back
     image_right_peak = left_peak if persons_left_is_image_right else right_peak
@@ -251,7 +260,7 @@ def _hip_mask(xy: np.ndarray, left_peak: float, right_peak: float, back: bool,
     if arms_gap is None:
         return pelvis
     # Arms hanging beside the hips, ``arms_gap`` trunk lengths clear of the widest flank (0: resting on it).
-    reach = (0.55 + 0.12 + arms_gap) * length
+    reach = (flank_width + 0.12 + arms_gap) * length
     arms = [soft_mask(lambda y: mid[0] + reach, lambda y: mid[0] + reach + 0.15 * length),
             soft_mask(lambda y: mid[0] - reach - 0.15 * length, lambda y: mid[0] - reach)]
     return np.maximum(pelvis, np.maximum(*arms))
@@ -289,12 +298,12 @@ def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
 
     def flank(y: float, narrower: float) -> float:
         t = (float(mid[1]) - y) / length
-        return (0.55 - (narrower if 0.1 < t < 0.5 else 0.0)) * length
+        return (FLANK - (narrower if 0.1 < t < 0.5 else 0.0)) * length
 
     image_right, image_left = (0.05, 0.0) if left_to_image_right else (0.0, 0.05)
     pelvis = soft_mask(lambda y: mid[0] - flank(y, image_left), lambda y: mid[0] + flank(y, image_right))
-    arms = [soft_mask(lambda y: mid[0] + 0.75 * length, lambda y: mid[0] + 0.9 * length),
-            soft_mask(lambda y: mid[0] - 0.9 * length, lambda y: mid[0] - 0.75 * length)]
+    arms = [soft_mask(lambda y: mid[0] + (FLANK + 0.2) * length, lambda y: mid[0] + (FLANK + 0.35) * length),
+            soft_mask(lambda y: mid[0] - (FLANK + 0.35) * length, lambda y: mid[0] - (FLANK + 0.2) * length)]
     mask = Mask(np.maximum(pelvis, np.maximum(*arms)), 1.0)
     (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("waist_difference"),
                                              outline=mask) if m.id == "hip_height_difference"]
@@ -333,3 +342,65 @@ def test_arms_resting_on_the_hips_withhold_the_hip_height() -> None:
 
     assert "hip_height_difference" in measured(0.05)
     assert "hip_height_difference" not in measured(-0.15)  # the arms overlap the flanks all along
+
+
+# ------------------------------------------------------------------ loose clothing
+
+
+def _hanging_back(t: float) -> float:
+    """A loose top's back: it hangs plumb from the shoulder blades (0.25) over the lumbar hollow to its hem at
+    the hip, where it stands 0.06 off the buttock below it."""
+    return 0.19 if t < 0.0 else 0.25
+
+
+def _side_ids_and_notes(back: Callable[[float], float], front: Callable[[float], float]) -> tuple[set[str], tuple[str, ...]]:
+    xy = side_person(facing=1, near_side="right")
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
+                                 outline=Mask(_side_mask(xy, 1, back, front), 1.0))
+    return {m.id for m in measured}, withheld_notes(measured)
+
+
+def test_a_body_like_side_outline_is_measured_without_a_note() -> None:
+    ids, notes = _side_ids_and_notes(_back, _front)
+    assert {"pelvic_tilt", "belly_prominence"} <= ids
+    assert notes == ()
+
+
+def test_a_trunk_too_deep_for_a_body_reads_as_cloth() -> None:
+    """A shirt hanging from chest and shoulder blades: 0.30 + 0.30 trunk lengths deep at the waist."""
+    ids, notes = _side_ids_and_notes(lambda t: 0.30, lambda t: 0.30)
+    assert "pelvic_tilt" not in ids and "belly_prominence" not in ids
+    (note,) = notes
+    assert "loose clothing" in note and "pelvic_tilt and belly_prominence" in note and "0.60" in note
+
+
+def test_a_hem_standing_off_the_body_reads_as_cloth() -> None:
+    """Only as deep as the body-like outline at the waist, but with a 0.06 step in the back outline at the hem."""
+    ids, notes = _side_ids_and_notes(_hanging_back, _front)
+    assert "pelvic_tilt" not in ids
+    assert len(notes) == 1 and "hem" in notes[0]
+
+
+def test_the_cloth_limits_sit_above_what_bodies_showed() -> None:
+    # The largest values of 350 close-fitting side renders and 280 front/back ones (bench/ACCURACY.md, "Looser clothing").
+    assert CLOTH_WAIST_DEPTH > 0.53 and CLOTH_BACK_STEP > 0.024 and CLOTH_WAIST_WIDTH > 1.07
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
+    xy = front_person(back=back)
+
+    def measured(flank_width: float) -> Measured:
+        mask = Mask(_hip_mask(xy, -0.1, -0.1, back, flank_width=flank_width), 1.0)
+        return measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("outline_shift"),
+                                  outline=mask)
+
+    body_like, cloth_like = measured(FLANK), measured(0.45)
+    assert "hip_height_difference" in {m.id for m in body_like} and withheld_notes(body_like) == ()
+    assert "hip_height_difference" not in {m.id for m in cloth_like}
+    (note,) = withheld_notes(cloth_like)
+    assert "hip_height_difference not given" in note and "wider than a body" in note
+
+
+def test_a_plain_tuple_of_measurements_has_no_notes() -> None:
+    assert withheld_notes(()) == ()

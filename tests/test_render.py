@@ -13,7 +13,7 @@ from posture.analysis import Analysis, ModelIdentity
 from posture.calibration import load_calibrations
 from posture.explanations import load_knowledge_base
 from posture.findings import evaluate
-from posture.frame import LEVEL_ASSUMPTION
+from posture.level import choose_levelling
 from posture.loading import ImageOrigin, LoadedImage
 from posture.pipeline import measure, provenance
 from posture.quality import assess
@@ -39,12 +39,13 @@ def analysis() -> Analysis:
     pose = side_pose(facing=1, ear_ahead=80.0, shoulder_ahead=60.0, hip_ahead=60.0, knee_ahead=30.0)
     verdict = assess((pose,), width=1000, height=1100)
     assert verdict.ok, verdict.problem
-    frame, measurements = measure(verdict, 170.0)
+    # A user's roll of zero: levelled (trivially), so the camera record has a source to show.
+    frame, measurements = measure(verdict, 170.0, choose_levelling(user_roll=0.0))
     knowledge = load_knowledge_base()
     image = _image()
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements, findings=findings,
-                    knowledge=knowledge, warnings=(LEVEL_ASSUMPTION,),
+                    knowledge=knowledge, warnings=(frame.levelling.note,),
                     provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=1))
 
 
@@ -82,13 +83,15 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     document = json.loads(render_json(analysis))
     assert document == json.loads(json.dumps(analysis_to_dict(analysis)))
     assert set(document) == {"schema_version", "status", "problem", "image", "provenance", "view", "near_side",
-                             "stride", "body", "measurements", "findings", "not_measured", "caveats", "article",
+                             "stride", "body", "camera", "measurements", "findings", "not_measured", "caveats", "article",
                              "landmarks", "warnings"}
     assert document["status"] == "ok" and document["problem"] is None
     assert document["image"] == {"path": "client.jpg", "name": "client.jpg", "width": 1000, "height": 1100}
     # The height the user gave, in cm, not the body's height in pixels.
     assert document["body"]["height_cm"] == 170.0
     assert document["body"]["height_px"] == pytest.approx(analysis.frame.body_height_px, abs=0.05)
+    assert document["camera"] == {"roll_deg": 0.0, "roll_source": "user", "note": analysis.frame.levelling.note}
+    assert document["warnings"] == [analysis.frame.levelling.note]
     import posture
 
     assert document["provenance"] == {
@@ -137,7 +140,7 @@ def test_a_refusal_record_says_why_and_measures_nothing(refusal: Analysis) -> No
     assert document["status"] == "refused"
     assert document["problem"] == {"kind": "person", "message": "No person was found in the photo.", "exit_code": 4}
     assert document["measurements"] == {} and document["findings"] == []
-    assert document["body"] is None and document["landmarks"] is None
+    assert document["body"] is None and document["landmarks"] is None and document["camera"] is None
     assert document["provenance"]["people_detected"] == 0
 
 
@@ -154,6 +157,7 @@ def test_the_flat_row_has_every_column_in_order(analysis: Analysis, refusal: Ana
     assert row["shoulder_height_difference"] is None  # a front-view measurement, empty in a side view
     assert row["findings"] == "feet_behind_hips" and row["status"] == "ok" and row["height_cm"] == 170.0
     assert row["input_sha256"] == "cd" * 32 and row["model_calibrated"] is True
+    assert row["camera_roll_deg"] == 0.0 and row["camera_roll_source"] == "user"
     refused = to_row(refusal)
     assert refused["status"] == "refused" and refused["problem_kind"] == "person"
     assert refused["trunk_lean"] is None and refused["findings"] == ""

@@ -90,6 +90,62 @@ def plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
     return items
 
 
+MARKER_BODIES = ["man_tall_lean", "woman_heavy_older", "man_average"]
+MARKER_SIDE = {"pelvic_tilt_deg": [-10, 0, 10, 20], "neck_flexion_deg": [20, 40]}
+MARKER_DROPS = [-8, -4, 0, 4, 8]
+
+
+def marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
+    """Renders with round skin markers on the measured points (posture --markers), for the marker benchmark.
+
+    Side views carry markers on the near side's ASIS and PSIS, the near tragus and C7; back views on both
+    iliac crests, with the arms a hand's width away.
+    """
+    items = []
+    for body in bodies:
+        for facing in ("left", "right"):
+            near = "left" if facing == "left" else "right"
+            markers = (f"asis_{near}", f"psis_{near}", f"tragus_{near}", "c7")
+            view = {"body": body, "view": "side", "facing": facing, "markers": markers}
+            for param, values in MARKER_SIDE.items():
+                for v in values:
+                    if param == "neck_flexion_deg" and v == 0:
+                        continue
+                    short = param.rsplit("_", 1)[0].replace("_", "-")
+                    items.append((f"{body}_side-{facing}_{short}{_number(v)}_markers", {**view, param: float(v)},
+                                  {"sweep": param if v else "neutral", "value": v}))
+        for drop in MARKER_DROPS:
+            kwargs = {"body": body, "view": "back", "pelvic_drop_deg": float(drop), "arm_abduction_deg": 20.0,
+                      "markers": ("iliac_crest_left", "iliac_crest_right")}
+            items.append((f"{body}_back_pelvic-drop{_number(drop)}_markers", kwargs,
+                          {"sweep": "pelvic_drop_deg", "value": drop}))
+    return items
+
+
+LOOSE_TILTS = [-10, 10, 20]
+LOOSE_DROPS = [-8, 0, 8]
+LOOSE_LOOK = {"clothing": "loose", "hair": "volume"}
+
+
+def loose_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
+    """The looser-clothing set (bench/clothing.py): a loose T-shirt and shorts and a hair volume.
+
+    A subset of :func:`plan` under the same names, so that each render's colours and camera are those of
+    its close-fitting twin and the two differ only in clothes and hair: side views neutral and pelvic tilt
+    -10/+10/+20 deg, both facings; front and back views with the arms a hand's width away, pelvic drop
+    -8/0/+8 deg, each with a shoulder drop of 0 and 5 deg.
+    """
+    chosen = []
+    for name, kwargs, sweep in plan(bodies):
+        if kwargs["view"] == "side":
+            keep = sweep["sweep"] == "neutral" or (sweep["sweep"] == "pelvic_tilt_deg" and sweep["value"] in LOOSE_TILTS)
+        else:
+            keep = sweep["arms_deg"] == FRONT_ARMS[1] and sweep["value"][0] in LOOSE_DROPS
+        if keep:
+            chosen.append((name, {**kwargs, **LOOSE_LOOK}, sweep))
+    return chosen
+
+
 def variation(seed: int, name: str) -> dict:
     """The look of one picture, from (seed, name) alone."""
     digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
@@ -118,15 +174,22 @@ def main(argv=None) -> int:
     ap.add_argument("--bodies", default=",".join(SET_BODIES), help=f"comma-separated presets from: {', '.join(R.BODIES)}")
     ap.add_argument("--limit", type=int, default=None, help="render at most N new pictures (for a quick look)")
     ap.add_argument("--mask", action="store_true", help="also write each person mask as NAME.mask.png")
+    ap.add_argument("--loose", action="store_true",
+                    help="render the looser-clothing subset instead (loose T-shirt and shorts, hair volume)")
+    ap.add_argument("--markers", action="store_true",
+                    help="render the skin-marker set instead (posture --markers; bodies default to the held-out two "
+                    "and man_average)")
     args = ap.parse_args(argv)
 
+    if args.markers and args.bodies == ",".join(SET_BODIES):
+        args.bodies = ",".join(MARKER_BODIES)
     bodies = [b.strip() for b in args.bodies.split(",") if b.strip()]
     unknown = [b for b in bodies if b not in R.BODIES]
     if unknown:
         ap.error(f"unknown bodies: {unknown}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    items = plan(bodies)
+    items = marker_plan(bodies) if args.markers else loose_plan(bodies) if args.loose else plan(bodies)
     total = len(items)
     print(f"{total} pictures planned in {out} ({len(bodies)} bodies, seed {args.seed})", flush=True)
 

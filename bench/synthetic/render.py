@@ -144,7 +144,9 @@ class Scene:
         both clavicles in the frontal plane.  Arms keep hanging vertically.
 
     Variation: ``body`` (a name from BODIES, or a Body), clothing, skin,
-    hair, background and floor colours (sRGB 0-255), the camera (distance
+    hair, background and floor colours (sRGB 0-255), the clothing's cut
+    (``clothing``: close-fitting or loose) and the hair's (``hair``: a cap
+    on the scalp or a volume standing off it), the camera (distance
     from the ankle midpoint, height of the lens above the floor, roll, pitch,
     vertical field of view), the view and, for side views, the facing
     direction in the image, and the image size.
@@ -166,8 +168,11 @@ class Scene:
     shorts_rgb: RGB = (45, 45, 55)
     skin_rgb: RGB = (225, 185, 155)
     hair_rgb: RGB = (70, 50, 35)
+    clothing: str = "tight"  # tight | loose (see CLOTHING)
+    hair: str = "cap"  # cap | volume (see HAIR_STYLES)
     background_rgb: RGB = (215, 212, 205)
     floor_rgb: RGB = (150, 125, 100)
+    room: str = "plain"  # plain | structured (see ROOMS): background verticals for the levelling benchmark
     camera_distance_m: float = 3.0
     camera_height_m: float = 1.0
     camera_roll_deg: float = 0.0
@@ -176,6 +181,8 @@ class Scene:
     view: str = "side"  # side | front | back
     facing: str = "left"  # left | right (image direction the person faces, side views)
     turn_deg: float = 0.0  # extra turn of the person about the vertical, + = counter-clockwise from above
+    markers: tuple[str, ...] = ()
+    marker_rgb: RGB = (40, 215, 70)
     width: int = 720
     height: int = 1280
 
@@ -200,6 +207,12 @@ class Scene:
             raise ValueError(f"view must be side, front or back, not {self.view!r}")
         if self.facing not in ("left", "right"):
             raise ValueError(f"facing must be left or right, not {self.facing!r}")
+        if self.clothing not in CLOTHING:
+            raise ValueError(f"clothing must be one of {sorted(CLOTHING)}, not {self.clothing!r}")
+        if self.hair not in HAIR_STYLES:
+            raise ValueError(f"hair must be one of {sorted(HAIR_STYLES)}, not {self.hair!r}")
+        if self.room not in ROOMS:
+            raise ValueError(f"room must be one of {sorted(ROOMS)}, not {self.room!r}")
         if self.width < 64 or self.height < 64:
             raise ValueError("image too small")
         self.body_shape()
@@ -477,13 +490,13 @@ class _Garments:
     exactly: ``positions(posed) = (posed[ids] * weights).sum(1)``.
     """
 
-    def __init__(self, rig: _BodyRig, faces: np.ndarray, landmarks: dict[str, int]):
+    def __init__(self, rig: _BodyRig, faces: np.ndarray, landmarks: dict[str, int], loose: bool = False):
         n = len(rig.vertices)
         self.ids = [[i] for i in range(n)]
         self.wts = [[1.0] for _ in range(n)]
         rest = [p for p in rig.vertices]
         tris = [tuple(f) for f in faces]
-        fields = _garment_fields(rig, landmarks)
+        fields = _garment_fields(rig, landmarks, loose)
         for field in fields:
             tris = self._cut(tris, rest, field)
         k = max(len(i) for i in self.ids)
@@ -496,7 +509,9 @@ class _Garments:
         dom_vertex = rig.weight_bones[np.arange(n), rig.weights.argmax(1)]
         first = self.ids_arr[self.faces[:, 0], 0]
         dom_name = np.array([rig.labels[b] for b in dom_vertex[first]])
-        self.material = _classify(rig, landmarks, centres, dom_name, dom_vertex)
+        self.material = _classify(rig, landmarks, centres, dom_name, dom_vertex, loose)
+        # sleeves hang with the arm, not from the chest: a loose top drapes only its trunk part
+        self.on_arm = np.array([any(n.startswith(a) for a in _ARM_BONES) for n in dom_name])
 
     def _cut(self, tris, rest, field):
         values = {}
@@ -543,8 +558,9 @@ class _Garments:
         return np.einsum("nk,nkd->nd", self.wts_arr, posed[self.ids_arr])
 
 
-def _garment_fields(rig: _BodyRig, landmarks: dict[str, int]):
-    """Smooth scalar fields whose zero lines are the clothing edges."""
+def _garment_fields(rig: _BodyRig, landmarks: dict[str, int], loose: bool = False):
+    """Smooth scalar fields whose zero lines are the clothing edges (a loose shirt's hem last, so that the
+    close-fitting cut is made of exactly the same triangles as before it existed)."""
     g = _garment_geometry(rig, landmarks)
     fields = [
         lambda p: p[:, 2] - g["waist_z"],
@@ -554,6 +570,8 @@ def _garment_fields(rig: _BodyRig, landmarks: dict[str, int]):
     ]
     for side in ("L", "R"):
         fields.append(lambda p, side=side: g["sleeve_t"][side](p) - g["sleeve_end"])
+    if loose:
+        fields.append(lambda p: p[:, 2] - g["shirt_hem_z"])
     return fields
 
 
@@ -579,20 +597,24 @@ def _garment_geometry(rig: _BodyRig, landmarks: dict[str, int]) -> dict:
         "hairline": lambda p: front_line + (back_line - front_line) * np.clip((p[:, 1] - y0) / (y1 - y0), 0, 1),
         "sleeve_t": sleeve_t,
         "sleeve_end": 0.38,
+        # a loose T-shirt hangs over the waistband to about the hip joints
+        "shirt_hem_z": hip[2] + 0.01,
         "tragus": tragus,
     }
 
 
-def _classify(rig: _BodyRig, landmarks: dict[str, int], v: np.ndarray, dom_name: np.ndarray, dom_vertex: np.ndarray) -> np.ndarray:
+def _classify(rig: _BodyRig, landmarks: dict[str, int], v: np.ndarray, dom_name: np.ndarray, dom_vertex: np.ndarray,
+              loose: bool = False) -> np.ndarray:
     """Material of each triangle from its centre (rest pose) and its bone."""
     g = _garment_geometry(rig, landmarks)
+    waist = g["shirt_hem_z"] if loose else g["waist_z"]
     is_arm = np.array([any(n.startswith(a) for a in _ARM_BONES) for n in dom_name])
     is_head = np.isin(dom_name, ["head", "eye.L", "eye.R"])
     mat = np.full(len(v), "skin", dtype=object)
     # Shorts: from mid-thigh to the waist, legs and pelvis only.
-    mat[(v[:, 2] <= g["waist_z"]) & (v[:, 2] >= g["hem_z"]) & ~is_arm] = "shorts"
+    mat[(v[:, 2] <= waist) & (v[:, 2] >= g["hem_z"]) & ~is_arm] = "shorts"
     # Top: trunk from the waist to the neckline, short sleeves.
-    trunk = (v[:, 2] > g["waist_z"]) & (v[:, 2] < g["neckline"](v)) & ~is_head & ~is_arm
+    trunk = (v[:, 2] > waist) & (v[:, 2] < g["neckline"](v)) & ~is_head & ~is_arm
     sleeve = np.zeros(len(v), bool)
     for side in ("L", "R"):
         arm_part = np.isin(dom_name, [f"shoulder01.{side}", f"upperarm01.{side}", f"upperarm02.{side}", f"clavicle.{side}"])
@@ -634,7 +656,7 @@ class Renderer:
         self.model = anny.Anny()
         self.faces = self.model.get_triangular_faces().detach().cpu().numpy().astype(np.int64)
         self._rigs: dict[Body, _BodyRig] = {}
-        self._materials: dict[Body, _Garments] = {}
+        self._materials: dict[tuple[Body, str], _Garments] = {}
         self._coco = None
         self._gl = None
         self._gl_size = None
@@ -645,10 +667,11 @@ class Renderer:
             self._rigs[body] = _BodyRig(self.model, body)
         return self._rigs[body]
 
-    def garments(self, body: Body) -> "_Garments":
-        if body not in self._materials:
-            self._materials[body] = _Garments(self.rig(body), self.faces, self.landmarks)
-        return self._materials[body]
+    def garments(self, body: Body, clothing: str = "tight") -> "_Garments":
+        key = (body, clothing)
+        if key not in self._materials:
+            self._materials[key] = _Garments(self.rig(body), self.faces, self.landmarks, loose=clothing == "loose")
+        return self._materials[key]
 
     def coco(self):
         if self._coco is None:
@@ -877,8 +900,9 @@ class Renderer:
         world = verts @ R_view.T
 
         cam = Camera.for_scene(scene)
-        garments = self.garments(scene.body_shape())
-        normals = garments.positions(_vertex_normals(world, self.faces))
+        garments = self.garments(scene.body_shape(), scene.clothing)
+        normals_by_vertex = _vertex_normals(world, self.faces)
+        normals = garments.positions(normals_by_vertex)
         normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
         world_cut = garments.positions(world)
         face_mat = garments.material
@@ -895,17 +919,23 @@ class Renderer:
         person_nodes = []
         positions = world_cut.astype(np.float32)
         normals32 = normals.astype(np.float32)
+        # Loose garments and a hair volume: their own surfaces, standing off the skin (close-fitting
+        # clothes and the hair cap are the skin itself, recoloured).
+        dressed = _dress(scene, garments, garments.positions(verts), normals @ R_view, body["joints"])
+        dressed = {name: ((pos @ R_view.T).astype(np.float32), n.astype(np.float32)) for name, (pos, n) in dressed.items()}
         for name, rgb in colours.items():
             sel = garments.faces[face_mat == name]
             if len(sel) == 0:
                 continue
             prim = pyrender.Primitive(
-                positions=positions,
-                normals=normals32,
+                positions=dressed[name][0] if name in dressed else positions,
+                normals=dressed[name][1] if name in dressed else normals32,
                 indices=sel.astype(np.uint32),
                 material=_material(rgb, roughness=0.85 if name != "eye_white" else 0.4),
             )
             person_nodes.append(pr_scene.add(pyrender.Mesh([prim])))
+        for point in scene.markers:
+            person_nodes.append(pr_scene.add(_marker(world, normals_by_vertex, self.landmarks[point], scene)))
         for mesh in _room(scene, cam):
             pr_scene.add(mesh)
         pr_scene.add(pyrender.PerspectiveCamera(yfov=math.radians(scene.yfov_deg), aspectRatio=scene.width / scene.height, znear=0.05, zfar=30.0), pose=cam.gl_pose)
@@ -923,6 +953,22 @@ class Renderer:
         if mask:
             return rgb, truth, person_mask
         return rgb, truth
+
+
+MARKER_DIAMETER_M = 0.025
+"""Round skin markers as photogrammetry uses them: balls (or domes) 2.5 cm across, seen round from any side."""
+
+
+def _marker(world: np.ndarray, normals: np.ndarray, vertex: int, scene: "Scene"):
+    """A small ball resting on the skin at ``vertex``: its centre one radius out along the surface normal."""
+    import pyrender
+    import trimesh
+
+    radius = MARKER_DIAMETER_M / 2
+    ball = trimesh.creation.icosphere(subdivisions=3, radius=radius)
+    normal = normals[vertex] / max(np.linalg.norm(normals[vertex]), 1e-12)
+    ball.apply_translation(world[vertex] + radius * normal)
+    return pyrender.Mesh.from_trimesh(ball, material=_material(scene.marker_rgb, roughness=0.6), smooth=True)
 
 
 def _material(rgb, roughness=0.85):
@@ -969,13 +1015,44 @@ def _quad(corners, rgb):
     return pyrender.Mesh([prim])
 
 
+ROOMS = ("plain", "structured")
+"""``plain``: a bare wall.  ``structured``: the same wall with a door (frame and
+leaf) left of the person, a wall corner right of them, and a shelf board:
+true verticals and horizontals for posture's roll-from-lines levelling.
+Defaults keep every earlier render unchanged."""
+TRIM_RGB = (245, 243, 236)
+DOOR_RGB = (120, 88, 62)
+SHELF_RGB = (95, 70, 50)
+
+
 def _room(scene: Scene, cam: "Camera"):
-    """A floor and a wall 3 m behind the person."""
+    """A floor and a wall 3 m behind the person; with ``room="structured"`` a door, a wall corner and a shelf."""
     back = 3.0
     near = -scene.camera_distance_m - 2.0
     floor = _quad([(-8, near, 0), (8, near, 0), (8, back, 0), (-8, back, 0)], scene.floor_rgb)
-    wall = _quad([(-8, back, 0), (8, back, 0), (8, back, 7), (-8, back, 7)], scene.background_rgb)
-    return [floor, wall]
+    if scene.room == "plain":
+        wall = _quad([(-8, back, 0), (8, back, 0), (8, back, 7), (-8, back, 7)], scene.background_rgb)
+        return [floor, wall]
+    corner = 1.45  # x of the corner: within a 60 deg portrait view at 2.5-4 m, beside a standing person
+    wall = _quad([(-8, back, 0), (corner, back, 0), (corner, back, 7), (-8, back, 7)], scene.background_rgb)
+    # The side wall turns towards the camera; its own shade (another light angle) makes the corner an edge.
+    side = _quad([(corner, back, 0), (corner, near, 0), (corner, near, 7), (corner, back, 7)],
+                 tuple(int(c * 0.8) for c in scene.background_rgb))
+    meshes = [floor, wall, side]
+    front = back - 0.02  # trim and leaf stand just proud of the wall, so depth never mixes them
+    left, right, top, trim = -1.75, -0.95, 2.05, 0.07
+    meshes.append(_quad([(left, front, 0), (right, front, 0), (right, front, top), (left, front, top)], DOOR_RGB))
+    trim_y = front - 0.01
+    for x0, x1, z0, z1 in ((left - trim, left, 0, top + trim), (right, right + trim, 0, top + trim),
+                           (left - trim, right + trim, top, top + trim)):
+        meshes.append(_quad([(x0, trim_y, z0), (x1, trim_y, z0), (x1, trim_y, z1), (x0, trim_y, z1)], TRIM_RGB))
+    # A shelf board on the back wall, seen edge-on: a horizontal with a shadowed underside.
+    shelf_x0, shelf_x1, shelf_z, depth = 0.75, 1.35, 1.55, 0.22
+    meshes.append(_quad([(shelf_x0, back - depth, shelf_z), (shelf_x1, back - depth, shelf_z),
+                         (shelf_x1, back, shelf_z), (shelf_x0, back, shelf_z)], SHELF_RGB))
+    meshes.append(_quad([(shelf_x0, back - depth, shelf_z - 0.03), (shelf_x1, back - depth, shelf_z - 0.03),
+                         (shelf_x1, back - depth, shelf_z), (shelf_x0, back - depth, shelf_z)], SHELF_RGB))
+    return meshes
 
 
 # --------------------------------------------------------------------------
@@ -1245,7 +1322,7 @@ def _parse_args(argv=None):
         flag = "--" + f.name.replace("_", "-")
         if f.name.endswith("_rgb"):
             ap.add_argument(flag, type=lambda s: tuple(int(c) for c in s.split(",")), default=None, help="R,G,B")
-        elif f.name in ("view", "facing", "body"):
+        elif f.name in ("view", "facing", "body", "clothing", "hair", "room"):
             ap.add_argument(flag, default=None)
         elif f.name in ("width", "height"):
             ap.add_argument(flag, type=int, default=None)

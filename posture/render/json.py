@@ -88,6 +88,11 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "height_cm": frame.scale.height_cm,
             "head_top_method": frame.head_top_method,
         },
+        "camera": None if frame is None else {
+            "roll_deg": round(frame.levelling.camera_roll, 2),
+            "roll_source": frame.levelling.source,
+            "note": frame.levelling.note,
+        },
         "measurements": {m.id: _measurement(m, None if frame is None else frame.scale) for m in analysis.measurements},
         "findings": [_finding(f) for f in analysis.findings],
         "not_measured": [

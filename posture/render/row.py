@@ -17,7 +17,7 @@ from posture.units import round_for_data
 Scalar = str | int | float | bool | None
 
 _HEAD = ("schema_version", "path", "name", "status", "problem_kind", "problem", "view", "near_side", "stride",
-         "height_cm", "body_height_px")
+         "height_cm", "body_height_px", "camera_roll_deg", "camera_roll_source")
 _TAIL = ("findings", "borderline_findings", "warnings", "posture_version", "mediapipe_version", "model_name",
          "model_sha256", "model_calibrated", "calibration_version", "input_sha256", "input_format", "input_width",
          "input_height", "exif_orientation", "capture_time", "uncertainty_computed", "people_detected")
@@ -53,6 +53,8 @@ def to_row(analysis: Analysis) -> dict[str, Scalar]:
         "stride": analysis.verdict.stride,
         "height_cm": None if frame is None else frame.scale.height_cm,
         "body_height_px": None if frame is None else round(frame.body_height_px, 1),
+        "camera_roll_deg": None if frame is None else round(frame.levelling.camera_roll, 2),
+        "camera_roll_source": None if frame is None else frame.levelling.source,
     }
     for definition in registry.DEFINITIONS:
         measurement = analysis.measurement(definition.id)

@@ -46,7 +46,7 @@ def measurement_table(analysis: Analysis) -> Table:
         raise ValueError("a refused photo has no measurement table")
     for measurement in analysis.measurements:
         low, high = typical_range(measurement.id, view=analysis.view, scale=frame.scale,
-                                  knowledge=analysis.knowledge)
+                                  knowledge=analysis.knowledge, proxy=measurement.proxy)
         definition = registry.definition(measurement.id)
         signed = definition.signed
         name = measurement.id + ("\n[dim](proxy)[/dim]" if measurement.proxy else "")

@@ -1,0 +1,393 @@
+"""True vertical: how far the camera was rolled, and how to undo it.
+
+Sign convention (the same as ``camera_roll_deg`` and
+``camera.vertical_in_image_deg`` in bench/synthetic/GROUND_TRUTH.md):
+``camera_roll`` is the angle of the true vertical in the picture, measured
+from image-up, + when its top leans clockwise as the picture is viewed.
+A camera turned counter-clockwise by the photographer gives a positive roll.
+In pixel coordinates (x right, y down) true up is the direction
+``(sin r, -cos r)``.
+
+The roll comes, in this order of trust, from the user (``--roll``), from
+the gravity vector an iPhone stores in its maker note, or from straight
+near-vertical lines in the background (door frames, wall corners, shelf
+uprights) outside the person. When none of these is convincing the photo is
+measured as it is, and the report says so.
+
+Everything here is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import struct
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from posture.landmarks import MASK_THRESHOLD, Pose
+from posture.loading import LoadedImage
+
+RollSource = Literal["gravity", "lines", "user", "none"]
+
+MAX_ROLL_DEG = 20.0
+"""Rolls beyond this are not levelled: the photo is then too crooked for a standing-posture reading to trust."""
+NEAR_VERTICAL_DEG = 12.0
+"""Background segments within this angle of image-up count as candidate verticals."""
+MIN_SEGMENT_FRACTION = 0.06
+"""A segment shorter than this fraction of the image height is too short to give its angle to a tenth of a degree."""
+MIN_SUPPORT = 0.6
+"""Together the agreeing segments must span at least this many image heights."""
+MIN_SEGMENTS = 2
+"""At least two agreeing segments, so one painted stripe or cable cannot set the vertical alone."""
+MAX_SPREAD_DEG = 1.0
+"""Agreeing segments whose length-weighted spread exceeds this leave the roll unknown."""
+INLIER_DEG = 1.5
+"""Segments this close to the first (median) estimate are kept for the final weighted mean."""
+MIN_AGREEMENT = 0.6
+"""The agreeing segments must hold this share of all near-vertical background length, or the lines contradict."""
+PERSON_MARGIN = 0.03
+"""The person's mask is grown by this fraction of the image height: limbs and clothes edges are straight too."""
+MIN_GRAVITY_IN_PLANE = 0.3
+"""Below this in-plane part of the gravity vector (in g) the phone pointed at floor or sky and roll is undefined."""
+APPLE_MAKER_NOTE_PREFIX = b"Apple iOS\x00"
+ACCELERATION_VECTOR_TAG = 0x0008
+CAMERA_TYPE_TAG = 0x002E
+FRONT_CAMERA = 6
+"""Apple's CameraType for the front (selfie) camera; its pictures may be stored mirrored, which flips the roll."""
+
+
+@dataclass(frozen=True, slots=True)
+class Levelling:
+    """How the true vertical was found for one photo.
+
+    Attributes:
+        camera_roll: degrees; + = the true vertical's top leans clockwise in
+            the picture (see the module docstring). 0.0 when ``source`` is ``"none"``.
+        source: ``"gravity"`` (the phone's accelerometer, from EXIF),
+            ``"lines"`` (background verticals), ``"user"`` (given by the
+            caller) or ``"none"`` (not levelled).
+        note: one sentence for the report saying how the vertical was found, or why it was not.
+    """
+
+    camera_roll: float
+    source: RollSource
+    note: str
+
+    @property
+    def applied(self) -> bool:
+        """True when the measurements were levelled by ``camera_roll``."""
+        return self.source != "none"
+
+
+@dataclass(frozen=True, slots=True)
+class LineEstimate:
+    """The roll read from background lines, with the evidence behind it.
+
+    Attributes:
+        roll: degrees, sign as :attr:`Levelling.camera_roll`; None when the evidence is too weak.
+        segments: how many near-vertical background segments agreed.
+        support: their total length in image heights.
+        spread: their length-weighted standard deviation in degrees.
+    """
+
+    roll: float | None
+    segments: int
+    support: float
+    spread: float
+
+
+NOT_LEVELLED = Levelling(0.0, "none", "Levelling was turned off: the photo's vertical is taken as true vertical.")
+
+
+# --------------------------------------------------------------------------
+# Gravity (Apple maker note)
+# --------------------------------------------------------------------------
+
+
+def roll_from_gravity(vector: tuple[float, float, float]) -> float | None:
+    """Camera roll from an iPhone's AccelerationVector, or None when it cannot tell.
+
+    The vector is in g, in the axes ExifTool documents for Apple's tag
+    0x0008: seen from the screen side, +X towards the phone's left edge, +Y
+    towards its bottom edge, +Z into the screen. It is what the
+    accelerometer feels, so a phone held upright in portrait reads about
+    (0, -1, 0): the vector points to the sky. On the screen, x right and y
+    down, true up is therefore ``(-X, Y)``.
+
+    The saved picture is the screen's view turned by a whole number of
+    quarter turns (iOS picks the one that shows it upright), so the roll is
+    what is left of the angle of true up after the nearest quarter turn is
+    taken away. A rear-camera picture is assumed (not mirrored).
+
+    Args:
+        vector: (X, Y, Z) in g.
+
+    Returns:
+        Degrees, + = true vertical's top leans clockwise in the picture; None
+        when the phone pointed nearly straight down or up (in-plane part
+        below :data:`MIN_GRAVITY_IN_PLANE` g) or a value is not finite.
+    """
+    x, y, _ = vector
+    up_x, up_y = -x, y
+    if not (math.isfinite(up_x) and math.isfinite(up_y)) or math.hypot(up_x, up_y) < MIN_GRAVITY_IN_PLANE:
+        return None
+    # Angle of true up from screen-up, clockwise positive (y points down).
+    angle = math.degrees(math.atan2(up_x, -up_y))
+    return angle - 90.0 * round(angle / 90.0)
+
+
+def parse_apple_maker_note(data: bytes) -> dict[int, tuple[float, ...] | int]:
+    """The numeric entries of an Apple iOS maker note that posture uses.
+
+    Layout (as ExifTool and Exiv2 read it): the text ``"Apple iOS\\0"``, a
+    two-byte version, the byte order mark ``"MM"`` or ``"II"``, then a TIFF
+    directory at byte 14 whose value offsets count from the start of the
+    maker note.
+
+    Args:
+        data: the MakerNote tag's bytes (EXIF tag 0x927C).
+
+    Returns:
+        ``{0x0008: (X, Y, Z)}`` for AccelerationVector (three signed
+        rationals) and ``{0x002E: n}`` for CameraType, when present and
+        well formed; an empty dict for anything that is not an Apple maker note.
+    """
+    if not data.startswith(APPLE_MAKER_NOTE_PREFIX) or len(data) < 16:
+        return {}
+    order = {b"MM": ">", b"II": "<"}.get(data[12:14])
+    if order is None:
+        return {}
+    count_at = 14
+    if len(data) < count_at + 2:
+        return {}
+    (count,) = struct.unpack_from(order + "H", data, count_at)
+    found: dict[int, tuple[float, ...] | int] = {}
+    for index in range(count):
+        entry = count_at + 2 + 12 * index
+        if entry + 12 > len(data):
+            break
+        tag, kind, number = struct.unpack_from(order + "HHI", data, entry)
+        if tag == ACCELERATION_VECTOR_TAG and kind == 10 and number == 3:  # 10 = SRATIONAL
+            (offset,) = struct.unpack_from(order + "I", data, entry + 8)
+            if offset + 24 > len(data):
+                continue
+            pairs = struct.unpack_from(order + "6i", data, offset)
+            if all(pairs[i + 1] != 0 for i in (0, 2, 4)):
+                found[tag] = tuple(pairs[i] / pairs[i + 1] for i in (0, 2, 4))
+        elif tag == CAMERA_TYPE_TAG and kind == 9 and number == 1:  # 9 = SLONG, stored in the entry itself
+            (found[tag],) = struct.unpack_from(order + "i", data, entry + 8)
+    return found
+
+
+def gravity_from_maker_note(data: bytes) -> tuple[float, float, float] | None:
+    """The rear camera's gravity vector from an Apple maker note, or None.
+
+    Front-camera pictures are left out: whether iOS stored them mirrored
+    depends on a setting the file does not record, and a mirror flips the roll.
+    """
+    entries = parse_apple_maker_note(data)
+    vector = entries.get(ACCELERATION_VECTOR_TAG)
+    if not isinstance(vector, tuple) or entries.get(CAMERA_TYPE_TAG) == FRONT_CAMERA:
+        return None
+    x, y, z = vector
+    return (x, y, z)
+
+
+# --------------------------------------------------------------------------
+# Background lines
+# --------------------------------------------------------------------------
+
+
+def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineEstimate:
+    """Camera roll from straight near-vertical edges in the background.
+
+    Walls meet, doors and shelves stand upright: their edges are true
+    verticals. OpenCV's line segment detector finds straight segments; those
+    within :data:`NEAR_VERTICAL_DEG` of image-up, at least
+    :data:`MIN_SEGMENT_FRACTION` of the image height long and clear of the
+    (grown) person are kept. A length-weighted median gives a first
+    estimate that outliers cannot move; the length-weighted mean of the
+    segments within :data:`INLIER_DEG` of it is the answer.
+
+    A pitched camera makes verticals converge, so segments left and right of
+    the picture's centre lean opposite ways; their mean is right only when
+    they balance. The spread limit keeps strongly converging scenes out.
+
+    Args:
+        gray: shape (H, W), uint8 luminance.
+        person: shape (H, W), True on the person; None when unknown.
+
+    Returns:
+        The estimate; ``roll`` is None when fewer than :data:`MIN_SEGMENTS`
+        agree, they span less than :data:`MIN_SUPPORT` image heights, they
+        spread more than :data:`MAX_SPREAD_DEG`, or they hold less than
+        :data:`MIN_AGREEMENT` of the near-vertical length (two families of
+        lines disagree).
+    """
+    if gray.ndim != 2 or gray.dtype != np.uint8:
+        raise ValueError(f"gray must be an (H, W) uint8 array, got shape {gray.shape!r} and dtype {gray.dtype}")
+    rows, cols = gray.shape
+    detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
+    found = detector.detect(gray)[0]
+    if found is None:
+        return LineEstimate(None, 0, 0.0, 0.0)
+    segments = found.reshape(-1, 4).astype(np.float64)
+    x0, y0, x1, y1 = segments.T
+    # Point each segment upwards so that its angle from image-up is in (-90, 90], clockwise positive.
+    flip = y1 > y0
+    dx = np.where(flip, x0 - x1, x1 - x0)
+    dy = np.where(flip, y0 - y1, y1 - y0)
+    angles = np.degrees(np.arctan2(dx, -dy))
+    lengths = np.hypot(dx, dy)
+    keep = (np.abs(angles) <= NEAR_VERTICAL_DEG) & (lengths >= MIN_SEGMENT_FRACTION * rows)
+    if person is not None and keep.any():
+        if person.shape != gray.shape:
+            raise ValueError(f"person must have the image's shape {gray.shape!r}, got {person.shape!r}")
+        reach = max(1, round(PERSON_MARGIN * rows))
+        grown = cv2.dilate(person.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+        for index in np.flatnonzero(keep):
+            # Sample along the segment: one crossing of the person is enough to drop it.
+            t = np.linspace(0.0, 1.0, 9)
+            xs = np.clip(np.round(x0[index] + t * (x1[index] - x0[index])).astype(int), 0, cols - 1)
+            ys = np.clip(np.round(y0[index] + t * (y1[index] - y0[index])).astype(int), 0, rows - 1)
+            if grown[ys, xs].any():
+                keep[index] = False
+    angles, lengths = angles[keep], lengths[keep]
+    if angles.size == 0:
+        return LineEstimate(None, 0, 0.0, 0.0)
+    first = _weighted_median(angles, lengths)
+    inliers = np.abs(angles - first) <= INLIER_DEG
+    a, w = angles[inliers], lengths[inliers]
+    roll = float(np.average(a, weights=w))
+    spread = float(math.sqrt(np.average((a - roll) ** 2, weights=w)))
+    support = float(w.sum() / rows)
+    agreement = float(w.sum() / lengths.sum())
+    weak = (a.size < MIN_SEGMENTS or support < MIN_SUPPORT or spread > MAX_SPREAD_DEG
+            or agreement < MIN_AGREEMENT)
+    return LineEstimate(None if weak else roll, int(a.size), support, spread)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2.0)])
+
+
+# --------------------------------------------------------------------------
+# Undoing the roll
+# --------------------------------------------------------------------------
+
+
+def levelling_matrix(roll: float, centre: tuple[float, float]) -> np.ndarray:
+    """The 2x3 affine map (for ``cv2.warpAffine``) that turns the picture so true up becomes image-up.
+
+    A positive roll leans true up clockwise, so the picture is turned
+    counter-clockwise (as viewed) by ``roll`` about ``centre``; OpenCV's
+    positive angle is exactly that.
+    """
+    return cv2.getRotationMatrix2D(centre, roll, 1.0)
+
+
+def level_points(xy: np.ndarray, roll: float, centre: tuple[float, float]) -> np.ndarray:
+    """Points (N, 2) in pixels, x right, y down, turned into the levelled frame about ``centre``."""
+    matrix = levelling_matrix(roll, centre)
+    return xy @ matrix[:, :2].T + matrix[:, 2]
+
+
+# --------------------------------------------------------------------------
+# Choosing
+# --------------------------------------------------------------------------
+
+
+def choose_levelling(
+    *,
+    user_roll: float | None = None,
+    gravity: tuple[float, float, float] | None = None,
+    lines: LineEstimate | None = None,
+) -> Levelling:
+    """The levelling from the best evidence at hand: the user's roll, then gravity, then background lines.
+
+    A roll beyond :data:`MAX_ROLL_DEG` from gravity or lines is not applied
+    (the photo is measured as it is and the note says why); a user's roll is
+    taken as given.
+    """
+    if user_roll is not None:
+        return Levelling(float(user_roll), "user",
+                         f"Levelled by the camera roll given by the user ({user_roll:+.1f}°).")
+    if gravity is not None:
+        roll = roll_from_gravity(gravity)
+        if roll is not None and abs(roll) <= MAX_ROLL_DEG:
+            return Levelling(roll, "gravity",
+                             f"Levelled by the phone's gravity sensor, recorded with the photo "
+                             f"(camera roll {roll:+.1f}°).")
+    if lines is not None and lines.roll is not None and abs(lines.roll) <= MAX_ROLL_DEG:
+        return Levelling(lines.roll, "lines",
+                         f"Levelled by {lines.segments} upright lines in the background "
+                         f"(camera roll {lines.roll:+.1f}°).")
+    return Levelling(0.0, "none",
+                     "No reliable vertical was found in the photo (no gravity record, too few upright "
+                     "background lines), so its vertical is taken as true vertical: hold the phone level, "
+                     "or give --roll.")
+
+
+# --------------------------------------------------------------------------
+# Applying it to a detected person
+# --------------------------------------------------------------------------
+
+
+def level_pose(pose: Pose, roll: float) -> Pose:
+    """The person turned into the levelled frame: landmarks and mask turned by ``roll`` together.
+
+    The turn is about the centre of the landmarks' bounding box rather than
+    the picture's centre: every measurement is unchanged by a shift, and a
+    person standing off-centre then keeps their whole outline inside the
+    mask's frame. ``z``, ``visibility`` and ``world`` are kept as they are.
+    """
+    if roll == 0.0:
+        return pose
+    low, high = pose.xy.min(axis=0), pose.xy.max(axis=0)
+    centre = (float(low[0] + high[0]) / 2.0, float(low[1] + high[1]) / 2.0)
+    mask = None
+    if pose.mask is not None:
+        s = pose.mask_scale
+        rows, cols = pose.mask.shape
+        matrix = levelling_matrix(roll, (centre[0] * s, centre[1] * s))
+        mask = cv2.warpAffine(pose.mask.astype(np.float32), matrix, (cols, rows), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return dataclasses.replace(pose, xy=level_points(pose.xy, roll, centre), z=pose.z.copy(),
+                               visibility=pose.visibility.copy(), world=pose.world.copy(), mask=mask)
+
+
+def person_mask(pose: Pose, shape: tuple[int, int]) -> np.ndarray | None:
+    """The person's mask as booleans at ``shape`` (rows, cols), or None when the model gave none."""
+    if pose.mask is None:
+        return None
+    mask = pose.mask
+    if mask.shape != shape:
+        mask = cv2.resize(mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(mask > MASK_THRESHOLD)
+
+
+def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None, level: bool = True) -> Levelling:
+    """The levelling for one photo and its person: ``roll`` when given, else gravity, else background lines.
+
+    Args:
+        image: the loaded photo (its working pixels and EXIF gravity vector).
+        pose: the person, whose mask keeps their own edges out of the line search.
+        roll: the user's camera roll in degrees (sign as :attr:`Levelling.camera_roll`).
+        level: False turns levelling off (``--no-level``); ``roll`` is then ignored.
+    """
+    if not level:
+        return NOT_LEVELLED
+    if roll is not None:
+        return choose_levelling(user_roll=roll)
+    if image.origin.gravity is not None:
+        chosen = choose_levelling(gravity=image.origin.gravity)
+        if chosen.applied:
+            return chosen
+    gray = cv2.cvtColor(np.ascontiguousarray(image.rgb), cv2.COLOR_RGB2GRAY)
+    return choose_levelling(lines=roll_from_lines(gray, person_mask(pose, gray.shape)))

@@ -1,0 +1,240 @@
+"""Levelling: roll from gravity and from background lines, and turning a person into the levelled frame."""
+
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from builders import side_pose
+from PIL import Image
+
+from posture.level import (
+    ACCELERATION_VECTOR_TAG,
+    CAMERA_TYPE_TAG,
+    NOT_LEVELLED,
+    choose_levelling,
+    find_levelling,
+    gravity_from_maker_note,
+    level_points,
+    level_pose,
+    parse_apple_maker_note,
+    roll_from_gravity,
+    roll_from_lines,
+)
+from posture.loading import load_image
+
+# --------------------------------------------------------------------------
+# Gravity
+# --------------------------------------------------------------------------
+
+
+def _gravity(roll_deg: float, quarter_turns: int = 0, pitch_deg: float = 0.0) -> tuple[float, float, float]:
+    """What an iPhone records for a camera rolled by ``roll_deg`` (GROUND_TRUTH sign), in ExifTool's axes.
+
+    Upright in portrait the phone feels (0, -1, 0). Turning the phone
+    counter-clockwise by r (a positive roll) leans true up clockwise on the
+    screen: screen-up-of-sky = (sin r, -cos r) in (right, down), and the
+    stored vector is (-right, down) = (-sin r, -cos r). A landscape hold adds
+    quarter turns, and pitching the phone moves part of the vector into Z.
+    """
+    angle = math.radians(roll_deg + 90.0 * quarter_turns)
+    in_plane = math.cos(math.radians(pitch_deg))
+    return (-math.sin(angle) * in_plane, -math.cos(angle) * in_plane, math.sin(math.radians(pitch_deg)))
+
+
+@pytest.mark.parametrize("roll", [-7.0, -2.5, 0.0, 0.3, 4.0])
+@pytest.mark.parametrize("quarter_turns", [0, 1, -1, 2])
+def test_roll_from_gravity_in_any_hold(roll: float, quarter_turns: int) -> None:
+    # The saved picture is turned upright by whole quarter turns, so only the remainder is roll.
+    assert roll_from_gravity(_gravity(roll, quarter_turns)) == pytest.approx(roll, abs=1e-9)
+
+
+def test_roll_from_gravity_ignores_pitch() -> None:
+    assert roll_from_gravity(_gravity(3.0, pitch_deg=40.0)) == pytest.approx(3.0, abs=1e-9)
+
+
+def test_a_phone_pointing_at_the_floor_has_no_roll() -> None:
+    assert roll_from_gravity((0.05, -0.1, 0.99)) is None
+    assert roll_from_gravity((math.nan, -1.0, 0.0)) is None
+
+
+def test_a_phone_turned_counter_clockwise_gives_a_positive_roll() -> None:
+    # Turned counter-clockwise, the phone's left edge drops: gravity pulls towards the left-bottom corner,
+    # so the felt vector (opposite) points to the right-top: X (towards the left) negative.
+    assert roll_from_gravity((-0.05, -0.99, 0.0)) == pytest.approx(math.degrees(math.atan2(0.05, 0.99)))
+
+
+def _maker_note(vector: tuple[float, float, float] | None, *, order: str = ">",
+                camera_type: int | None = None) -> bytes:
+    """An Apple iOS maker note as ExifTool reads it: header, byte order, one directory, rational values after it."""
+    entries: list[tuple[int, int, int, bytes]] = []
+    values = b""
+    count = (vector is not None) + (camera_type is not None)
+    values_at = 14 + 2 + 12 * count + 4
+    if vector is not None:
+        rationals = b"".join(struct.pack(order + "ii", round(v * 1_000_000), 1_000_000) for v in vector)
+        entries.append((ACCELERATION_VECTOR_TAG, 10, 3, struct.pack(order + "I", values_at)))
+        values += rationals
+    if camera_type is not None:
+        entries.append((CAMERA_TYPE_TAG, 9, 1, struct.pack(order + "i", camera_type)))
+    directory = struct.pack(order + "H", len(entries)) + b"".join(
+        struct.pack(order + "HHI", tag, kind, number) + inline for tag, kind, number, inline in entries)
+    mark = b"MM" if order == ">" else b"II"
+    return b"Apple iOS\x00" + b"\x00\x01" + mark + directory + b"\x00\x00\x00\x00" + values
+
+
+@pytest.mark.parametrize("order", [">", "<"])
+def test_the_maker_note_parser_reads_a_constructed_note(order: str) -> None:
+    vector = (-0.052336, -0.998630, 0.1)
+    entries = parse_apple_maker_note(_maker_note(vector, order=order, camera_type=1))
+    assert entries[ACCELERATION_VECTOR_TAG] == pytest.approx(vector, abs=1e-6)
+    assert entries[CAMERA_TYPE_TAG] == 1
+
+
+@pytest.mark.parametrize("data", [b"", b"Nikon\x00" + bytes(40), b"Apple iOS\x00\x00\x01XX" + bytes(20),
+                                  _maker_note(None), _maker_note((0.0, -1.0, 0.0))[:30]])
+def test_anything_else_gives_no_gravity(data: bytes) -> None:
+    assert gravity_from_maker_note(data) is None
+
+
+def test_a_front_camera_picture_is_not_levelled_by_gravity() -> None:
+    # Whether the selfie was stored mirrored is not recorded, and a mirror flips the roll's sign.
+    assert gravity_from_maker_note(_maker_note((0.05, -0.99, 0.0), camera_type=6)) is None
+    assert gravity_from_maker_note(_maker_note((0.05, -0.99, 0.0), camera_type=0)) is not None
+
+
+def _jpeg_with_maker_note(note: bytes, path: Path) -> Path:
+    exif = Image.Exif()
+    exif[0x8769] = {0x927C: note}  # the Exif sub-directory holds the maker note
+    Image.new("RGB", (64, 96), (120, 120, 120)).save(path, "JPEG", exif=exif.tobytes())
+    return path
+
+
+def test_a_photo_carrying_a_gravity_vector_is_levelled_by_it_exactly(tmp_path: Path) -> None:
+    vector = _gravity(-3.25)
+    image = load_image(_jpeg_with_maker_note(_maker_note(vector), tmp_path / "iphone.jpg"))
+    assert image.origin.gravity == pytest.approx(vector, abs=1e-6)
+    levelling = find_levelling(image, side_pose(facing=1))
+    assert levelling.source == "gravity"
+    assert levelling.camera_roll == pytest.approx(-3.25, abs=1e-4)
+    # The user's roll wins, and --no-level wins over everything.
+    assert find_levelling(image, side_pose(facing=1), roll=1.0).source == "user"
+    assert find_levelling(image, side_pose(facing=1), roll=1.0, level=False) == NOT_LEVELLED
+
+
+def test_a_photo_without_a_maker_note_has_no_gravity(tmp_path: Path) -> None:
+    path = tmp_path / "plain.jpg"
+    Image.new("RGB", (64, 96)).save(path, "JPEG")
+    assert load_image(path).origin.gravity is None
+
+
+# --------------------------------------------------------------------------
+# Background lines
+# --------------------------------------------------------------------------
+
+ROWS, COLS = 1280, 720
+
+
+def _room(lean_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A wall with a door frame and a wall corner, a shelf, and a 'person' whose edges lean 8° the other way.
+
+    ``lean_deg`` turns the picture's content clockwise, as a camera rolled by
+    ``lean_deg`` would: the answer the line search must find.
+    """
+    wall = np.full((ROWS, COLS), 200, np.uint8)
+    cv2.rectangle(wall, (40, 250), (170, 1100), 90, 12)  # door frame
+    cv2.line(wall, (640, 0), (640, 1100), 150, 3)  # wall corner
+    cv2.rectangle(wall, (520, 500), (600, 800), 120, -1)  # shelf unit
+    cv2.rectangle(wall, (0, 1100), (COLS, ROWS), 140, -1)  # floor
+    person = np.zeros((ROWS, COLS), np.uint8)
+    cv2.fillConvexPoly(person, np.array([[330, 200], [430, 200], [560, 1150], [460, 1150]], np.int32), 1)
+    wall[person > 0] = 40
+    matrix = cv2.getRotationMatrix2D((COLS / 2, ROWS / 2), -lean_deg, 1.0)  # OpenCV: + is counter-clockwise
+    turned = cv2.warpAffine(wall, matrix, (COLS, ROWS), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    mask = cv2.warpAffine(person, matrix, (COLS, ROWS), flags=cv2.INTER_NEAREST) > 0
+    return turned, mask
+
+
+@pytest.mark.parametrize("lean", [-4.0, -1.5, 0.0, 2.0, 5.0])
+def test_roll_from_door_frame_and_wall_corner(lean: float) -> None:
+    gray, person = _room(lean)
+    estimate = roll_from_lines(gray, person)
+    assert estimate.roll == pytest.approx(lean, abs=0.2)
+    assert estimate.segments >= 2 and estimate.spread < 0.5
+
+
+def test_the_person_is_kept_out_of_the_line_search() -> None:
+    gray, person = _room(2.0)
+    # Without the mask, the person's leaning edges and limbs are taken for verticals.
+    blind = roll_from_lines(gray, None)
+    seen = roll_from_lines(gray, person)
+    assert seen.roll == pytest.approx(2.0, abs=0.2)
+    assert blind.segments > seen.segments
+
+
+def test_a_plain_wall_gives_no_roll() -> None:
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    cv2.line(gray, (300, 100), (300, 260), 60, 3)  # one short stripe is not a vertical to trust
+    estimate = roll_from_lines(gray)
+    assert estimate.roll is None
+    assert choose_levelling(lines=estimate).source == "none"
+
+
+def test_disagreeing_lines_give_no_roll() -> None:
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    # Two equally strong families of lines 5° apart: neither may be taken for the vertical.
+    for x, lean in ((100, -2.5), (300, 2.5), (500, -2.5), (650, 2.5)):
+        dx = math.tan(math.radians(lean)) * 1000
+        cv2.line(gray, (round(x - dx / 2), 1100), (round(x + dx / 2), 100), 60, 3)
+    assert roll_from_lines(gray).roll is None
+
+
+def test_the_gray_image_is_checked() -> None:
+    with pytest.raises(ValueError, match="uint8"):
+        roll_from_lines(np.zeros((10, 10), np.float32))
+
+
+# --------------------------------------------------------------------------
+# Levelling a person
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("roll", [-3.0, 2.0])
+def test_level_points_turns_true_up_into_image_up(roll: float) -> None:
+    r = math.radians(roll)
+    up = np.array([[0.0, 0.0], [math.sin(r) * 100, -math.cos(r) * 100]])
+    levelled = level_points(up, roll, (50.0, 50.0))
+    direction = levelled[1] - levelled[0]
+    assert direction == pytest.approx([0.0, -100.0], abs=1e-9)
+
+
+def test_level_pose_turns_landmarks_and_mask_together() -> None:
+    pose = side_pose(facing=1)
+    rows, cols = 1100, 1000
+    mask = np.zeros((rows, cols), np.float32)
+    ankle = np.round(pose.xy[28]).astype(int)
+    mask[ankle[1] - 3:ankle[1] + 4, ankle[0] - 3:ankle[0] + 4] = 1.0
+    import dataclasses
+
+    pose = dataclasses.replace(pose, mask=mask, mask_scale=1.0)
+    levelled = level_pose(pose, 4.0)
+    spot = np.argwhere(levelled.mask > 0.5).mean(axis=0)[::-1]  # (x, y)
+    assert spot == pytest.approx(levelled.xy[28], abs=1.0)
+    # Distances are kept; the vertical through the hips turns by the roll.
+    assert np.linalg.norm(levelled.xy[0] - levelled.xy[28]) == pytest.approx(np.linalg.norm(pose.xy[0] - pose.xy[28]))
+    assert level_pose(pose, 0.0) is pose
+
+
+def test_choose_levelling_prefers_the_user_then_gravity_then_lines() -> None:
+    from posture.level import LineEstimate
+
+    lines = LineEstimate(1.0, 4, 2.0, 0.1)
+    assert choose_levelling(user_roll=-2.0, gravity=_gravity(3.0), lines=lines).camera_roll == -2.0
+    assert choose_levelling(gravity=_gravity(3.0), lines=lines).source == "gravity"
+    assert choose_levelling(gravity=(0.0, 0.0, 1.0), lines=lines).source == "lines"
+    # A phone on a slant far beyond a tilted hold is not levelled from lines either.
+    assert choose_levelling(lines=LineEstimate(30.0, 4, 2.0, 0.1)).source == "none"

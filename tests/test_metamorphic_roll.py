@@ -1,0 +1,83 @@
+"""Whole-pipeline metamorphic test: a photo turned by a known angle is levelled back.
+
+Turning a photo clockwise by ``a`` is what a camera rolled by ``+a`` gives
+(bench/synthetic/GROUND_TRUTH.md's sign). The turned photo is cropped at the
+left and right by the width of the wedges the turn brings in, so the photo's
+own frame edges (which turn with it) cannot pass for background verticals;
+their top and bottom edges are near-horizontal and never considered.
+
+Tolerances: the roll is recovered within 0.5° (the issue's target; 0.05°
+was the largest error on bench/roll.py's rolled renders). Levelled
+measurements of the turned render are compared with the unturned one's: the
+network sees re-sampled pixels, so its landmarks move as under any
+re-sampling (see test_metamorphic.py), and the tolerances are that noise's,
+not the levelling's: angles within 3°, offsets within 1% of body height.
+Unlevelled, the same turn moves trunk lean by about 3° and the plumb line
+by several % of body height.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from posture.analysis import Analysis
+from posture.analyzer import Analyzer
+from posture.level import person_mask, roll_from_lines
+
+ROLL_TOLERANCE_DEG = 0.5
+ANGLE_TOLERANCE_DEG = 3.0
+OFFSET_TOLERANCE_PCT = 1.0
+RENDER = Path(__file__).parent / "data/synthetic/man_tall_lean_side-right_neutral.png"
+
+
+def _turned(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    """``rgb`` turned clockwise (as viewed) by ``degrees`` about its centre, the side wedges cropped off."""
+    rows, cols = rgb.shape[:2]
+    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), -degrees, 1.0)  # OpenCV's + is counter-clockwise
+    turned = cv2.warpAffine(rgb, matrix, (cols, rows), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    margin = math.ceil(rows * math.tan(math.radians(abs(degrees)))) + 2
+    return np.ascontiguousarray(turned[:, margin:cols - margin])
+
+
+def _compare(turned: Analysis, level: Analysis) -> None:
+    assert turned.ok and turned.view == level.view
+    for measurement in level.measurements:
+        other = turned.measurement(measurement.id)
+        assert other is not None, measurement.id
+        tolerance = ANGLE_TOLERANCE_DEG if measurement.unit == "deg" else OFFSET_TOLERANCE_PCT
+        assert other.value == pytest.approx(measurement.value, abs=tolerance), measurement.id
+
+
+@pytest.mark.parametrize("degrees", [-3.0, 3.0])
+def test_a_turned_real_photo_gives_back_the_turn_from_its_background(
+        analyzer: Analyzer, shared_photo: Callable[[str], Path], degrees: float) -> None:
+    # The person's mask is found once, on the unturned photo, and turned with it: on this running photo the
+    # landmarker itself is unstable under a 3° turn (it lost the person in one of two runs), which is not what
+    # this test is about. The levelled measurements' agreement is checked on the render below.
+    rgb = np.asarray(Image.open(shared_photo("side_sports2d_1.jpg")).convert("RGB"))
+    level = analyzer.analyze(rgb)
+    assert level.frame is not None and level.pose is not None and level.frame.levelling.source == "lines"
+    person = person_mask(level.pose, rgb.shape[:2]).astype(np.uint8)
+    gray = cv2.cvtColor(_turned(rgb, degrees), cv2.COLOR_RGB2GRAY)
+    estimate = roll_from_lines(gray, _turned(person[:, :, None].repeat(3, axis=2), degrees)[:, :, 0] > 0)
+    assert estimate.roll is not None
+    assert estimate.roll - level.frame.levelling.camera_roll == pytest.approx(degrees, abs=ROLL_TOLERANCE_DEG)
+
+
+@pytest.mark.parametrize("degrees", [-3.0, 3.0])
+def test_a_turned_render_on_a_bare_wall_is_levelled_by_the_users_roll(analyzer: Analyzer, degrees: float) -> None:
+    rgb = np.asarray(Image.open(RENDER).convert("RGB"))
+    level = analyzer.analyze(rgb, level=False)
+    # A bare wall has no verticals: posture must say so rather than guess.
+    found = analyzer.analyze(_turned(rgb, degrees))
+    assert found.frame is not None and found.frame.levelling.source == "none"
+    turned = analyzer.analyze(_turned(rgb, degrees), roll=degrees)
+    assert turned.frame is not None and turned.frame.levelling.source == "user"
+    _compare(turned, level)
