@@ -135,8 +135,8 @@ def verdict(tight: Errors, loose: Errors, key: Callable[[Errors], float]) -> str
     if not np.isfinite(ratio):
         return "–"
     if ratio <= ALLOWED:
-        return f"within 1.5× ({ratio:.1f}×)"
-    return f"**not met** ({ratio:.1f}× on the {loose.given} not withheld)"
+        return f"within 1.5× ({ratio:.2f}×)"
+    return f"**not met** ({ratio:.2f}× on the {loose.given} not withheld)"
 
 
 def _cell(value: float) -> str:
@@ -172,8 +172,8 @@ def section(tight_all: list[Render], loose: list[Render]) -> str:
         unit = measure.pairing.unit if measure.pairing else "cm"
         if measure.pairing is None:
             tight_cells = ["0 (the reference)", "–"]
-            verdicts = ["withheld on every render" if lo.given == 0 else f"{lo.given} given, {lo.mae():.2f} cm off "
-                        "their close-fitting twins", "–"]
+            verdicts = ["withheld on every render" if lo.given == 0 else f"no truth to judge by: {lo.given} given, "
+                        f"{lo.mae():.2f} cm off their close-fitting twins", "–"]
         else:
             tight_cells = [_cell(t.mae()), _cell(t.change_mae())]
             verdicts = [verdict(t, lo, Errors.mae), verdict(t, lo, Errors.change_mae)]
@@ -182,7 +182,8 @@ def section(tight_all: list[Render], loose: list[Render]) -> str:
             f"{lo.withheld} of {lo.total}", _cell(lo.mae()), _cell(lo.change_mae()), *verdicts]) + " |")
     false = {}
     for measure in MEASURES:
-        chosen = [r for r in tight_all if _in_views(r, ("side",) if "side" in measure.views else ("front", "back"))]
+        # every close-fitting render of the measure's kind of view, arms resting or away
+        chosen = [r for r in tight_all if r.view.startswith(("side",) if "side" in measure.views else ("front", "back"))]
         false[measure.id] = (sum(_withheld(r, measure.id) for r in chosen), len(chosen))
     lines += [
         "",

@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "no external requests); a refused photo's report says why")
     analyze.add_argument("--height-cm", type=_height, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
+    analyze.add_argument("--markers", nargs="?", const="green", choices=("green", "blue", "magenta"),
+                         metavar="COLOUR",
+                         help="measure pelvic tilt and head angle (side photo) and hip height (back photo) from "
+                         "round skin markers of this colour (default green) on ASIS and PSIS, tragus and C7, or "
+                         "both iliac crests; a photo whose markers cannot be paired is refused (exit 8)")
     analyze.add_argument("--uncertainty", action="store_true",
                          help="give each measurement a 95%% repeatability interval (±) by re-measuring mirrored, "
                          "smaller, shifted, grey and re-compressed copies of the photo (about five times the "
@@ -218,7 +223,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         for photo in photos:
             try:
                 analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
-                                            roll=args.roll, level=args.level)
+                                            roll=args.roll, level=args.level, markers=args.markers)
             except InputError as error:
                 if len(photos) == 1:
                     raise
