@@ -421,13 +421,8 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "",
         f"Calibrations (`posture/knowledge/calibration.toml`, `make calibrate`): {calibration}",
         "",
-        "| " + " | ".join(HEADER) + " |",
-        "|" + "---|" * len(HEADER),
+        *_table_and_refusals(rows, renders),
     ]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    failures = [r for r in renders if r.failure]
-    lines += ["", f"Renders refused by the quality gate: {len(failures)} of {len(renders)}."]
-    lines += [f"- {r.name}: {r.failure}" for r in failures[:20]]
     lines += [
         "",
         "Reading the table:",
@@ -457,14 +452,18 @@ def marker_markdown(rows: list[Row], renders: list[Render]) -> str:
         "",
         f"{len(renders)} renders of {len({r.body for r in renders})} bodies.",
         "",
-        "| " + " | ".join(HEADER) + " |",
-        "|" + "---|" * len(HEADER),
+        *_table_and_refusals(rows, renders),
     ]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    failures = [r for r in renders if r.failure]
-    lines += ["", f"Renders refused: {len(failures)} of {len(renders)}."]
-    lines += [f"- {r.name}: {r.failure}" for r in failures[:20]]
     return "\n".join(lines) + "\n"
+
+
+def _table_and_refusals(rows: list[Row], renders: list[Render]) -> list[str]:
+    """The Markdown table of ``rows``, then how many renders were refused and the first reasons."""
+    failures = [r for r in renders if r.failure]
+    return ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER),
+            *("| " + " | ".join(row.cells()) + " |" for row in rows),
+            "", f"Renders refused: {len(failures)} of {len(renders)}.",
+            *(f"- {r.name}: {r.failure}" for r in failures[:20])]
 
 
 def main() -> int:

@@ -149,8 +149,10 @@ def marker_measurements(markers: tuple[Marker, ...], verdict: Verdict, scale: Bo
         pelvis = _pair(markers, hip + np.array([0.0, -0.2 * trunk]), 0.45 * trunk, "pelvis (ASIS and PSIS)")
         if pelvis is not None:
             psis, asis = sorted(pelvis, key=lambda m: facing * m.x)
-            # A ball marker's centre stands one radius off the skin: ahead of the ASIS, behind the PSIS.
-            forward = facing * (asis.x - psis.x) - (asis.diameter + psis.diameter) / 2.0
+            # The skin over ASIS and PSIS faces sideways as much as forwards or backwards, so a ball's offset from
+            # the skin lies mostly towards the camera and moves its centre little in the picture (measured on
+            # renders: correcting by a full radius overshoots, bench/MARKERS.md).
+            forward = facing * (asis.x - psis.x)
             tilt = math.degrees(math.atan2(asis.y - psis.y, forward))
             found.append(Measurement(
                 "pelvic_tilt", tilt, DEG,

@@ -76,11 +76,10 @@ def test_a_green_bar_is_not_round_enough() -> None:
 def test_pelvic_tilt_from_asis_and_psis(facing: int, tilt: float) -> None:
     pose, verdict = side(facing)
     hip = pose.xy[side_landmark(verdict.near_side or "right", "HIP")]
-    # Ball centres stand one radius off the skin: ahead of the ASIS, behind the PSIS.
-    half_span, r = 70.0, DIAMETER / 2
+    half_span = 70.0
     dx, dy = half_span * math.cos(math.radians(tilt)), half_span * math.sin(math.radians(tilt))
-    asis = (hip[0] + facing * (dx + r), hip[1] - 60.0 + dy)
-    psis = (hip[0] - facing * (dx + r), hip[1] - 60.0 - dy)
+    asis = (hip[0] + facing * dx, hip[1] - 60.0 + dy)
+    psis = (hip[0] - facing * dx, hip[1] - 60.0 - dy)
     markers = find_markers(photo([asis, psis]), 1.0, pose, H)
     (measured,) = marker_measurements(markers, verdict, BodyScale(H))
     assert measured.id == "pelvic_tilt" and not measured.proxy

@@ -634,6 +634,161 @@ def _classify(rig: _BodyRig, landmarks: dict[str, int], v: np.ndarray, dom_name:
     return mat
 
 
+CLOTHING = ("tight", "loose")
+"""``Scene.clothing``.  ``tight``: close-fitting T-shirt and shorts, the skin itself recoloured (every render
+before loose clothes existed).  ``loose``: a T-shirt cut to the hip joints and shorts that are their own
+surfaces, hung plumb off the body (see :func:`_dress`)."""
+
+HAIR_STYLES = ("cap", "volume")
+"""``Scene.hair``.  ``cap``: the scalp recoloured.  ``volume``: a hair mass standing a couple of centimetres
+off the scalp, more at the back and on top (see :func:`_dress`)."""
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _hang(pos: np.ndarray, ids: np.ndarray, axis_xy: np.ndarray, z_cap: float, ramp: float,
+          weight=None) -> np.ndarray:
+    """Offsets that hang the surface points ``pos[ids]`` plumb (along -z, the body frame's vertical) from the
+    most outward point above them.
+
+    Around a vertical axis through ``axis_xy`` each point has a direction (angle) and a distance; the cloth
+    at height z in a direction stands as far out as the furthest point of the same surface in that direction
+    between z and ``z_cap`` (a profile binned by 4 deg and 1 cm, cumulated from the top down, evened over
+    neighbouring directions), so that it
+    bridges every hollow below a bulge and is never inside the skin (the distance only grows).  Points above
+    ``z_cap`` stay on the skin (and are no source); the push fades in over ``ramp`` metres below it, so that the
+    cloth leaves the body smoothly.  ``weight(direction xy) -> 0..1`` scales the push (e.g. none between the
+    legs).  Returns offsets for ``ids`` (rows of ``pos[ids]``).
+    """
+    p = pos[ids]
+    d = p[:, :2] - axis_xy
+    r = np.hypot(d[:, 0], d[:, 1])
+    theta = np.arctan2(d[:, 1], d[:, 0])
+    n_theta, dz = 90, 0.01
+    tb = np.floor((theta + np.pi) / (2 * np.pi) * n_theta).astype(np.int64) % n_theta
+    z0 = p[:, 2].min()
+    zb = np.floor((p[:, 2] - z0) / dz).astype(np.int64)
+    n_z = int(zb.max()) + 1
+    prof = np.full((n_theta, n_z), -np.inf)
+    src = p[:, 2] <= z_cap
+    np.maximum.at(prof, (tb[src], zb[src]), r[src])
+    # a bin's neighbours too: the sampled surface has gaps between vertices
+    prof = np.maximum(prof, np.maximum(np.roll(prof, 1, 0), np.roll(prof, -1, 0)))
+    # the furthest point at or above each height (top down)
+    prof = np.maximum.accumulate(prof[:, ::-1], axis=1)[:, ::-1]
+    prof[~np.isfinite(prof)] = 0.0
+    # evened over neighbouring directions (no teeth along the hanging edge); the max() below keeps every
+    # point at least on the skin
+    prof = sum(w * np.roll(prof, k, 0) for k, w in ((-2, 1), (-1, 2), (0, 3), (1, 2), (2, 1))) / 9.0
+    # linear in the direction between bin centres
+    u = (theta + np.pi) / (2 * np.pi) * n_theta - 0.5
+    lo = np.floor(u).astype(np.int64)
+    f = u - lo
+    reach = (1 - f) * prof[lo % n_theta, zb] + f * prof[(lo + 1) % n_theta, zb]
+    push = np.maximum(reach - r, 0.0) * _smoothstep((z_cap - p[:, 2]) / ramp)
+    direction = d / np.maximum(r, 1e-9)[:, None]
+    if weight is not None:
+        push = push * weight(direction)
+    out = np.zeros_like(p)
+    out[:, :2] = direction * push[:, None]
+    return out
+
+
+def _dress(scene: "Scene", garments: "_Garments", posed: np.ndarray, normals: np.ndarray,
+           joints: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Surfaces of the loose garments and of a hair volume, in the body frame.
+
+    ``posed`` and ``normals`` are the cut mesh's posed vertices and unit normals (body frame: metres, z up,
+    facing -y, left +x), ``joints`` the named joint centres of :meth:`Renderer.posed_body`.  Returns
+    ``{material: (positions, normals)}``, each array one row per cut vertex, for the materials that get a
+    surface of their own; the rest (close-fitting clothes, the hair cap) stay the skin recoloured.  Tight
+    clothes and the hair cap return ``{}``: default renders stay byte-identical to those made before loose
+    clothes existed.
+
+    * Loose T-shirt (trunk part; the sleeves hang with the arms, ``garments.on_arm``): hung plumb from the
+      most outward point above, at or below the armpits: the chest in front, the shoulder blades behind,
+      the ribs under the armpits at the sides (higher up the cloth would fall from the shoulders through the
+      arms).  It bridges the lumbar hollow and the waist down to its hem at the hip joints.
+    * Loose shorts: each leg hung plumb around its hip joint from the hips and buttocks, bridging the
+      gluteal fold and the waist-to-thigh curve; not between the legs (the push fades out towards the other
+      leg), so the two legs stay apart.
+    * Hair volume: the hair material pushed out 1.5 cm, up to about 3.5 cm at the back and on top, fading
+      to nothing at the hairline and around the ears so the hair meets the skin without a gap.
+
+    Only vertices inside a material move; along the edges a garment shares with the skin (neckline, sleeve
+    ends, hairline) the push is zero, so no hole opens.  The free hems (shirt, shorts legs) stand open, as
+    real loose clothes do.  Normals are recomputed on the moved surface (blended back to the skin's where the
+    push vanishes, so the shading has no seam).
+    """
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    faces, mat = garments.faces, garments.material
+    shoulder = 0.5 * (joints["left_shoulder"] + joints["right_shoulder"])
+    hips = 0.5 * (joints["left_hip"] + joints["right_hip"])
+    trunk_len = float(shoulder[2] - hips[2])  # about 0.5 m for a 1.75 m person
+
+    def surface(name: str, offsets: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos = posed.copy()
+        pos[ids] += offsets
+        own = faces[mat == name]
+        n_new = _vertex_normals(pos, own)
+        # where the surface left the skin its own normals; where it still lies on it the skin's (no seam)
+        w = np.zeros(len(pos))
+        w[ids] = np.clip(np.linalg.norm(offsets, axis=1) / 0.004, 0.0, 1.0)
+        n = normals * (1 - w[:, None]) + n_new * w[:, None]
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        return pos, n
+
+    if scene.clothing == "loose":
+        # T-shirt: the trunk part only.
+        trunk_ids = np.unique(faces[(mat == "top") & ~garments.on_arm])
+        axis = np.array([hips[0], posed[trunk_ids, 1].mean()])
+        # sources up to the armpits: a tenth of the hip-to-shoulder height below the shoulder joints (5 cm
+        # on an average man); the cloth leaves the body over the 3 cm below that
+        z_cap = float(shoulder[2] - 0.10 * trunk_len)
+        top = _hang(posed, trunk_ids, axis, z_cap, ramp=0.03)
+        out["top"] = surface("top", top, trunk_ids)
+
+        # Shorts: each leg around its own hip joint, from the waistband (under the shirt) down.
+        short_ids = np.unique(faces[mat == "shorts"])
+        z_top = float(posed[short_ids, 2].max())
+        offsets = np.zeros((len(short_ids), 3))
+        for side, sx in (("left", 1.0), ("right", -1.0)):
+            sel = (posed[short_ids, 0] - hips[0]) * sx >= 0
+            hip = joints[f"{side}_hip"]
+
+            def away_from_other_leg(direction, sx=sx):
+                # cosine to the other leg's side: full push from about 73 deg away, none within 45 deg
+                towards = -sx * direction[:, 0]
+                return _smoothstep((0.7 - towards) / 0.4)
+
+            offsets[sel] = _hang(posed, short_ids[sel], hip[:2], z_top, ramp=0.02, weight=away_from_other_leg)
+        out["shorts"] = surface("shorts", offsets, short_ids)
+
+    if scene.hair == "volume":
+        hair_faces = mat == "hair"
+        hair_ids = np.unique(faces[hair_faces])
+        edge = np.intersect1d(hair_ids, np.unique(faces[~hair_faces]))
+        p = posed[hair_ids]
+        # distance to the hair's edge (hairline, around the ears, the nape)
+        dist = np.full(len(p), np.inf)
+        for chunk in np.array_split(np.arange(len(p)), max(1, len(p) // 2000)):
+            diff = p[chunk, None, :] - posed[edge][None, :, :]
+            dist[chunk] = np.sqrt((diff ** 2).sum(-1)).min(1)
+        centre = 0.5 * (joints["left_ear"] + joints["right_ear"])
+        radial = p - centre
+        radial /= np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-12)
+        lift = 0.015 + 0.010 * np.clip(radial[:, 2], 0, 1) + 0.010 * np.clip(radial[:, 1], 0, 1)
+        lift *= _smoothstep(dist / 0.03)
+        # out along the skin normal, evened by the direction from the head's centre (no spikes at the ears)
+        direction = normals[hair_ids] + radial
+        direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-12)
+        out["hair"] = surface("hair", direction * lift[:, None], hair_ids)
+    return out
+
+
 def _srgb_to_linear(rgb) -> list[float]:
     out = []
     for c in rgb:
@@ -922,7 +1077,7 @@ class Renderer:
         # Loose garments and a hair volume: their own surfaces, standing off the skin (close-fitting
         # clothes and the hair cap are the skin itself, recoloured).
         dressed = _dress(scene, garments, garments.positions(verts), normals @ R_view, body["joints"])
-        dressed = {name: ((pos @ R_view.T).astype(np.float32), n.astype(np.float32)) for name, (pos, n) in dressed.items()}
+        dressed = {name: ((pos @ R_view.T).astype(np.float32), (n @ R_view.T).astype(np.float32)) for name, (pos, n) in dressed.items()}
         for name, rgb in colours.items():
             sel = garments.faces[face_mat == name]
             if len(sel) == 0:
