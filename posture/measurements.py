@@ -13,6 +13,7 @@ registered with :func:`_measures`; :func:`measure_side_view` and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -92,6 +93,8 @@ class SideBody:
         scale: converts pixel offsets to % of body height or cm.
         calibrations: fitted corrections, or None for bare landmark geometry.
         outline: the segmentation mask and its scale, or None when there is none.
+        profile: the side outline read from it once for every outline measure
+            (:func:`side_profile`), or None without one.
     """
 
     points: dict[str, np.ndarray]
@@ -100,6 +103,7 @@ class SideBody:
     scale: BodyScale
     calibrations: Calibrations | None
     outline: Mask | None = None
+    profile: SideProfile | None = None
 
     def ahead_px(self, point: str, reference: str) -> float:
         """Horizontal pixels by which ``point`` lies ahead of ``reference`` (+ = in the facing direction)."""
@@ -434,7 +438,7 @@ def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) ->
 @_measures("pelvic_tilt")
 def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     correction = body.calibrations.get("pelvic_tilt") if body.calibrations is not None else None
-    profile = side_profile(body)
+    profile = body.profile
     if correction is None or profile is None:
         return None
     cloth = side_cloth(profile)
@@ -466,7 +470,7 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
 
 @_measures("belly_prominence")
 def belly_prominence(body: SideBody) -> Measurement | Withheld | None:
-    profile = side_profile(body)
+    profile = body.profile
     if profile is None:
         return None
     cloth = side_cloth(profile)
@@ -616,6 +620,7 @@ def measure_side_view(
     landmarks = {part: side_landmark(near_side, part) for part in parts}
     body = SideBody(points={part: np.asarray(xy[landmark], dtype=np.float64) for part, landmark in landmarks.items()},
                     landmarks=landmarks, facing=facing, scale=scale, calibrations=calibrations, outline=outline)
+    body = dataclasses.replace(body, profile=side_profile(body))
     return _collect(_SIDE[d.id](body) for d in registry.for_view("side", stride=stride))
 
 

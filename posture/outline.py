@@ -123,19 +123,17 @@ def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     points = starts[:, None, :] + offsets[None, :, None] * frame.across[None, None, :]
     values = bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
     inside = values >= EDGE_LEVEL
-    result = np.full(levels.shape, np.nan)
-    gaps = np.zeros(levels.shape, dtype=bool)
-    for row in range(levels.size):
-        if not inside[row, 0]:
-            continue
-        outside = np.flatnonzero(~inside[row])
-        if outside.size == 0:
-            continue
-        k = int(outside[0])
-        before, after = float(values[row, k - 1]), float(values[row, k])
-        fraction = (before - EDGE_LEVEL) / (before - after) if before != after else 0.0
-        result[row] = abs(float(offsets[k - 1] + direction * fraction * step))
-        gaps[row] = bool(inside[row, k:].any())
+    outside = ~inside
+    # The first sample outside the person on each ray; a ray that starts outside, or never leaves, has no edge.
+    first_out = np.argmax(outside, axis=1)
+    found = inside[:, 0] & outside.any(axis=1)
+    rows = np.arange(levels.size)
+    k = np.where(found, first_out, 1)
+    before, after = values[rows, k - 1], values[rows, k]
+    drop = before - after
+    fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
+    result = np.where(found, np.abs(offsets[k - 1] + direction * fraction * step), np.nan)
+    gaps = found & (inside & (np.arange(offsets.size)[None, :] > k[:, None])).any(axis=1)
     return result, gaps
 
 
@@ -150,14 +148,15 @@ def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     j0, i0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
     du, dv = u - j0, v - i0
     rows, cols = image.shape
-    padded = np.zeros((rows + 2, cols + 2), dtype=np.float64)
-    padded[1:-1, 1:-1] = image
-    i = np.clip(i0 + 1, 0, rows)
-    j = np.clip(j0 + 1, 0, cols)
-    outside = (i0 < -1) | (i0 > rows - 1) | (j0 < -1) | (j0 > cols - 1)
-    top = padded[i, j] * (1 - du) + padded[i, j + 1] * du
-    bottom = padded[i + 1, j] * (1 - du) + padded[i + 1, j + 1] * du
-    return np.where(outside, 0.0, top * (1 - dv) + bottom * dv)
+
+    def at(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        # Outside the array the probability is 0: the clipped index is read, then zeroed.
+        inside = (i >= 0) & (i < rows) & (j >= 0) & (j < cols)
+        return np.where(inside, image[np.clip(i, 0, rows - 1), np.clip(j, 0, cols - 1)], 0.0)
+
+    top = at(i0, j0) * (1 - du) + at(i0, j0 + 1) * du
+    bottom = at(i0 + 1, j0) * (1 - du) + at(i0 + 1, j0 + 1) * du
+    return top * (1 - dv) + bottom * dv
 
 
 def upper_hull(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
