@@ -367,6 +367,8 @@ BUTTOCK_SPAN = (-0.40, 0.10)
 LUMBAR_SPAN = (0.10, 0.55)
 GROIN_SPAN = (-0.25, 0.10)
 RIBS_LEVEL = 0.55
+PROFILE_REACH = 0.7
+"""How far a ray looks for the side outline, in trunk lengths: beyond any trunk's depth (at most about 0.35)."""
 """Where on the trunk each part of the side outline is looked for (measured on renders of seven bodies)."""
 
 
@@ -392,7 +394,7 @@ def side_profile(body: SideBody) -> SideProfile | None:
     if body.outline is None:
         return None
     frame = outline.trunk_frame(body.points["HIP"], body.points["SHOULDER"], body.facing)
-    reach = frame.length
+    reach = PROFILE_REACH * frame.length
     mask, scale = body.outline.probability, body.outline.scale
     back = outline.edge_distances(mask, scale, frame, PROFILE_LEVELS, direction=-1, reach_px=reach) / frame.length
     front = outline.edge_distances(mask, scale, frame, PROFILE_LEVELS, direction=1, reach_px=reach) / frame.length
