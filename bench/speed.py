@@ -241,7 +241,7 @@ def measure_series(paths: list[Path], model_path: Path, repeat: int) -> dict[str
 
     series = [paths[index % len(paths)] for index in range(SERIES_LENGTH)]
     landmarker = raw_landmarker(model_path)
-    samples: dict[str, list[float]] = {"bare": [], "analyzer": []}
+    samples: dict[str, list[float]] = {"bare": [], "analyzer": [], "unlevelled": []}
     try:
         with Analyzer(model_path) as analyzer:
             for round_index in range(repeat + 1):
@@ -252,10 +252,15 @@ def measure_series(paths: list[Path], model_path: Path, repeat: int) -> dict[str
                 bare = time.perf_counter()
                 for path in series:
                     render_json(analyzer.analyze(path))
+                levelled = time.perf_counter()
+                # The same without the search for the true vertical (--no-level): what that search costs.
+                for path in series:
+                    render_json(analyzer.analyze(path, level=False))
                 end = time.perf_counter()
                 if round_index:
                     samples["bare"].append(bare - start)
-                    samples["analyzer"].append(end - bare)
+                    samples["analyzer"].append(levelled - bare)
+                    samples["unlevelled"].append(end - levelled)
     finally:
         landmarker.close()
     return {key: median_ms(values) for key, values in samples.items()}
@@ -408,7 +413,9 @@ def series_line(series: dict[str, float]) -> str:
     return (f"A series of {SERIES_LENGTH} photos through one Analyzer (JSON rendered): "
             f"{series['analyzer'] / SERIES_LENGTH:.1f} ms per photo against {series['bare'] / SERIES_LENGTH:.1f} ms "
             f"for bare decode + inference, ratio {ratio:.2f} (target ≤ {SERIES_TARGET}: "
-            f"{'met' if ratio <= SERIES_TARGET else 'NOT met'}).")
+            f"{'met' if ratio <= SERIES_TARGET else 'NOT met'}); without the search for the true vertical "
+            f"(--no-level) {series['unlevelled'] / SERIES_LENGTH:.1f} ms, ratio "
+            f"{series['unlevelled'] / series['bare']:.2f}.")
 
 
 def verdicts(results: list[PhotoResult]) -> list[str]:

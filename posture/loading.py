@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
-from PIL import ExifTags, Image, ImageStat, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 from PIL.TiffImagePlugin import PREFIXES
 
 from posture.errors import InputError
@@ -287,9 +287,11 @@ def image_from_pil(
 
 def mean_luminance(rgb: np.ndarray) -> float:
     """Mean BT.601 luma of an (H, W, 3) uint8 RGB array, from 0 (black) to 255 (white)."""
-    # Pillow's per-band histograms take ~1 ms where a numpy mean over the
-    # interleaved channels takes ~13 ms at working size.
-    band_means = ImageStat.Stat(Image.fromarray(rgb)).mean
+    # OpenCV's per-channel mean reads the array in place (~0.3 ms at working size); Pillow's
+    # histograms first copy a read-only array into an image (~5 ms), numpy's mean takes ~13 ms.
+    import cv2
+
+    band_means = cv2.mean(np.ascontiguousarray(rgb))[:3]
     return float(np.dot(band_means, _LUMA_WEIGHTS))
 
 
