@@ -316,16 +316,24 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
     return fitted
 
 
+_HIP_FEATURES = ("waist_difference", "outline_shift", "landmark_difference")
+_SHOULDER_FEATURES = ("outline_difference", "landmark_difference")
 OUTLINE_FITS = {
-    # measurement id: (views, the true value in the measurement's fitted unit, the features)
+    # calibration name: (views, the true value in the measurement's fitted unit, the features)
     "pelvic_tilt": (("side",), _true("pelvic_tilt_deg", near=True),
                     ("hollow_depth", "buttock_prominence", "trunk_lean_landmarks")),
-    "hip_height_difference": (("front", "back"), _true("iliac_crest_height_difference_cm"),
-                              ("waist_difference", "outline_shift", "landmark_difference")),
-    "shoulder_height_difference": (("front", "back"), _true("shoulder_height_difference_cm"),
-                                   ("outline_difference", "landmark_difference")),
+    # Seen from behind the flanks and shoulders have another outline (buttocks, shoulder blades): a fit each.
+    "hip_height_difference": (("front",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
+    "hip_height_difference_back": (("back",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
+    "shoulder_height_difference": (("front",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
+    "shoulder_height_difference_back": (("back",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
 }
 """The outline measures, fitted by least squares on their named features; lengths in % of body height."""
+
+
+def _measurement_of(calibration_name: str) -> str:
+    """The measurement id a calibration entry belongs to (``hip_height_difference_back`` → ``hip_height_difference``)."""
+    return calibration_name.removesuffix("_back")
 
 
 def _features(document: dict[str, Any], measurement_id: str) -> dict[str, float] | None:
@@ -349,7 +357,8 @@ def fit_outline_measures(renders: list[Render]) -> dict[str, tuple[float, dict[s
     posture. The offset then matches the mean over every calibration render.
     """
     fitted = {}
-    for measurement_id, (views, truth, names) in OUTLINE_FITS.items():
+    for name_in_file, (views, truth, names) in OUTLINE_FITS.items():
+        measurement_id = _measurement_of(name_in_file)
         rows, targets, groups = [], [], []
         for render in renders:
             if (render.document is None or render.body in HELD_OUT_BODIES
@@ -375,7 +384,7 @@ def fit_outline_measures(renders: list[Render]) -> dict[str, tuple[float, dict[s
             y_within[members] -= y[members].mean()
         weights, *_ = np.linalg.lstsq(x_within, y_within, rcond=None)
         offset = float(np.mean(y - x @ weights))
-        fitted[measurement_id] = (offset, dict(zip(names, map(float, weights))))
+        fitted[name_in_file] = (offset, dict(zip(names, map(float, weights))))
     return fitted
 
 
@@ -466,6 +475,11 @@ def _table_and_refusals(rows: list[Row], renders: list[Render]) -> list[str]:
             *(f"- {r.name}: {r.failure}" for r in failures[:20])]
 
 
+KEPT_SECTIONS = (("<!-- looser-clothing:start -->", "<!-- looser-clothing:end -->"),
+                 ("<!-- roll.py begin -->", "<!-- roll.py end -->"))
+"""Sections of bench/ACCURACY.md written by other benchmarks, kept when this one rewrites the file."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a set made by bench/synthetic/make_set.py")
@@ -521,10 +535,14 @@ def main() -> int:
     text = markdown(rows, renders, calibration_text)
     print(text)
     if args.out:
-        # The looser-clothing section comes from bench/clothing.py (make bench-clothing): keep it.
-        kept = args.out.read_text().partition("<!-- looser-clothing:start -->") if args.out.exists() else ("", "", "")
-        if kept[1]:
-            text = text.rstrip("\n") + "\n\n" + kept[1] + kept[2]
+        # Other benchmarks write their own sections into the same file (bench/clothing.py, bench/roll.py):
+        # keep them, each between its markers.
+        current = args.out.read_text() if args.out.exists() else ""
+        for start, end in KEPT_SECTIONS:
+            before, found, rest = current.partition(start)
+            if found:
+                section, closed, _ = rest.partition(end)
+                text = text.rstrip("\n") + "\n\n" + start + section + closed + "\n"
         replace_atomically(args.out, text.encode())
     return 0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posture import outline, registry
-from posture.calibration import Calibrations
+from posture.calibration import Calibrations, LinearCalibration
 from posture.frame import BodyScale
 from posture.geometry import forward_angle_from_vertical, interior_angle_deviation
 from posture.landmarks import Landmark, side_landmark
@@ -141,6 +141,20 @@ class FrontBody:
     scale: BodyScale
     calibrations: Calibrations | None = None
     outline: Mask | None = None
+
+    def correction(self, measurement_id: str) -> LinearCalibration | None:
+        """The calibration of an outline measure for this view: seen from behind, its own fit where there is one.
+
+        The outline of the flanks and shoulders differs from behind (buttocks, shoulder blades), so the back
+        view may carry a separate entry, ``<id>_back``.
+        """
+        if self.calibrations is None:
+            return None
+        if self.back:
+            own = self.calibrations.get(f"{measurement_id}_back")
+            if own is not None:
+                return own
+        return self.calibrations.get(measurement_id)
 
     @property
     def to_persons_left(self) -> float:
@@ -323,7 +337,7 @@ def shoulder_height_difference(body: FrontBody) -> Measurement:
     left, right = body.xy[Landmark.LEFT_SHOULDER], body.xy[Landmark.RIGHT_SHOULDER]
     rise = float(right[1] - left[1])
     span = float(abs(left[0] - right[0]))
-    correction = body.calibrations.get("shoulder_height_difference") if body.calibrations is not None else None
+    correction = body.correction("shoulder_height_difference")
     tops = shoulder_tops(body) if correction is not None else None
     if correction is None or tops is None:
         tilt = math.degrees(math.atan2(rise, span))
@@ -517,7 +531,7 @@ for loose cloth: close-fitting renders of seven bodies reached 1.07, loose T-shi
 
 @_measures("hip_height_difference")
 def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
-    correction = body.calibrations.get("hip_height_difference") if body.calibrations is not None else None
+    correction = body.correction("hip_height_difference")
     if correction is None or body.outline is None:
         return None
     xy, scale = body.xy, body.scale

@@ -404,3 +404,22 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
 
 def test_a_plain_tuple_of_measurements_has_no_notes() -> None:
     assert withheld_notes(()) == ()
+
+
+def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
+    from posture.measurements import FrontBody
+
+    generic, behind = LinearCalibration(offset=1.0), LinearCalibration(offset=2.0)
+    both = Calibrations(corrections={"hip_height_difference": generic, "hip_height_difference_back": behind},
+                        model_sha256="", fitted_on="", version="")
+    only_generic = Calibrations(corrections={"hip_height_difference": generic}, model_sha256="", fitted_on="",
+                                version="")
+    xy = front_person()
+
+    def chosen(back: bool, calibrations: Calibrations) -> LinearCalibration | None:
+        return FrontBody(xy=xy, back=back, scale=BodyScale(H), calibrations=calibrations).correction(
+            "hip_height_difference")
+
+    assert chosen(True, both) is behind
+    assert chosen(False, both) is generic
+    assert chosen(True, only_generic) is generic
