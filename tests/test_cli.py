@@ -295,8 +295,9 @@ def test_several_photos_make_one_report(capsys: pytest.CaptureFixture[str], pose
     assert err == ""
     assert "side-left_neutral.png: side-left view" in out and "front_neutral.png: front view" in out
     assert out.count("Please note") == 1  # the cautions are said once, not per photo
-    # The side photo cannot show hip height, but the front photo covers what it measures.
-    assert "shoulder_height_difference" in out and "trunk_lean" in out
+    # The side photo cannot show hip height, but the front photo measures it: not listed as missing.
+    assert "shoulder_height_difference" in out and "trunk_lean" in out and "hip_height_difference" in out
+    assert "Hip-height asymmetry was not measured" not in out
 
 
 def test_several_photos_as_json(capsys: pytest.CaptureFixture[str], pose_model: Path) -> None:
@@ -327,3 +328,11 @@ def test_annotate_takes_one_photo(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert_one_sentence(err)
     assert "--annotate" in err and out == ""
     assert not (tmp_path / "a.png").exists()
+
+
+def test_every_bad_photo_among_several_gets_its_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                         pose_model: Path) -> None:
+    code, _, err = run(capsys, "analyze", str(tmp_path / "one.jpg"), str(tmp_path / "two.jpg"))
+    assert code == ExitCode.BAD_INPUT
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "one.jpg" in lines[0] and "two.jpg" in lines[1]

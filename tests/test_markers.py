@@ -128,3 +128,16 @@ def test_markers_far_from_the_person_are_ignored() -> None:
     pose = side_pose(facing=1, mask=mask)
     assert find_markers(photo([(950.0, 500.0)]), 1.0, pose, H) == ()  # a green sign on the wall
     assert len(find_markers(photo([(640.0, 500.0)]), 1.0, pose, H)) == 1
+
+
+def test_asking_for_markers_on_a_photo_without_them_is_a_refusal_with_exit_8(analyzer: object) -> None:
+    from pathlib import Path
+
+    from posture.errors import ExitCode
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "side-left_neutral.png"
+    analysis = analyzer.analyze(sample, markers="green")  # type: ignore[attr-defined]
+    assert analysis.status == "refused" and analysis.problem_kind == "markers"
+    assert "No pair of green skin markers" in (analysis.problem or "")
+    error = analysis.error()
+    assert error is not None and error.exit_code == ExitCode.MARKERS == 8

@@ -285,7 +285,9 @@ def test_a_higher_left_flank_reads_as_a_positive_shift(back: bool) -> None:
     hips = measured["hip_height_difference"]
     # The left flank sits 0.04 trunk lengths higher: that many pixels, in % of a 1000 px body.
     assert hips.value == pytest.approx(100.0 * 0.04 * _trunk_length(xy) / H, abs=0.03)
-    assert dict(hips.components)["pelvic_obliquity_deg"] > 0.0
+    # Over the crests' span: 0.7 of the flanks' widest span, 2 x (FLANK + 0.12) trunk lengths.
+    expected = math.degrees(math.atan2(0.04, 0.7 * 2 * (FLANK + 0.12)))
+    assert dict(hips.components)["pelvic_obliquity_deg"] == pytest.approx(expected, abs=0.3)
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])

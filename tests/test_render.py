@@ -157,6 +157,7 @@ def test_the_flat_row_has_every_column_in_order(analysis: Analysis, refusal: Ana
     assert row["shoulder_height_difference"] is None  # a front-view measurement, empty in a side view
     assert row["findings"] == "feet_behind_hips" and row["status"] == "ok" and row["height_cm"] == 170.0
     assert row["input_sha256"] == "cd" * 32 and row["model_calibrated"] is True
+    assert row["capture_time"] == "2026-01-10T09:15:02" and row["exif_orientation"] == 6
     assert row["camera_roll_deg"] == 0.0 and row["camera_roll_source"] == "user"
     refused = to_row(refusal)
     assert refused["status"] == "refused" and refused["problem_kind"] == "person"
@@ -174,3 +175,18 @@ def test_the_flat_row_survives_a_csv_round_trip(analysis: Analysis, tmp_path: Pa
     with path.open(newline="", encoding="utf-8") as stream:
         (read,) = list(csv.DictReader(stream))
     assert float(read["trunk_lean"]) == to_row(analysis)["trunk_lean"]
+
+
+@pytest.mark.parametrize(("measurement_id", "value", "expected"),
+                         [("shoulder_height_difference", 0.5, False), ("shoulder_height_difference", -2.0, True),
+                          ("trunk_lean", 0.1, None)])
+def test_the_json_says_whether_a_left_right_difference_stands_out(measurement_id: str, value: float,
+                                                                  expected: bool | None) -> None:
+    """Shoulder heights are told from zero beyond their resolution (1.05% of height); a lean has no sides."""
+    from posture.frame import BodyScale
+    from posture.measurements import Measurement
+    from posture.render.json import _measurement
+
+    unit = "deg" if measurement_id == "trunk_lean" else "percent_height"
+    entry = _measurement(Measurement(measurement_id, value, unit, "m", ()), BodyScale(1000.0))
+    assert entry["detectable"] is expected
