@@ -298,6 +298,17 @@ def level_points(xy: np.ndarray, roll: float, centre: tuple[float, float]) -> np
     return xy @ matrix[:, :2].T + matrix[:, 2]
 
 
+def levelling_centre(xy: np.ndarray) -> tuple[float, float]:
+    """The point a pose is turned about: the centre of its landmarks' bounding box (see :func:`level_pose`)."""
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    return float(low[0] + high[0]) / 2.0, float(low[1] + high[1]) / 2.0
+
+
+def unlevel_points(xy: np.ndarray, roll: float, centre: tuple[float, float]) -> np.ndarray:
+    """The inverse of :func:`level_points`: levelled points back in the photo's own pixels (for drawing)."""
+    return level_points(xy, -roll, centre)
+
+
 # --------------------------------------------------------------------------
 # Choosing
 # --------------------------------------------------------------------------
@@ -349,8 +360,7 @@ def level_pose(pose: Pose, roll: float) -> Pose:
     """
     if roll == 0.0:
         return pose
-    low, high = pose.xy.min(axis=0), pose.xy.max(axis=0)
-    centre = (float(low[0] + high[0]) / 2.0, float(low[1] + high[1]) / 2.0)
+    centre = levelling_centre(pose.xy)
     mask = None
     if pose.mask is not None:
         s = pose.mask_scale

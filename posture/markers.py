@@ -28,7 +28,8 @@ from posture.analysis import Analysis
 from posture.findings import evaluate
 from posture.frame import BodyScale
 from posture.landmarks import Landmark, Pose, side_landmark
-from posture.level import level_points, level_pose
+from posture.level import level_points, level_pose, levelling_centre
+from posture.pipeline import photo_points
 from posture.measurements import Measurement
 from posture.quality import Verdict, view_kind
 from posture.units import DEG
@@ -205,13 +206,14 @@ def with_markers(analysis: Analysis, *, colour: str = DEFAULT_COLOUR) -> Analysi
     levelling = frame.levelling
     if levelling.applied:
         # Measured like everything else: in the levelled frame, turned about the same centre as the pose.
-        low, high = pose.xy.min(axis=0), pose.xy.max(axis=0)
-        centre = (float(low[0] + high[0]) / 2.0, float(low[1] + high[1]) / 2.0)
+        centre = levelling_centre(pose.xy)
         turned = level_points(np.array([[m.x, m.y] for m in markers]).reshape(-1, 2), levelling.camera_roll, centre)
         markers = tuple(dataclasses.replace(m, x=float(x), y=float(y)) for m, (x, y) in zip(markers, turned))
         verdict = dataclasses.replace(verdict, pose=level_pose(pose, levelling.camera_roll))
     try:
         measured = marker_measurements(markers, verdict, frame.scale) if markers else ()
+        if levelling.applied:
+            measured = photo_points(measured, levelling.camera_roll, levelling_centre(pose.xy))
     except MarkerProblem as problem:
         return _refused(analysis, f"The skin markers are ambiguous: {problem}; check that only the marked points "
                         f"carry {colour} markers and that nothing else {colour} is near them.")

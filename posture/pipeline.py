@@ -7,13 +7,17 @@ quality gate is not an exception here: it ends the pipeline early with an
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
+
 from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.calibration import load_calibrations
 from posture.explanations import KnowledgeBase
 from posture.findings import evaluate
 from posture.frame import Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
-from posture.level import NOT_LEVELLED, Levelling, find_levelling, level_pose
+from posture.level import NOT_LEVELLED, Levelling, find_levelling, level_pose, levelling_centre, unlevel_points
 from posture.loading import LoadedImage
 from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view, withheld_notes
 from posture.quality import Verdict, assess, view_kind
@@ -54,7 +58,25 @@ def measure(verdict: Verdict, height_cm: float | None,
     else:
         measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale,
                                           calibrations=load_calibrations(), outline=mask)
+    if levelling.applied:
+        measurements = photo_points(measurements, levelling.camera_roll, levelling_centre(verdict.pose.xy))
     return frame, measurements
+
+
+def photo_points(measurements: tuple[Measurement, ...], roll: float,
+                 centre: tuple[float, float]) -> tuple[Measurement, ...]:
+    """The measurements with their outline points turned back from the levelled frame into the photo's pixels.
+
+    Measuring happens in the levelled frame; the picture is drawn on the photo as taken.
+    """
+    turned = []
+    for measurement in measurements:
+        if measurement.points:
+            xy = unlevel_points(np.array([(x, y) for _, x, y in measurement.points]), roll, centre)
+            points = tuple((name, float(x), float(y)) for (name, _, _), (x, y) in zip(measurement.points, xy))
+            measurement = dataclasses.replace(measurement, points=points)
+        turned.append(measurement)
+    return tuple(turned)
 
 
 def provenance(image: LoadedImage, *, model: ModelIdentity, mediapipe_version: str, people_detected: int,

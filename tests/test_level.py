@@ -238,3 +238,19 @@ def test_choose_levelling_prefers_the_user_then_gravity_then_lines() -> None:
     assert choose_levelling(gravity=(0.0, 0.0, 1.0), lines=lines).source == "lines"
     # A phone on a slant far beyond a tilted hold is not levelled from lines either.
     assert choose_levelling(lines=LineEstimate(30.0, 4, 2.0, 0.1)).source == "none"
+
+
+def test_outline_points_return_to_the_photo_for_drawing() -> None:
+    """Measured in the levelled frame, drawn on the photo: turning the points back undoes the levelling."""
+    from posture.level import level_points
+    from posture.measurements import Measurement
+    from posture.pipeline import photo_points
+
+    photo = np.array([[410.0, 620.0], [350.5, 700.25]])
+    centre = (400.0, 650.0)
+    levelled = level_points(photo, 3.5, centre)
+    measured = Measurement("pelvic_tilt", 12.0, "deg", "m", (),
+                           points=(("buttock", *levelled[0]), ("lumbar", *levelled[1])))
+    (back,) = photo_points((measured,), 3.5, centre)
+    np.testing.assert_allclose([(x, y) for _, x, y in back.points], photo, atol=1e-9)
+    assert [name for name, _, _ in back.points] == ["buttock", "lumbar"]

@@ -203,6 +203,7 @@ class Painter:
         self.head_top_y = float(place(np.array([[0.0, frame.head_top_y]]))[0, 1])
         self.sizes = sizes
         self.near = analysis.verdict.near_side
+        self.roll = frame.levelling.camera_roll if frame.levelling.applied else 0.0
         self.facing = analysis.verdict.facing
         self.handlers: dict[type, Callable[[Measurement, object, RGB], None]] = {
             registry.Arc: self.arc,  # type: ignore[dict-item]
@@ -250,8 +251,11 @@ class Painter:
 
     def plumb(self, measurement: Measurement, drawing: registry.Plumb, color: RGB) -> None:
         foot = self.point(drawing.foot)
-        dashed(self.canvas, np.array([foot[0], self.head_top_y]), foot, PLUMB, max(1, self.sizes.line - 1),
-               dash=max(6, self.sizes.radius // 3))
+        # Along the true vertical: with a rolled camera its top leans by the roll (+ = clockwise).
+        lean = math.radians(self.roll)
+        rise = foot[1] - self.head_top_y
+        top = np.array([foot[0] + rise * math.tan(lean), self.head_top_y])
+        dashed(self.canvas, top, foot, PLUMB, max(1, self.sizes.line - 1), dash=max(6, self.sizes.radius // 3))
 
     def tag(self, measurement: Measurement, drawing: registry.Tag, color: RGB) -> None:
         at = self.point(drawing.at)
