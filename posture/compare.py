@@ -30,6 +30,8 @@ from posture import registry
 from posture._toml import loads as toml_loads
 from posture.analysis import Analysis
 from posture.errors import ExitCode, PostureError
+from posture.explanations import _check_keys as _keys
+from posture.explanations import _table, _text, _texts
 from posture.findings import typical_range
 from posture.landmarks import Landmark, side_landmark
 from posture.quality import view_kind
@@ -234,15 +236,10 @@ def parse_change_texts(text: str) -> ChangeTexts:
                              f"expected one of {sorted(registry.BY_ID)}")
         if any(c.measurement == measurement for c in changes):
             raise ValueError(f"{entry}: measurement {measurement!r} is listed more than once")
-        sections = table["article_sections"]
-        if not isinstance(sections, list) or not sections or not all(isinstance(s, str) and s.strip()
-                                                                    for s in sections):
-            raise ValueError(f"{entry}: key 'article_sections' must be a non-empty list of texts, not {sections!r}")
         changes.append(ChangeText(measurement=measurement, toward=_text(table, "toward", entry),
-                                  away=_text(table, "away", entry), article_sections=tuple(sections)))
-    generic = data["generic"]
-    if not isinstance(generic, dict):
-        raise ValueError(f"changes.toml: key 'generic' must be a table, not {generic!r}")
+                                  away=_text(table, "away", entry),
+                                  article_sections=_texts(table, "article_sections", entry)))
+    generic = _table(data, "generic", "changes.toml")
     _keys(generic, "generic", _GENERIC_KEYS)
     caveats = []
     for position, table in enumerate(_tables(data, "caveat"), start=1):
@@ -253,26 +250,10 @@ def parse_change_texts(text: str) -> ChangeTexts:
                        not_judged=_text(generic, "not_judged", "generic"), caveats=tuple(caveats))
 
 
-def _keys(table: dict[str, Any], entry: str, allowed: frozenset[str]) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ValueError(f"{entry}: unknown key {unknown[0]!r}; expected keys: {sorted(allowed)}")
-    missing = sorted(allowed - set(table))
-    if missing:
-        raise ValueError(f"{entry}: missing key {missing[0]!r}")
-
-
 def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = data[key]
     if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
         raise ValueError(f"changes.toml: key {key!r} must be a non-empty array of tables [[{key}]]")
-    return value
-
-
-def _text(table: dict[str, Any], key: str, entry: str) -> str:
-    value = table[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{entry}: key {key!r} must be non-blank text, not {value!r}")
     return value
 
 
