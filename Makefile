@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -116,8 +116,10 @@ bench-accuracy: model synthetic-set
 
 # Refit the calibrations (posture/knowledge/calibration.toml: head angle, and the
 # landmark bias of trunk lean, hip extension and foot-hip offset), then re-measure.
-# Marker mode (posture --markers) on renders with round skin markers on the measured points.
-SYNTH_MARKERS := bench/synthetic/cache-markers
+# Marker mode (posture --markers) on renders with round skin markers on the measured points, in the
+# structured room (levelled from its lines) with the focal length in each PNG's EXIF. Its own folder:
+# the older plain-room renders (cache-markers/) would be skipped as already present.
+SYNTH_MARKERS := bench/synthetic/cache-markers-room
 
 bench-markers: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS) --markers
@@ -130,6 +132,14 @@ SYNTH_LOOSE := bench/synthetic/cache-loose
 bench-clothing: model synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_LOOSE) --loose
 	$(BIN)/python bench/clothing.py $(SYNTH_SET) $(SYNTH_LOOSE) --out bench/ACCURACY.md
+
+# Uncertainty coverage: re-taken renders of one posture (camera moved a little) against each
+# measurement's half-width, and the default's cost against --fast (bench/COVERAGE.md).
+SYNTH_JITTER := bench/synthetic/cache-jitter
+
+bench-coverage: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_jitter_set.py $(SYNTH_JITTER)
+	$(BIN)/python bench/coverage.py $(SYNTH_JITTER) --out bench/COVERAGE.md
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md

@@ -191,12 +191,15 @@ def section(tight_all: list[Render], loose: list[Render]) -> str:
         + "; ".join(f"{name} {n} of {m}" for name, (n, m) in false.items()) + ".",
         "",
         "Reading it: a loose top hides the hollow of the low back and the waist, so pelvic tilt and the hip outline "
-        "read the cloth, not the body. posture's cloth check (a trunk deeper at the waist than any close-fitting "
-        "body, a hem stepping out of the back outline, or a waist wider than the shoulder landmarks' span) is set "
-        "above every close-fitting render, so it misses the loose tops that stay within a body's proportions; where "
-        "the verdict is *not met*, those missed renders are why. The cloth on the shoulders lies evenly on both "
-        "sides, so the shoulder-height difference is not checked. The renders' cloth has no folds and hangs the "
-        "same way on every body: real clothes vary far more, which is why the README asks for close-fitting ones.",
+        "read the cloth, not the body. posture's cloth checks (side: a trunk deeper at the waist than any "
+        "close-fitting body, a hem stepping out of the back outline, or a back and front that hang plumb from the "
+        "chest to the waist instead of drawing in as a body's do; front and back: a waist wider than the shoulder "
+        "landmarks' span) are set beyond every close-fitting render, so the front/back check misses the loose tops "
+        "that stay within a body's proportions; where the verdict is *not met*, those missed renders are why. The "
+        "cloth on the shoulders lies evenly on both sides, so the shoulder-height difference is not checked. The "
+        "renders' cloth has no folds and hangs the same way on every body: real clothes vary far more (folds, cloth "
+        "clinging to the body or long hair over the back let a loose top pass the side checks), which is why the "
+        "README asks for close-fitting ones.",
         END,
     ]
     return "\n".join(lines) + "\n"

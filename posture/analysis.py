@@ -21,7 +21,7 @@ from posture.loading import LoadedImage
 from posture.measurements import Measurement
 from posture.quality import Verdict
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -87,7 +87,9 @@ class Analysis:
         findings: flagged patterns, or balanced alignment; empty for a refused photo.
         knowledge: the knowledge base the findings were judged with.
         warnings: sentences a reader should see with the result.
-        provenance: what the result depends on.
+        provenance: what the result depends on (of the first photo, when combined).
+        combined_from: the names of the photos of one view combined into this
+            result (:mod:`posture.combine`); empty for a single photo.
     """
 
     image: LoadedImage
@@ -98,6 +100,7 @@ class Analysis:
     knowledge: KnowledgeBase
     warnings: tuple[str, ...]
     provenance: Provenance
+    combined_from: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:

@@ -80,12 +80,13 @@ class Options:
     Attributes:
         model: the pose model bundle; None lets each worker prepare the default model.
         max_pixels: refuse photos with more pixels than this.
-        uncertainty: estimate each measurement's repeatability interval (five more landmark runs).
+        uncertainty: average each measurement over five altered copies and give its
+            repeatability interval (five more landmark runs); False is ``--fast``.
     """
 
     model: str | None
     max_pixels: int
-    uncertainty: bool = False
+    uncertainty: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -894,7 +895,7 @@ def run_batch(
     heights: Heights | str | os.PathLike[str] | None = None,
     annotate: bool = False,
     resume: bool = False,
-    uncertainty: bool = False,
+    uncertainty: bool = True,
     dask: Any = None,
     model: str | os.PathLike[str] | None = None,
     max_pixels: int | None = None,
@@ -917,7 +918,8 @@ def run_batch(
         annotate: write an annotated PNG per analysed photo into ``out/annotated/``.
         resume: reuse the results in ``out`` of photos already done (by content),
             when the model, versions, height and uncertainty setting are the same.
-        uncertainty: estimate each measurement's repeatability interval (about six times the work).
+        uncertainty: average each measurement over five altered copies and give its repeatability
+            interval (about five times the work); False measures each photo alone (``--fast``).
         dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
         model: the pose model bundle; None prepares the default model.
         max_pixels: refuse photos with more pixels than this.
@@ -1058,7 +1060,9 @@ def _silent(message: str) -> None:
 
 def _reusable(done: _Done, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
     cells = done.cells
-    if any(cells[key] != value for key, value in current.items()):
+    # A refused photo has nothing to estimate an uncertainty for; whether one was asked for does not matter.
+    if any(cells[key] != value for key, value in current.items()
+           if not (key == "uncertainty_computed" and cells["status"] != "ok")):
         return False
     if cells["height_cm"] != _cell(height):
         return False
@@ -1127,7 +1131,7 @@ def batch(
     heights: str | os.PathLike[str] | None = None,
     annotate: bool = False,
     resume: bool = False,
-    uncertainty: bool = False,
+    uncertainty: bool = True,
     dask: Any = None,
     model: str | os.PathLike[str] | None = None,
 ) -> Any:

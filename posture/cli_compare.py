@@ -112,7 +112,7 @@ def run_compare(args: argparse.Namespace) -> int:
     groups = _sessions(args)
     inputs = tuple(path for _, paths in groups for path in paths)
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=_notify) as analyzer:
-        sessions = [Session(label, tuple(analyzer.analyze(p, height_cm=args.height_cm, uncertainty=True)
+        sessions = [Session(label, tuple(analyzer.analyze(p, height_cm=args.height_cm)
                                          for p in paths))
                     for label, paths in groups]
     comparison = compare_sessions(sessions)

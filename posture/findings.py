@@ -25,10 +25,12 @@ class Finding:
         value: that measurement's value, in ``unit``.
         threshold: the threshold in the same unit as the value.
         comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
-        proxy: True when the measurement is a landmark proxy of a clinical measure.
+        proxy: True when the rule's measurement is a proxy of a clinical measure and this photo's value was one
+            (skin markers measure pelvic tilt and the head angle directly).
         borderline: the value lies within its uncertainty of the threshold (for
             balanced alignment: some value lies within its uncertainty of a
-            threshold), so a repeat photo could land on the other side.
+            threshold), so a repeat photo could land on the other side; None
+            when no uncertainty was estimated (``--fast``), so nobody knows.
     """
 
     id: str
@@ -43,7 +45,7 @@ class Finding:
     comparison: str | None = None
     proxy: bool = False
     threshold_source: str | None = None
-    borderline: bool = False
+    borderline: bool | None = None
 
 
 def noise(measurement: Measurement, scale: BodyScale) -> float | None:
@@ -97,6 +99,8 @@ def evaluate(
     kind = view_kind(view)
     findings = []
     near_a_threshold = False
+    # Borderline is unknown, not "no", where a measurement the rules read has no uncertainty.
+    all_estimated = True
     for rule in knowledge.findings:
         measurement = by_id.get(rule.measurement)
         if kind not in rule.views or measurement is None:
@@ -105,15 +109,17 @@ def evaluate(
         passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
         # A side is named only for a difference that stands out of the noise.
         passed = passed and detectable(measurement, scale) is not False
-        close = measurement.uncertainty is not None and abs(measurement.value - threshold) <= measurement.uncertainty
-        near_a_threshold = near_a_threshold or close
+        close = _within(measurement, threshold)
+        near_a_threshold = near_a_threshold or bool(close)
+        all_estimated = all_estimated and close is not None
         if passed:
             findings.append(
                 Finding(
                     id=rule.id, title=rule.title, summary=rule.summary, explanation=rule.explanation,
                     article_sections=rule.article_sections, measurement=rule.measurement,
                     value=measurement.value, unit=measurement.unit, threshold=threshold,
-                    comparison=rule.comparison, proxy=rule.proxy, threshold_source=rule.threshold_source,
+                    comparison=rule.comparison, proxy=rule.proxy and measurement.proxy,
+                    threshold_source=rule.threshold_source,
                     borderline=close,
                 )
             )
@@ -124,9 +130,16 @@ def evaluate(
         findings.append(
             Finding(id="balanced_alignment", title=balanced.title, summary=balanced.summary,
                     explanation=balanced.explanation, article_sections=balanced.article_sections,
-                    borderline=near_a_threshold)
+                    borderline=True if near_a_threshold else (False if all_estimated else None))
         )
     return tuple(findings)
+
+
+def _within(measurement: Measurement, threshold: float) -> bool | None:
+    """Whether the value lies within its uncertainty of the threshold; None when it has no uncertainty."""
+    if measurement.uncertainty is None:
+        return None
+    return abs(measurement.value - threshold) <= measurement.uncertainty
 
 
 def typical_range(

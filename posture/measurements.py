@@ -426,13 +426,49 @@ CLOTH_BACK_STEP = 0.03
 which it is taken for a garment's hem standing off the body: close-fitting renders stayed below 0.024."""
 WAIST_DEPTH_SPAN = (0.20, 0.50)
 STEP_SPAN = (-0.30, 0.60)
+CLOTH_RECESSION = 0.045
+"""How far, in trunk lengths, the back and the front outline together must draw in on the way down between the chest and
+the waist (:data:`PLUMB_SPAN`) for the outline to be taken for the body. Cloth hangs plumb from the most outward
+point above it (the shoulder blades behind, the chest in front), so a loose top's outlines never move inward above
+its hem; a body's do: the low back's hollow behind, below the chest in front, and one or the other whenever the trunk
+leans. The 350 close-fitting side renders of seven bodies drew in by 0.058 at least (a lean man leaning 20° forward;
+0.079 and more outside the trunk-lean sweep), the 56 loose T-shirts by 0.034 at most (bench/ACCURACY.md, "Looser
+clothing"), so this sits about midway. In real side photos (frames of public gait videos) three T-shirts and a polo
+drew in by 0.007-0.027 and a close-fitting top by 0.15, but a T-shirt under long hair hanging down the back by
+0.10-0.15: hair, folds or cloth clinging to the body let a loose top escape this check, and a body whose back and
+front both fall plumb would be withheld falsely."""
+PLUMB_SPAN = (0.15, 0.80)
+"""Levels where the recession is read: below the armpits, where a loose top starts to hang, and above its hem."""
+
+
+def plumb_recession(profile: SideProfile, behind: bool) -> float:
+    """The furthest the back (or front) outline moves inward below a point of it higher up, in trunk lengths.
+
+    Read horizontally (the photo is levelled, so horizontal is square to true vertical) over :data:`PLUMB_SPAN`:
+    cloth hanging plumb gives 0. NaN without two outline points there.
+    """
+    values = profile.back if behind else profile.front
+    keep = (profile.levels >= PLUMB_SPAN[0]) & (profile.levels <= PLUMB_SPAN[1]) & np.isfinite(values)
+    if keep.sum() < 2:
+        return math.nan
+    frame = profile.frame
+    offsets = (-values[keep] if behind else values[keep]) * frame.length
+    points = frame.origin + (profile.levels[keep] * frame.length)[:, None] * frame.up + offsets[:, None] * frame.across
+    # outward = away from the trunk, horizontally: forward for the front, backward for the back
+    forward = math.copysign(1.0, float(frame.across[0]))
+    outward = (-forward if behind else forward) * points[:, 0]
+    top_down = np.argsort(points[:, 1])
+    outward = outward[top_down]
+    return float(np.max(np.maximum.accumulate(outward) - outward)) / frame.length
 
 
 def side_cloth(profile: SideProfile) -> str | None:
     """Why the side outline around the pelvis is probably loose cloth rather than the body, or None.
 
     A loose top hangs from the chest and the shoulder blades: the trunk looks deeper at the waist than any
-    close-fitting body, and its hem stands off the body in a step. Either sign withholds the outline measures.
+    close-fitting body, its hem stands off the body in a step, and neither its back nor its front outline moves
+    inward on the way down from the chest to the waist (:data:`CLOTH_RECESSION`). Any sign withholds the outline
+    measures.
     """
     levels, back, front = profile.levels, profile.back, profile.front
     waist = (levels >= WAIST_DEPTH_SPAN[0]) & (levels <= WAIST_DEPTH_SPAN[1])
@@ -444,6 +480,10 @@ def side_cloth(profile: SideProfile) -> str | None:
     steps = np.abs(np.diff(spanned))
     if np.isfinite(steps).any() and float(np.nanmax(steps)) > CLOTH_BACK_STEP:
         return "the back outline steps out as a garment's hem does"
+    recession = plumb_recession(profile, behind=True) + plumb_recession(profile, behind=False)
+    if recession < CLOTH_RECESSION:
+        return (f"the back and front of the trunk hang plumb from the chest to the waist, as cloth does: together "
+                f"they draw in by {recession:.3f} trunk lengths, a body by more than {CLOTH_RECESSION:.3f}")
     return None
 
 

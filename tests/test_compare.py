@@ -259,7 +259,7 @@ def measured(analyzer: Analyzer) -> Callable[[Any], Analysis]:
     def get(source: Any, key: str | None = None) -> Analysis:
         key = key or str(source)
         if key not in cache:
-            cache[key] = analyzer.analyze(source, uncertainty=True)
+            cache[key] = analyzer.analyze(source)
         return cache[key]
 
     return get

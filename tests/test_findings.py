@@ -111,7 +111,7 @@ def test_a_value_past_a_threshold_flags_its_finding(kb: KnowledgeBase, view: str
     assert finding.unit == UNITS.get(measurement_id, PERCENT_HEIGHT)
     assert finding.threshold == rule.threshold
     assert finding.comparison == rule.comparison
-    assert finding.proxy == rule.proxy
+    assert finding.proxy is False  # the constructed measurements are not proxies, whatever the rule allows
     assert finding.title == rule.title
     assert finding.explanation == rule.explanation
     assert finding.article_sections == rule.article_sections
@@ -334,11 +334,11 @@ def test_typical_range_is_the_band_inside_the_strictest_rules(kb: KnowledgeBase)
     [
         pytest.param(44.0, 2.0, True, id="1.5-below-with-2-uncertainty"),
         pytest.param(40.0, 2.0, False, id="5.5-below-with-2-uncertainty"),
-        pytest.param(44.0, None, False, id="no-uncertainty-never-borderline"),
+        pytest.param(44.0, None, None, id="no-uncertainty-unknown-not-false"),
     ],
 )
 def test_a_finding_within_its_uncertainty_of_the_threshold_is_borderline(
-    kb: KnowledgeBase, value: float, uncertainty: float | None, borderline: bool
+    kb: KnowledgeBase, value: float, uncertainty: float | None, borderline: bool | None
 ) -> None:
     measured = tuple(
         dataclasses.replace(m, value=value, uncertainty=uncertainty) if m.id == "head_forward_angle" else m
@@ -359,11 +359,23 @@ def test_balanced_alignment_is_borderline_when_a_value_is_within_its_uncertainty
     (finding,) = evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb)
     assert finding.id == "balanced_alignment"
     assert finding.borderline
-    (clear,) = evaluate(side_measurements(), view="side-left", scale=PERCENT_SCALE, knowledge=kb)
-    assert not clear.borderline
+    (clear,) = evaluate(tuple(dataclasses.replace(m, uncertainty=0.1) for m in side_measurements()),
+                        view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+    assert clear.borderline is False
+    (unknown,) = evaluate(side_measurements(), view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+    assert unknown.borderline is None  # without uncertainties nobody knows; the JSON says null, not false
 
 
 # ------------------------------------------------------------------ what one photo can support
+
+
+@pytest.mark.parametrize(("proxy", "labelled"), [(True, True), (False, False)])
+def test_a_finding_is_a_proxy_only_when_its_value_was_one(kb: KnowledgeBase, proxy: bool, labelled: bool) -> None:
+    """A forward pelvis from the outline is a proxy finding; the same from skin markers on ASIS and PSIS is not."""
+    measured = (*side_measurements(), Measurement("pelvic_tilt", 30.0, DEGREES, "m", (), proxy=proxy))
+    (finding,) = [f for f in evaluate(measured, view="side-left", scale=PERCENT_SCALE, knowledge=kb)
+                  if f.id == "pelvis_tipped_forward"]
+    assert finding.proxy is labelled
 
 
 @pytest.mark.parametrize(("tilt", "expected"), [(20.0, []), (25.0, ["pelvis_tipped_forward"]), (-1.0, []),

@@ -102,7 +102,7 @@ def test_comparison_report_of_two_12_megapixel_photos_is_under_3_mb(analyzer: An
         cv2.imwrite(str(path), np.clip(big.astype(np.int16) + noise, 0, 255).astype(np.uint8),
                     [cv2.IMWRITE_JPEG_QUALITY, 92])
         paths.append(path)
-    comparison = compare([analyzer.analyze(p, uncertainty=True) for p in paths])
+    comparison = compare([analyzer.analyze(p) for p in paths])
     html = render_comparison_html(comparison)
     assert len(html.encode("utf-8")) < 3_000_000
     assert comparison.series and comparison.series[0].changes
@@ -119,7 +119,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory, analyzer: Analyzer) -> dic
     nasty.write_bytes((SYNTHETIC / "woman_average_side-left_neutral.png").read_bytes())
     out = {name: folder / f"{name}.html" for name in ("single", "pair", "mismatch", "people")}
     commands = {
-        "single": ["analyze", str(nasty), "--uncertainty", "--html", str(out["single"])],
+        "single": ["analyze", str(nasty), "--html", str(out["single"])],
         "pair": ["compare", str(nasty), str(SYNTHETIC / "woman_average_side-left_neck-flexion+30.png"),
                  "-o", str(out["pair"])],
         "mismatch": ["compare", str(SYNTHETIC / "woman_average_side-left_neutral.png"),
@@ -202,7 +202,7 @@ def test_analyze_html_refuses_to_overwrite_the_photo(capsys: pytest.CaptureFixtu
 
 
 def test_real_photo_report(analyzer: Analyzer, shared_photo: Callable[[str], Path]) -> None:
-    analysis: Analysis = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=True)
+    analysis: Analysis = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"))
     html = render_analysis_html(analysis)
     assert_self_contained(html)
     assert "side_bodytracker_1.jpg" in html

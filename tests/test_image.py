@@ -21,6 +21,7 @@ from test_compare import built
 from posture import registry
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
+from posture.findings import detectable
 from posture.render.image import PALETTE, MAX_HEIGHT, MIN_HEIGHT, Painter, Sizes, render_annotated, value_words
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -79,8 +80,9 @@ def test_a_shoulder_difference_inside_the_noise_is_drawn_level() -> None:
         dataclasses.replace(m, uncertainty=abs(m.value) + 1.0) for m in tilted.measurements))
     shoulders_noisy = noisy.measurement("shoulder_height_difference")
     assert shoulders_noisy is not None
-    assert value_words(shoulders_noisy).startswith("level (within")
-    assert "higher" in value_words(shoulders)
+    assert tilted.frame is not None
+    assert value_words(shoulders_noisy, tilted.frame.scale).startswith("level (within")
+    assert "higher" in value_words(shoulders, tilted.frame.scale)
 
     height = 1000
     color = PALETTE[0]  # the first drawn measurement in a front view is the shoulder line
@@ -93,12 +95,19 @@ def test_a_shoulder_difference_inside_the_noise_is_drawn_level() -> None:
     assert np.ptp(tilted_rows) > 3 * width  # the real tilt
 
 
-def test_missing_uncertainty_uses_a_typical_noise() -> None:
+def test_without_uncertainty_the_methods_resolution_decides_level_as_in_the_json() -> None:
+    """With --fast the picture judges "level" by the registry's resolution, exactly as findings and JSON do."""
     analysis = built("front.jpg", front=True, uncertainty=None)
     shoulders = analysis.measurement("shoulder_height_difference")
-    assert shoulders is not None
-    tiny = dataclasses.replace(shoulders, value=0.1)
-    assert value_words(tiny).startswith("level")
+    assert shoulders is not None and analysis.frame is not None
+    resolution = registry.definition("shoulder_height_difference").resolution
+    assert resolution is not None
+    scale = analysis.frame.scale
+    inside = dataclasses.replace(shoulders, value=0.9 * scale.from_percent(resolution))
+    outside = dataclasses.replace(shoulders, value=1.1 * scale.from_percent(resolution))
+    assert value_words(inside, scale).startswith("level")
+    assert "higher" in value_words(outside, scale)
+    assert detectable(inside, scale) is False and detectable(outside, scale) is True
 
 
 def test_sizes_stay_legible_from_600_to_4000() -> None:
@@ -146,7 +155,7 @@ def test_refused_photo_has_no_picture() -> None:
 
 @pytest.mark.parametrize("height", [628, 3000])
 def test_real_photo_at_two_sizes(analyzer: Analyzer, shared_photo: Callable[[str], Path], height: int) -> None:
-    analysis = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=True)
+    analysis = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"))
     picture = render_annotated(analysis, height=height)
     assert picture.shape[0] >= height
     assert picture.shape[1] > 1.2 * render_annotated(analysis, height=height, panel=False).shape[1]

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 from builders import front_pose, side_pose
+from PIL import Image
 
-from posture.frame import BodyScale
+from posture.frame import BodyScale, Frame
 from posture.landmarks import Landmark, Pose, side_landmark
-from posture.markers import MarkerProblem, find_markers, marker_measurements
+from posture.markers import (
+    NEARER_THAN_MID_PLANE_CM,
+    PHONE_FOCAL_35MM,
+    Marker,
+    MarkerProblem,
+    Perspective,
+    _centre,
+    _fit_circle,
+    _outline,
+    _toward_body,
+    find_markers,
+    marker_measurements,
+    photo_perspective,
+)
 from posture.quality import Verdict
 
 GREEN = (40, 215, 70)
@@ -141,3 +157,221 @@ def test_asking_for_markers_on_a_photo_without_them_is_a_refusal_with_exit_8(ana
     assert "No pair of green skin markers" in (analysis.problem or "")
     error = analysis.error()
     assert error is not None and error.exit_code == ExitCode.MARKERS == 8
+
+
+# --- The three corrections between a marker's picture and the skin point under it ---
+
+
+def disc(cx: float, cy: float, radius: float, *, size: int = 41,
+         hidden: tuple[float, float, float] | None = None) -> np.ndarray:
+    """A blob: the pixels whose centres lie within ``radius`` of (cx, cy) (pixel (i, j) centred on (j + 0.5, i + 0.5)).
+
+    ``hidden`` = (nx, ny, d): the pixels more than d beyond the centre along the unit vector (nx, ny) are hidden
+    behind a straight edge, as a ball behind the body's outline.
+    """
+    ys, xs = np.mgrid[0:size, 0:size] + 0.5
+    blob = np.hypot(xs - cx, ys - cy) <= radius
+    if hidden is not None:
+        nx, ny, d = hidden
+        blob &= (xs - cx) * nx + (ys - cy) * ny <= d
+    return blob
+
+
+def centroid(blob: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.nonzero(blob)
+    return float(np.mean(cols)) + 0.5, float(np.mean(rows)) + 0.5
+
+
+@pytest.mark.parametrize("centre", [(20.3, 19.6), (20.0, 20.0), (20.75, 20.45)])
+def test_a_whole_disc_is_centred_on_its_centroid(centre: tuple[float, float]) -> None:
+    blob = disc(*centre, 10.0)
+    (x, y), radius = _centre(blob)
+    assert (x, y) == pytest.approx(centroid(blob), abs=1e-12)  # the centroid itself, not a fitted circle's centre
+    assert radius == pytest.approx(math.sqrt(blob.sum() / math.pi), abs=1e-12)  # the radius from the area
+    assert math.hypot(x - centre[0], y - centre[1]) < 0.15  # the rasterised disc's own error, up to 0.14 px
+    assert radius == pytest.approx(10.0, abs=0.1)
+
+
+@pytest.mark.parametrize("edge_deg", range(0, 360, 45))
+def test_a_ball_a_third_hidden_is_centred_on_the_round_part_of_its_rim(edge_deg: int) -> None:
+    cx, cy, r = 20.3, 19.6, 10.0
+    # A straight edge 0.265 r from the centre hides a third of the disc (the segment theta - sin theta = 2 pi / 3),
+    # give or take the pixels along it.
+    edge = math.radians(edge_deg)
+    blob = disc(cx, cy, r, hidden=(math.cos(edge), math.sin(edge), 0.265 * r))
+    assert blob.sum() / disc(cx, cy, r).sum() == pytest.approx(2.0 / 3.0, abs=0.04)
+    (x, y), radius = _centre(blob)
+    # What the fit is for: the visible part's centroid is almost 3 px off, away from the edge.
+    assert math.hypot(centroid(blob)[0] - cx, centroid(blob)[1] - cy) > 2.5
+    # Within a third of a pixel or so (over random centres and edges: median 0.12 px, worst 0.5 px).
+    assert math.hypot(x - cx, y - cy) < 0.4
+    assert radius == pytest.approx(r, abs=0.3)
+
+
+def test_a_circle_is_fitted_exactly_through_points_on_it() -> None:
+    angles = np.linspace(0.2, 2.0 * math.pi + 0.2, 12, endpoint=False)
+    points = np.column_stack([3.5 + 7.25 * np.cos(angles), -2.25 + 7.25 * np.sin(angles)])
+    fitted = _fit_circle(points)
+    assert fitted is not None
+    centre, radius = fitted
+    assert tuple(centre) == pytest.approx((3.5, -2.25), abs=1e-9)
+    assert radius == pytest.approx(7.25, abs=1e-9)
+    # An arc of a quarter circle pins it down as well.
+    fitted = _fit_circle(points[:4])
+    assert fitted is not None
+    assert tuple(fitted[0]) == pytest.approx((3.5, -2.25), abs=1e-9) and fitted[1] == pytest.approx(7.25, abs=1e-9)
+
+
+@pytest.mark.parametrize("line", [(2.0, 1.0), (0.0, 4.0)], ids=["slanted", "horizontal"])
+def test_points_on_a_line_have_no_circle(line: tuple[float, float]) -> None:
+    slope, offset = line
+    t = np.linspace(-3.0, 5.0, 9)
+    assert _fit_circle(np.column_stack([t, slope * t + offset])) is None
+
+
+F_PX = 1000.0  # any focal length: parallax in the picture does not depend on it
+
+
+def pinhole(centre: np.ndarray, lateral_cm: np.ndarray, depth_cm: float) -> np.ndarray:
+    """Where a pinhole camera pictures a point ``lateral_cm`` off its axis at ``depth_cm``."""
+    return centre + F_PX * lateral_cm / depth_cm
+
+
+def test_a_point_at_the_picture_centre_stays_in_the_mid_plane() -> None:
+    perspective = Perspective(centre_x=500.0, centre_y=550.0, distance_cm=300.0, focal_source="assumed")
+    assert tuple(perspective.to_mid_plane(np.array([500.0, 550.0]), 12.5)) == (500.0, 550.0)
+
+
+@pytest.mark.parametrize("offset", [(100.0, 0.0), (-60.0, 80.0)], ids=["right", "left-below"])
+def test_a_nearer_point_moves_towards_the_centre_as_a_pinhole_camera_pictures_it(offset: tuple[float, float]) -> None:
+    centre, distance, nearer = np.array([500.0, 550.0]), 300.0, 10.0
+    pictured = centre + np.array(offset)
+    # The point 10 cm nearer than the mid-plane: its lateral offset from the camera's axis, then its picture in the
+    # mid-plane, at the full distance.
+    lateral = (pictured - centre) * (distance - nearer) / F_PX
+    in_mid_plane = pinhole(centre, lateral, distance)
+    perspective = Perspective(centre_x=500.0, centre_y=550.0, distance_cm=distance, focal_source="EXIF")
+    moved = perspective.to_mid_plane(pictured, nearer)
+    assert tuple(moved) == pytest.approx(tuple(in_mid_plane), abs=1e-9)
+    assert float(np.hypot(*(pictured - moved))) == pytest.approx(math.hypot(*offset) * 10.0 / 300.0, abs=1e-9)
+    assert np.hypot(*(moved - centre)) < np.hypot(*(pictured - centre))  # towards the centre, not away
+
+
+def test_side_view_markers_are_measured_where_they_would_show_in_the_mid_plane() -> None:
+    pose, verdict = side(1)
+    centre, distance = np.array([SIZE[1] / 2.0, SIZE[0] / 2.0]), 300.0
+    r = DIAMETER / 2
+    hip, ear = pose.xy[Landmark.RIGHT_HIP], pose.xy[Landmark.RIGHT_EAR]
+    tilt, head = 12.0, 50.0
+    span = 70.0 * np.array([math.cos(math.radians(tilt)), math.sin(math.radians(tilt))])
+    tragus = ear + np.array([4.0, 3.0])
+    # In the mid-plane: the ASIS and PSIS balls at a 12 deg tilt, the C7 ball one radius behind the skin at 50 deg.
+    mid = {"asis": hip + np.array([0.0, -60.0]) + span, "psis": hip + np.array([0.0, -60.0]) - span,
+           "tragus": tragus,
+           "c7": tragus + np.array([-60.0, 60.0 * math.tan(math.radians(head))]) - np.array([r, 0.0])}
+
+    def photographed(name: str) -> Marker:
+        lateral = (mid[name] - centre) * distance / F_PX  # in the mid-plane ...
+        x, y = pinhole(centre, lateral, distance - NEARER_THAN_MID_PLANE_CM[name])  # ... but this much nearer
+        return Marker(x=float(x), y=float(y), diameter=DIAMETER, roundness=1.0)
+
+    markers = tuple(photographed(name) for name in mid)
+    perspective = Perspective(centre_x=float(centre[0]), centre_y=float(centre[1]), distance_cm=distance,
+                              focal_source="assumed")
+    measured = {m.id: m.value for m in marker_measurements(markers, verdict, BodyScale(H), perspective)}
+    assert measured["pelvic_tilt"] == pytest.approx(tilt, abs=1e-9)
+    assert measured["head_forward_angle"] == pytest.approx(head, abs=1e-9)
+    # What it undoes: taken as they show, the nearer tragus reads several degrees off, the pelvis about one.
+    flat = {m.id: m.value for m in marker_measurements(markers, verdict, BodyScale(H))}
+    assert abs(flat["head_forward_angle"] - head) > 3.0
+    assert abs(flat["pelvic_tilt"] - tilt) > 0.5
+
+
+def half_plane_person(edge_deg: float, *, size: int = 200) -> np.ndarray:
+    """A person filling the picture on one side of a straight outline through its centre, the outward normal at
+    ``edge_deg`` (image axes, y down)."""
+    ys, xs = np.mgrid[0:size, 0:size] + 0.5
+    nx, ny = math.cos(math.radians(edge_deg)), math.sin(math.radians(edge_deg))
+    return ((xs - size / 2) * nx + (ys - size / 2) * ny < 0.0).astype(np.float32)
+
+
+@pytest.mark.parametrize("edge_deg", [0.0, 30.0, 100.0, 225.0])
+def test_a_ball_on_the_outline_has_its_way_to_the_body_across_it(edge_deg: float) -> None:
+    person = half_plane_person(edge_deg)
+    toward = _toward_body(person, _outline(person), 100.0, 100.0, 8.0)
+    assert toward is not None
+    inward = (-math.cos(math.radians(edge_deg)), -math.sin(math.radians(edge_deg)))
+    assert math.hypot(*toward) == pytest.approx(1.0, abs=1e-9)
+    assert math.degrees(math.acos(min(1.0, toward[0] * inward[0] + toward[1] * inward[1]))) < 1.0
+
+
+@pytest.mark.parametrize("depth", [40.0, -40.0], ids=["inside", "outside"])
+def test_a_ball_off_the_outline_has_no_way_to_the_body(depth: float) -> None:
+    person = half_plane_person(30.0)
+    inward = np.array([-math.cos(math.radians(30.0)), -math.sin(math.radians(30.0))])
+    x, y = np.array([100.0, 100.0]) + depth * inward  # 5 radii into the person, or away from it
+    assert _toward_body(person, _outline(person), float(x), float(y), 8.0) is None
+    assert _toward_body(None, None, 100.0, 100.0, 8.0) is None  # no mask
+
+
+def test_the_c7_skin_point_is_one_radius_towards_the_body() -> None:
+    pose, verdict = side(1)
+    r = DIAMETER / 2
+    tragus = pose.xy[Landmark.RIGHT_EAR] + np.array([4.0, 3.0])
+    c7_skin = tragus + np.array([-60.0, 60.0 * math.tan(math.radians(50.0))])
+    toward = (0.6, -0.8)  # the back of the neck sloping: the skin ahead of and above the ball
+    c7 = c7_skin - r * np.array(toward)
+    markers = (Marker(x=float(tragus[0]), y=float(tragus[1]), diameter=DIAMETER, roundness=1.0),
+               Marker(x=float(c7[0]), y=float(c7[1]), diameter=DIAMETER, roundness=1.0, toward_body=toward))
+    (measured,) = marker_measurements(markers, verdict, BodyScale(H))
+    assert measured.value == pytest.approx(50.0, abs=1e-9)
+    assert dict((name, (x, y)) for name, x, y in measured.points)["c7"] == pytest.approx(tuple(c7_skin), abs=1e-9)
+
+
+@pytest.mark.parametrize("on_outline", [("left", "right"), ("left",)], ids=["both", "left-only"])
+def test_crest_balls_on_the_outline_stand_off_along_the_crest_line(on_outline: tuple[str, ...]) -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    r = DIAMETER / 2
+    centres = {"left": hips + np.array([-120.0, -86.0]), "right": hips + np.array([120.0, -74.0])}  # from behind
+    markers = tuple(Marker(x=float(x), y=float(y), diameter=DIAMETER, roundness=1.0,
+                           toward_body=(1.0, 0.0) if name == "left" and name in on_outline else
+                           (-1.0, 0.0) if name in on_outline else None)
+                    for name, (x, y) in centres.items())
+    along = (centres["right"] - centres["left"]) / np.hypot(*(centres["right"] - centres["left"]))
+    skin = {"left": centres["left"] + (r * along if "left" in on_outline else 0.0),
+            "right": centres["right"] - (r * along if "right" in on_outline else 0.0)}
+    (measured,) = marker_measurements(markers, verdict, BodyScale(H, 170.0))
+    rise = float(skin["right"][1] - skin["left"][1])
+    assert rise < 12.0  # moved in along the line, the crests are closer together and their rise less
+    assert measured.value == pytest.approx(rise * 170.0 / H, abs=1e-9)
+    assert dict(measured.components)["pelvic_obliquity_deg"] == pytest.approx(
+        math.degrees(math.atan2(rise, float(skin["right"][0] - skin["left"][0]))), abs=1e-9)
+    points = {name: (x, y) for name, x, y in measured.points}
+    assert points["left_pelvis"] == pytest.approx(tuple(skin["left"]), abs=1e-9)
+    assert points["right_pelvis"] == pytest.approx(tuple(skin["right"]), abs=1e-9)
+
+
+@pytest.mark.parametrize(("recorded", "height_cm"), [(52, 180.0), (None, 180.0), (None, None)],
+                         ids=["exif", "no-exif", "no-exif-no-height"])
+def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phones(
+        tmp_path: Path, recorded: int | None, height_cm: float | None) -> None:
+    from posture.loading import load_image
+
+    exif = Image.Exif()
+    if recorded is not None:
+        exif.get_ifd(0x8769)[0xA405] = recorded  # FocalLengthIn35mmFilm, in the Exif IFD
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (300, 400), (120, 120, 120)).save(path, exif=exif)
+    body_px = 250.0
+    frame = Frame(head_top_y=60.0, floor_y=60.0 + body_px, head_top_method="mask", scale=BodyScale(body_px, height_cm))
+    # photo_perspective reads only the photo and its frame.
+    perspective = photo_perspective(SimpleNamespace(image=load_image(path), frame=frame))  # type: ignore[arg-type]
+    assert perspective is not None
+    assert perspective.focal_source == ("EXIF" if recorded is not None else "assumed")
+    # A 35 mm-equivalent focal length is on the scale of a 36 x 24 mm frame's diagonal: a 4:3 photo's long side
+    # is 4/5 of it. A person H cm tall, h px tall in the picture, stands f_px H / h away.
+    focal_px = (recorded or PHONE_FOCAL_35MM) / (0.8 * math.hypot(36.0, 24.0)) * 400.0
+    assert perspective.distance_cm == pytest.approx(focal_px * (height_cm or 170.0) / body_px, rel=1e-3)
+    assert (perspective.centre_x, perspective.centre_y) == (150.0, 200.0)

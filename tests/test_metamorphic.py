@@ -108,17 +108,24 @@ def test_half_resolution_keeps_values(
 def test_uncertainty_comes_from_the_spread_of_perturbed_copies(
     shared_photo: Callable[[str], Path], analyzer: Analyzer
 ) -> None:
-    analysis = _analyse(shared_photo("side_bodytracker_1.jpg"), analyzer)
-    assert all(m.uncertainty is None for m in analysis.measurements)
-    assert not analysis.provenance.uncertainty
-    estimated = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=True)
+    fast = analyzer.analyze_or_raise(shared_photo("side_bodytracker_1.jpg"), uncertainty=False)
+    assert all(m.uncertainty is None for m in fast.measurements)
+    assert not fast.provenance.uncertainty
+    assert all(f.borderline is None for f in fast.findings)  # unknown, not "not borderline"
+    estimated = _analyse(shared_photo("side_bodytracker_1.jpg"), analyzer)  # the default
     assert estimated.provenance.uncertainty
-    assert [m.value for m in estimated.measurements] == [m.value for m in analysis.measurements]
-    for measurement in estimated.measurements:
+    assert [m.id for m in estimated.measurements] == [m.id for m in fast.measurements]
+    assert all(f.borderline is not None for f in estimated.findings)
+    moved = 0
+    for measurement, single in zip(estimated.measurements, fast.measurements):
         assert measurement.uncertainty is not None
         # Positive (the copies differ) yet within the mirror tolerance measured above.
         limit = _tolerance(measurement.unit, MIRROR_ANGLE_TOLERANCE_DEG, MIRROR_OFFSET_TOLERANCE_PCT)
         assert 0.0 < measurement.uncertainty < limit, measurement.id
+        # The reported value is the copies' mean: near the single run, but not the single run itself.
+        assert measurement.value == pytest.approx(single.value, abs=limit), measurement.id
+        moved += measurement.value != single.value
+    assert moved == len(fast.measurements)
 
 
 def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertainty(analyzer: Analyzer) -> None:
@@ -129,7 +136,7 @@ def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertain
     would make the interval wider than the value.
     """
     sample = Path(__file__).resolve().parents[1] / "samples" / "back_shoulder-drop-5deg.png"
-    analysis = analyzer.analyze(sample, uncertainty=True)
+    analysis = analyzer.analyze(sample)
     shoulders = analysis.measurement("shoulder_height_difference")
     assert shoulders is not None and shoulders.uncertainty is not None
     assert abs(shoulders.value) > 1.0

@@ -22,6 +22,7 @@ from posture.landmarks import Landmark
 from posture.measurements import (
     BUTTOCK_SPAN,
     CLOTH_BACK_STEP,
+    CLOTH_RECESSION,
     CLOTH_WAIST_DEPTH,
     CLOTH_WAIST_WIDTH,
     LUMBAR_SPAN,
@@ -383,9 +384,28 @@ def test_a_hem_standing_off_the_body_reads_as_cloth() -> None:
     assert len(notes) == 1 and "hem" in notes[0]
 
 
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+def test_outlines_hanging_plumb_from_chest_and_shoulder_blades_read_as_cloth(facing: int) -> None:
+    """A body's depth at the waist and no hem step, but the back hangs from the upper back over the lumbar hollow
+    and the front from the belly: neither outline draws in on the way down, as a loose top's does not."""
+    xy = side_person(facing=facing, near_side="right")
+
+    def measured(back: Callable[[float], float], front: Callable[[float], float]) -> Measured:
+        return measure_side_view(xy, facing=facing, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
+                                 outline=Mask(_side_mask(xy, facing, back, front), 1.0))
+
+    hanging = measured(lambda t: max(_back(t), 0.22), lambda t: 0.30 if 0.0 <= t < 0.25 else _front(t))
+    assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in hanging}
+    (note,) = withheld_notes(hanging)
+    assert "hang plumb" in note and "pelvic_tilt and belly_prominence" in note
+    assert withheld_notes(measured(_back, _front)) == ()  # the body draws in by 0.07 behind
+
+
 def test_the_cloth_limits_sit_above_what_bodies_showed() -> None:
     # The largest values of 350 close-fitting side renders and 280 front/back ones (bench/ACCURACY.md, "Looser clothing").
     assert CLOTH_WAIST_DEPTH > 0.53 and CLOTH_BACK_STEP > 0.024 and CLOTH_WAIST_WIDTH > 1.07
+    # Recession is the other way round: bodies drew in by 0.058 at least, loose T-shirts by 0.034 at most.
+    assert 0.034 < CLOTH_RECESSION < 0.058
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])

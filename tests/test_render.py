@@ -84,7 +84,8 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     assert document == json.loads(json.dumps(analysis_to_dict(analysis)))
     assert set(document) == {"schema_version", "status", "problem", "image", "provenance", "view", "near_side",
                              "stride", "body", "camera", "measurements", "findings", "not_measured", "caveats", "article",
-                             "landmarks", "warnings"}
+                             "landmarks", "warnings", "combined_from"}
+    assert document["combined_from"] == []
     assert document["status"] == "ok" and document["problem"] is None
     assert document["image"] == {"path": "client.jpg", "name": "client.jpg", "width": 1000, "height": 1100}
     # The height the user gave, in cm, not the body's height in pixels.
@@ -106,7 +107,7 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     assert feet["unit"] == "cm"
     assert feet["components"]["uncalibrated"] == pytest.approx(analysis.frame.scale.convert(60.0), abs=1e-3)
     assert [f["id"] for f in document["findings"]] == ["feet_behind_hips"]
-    assert document["findings"][0]["borderline"] is False
+    assert document["findings"][0]["borderline"] is None  # no uncertainty computed: unknown, not "no"
     assert document["article"]["author"] == "Lawrence Gold"
 
 

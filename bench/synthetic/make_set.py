@@ -93,20 +93,26 @@ def plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
 MARKER_BODIES = ["man_tall_lean", "woman_heavy_older", "man_average"]
 MARKER_SIDE = {"pelvic_tilt_deg": [-10, 0, 10, 20], "neck_flexion_deg": [20, 40]}
 MARKER_DROPS = [-8, -4, 0, 4, 8]
+MARKER_ROOM = "structured"
+"""The marker renders stand in the room with a door, a wall corner and a shelf (render.ROOMS), so that posture
+levels their rolled cameras from the background lines, as it would a practitioner's photo taken in a room."""
+FRAME_LONG_SIDE_35MM = 34.6
+"""The long side (mm) of the 4:3 frame whose diagonal is the 35 mm frame's: what a phone's 35 mm-equivalent focal
+length refers to (as posture/markers.py reads it)."""
 
 
 def marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
     """Renders with round skin markers on the measured points (posture --markers), for the marker benchmark.
 
     Side views carry markers on the near side's ASIS and PSIS, the near tragus and C7; back views on both
-    iliac crests, with the arms a hand's width away.
+    iliac crests, with the arms a hand's width away. All in the structured room (:data:`MARKER_ROOM`).
     """
     items = []
     for body in bodies:
         for facing in ("left", "right"):
             near = "left" if facing == "left" else "right"
             markers = (f"asis_{near}", f"psis_{near}", f"tragus_{near}", "c7")
-            view = {"body": body, "view": "side", "facing": facing, "markers": markers}
+            view = {"body": body, "view": "side", "facing": facing, "markers": markers, "room": MARKER_ROOM}
             for param, values in MARKER_SIDE.items():
                 for v in values:
                     if param == "neck_flexion_deg" and v == 0:
@@ -116,10 +122,31 @@ def marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
                                   {"sweep": param if v else "neutral", "value": v}))
         for drop in MARKER_DROPS:
             kwargs = {"body": body, "view": "back", "pelvic_drop_deg": float(drop), "arm_abduction_deg": 20.0,
-                      "markers": ("iliac_crest_left", "iliac_crest_right")}
+                      "markers": ("iliac_crest_left", "iliac_crest_right"), "room": MARKER_ROOM}
             items.append((f"{body}_back_pelvic-drop{_number(drop)}_markers", kwargs,
                           {"sweep": "pelvic_drop_deg", "value": drop}))
     return items
+
+
+def save_with_focal_length(rgb: np.ndarray, truth: dict, png: Path) -> None:
+    """As :func:`render.save`, with the camera's focal length in the PNG's EXIF, as a phone photo has it.
+
+    FocalLengthIn35mmFilm, whole millimetres (the tag is an integer): the vertical field of view over the image's
+    long side as the 35 mm equivalent of a 4:3 frame (60 deg over 1280 px: 30 mm). Also written into the truth.
+    """
+    from PIL import Image
+
+    intrinsics = truth["camera"]["intrinsics"]
+    focal_35mm = round(intrinsics["fx"] / max(intrinsics["width"], intrinsics["height"]) * FRAME_LONG_SIDE_35MM)
+    truth["camera"]["exif_focal_length_35mm"] = focal_35mm
+    exif = Image.Exif()
+    exif[0x8769] = {0xA405: focal_35mm}  # Exif IFD: FocalLengthIn35mmFilm
+    # As render.save: PNG and JSON written beside and moved into place, the PNG last (resuming checks both).
+    tmp, json_tmp = png.with_name(png.stem + ".tmp.png"), png.with_suffix(".json.tmp")
+    Image.fromarray(rgb).save(tmp, optimize=False, compress_level=6, exif=exif)
+    json_tmp.write_text(json.dumps(truth, indent=1) + "\n")
+    json_tmp.replace(png.with_suffix(".json"))
+    tmp.replace(png)
 
 
 LOOSE_TILTS = [-10, 10, 20]
@@ -214,7 +241,10 @@ def main(argv=None) -> int:
         rgb, truth = result[0], result[1]
         truth["set"] = {"name": name, "seed": args.seed, **sweep}
         t_render = time.perf_counter() - t0
-        R.save(rgb, truth, png)
+        if args.markers:
+            save_with_focal_length(rgb, truth, png)
+        else:
+            R.save(rgb, truth, png)
         if args.mask:
             from PIL import Image
 

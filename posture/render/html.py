@@ -90,7 +90,7 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
         definition = registry.definition(m.id)
         low, high = typical_range(m.id, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge,
                                   proxy=m.proxy)
-        rows.append({"id": m.id, "name": definition.name, "proxy": m.proxy, "value": value_words(m),
+        rows.append({"id": m.id, "name": definition.name, "proxy": m.proxy, "value": value_words(m, frame.scale),
                      "flagged_when": _flag_rule(low, high, m.unit, definition.signed),
                      "flags": flags.get(m.id, []), "sign": definition.sign, "method": m.method})
     context.update(

@@ -27,9 +27,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from posture import registry
 from posture.analysis import Analysis
+from posture.findings import detectable, noise
+from posture.frame import BodyScale
 from posture.landmarks import SKELETON, Landmark, side_landmark
 from posture.measurements import Measurement
-from posture.units import CM, DEG, PERCENT_HEIGHT, format_measured, format_value
+from posture.units import format_measured, format_value
 
 RGB = tuple[int, int, int]
 
@@ -46,13 +48,6 @@ PALETTE: tuple[RGB, ...] = (
     (160, 120, 255), (60, 220, 220),
 )
 """One colour per drawn measurement, in report order: it ties the line on the photo to its row in the panel."""
-
-DEFAULT_NOISE: dict[str, float] = {PERCENT_HEIGHT: 1.0, CM: 1.7, DEG: 2.0}
-"""When a measurement has no uncertainty: a sided difference below this is drawn as level.
-
-About the 95% repeatability measured for the shoulder-height difference on
-rendered and real front photos (0.7-1.1% of body height).
-"""
 
 MIN_HEIGHT = 600
 MAX_HEIGHT = 4000
@@ -87,24 +82,19 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def noise_of(measurement: Measurement) -> float:
-    """The measurement's uncertainty, or a typical repeatability for its unit when it has none."""
-    return measurement.uncertainty if measurement.uncertainty is not None else DEFAULT_NOISE[measurement.unit]
+def value_words(measurement: Measurement, scale: BodyScale) -> str:
+    """The value for people: ``"+0.8 ± 1.2°"``, ``"1.2% ht left higher"``, or ``"level (within ± 1.1% ht)"``.
 
-
-def within_noise(measurement: Measurement) -> bool:
-    """A sided difference too small to tell from noise: drawn and written as level."""
-    return abs(measurement.value) <= noise_of(measurement)
-
-
-def value_words(measurement: Measurement) -> str:
-    """The value for people: ``"+0.8 ± 1.2°"``, ``"1.2% ht left higher"``, or ``"level (within ± 1.1% ht)"``."""
+    A sided difference inside its noise (:func:`posture.findings.noise`, as the
+    terminal and the JSON judge it) is written as level, with no side.
+    """
     definition = registry.definition(measurement.id)
     if definition.directions is not None:
-        if within_noise(measurement):
-            noise = format_value(noise_of(measurement), measurement.unit, signed=False)
+        size = noise(measurement, scale)
+        if detectable(measurement, scale) is False and size is not None:
+            noise_words = format_value(size, measurement.unit, signed=False)
             word = "level" if isinstance(definition.drawing, registry.Level) else "none"
-            return f"{word} (within ± {noise})"
+            return f"{word} (within ± {noise_words})"
         direction = definition.directions[0] if measurement.value > 0 else definition.directions[1]
         return format_measured(abs(measurement.value), measurement.uncertainty, measurement.unit,
                                signed=False) + " " + direction
@@ -205,6 +195,7 @@ class Painter:
         self.near = analysis.verdict.near_side
         self.roll = frame.levelling.camera_roll if frame.levelling.applied else 0.0
         self.facing = analysis.verdict.facing
+        self.scale = frame.scale
         self.handlers: dict[type, Callable[[Measurement, object, RGB], None]] = {
             registry.Arc: self.arc,  # type: ignore[dict-item]
             registry.Offset: self.offset,  # type: ignore[dict-item]
@@ -277,7 +268,7 @@ class Painter:
         right = np.array([middle[0] - towards_left * half, level_y + rise])
         reach = 0.25 * abs(left[0] - right[0])
         lo, hi = min(left[0], right[0]) - reach, max(left[0], right[0]) + reach
-        if within_noise(measurement):
+        if detectable(measurement, self.scale) is False:
             # Inside the noise the difference is not shown: one level line.
             line(self.canvas, np.array([lo, level_y]), np.array([hi, level_y]), color, self.sizes.line + 1)
             return
@@ -334,6 +325,9 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: 
 
 
 def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes) -> np.ndarray:
+    frame = analysis.frame
+    if frame is None:
+        raise ValueError("a refused photo has no annotated picture")
     size = sizes.font
     regular, small, title = font(size), font(max(12, round(size * 0.82))), font(round(size * 1.15))
     width = max(round(height * 0.62), 22 * size)
@@ -362,7 +356,7 @@ def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes
             draw.rectangle((pad, y + size * 0.2, pad + swatch, y + size * 0.2 + swatch), fill=color)
         fill = FLAG if measurement.id in flagged else WHITE
         name = printable(definition.name + (" (proxy)" if measurement.proxy else ""))
-        value = printable(value_words(measurement))
+        value = printable(value_words(measurement, frame.scale))
         left = pad + swatch + round(size * 0.6)
         if regular.getlength(name + "  " + value) <= inner - (left - pad):
             draw.text((left, y), name, font=regular, fill=fill)

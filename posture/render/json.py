@@ -108,6 +108,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             for (x, y), v in zip(pose.xy, pose.visibility)
         ],
         "warnings": list(analysis.warnings),
+        "combined_from": list(analysis.combined_from),
     }
 
 
@@ -116,12 +117,14 @@ def render_json(analysis: Analysis) -> str:
 
 
 def render_json_photos(analyses: Sequence[Analysis]) -> str:
-    """Several photos of one person: each photo's document, and what none of them measured."""
+    """Several photos of one person: each photo's document, each view's photos combined, what none measured."""
+    from posture.combine import combine_by_view
     from posture.render.terminal import not_measured_in_any
 
     document = {
         "schema_version": SCHEMA_VERSION,
         "photos": [analysis_to_dict(analysis) for analysis in analyses],
+        "combined": [analysis_to_dict(c) for c in combine_by_view(analyses) if c.combined_from],
         "not_measured_in_any": [item.id for item in not_measured_in_any(analyses)],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -16,6 +16,7 @@ from posture.analysis import Analysis
 from posture.explanations import NotMeasured
 from posture.findings import detectable, typical_range
 from posture.measurements import Measurement
+from posture.quality import view_kind
 from posture.units import format_measured, format_value
 
 
@@ -78,7 +79,12 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     if frame is None:
         return [Text.from_markup(f"[bold]{escape(analysis.image.display_name)}[/bold]: not analysed. "
                                  f"{escape(analysis.problem or '')}")]
-    head = f"[bold]{escape(analysis.image.display_name)}[/bold]: {verdict.view} view"
+    if analysis.combined_from:
+        head = (f"[bold]{len(analysis.combined_from)} {view_kind(verdict.view)} photos combined[/bold] "
+                f"({escape(', '.join(analysis.combined_from))}): each value is their weighted mean; "
+                f"{verdict.view} view as in {escape(analysis.combined_from[0])}")
+    else:
+        head = f"[bold]{escape(analysis.image.display_name)}[/bold]: {verdict.view} view"
     if verdict.near_side:
         head += f", measured on the {verdict.near_side} side"
     scale = frame.scale

@@ -1,0 +1,116 @@
+"""Several photos of one person in one view, combined into one estimate per measurement.
+
+Re-taking a photo a few times and averaging is the cheapest way to a steadier
+number: the landmarks of each photo wobble independently, so their mean
+wobbles less. Each measurement is the inverse-variance weighted mean of the
+photos that measured it; its half-width shrinks with the number of photos,
+unless the photos disagree more than their own half-widths allow (the person
+moved between shots), in which case it is widened by how much more they
+disagree (the Birge ratio), never narrowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from posture.analysis import Analysis
+from posture.findings import evaluate
+from posture.measurements import Measurement
+from posture.quality import view_kind
+from posture.uncertainty import T_975, Z_95
+
+
+def combine_measurements(readings: Sequence[Measurement]) -> Measurement:
+    """One measurement from the same measurement in several photos (the first photo's method and points).
+
+    Raises:
+        ValueError: no readings, or readings of different measurements or units.
+    """
+    if not readings:
+        raise ValueError("nothing to combine")
+    first = readings[0]
+    if any(r.id != first.id or r.unit != first.unit for r in readings):
+        raise ValueError(f"cannot combine readings of different measurements or units with {first.id}")
+    if len(readings) == 1:
+        return first
+    values = np.array([r.value for r in readings])
+    half_widths = [r.uncertainty for r in readings]
+    if all(u is not None and u > 0 for u in half_widths):
+        sigmas = np.array(half_widths, dtype=float) / Z_95
+        weights = 1.0 / sigmas**2
+        mean = float(np.sum(weights * values) / np.sum(weights))
+        disagreement = float(np.sum(weights * (values - mean) ** 2)) / (len(values) - 1)
+        uncertainty: float | None = Z_95 * math.sqrt(1.0 / np.sum(weights)) * max(1.0, math.sqrt(disagreement))
+    else:
+        # Without each photo's own half-width only the photos' spread can say it, and two say too little.
+        weights = np.ones(len(values))
+        mean = float(values.mean())
+        spread = float(values.std(ddof=1))
+        uncertainty = T_975[len(values) - 1] * spread / math.sqrt(len(values)) if len(values) >= 3 else None
+    shared = [name for name, _ in first.components if all(name in dict(r.components) for r in readings)]
+    components = tuple(
+        (name, float(np.sum(weights * [dict(r.components)[name] for r in readings]) / np.sum(weights)))
+        for name in shared)
+    return dataclasses.replace(first, value=mean, uncertainty=uncertainty, components=components)
+
+
+def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
+    """One analysis from several analysed photos of one person in one view.
+
+    The first photo stands for the group (its picture, landmarks and scale);
+    each measurement combines the photos that measured it; findings are judged
+    again on the combined values; ``combined_from`` names the photos.
+
+    Raises:
+        ValueError: fewer than two photos, a refused photo, or photos of different views.
+    """
+    if len(analyses) < 2:
+        raise ValueError("combining needs at least two photos")
+    if not all(a.ok for a in analyses):
+        raise ValueError("only analysed photos can be combined")
+    kinds = {view_kind(a.view) for a in analyses}
+    if len(kinds) != 1:
+        raise ValueError(f"photos of different views cannot be combined: {', '.join(sorted(kinds))}")
+    first = analyses[0]
+    frame = first.frame
+    assert frame is not None  # an analysed photo has a frame
+    ids = [m.id for m in first.measurements]
+    ids += [m.id for a in analyses[1:] for m in a.measurements if m.id not in ids]
+    measurements = tuple(
+        combine_measurements([m for a in analyses for m in a.measurements if m.id == measurement_id])
+        for measurement_id in ids)
+    findings = evaluate(measurements, view=first.view, scale=frame.scale, knowledge=first.knowledge)
+    names = tuple(a.image.display_name for a in analyses)
+    warnings = tuple(f"{a.image.display_name}: {w}" for a in analyses for w in a.warnings)
+    return dataclasses.replace(first, measurements=measurements, findings=findings, warnings=warnings,
+                               combined_from=names)
+
+
+def combine_by_view(analyses: Sequence[Analysis]) -> list[Analysis]:
+    """The photos with each view's analysed photos combined into one, in the order the views first appear.
+
+    A view with one analysed photo keeps it as it is; refused photos stay, each on its own.
+    """
+    groups: dict[str, list[Analysis]] = {}
+    order: list[Analysis | str] = []
+    for analysis in analyses:
+        if not analysis.ok:
+            order.append(analysis)
+            continue
+        kind = view_kind(analysis.view)
+        if kind not in groups:
+            groups[kind] = []
+            order.append(kind)
+        groups[kind].append(analysis)
+    result = []
+    for item in order:
+        if isinstance(item, str):
+            group = groups[item]
+            result.append(group[0] if len(group) == 1 else combine_photos(group))
+        else:
+            result.append(item)
+    return result

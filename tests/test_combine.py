@@ -1,0 +1,89 @@
+"""Several photos of one view combined into one estimate: readings with known answers, constructed analyses."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from test_compare import built, refused
+
+from posture.combine import combine_by_view, combine_measurements, combine_photos
+from posture.frame import PERCENT_HEIGHT
+from posture.measurements import Measurement
+from posture.render.json import render_json_photos
+from posture.render.terminal import render_terminal
+from posture.uncertainty import T_975
+
+
+def reading(value: float, uncertainty: float | None, **components: float) -> Measurement:
+    return Measurement("foot_hip_offset", value, PERCENT_HEIGHT, "landmarks", (), uncertainty=uncertainty,
+                       components=tuple(components.items()))
+
+
+def test_photos_that_agree_shrink_the_half_width_by_the_root_of_their_number() -> None:
+    combined = combine_measurements([reading(1.0, 2.0), reading(1.2, 2.0), reading(0.8, 2.0), reading(1.0, 2.0)])
+    assert combined.value == pytest.approx(1.0)
+    assert combined.uncertainty == pytest.approx(2.0 / math.sqrt(4))
+
+
+def test_the_steadier_photo_weighs_more() -> None:
+    combined = combine_measurements([reading(0.0, 1.0, hip=0.0), reading(3.0, 2.0, hip=6.0)])
+    # Weights 1/1^2 and 1/2^2: (0*1 + 3*0.25) / 1.25.
+    assert combined.value == pytest.approx(0.6)
+    assert dict(combined.components)["hip"] == pytest.approx(1.2)
+    assert combined.uncertainty == pytest.approx(1.0 / math.sqrt(1.25) * max(1.0, math.sqrt(
+        (0.6 ** 2 * 1 + 2.4 ** 2 * 0.25) * 1.959964 ** 2)))
+
+
+def test_photos_that_disagree_beyond_their_half_widths_widen_it() -> None:
+    """The person moved between shots: 0 and 10 with ±1 each cannot be one value known to ±0.7."""
+    combined = combine_measurements([reading(0.0, 1.0), reading(10.0, 1.0)])
+    assert combined.value == pytest.approx(5.0)
+    assert combined.uncertainty is not None and combined.uncertainty > 5.0
+
+
+def test_without_half_widths_the_spread_decides_and_two_photos_say_too_little() -> None:
+    assert combine_measurements([reading(1.0, None), reading(3.0, None)]).uncertainty is None
+    three = combine_measurements([reading(1.0, None), reading(2.0, None), reading(3.0, None)])
+    assert three.value == pytest.approx(2.0)
+    assert three.uncertainty == pytest.approx(T_975[2] * 1.0 / math.sqrt(3))
+
+
+def test_different_measurements_are_not_combined() -> None:
+    other = Measurement("trunk_lean", 1.0, "deg", "landmarks", ())
+    with pytest.raises(ValueError, match="different measurements"):
+        combine_measurements([reading(1.0, 1.0), other])
+
+
+def test_three_side_photos_give_one_result_that_names_them() -> None:
+    photos = [built(f"side{i}.jpg", hip_ahead=hip) for i, hip in enumerate((60.0, 70.0, 80.0))]
+    combined = combine_photos(photos)
+    assert combined.combined_from == ("side0.jpg", "side1.jpg", "side2.jpg")
+    single = {m.id: m for m in photos[1].measurements}
+    offset = combined.measurement("foot_hip_offset")
+    assert offset is not None
+    values = [p.measurement("foot_hip_offset").value for p in photos]  # type: ignore[union-attr]
+    assert offset.value == pytest.approx(sum(values) / 3)
+    assert offset.value == pytest.approx(single["foot_hip_offset"].value)  # the middle photo is the mean here
+    assert all(f.borderline is not None for f in combined.findings)
+
+
+def test_views_are_combined_apart_and_refusals_stay_on_their_own() -> None:
+    side_a, side_b = built("a.jpg"), built("b.jpg", hip_ahead=30.0)
+    front = built("front.jpg", front=True)
+    results = combine_by_view([side_a, refused("dark.jpg"), front, side_b])
+    assert [r.combined_from for r in results] == [("a.jpg", "b.jpg"), (), ()]
+    assert [r.image.display_name for r in results][1:] == ["dark.jpg", "front.jpg"]
+    with pytest.raises(ValueError, match="different views"):
+        combine_photos([side_a, front])
+
+
+def test_reports_say_how_many_photos_were_combined() -> None:
+    photos = [built("one.jpg"), built("two.jpg", hip_ahead=30.0), built("front.jpg", front=True)]
+    text = render_terminal(combine_by_view(photos), width=200)
+    assert "2 side photos combined" in text and "one.jpg, two.jpg" in text
+    document = json.loads(render_json_photos(photos))
+    assert len(document["photos"]) == 3
+    assert [c["combined_from"] for c in document["combined"]] == [["one.jpg", "two.jpg"]]
+    assert document["photos"][0]["combined_from"] == []
