@@ -35,15 +35,21 @@ exit codes:
 """
 
 ANALYZE_DESCRIPTION = """\
-Measure standing posture in one photo and explain what it suggests.
+Measure standing posture in one or more photos and explain what it suggests.
 
 Take the photo from the side (the whole body from head to feet, the camera
-level at about hip height, 2-4 m away) for head position, trunk lean and
-foot-to-hip alignment; a front or back photo gives shoulder levels. Each
-finding is explained with the ideas of Lawrence Gold's article on tight
-psoas muscles. Pelvic tilt and hip-height differences are not measured yet
-(pose landmarks cannot show them), and the report says so. It is not a
-diagnosis.
+level at about hip height, 2-4 m away, close-fitting clothes) for head
+position, trunk lean, pelvic tilt, belly and foot-to-hip alignment; a front
+or back photo (arms a hand's width from the body) gives hip and shoulder
+heights. Pelvic tilt and hip height are read from the body's outline and are
+estimates, named as such; skin markers (--markers) measure them directly.
+Each finding is explained with the ideas of Lawrence Gold's article on tight
+psoas muscles. It is not a diagnosis.
+
+Each measurement is the mean over the photo and five altered copies of it,
+with a 95% repeatability interval (±); a finding within its ± of the
+threshold is marked borderline. Several shots of one view are combined into
+one steadier value.
 
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.
@@ -55,6 +61,8 @@ examples:
   posture analyze side.jpg --height-cm 172 --annotate side-annotated.png
   posture analyze side.jpg --json > side.json
   posture analyze side.jpg front.jpg --height-cm 172     (one report: each view gives what it can)
+  posture analyze side1.jpg side2.jpg side3.jpg          (three shots of one view combined: a smaller ±)
+  posture analyze side.jpg --fast                        (one landmark run: about 5x faster, no ±)
 """
 
 
