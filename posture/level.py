@@ -19,7 +19,9 @@ Everything here is a pure function of its arguments.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import functools
 import math
 import struct
 from dataclasses import dataclass
@@ -228,14 +230,22 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
         :data:`MIN_AGREEMENT` of the near-vertical length (two families of
         lines disagree).
     """
+    return roll_from_segments(line_segments(gray), gray.shape, person)
+
+
+def line_segments(gray: np.ndarray) -> np.ndarray:
+    """OpenCV's line segment detector on ``gray`` (H, W) uint8: shape (N, 4), rows x0, y0, x1, y1 in pixels."""
     if gray.ndim != 2 or gray.dtype != np.uint8:
         raise ValueError(f"gray must be an (H, W) uint8 array, got shape {gray.shape!r} and dtype {gray.dtype}")
-    rows, cols = gray.shape
-    detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
-    found = detector.detect(gray)[0]
-    if found is None:
+    found = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD).detect(gray)[0]
+    return np.zeros((0, 4)) if found is None else found.reshape(-1, 4).astype(np.float64)
+
+
+def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.ndarray | None = None) -> LineEstimate:
+    """The camera roll from line segments found in a picture of ``shape`` (see :func:`roll_from_lines`)."""
+    rows, cols = shape[:2]
+    if len(segments) == 0:
         return LineEstimate(None, 0, 0.0, 0.0)
-    segments = found.reshape(-1, 4).astype(np.float64)
     x0, y0, x1, y1 = segments.T
     # Point each segment upwards so that its angle from image-up is in (-90, 90], clockwise positive.
     flip = y1 > y0
@@ -245,8 +255,8 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
     lengths = np.hypot(dx, dy)
     keep = (np.abs(angles) <= NEAR_VERTICAL_DEG) & (lengths >= MIN_SEGMENT_FRACTION * rows)
     if person is not None and keep.any():
-        if person.shape != gray.shape:
-            raise ValueError(f"person must have the image's shape {gray.shape!r}, got {person.shape!r}")
+        if person.shape != (rows, cols):
+            raise ValueError(f"person must have the image's shape {(rows, cols)!r}, got {person.shape!r}")
         reach = max(1, round(PERSON_MARGIN * rows))
         grown = cv2.dilate(person.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
         for index in np.flatnonzero(keep):
@@ -386,7 +396,50 @@ LINE_SEARCH_LONG_SIDE = 480
 """Long side, in pixels, of the picture the background lines are searched in."""
 
 
-def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None, level: bool = True) -> Levelling:
+@dataclass(frozen=True, slots=True)
+class LineSearch:
+    """The straight segments of a photo, found before its person is known (so alongside the landmarker).
+
+    Attributes:
+        segments: shape (N, 4), x0, y0, x1, y1 in the search picture's pixels.
+        shape: (rows, cols) of the search picture: the photo shrunk to :data:`LINE_SEARCH_LONG_SIDE`.
+    """
+
+    segments: np.ndarray
+    shape: tuple[int, int]
+
+
+def search_lines(image: LoadedImage) -> LineSearch:
+    """The line segments of ``image``'s working pixels, searched at :data:`LINE_SEARCH_LONG_SIDE`."""
+    rows, cols = image.rgb.shape[:2]
+    shrink = min(1.0, LINE_SEARCH_LONG_SIDE / max(rows, cols))
+    size = (max(1, round(cols * shrink)), max(1, round(rows * shrink)))
+    # The segment detector's time grows with the pixels; a door frame is as straight at half the size, and its
+    # angle as exact (measured on the rolled renders: bench/roll.py). Shrinking first makes the grey copy cheap.
+    small = image.rgb if shrink == 1.0 else cv2.resize(image.rgb, size, interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
+    return LineSearch(line_segments(gray), (gray.shape[0], gray.shape[1]))
+
+
+def needs_line_search(image: LoadedImage, *, roll: float | None, level: bool) -> bool:
+    """Whether levelling this photo will look for background lines (no user roll, no gravity record)."""
+    return level and roll is None and image.origin.gravity is None
+
+
+@functools.cache
+def _line_searcher() -> concurrent.futures.ThreadPoolExecutor:
+    # One thread: OpenCV releases the GIL while it searches, so the search runs while the landmarker works.
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="posture-lines")
+
+
+def start_line_search(image: LoadedImage, *, roll: float | None = None,
+                      level: bool = True) -> concurrent.futures.Future[LineSearch] | None:
+    """Start :func:`search_lines` in the background when levelling will need it; None when it will not."""
+    return _line_searcher().submit(search_lines, image) if needs_line_search(image, roll=roll, level=level) else None
+
+
+def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None, level: bool = True,
+                   lines: concurrent.futures.Future[LineSearch] | None = None) -> Levelling:
     """The levelling for one photo and its person: ``roll`` when given, else gravity, else background lines.
 
     Args:
@@ -394,6 +447,7 @@ def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None,
         pose: the person, whose mask keeps their own edges out of the line search.
         roll: the user's camera roll in degrees (sign as :attr:`Levelling.camera_roll`).
         level: False turns levelling off (``--no-level``); ``roll`` is then ignored.
+        lines: the line search started with :func:`start_line_search`, if it was; else it is done here.
     """
     if not level:
         return NOT_LEVELLED
@@ -403,15 +457,9 @@ def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None,
         chosen = choose_levelling(gravity=image.origin.gravity)
         if chosen.applied:
             return chosen
-    gray = cv2.cvtColor(np.ascontiguousarray(image.rgb), cv2.COLOR_RGB2GRAY)
-    person = person_mask(pose, gray.shape)
-    rows, cols = gray.shape
-    shrink = LINE_SEARCH_LONG_SIDE / max(rows, cols)
-    if shrink < 1.0:
-        # The segment detector's time grows with the pixels; a door frame is as straight at half the size,
-        # and its angle as exact (measured on the rolled renders: bench/roll.py).
-        size = (max(1, round(cols * shrink)), max(1, round(rows * shrink)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        if person is not None:
-            person = cv2.resize(person.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    return choose_levelling(lines=roll_from_lines(gray, person))
+    search = lines.result() if lines is not None else search_lines(image)
+    person = person_mask(pose, image.rgb.shape[:2])
+    if person is not None and person.shape != search.shape:
+        person = cv2.resize(person.astype(np.uint8), (search.shape[1], search.shape[0]),
+                            interpolation=cv2.INTER_NEAREST) > 0
+    return choose_levelling(lines=roll_from_segments(search.segments, search.shape, person))

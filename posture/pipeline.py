@@ -17,7 +17,15 @@ from posture.explanations import KnowledgeBase
 from posture.findings import evaluate
 from posture.frame import Frame, build_frame
 from posture.landmarks import Pose, PoseDetector
-from posture.level import NOT_LEVELLED, Levelling, find_levelling, level_pose, levelling_centre, unlevel_points
+from posture.level import (
+    NOT_LEVELLED,
+    Levelling,
+    find_levelling,
+    level_pose,
+    levelling_centre,
+    start_line_search,
+    unlevel_points,
+)
 from posture.loading import LoadedImage
 from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view, withheld_notes
 from posture.quality import Verdict, assess, view_kind
@@ -110,6 +118,8 @@ def analyze_image(
     ``roll`` (degrees, see :class:`~posture.level.Levelling`) overrides the
     levelling found in the photo; ``level=False`` measures the photo as it is.
     """
+    # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
+    lines = start_line_search(image, roll=roll, level=level)
     poses = detector.detect(image)
     verdict = gate(image, poses)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses))
@@ -117,7 +127,7 @@ def analyze_image(
     if not verdict.ok or verdict.pose is None:
         return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(), knowledge=knowledge,
                         warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
-    levelling = find_levelling(image, verdict.pose, roll=roll, level=level)
+    levelling = find_levelling(image, verdict.pose, roll=roll, level=level, lines=lines)
     frame, measurements = measure(verdict, height_cm, levelling)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(
