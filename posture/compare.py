@@ -29,6 +29,7 @@ import numpy as np
 from posture import registry
 from posture._toml import loads as toml_loads
 from posture.analysis import Analysis
+from posture.combine import combine_photos
 from posture.errors import ExitCode, PostureError
 from posture.explanations import _check_keys as _keys
 from posture.explanations import _table, _text, _texts
@@ -470,9 +471,10 @@ def compare_sessions(sessions: Sequence[Session], *, order_by_time: bool = True,
 
     Photos are matched across sessions by view kind (a side view facing left
     and one facing right are both ``side``: their measurements are in the
-    person's own forward direction). Refused photos, a second photo of one
-    view in a session, and a view seen in only one session are reported in
-    ``notes``, not raised.
+    person's own forward direction). Several photos of one view in a session
+    are combined into one (:func:`posture.combine.combine_photos`). Refused
+    photos, combined photos, and a view seen in only one session are
+    reported in ``notes``, not raised.
 
     Args:
         sessions: at least one session; the order given is the time order
@@ -502,6 +504,7 @@ def compare_sessions(sessions: Sequence[Session], *, order_by_time: bool = True,
     warnings: list[str] = []
     by_view: dict[str, list[Analysis | None]] = {view: [None] * len(ordered) for view in VIEW_ORDER}
     seen_inputs: dict[str, str] = {}
+    shots: dict[tuple[str, int], list[Analysis]] = {}
     for index, session in enumerate(ordered):
         for analysis in session.analyses:
             name = analysis.image.display_name
@@ -513,13 +516,14 @@ def compare_sessions(sessions: Sequence[Session], *, order_by_time: bool = True,
             if not analysis.ok:
                 notes.append(f"{session.label}: {name!r} was not measured: {analysis.problem}")
                 continue
-            kind = view_kind(analysis.view)
-            slot = by_view.setdefault(kind, [None] * len(ordered))
-            if slot[index] is not None:
-                notes.append(f"{session.label}: {name!r} is a second {kind} photo in this session; only "
-                             f"{slot[index].image.display_name!r} is compared.")  # type: ignore[union-attr]
-                continue
-            slot[index] = analysis
+            shots.setdefault((view_kind(analysis.view), index), []).append(analysis)
+    for (kind, index), taken in shots.items():
+        slot = by_view.setdefault(kind, [None] * len(ordered))
+        # Several shots of one view in a session give one steadier value (posture.combine).
+        slot[index] = taken[0] if len(taken) == 1 else combine_photos(taken)
+        if len(taken) > 1:
+            notes.append(f"{ordered[index].label}: {len(taken)} {kind} photos combined "
+                         f"({', '.join(a.image.display_name for a in taken)}).")
 
     series = []
     for kind, slot in by_view.items():

@@ -179,11 +179,14 @@ def test_views_are_matched_and_unpartnered_views_reported() -> None:
     assert "'blurred.jpg' was not measured" in notes
 
 
-def test_a_second_photo_of_one_view_is_noted_not_compared() -> None:
+def test_several_photos_of_one_view_in_a_session_are_combined() -> None:
     first = Session("one", (built("a.jpg"), built("a2.jpg", hip_ahead=60.0)))
     comparison = compare_sessions([first, Session("two", (built("b.jpg"),))])
-    assert comparison.series[0].analyses[0].image.display_name == "a.jpg"  # type: ignore[union-attr]
-    assert any("second side photo" in note for note in comparison.notes)
+    combined = comparison.series[0].analyses[0]
+    assert combined is not None and combined.combined_from == ("a.jpg", "a2.jpg")
+    singles = [a.measurement("foot_hip_offset").value for a in first.analyses]  # type: ignore[union-attr]
+    assert combined.measurement("foot_hip_offset").value == pytest.approx(sum(singles) / 2)  # type: ignore[union-attr]
+    assert any("2 side photos combined (a.jpg, a2.jpg)" in note for note in comparison.notes)
 
 
 def test_front_views_compare_without_judgement() -> None:
