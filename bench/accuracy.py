@@ -424,7 +424,8 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "`bench/accuracy.py`). Ground-truth definitions: `bench/synthetic/GROUND_TRUTH.md`.",
         "",
         f"{len(renders)} renders of {len({r.body for r in renders})} bodies; posture is given each person's true "
-        "height, so offsets are in cm. *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
+        "height, so offsets are in cm, and measures as it does by default: each value is the mean over the photo "
+        "and five altered copies of it (posture/uncertainty.py). *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
         "compare the change from the same body's neutral render in the same view (what a before/after comparison "
         "sees), *change P95* is the 95th percentile of that change's error; a slope of 1 means posture follows a true change at full size. Held-out bodies "
         f"({', '.join(HELD_OUT_BODIES)}) were not used to fit the calibrations; their rows show how the "
