@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -57,6 +58,17 @@ def refusal() -> Analysis:
     return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
                     knowledge=load_knowledge_base(), warnings=(),
                     provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=0))
+
+
+@pytest.mark.parametrize(("uncertainty", "near"), [(1.0, True), (0.2, False), (None, False)])
+def test_an_unflagged_value_within_its_uncertainty_of_a_limit_is_called_near_it(
+        analysis: Analysis, uncertainty: float | None, near: bool) -> None:
+    """Hip extension 0.5° under its 10° limit: a re-take may flag it, and the table says so when the ± reaches."""
+    changed = dataclasses.replace(analysis, measurements=tuple(
+        dataclasses.replace(m, value=9.5, uncertainty=uncertainty) if m.id == "hip_extension" else m
+        for m in analysis.measurements))
+    text = " ".join(render_terminal(changed, width=200).split())
+    assert ("near the limit" in text) is near
 
 
 def test_terminal_report_at_width_100(analysis: Analysis) -> None:

@@ -32,6 +32,13 @@ def _value_text(measurement: Measurement) -> str:
                            signed=registry.definition(measurement.id).signed)
 
 
+def _near_a_limit(measurement: Measurement, low: float | None, high: float | None) -> bool:
+    """An unflagged value within its ± of a limit of its typical range: borderline from the other side."""
+    if measurement.uncertainty is None:
+        return False
+    return any(limit is not None and abs(measurement.value - limit) <= measurement.uncertainty for limit in (low, high))
+
+
 def measurement_table(analysis: Analysis) -> Table:
     flags: dict[str, list[str]] = {}
     for finding in analysis.findings:
@@ -59,11 +66,14 @@ def measurement_table(analysis: Analysis) -> Table:
         value = _value_text(measurement)
         if detectable(measurement, frame.scale) is False:
             value = f"no detectable\ndifference\n[dim]{value}[/dim]"
+        flag = "; ".join(flags.get(measurement.id, []))
+        if not flag and _near_a_limit(measurement, low, high):
+            flag = "near the limit: a re-take may be flagged"
         table.add_row(
             name,
             value + (f"\n[dim]{detail}[/dim]" if detail else ""),
             _flag_rule_text(low, high, measurement.unit, signed),
-            Text("; ".join(flags.get(measurement.id, [])), style="bold yellow"),
+            Text(flag, style="bold yellow"),
         )
     return table
 
