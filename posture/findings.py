@@ -160,3 +160,13 @@ def typical_range(
         else:
             high = threshold if high is None else min(high, threshold)
     return low, high
+
+
+def near_a_limit(measurement: Measurement, low: float | None, high: float | None) -> bool:
+    """Whether a value lies within its ± of a limit of its typical range (:func:`typical_range`).
+
+    For a value that was not flagged, a re-taken photo may be: it is borderline from the other side.
+    """
+    if measurement.uncertainty is None:
+        return False
+    return any(limit is not None and abs(measurement.value - limit) <= measurement.uncertainty for limit in (low, high))

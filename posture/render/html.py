@@ -22,7 +22,7 @@ from markupsafe import Markup
 from posture import __version__, registry
 from posture.analysis import Analysis
 from posture.compare import Comparison, MeasurementChange
-from posture.findings import typical_range
+from posture.findings import near_a_limit, typical_range
 from posture.outputs import encode_png
 from posture.render.comparison import VERDICT_WORDS, change_text, mdc_text, range_text, reading_text
 from posture.render.image import render_annotated, value_words
@@ -92,7 +92,8 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
                                   proxy=m.proxy)
         rows.append({"id": m.id, "name": definition.name, "proxy": m.proxy, "value": value_words(m, frame.scale),
                      "flagged_when": _flag_rule(low, high, m.unit, definition.signed),
-                     "flags": flags.get(m.id, []), "sign": definition.sign, "method": m.method})
+                     "flags": flags.get(m.id, []), "near": not flags.get(m.id) and near_a_limit(m, low, high),
+                     "sign": definition.sign, "method": m.method})
     context.update(
         picture=data_uri(render_annotated(analysis, height=REPORT_IMAGE_HEIGHT)),
         rows=rows,

@@ -14,7 +14,7 @@ from rich.text import Text
 from posture import registry
 from posture.analysis import Analysis
 from posture.explanations import NotMeasured
-from posture.findings import detectable, typical_range
+from posture.findings import detectable, near_a_limit, typical_range
 from posture.measurements import Measurement
 from posture.quality import view_kind
 from posture.units import format_measured, format_value
@@ -30,13 +30,6 @@ def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bo
 def _value_text(measurement: Measurement) -> str:
     return format_measured(measurement.value, measurement.uncertainty, measurement.unit,
                            signed=registry.definition(measurement.id).signed)
-
-
-def _near_a_limit(measurement: Measurement, low: float | None, high: float | None) -> bool:
-    """An unflagged value within its ± of a limit of its typical range: borderline from the other side."""
-    if measurement.uncertainty is None:
-        return False
-    return any(limit is not None and abs(measurement.value - limit) <= measurement.uncertainty for limit in (low, high))
 
 
 def measurement_table(analysis: Analysis) -> Table:
@@ -67,7 +60,7 @@ def measurement_table(analysis: Analysis) -> Table:
         if detectable(measurement, frame.scale) is False:
             value = f"no detectable\ndifference\n[dim]{value}[/dim]"
         flag = "; ".join(flags.get(measurement.id, []))
-        if not flag and _near_a_limit(measurement, low, high):
+        if not flag and near_a_limit(measurement, low, high):
             flag = "near the limit: a re-take may be flagged"
         table.add_row(
             name,
