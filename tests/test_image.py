@@ -9,6 +9,7 @@ the new files, and commit them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from posture import registry
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
 from posture.findings import detectable
+from posture.level import choose_levelling
 from posture.render.image import PALETTE, MAX_HEIGHT, MIN_HEIGHT, Painter, Sizes, render_annotated, value_words
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -108,6 +110,38 @@ def test_without_uncertainty_the_methods_resolution_decides_level_as_in_the_json
     assert value_words(inside, scale).startswith("level")
     assert "higher" in value_words(outside, scale)
     assert detectable(inside, scale) is False and detectable(outside, scale) is True
+
+
+@pytest.mark.parametrize("roll", [0.0, 8.0])
+def test_a_level_line_follows_the_true_horizontal_of_a_rolled_camera(roll: float) -> None:
+    """Shoulders within their noise are drawn as one level line: level against gravity, not the photo's edges."""
+    tilted = built("front.jpg", front=True, uncertainty=None)
+    assert tilted.frame is not None
+    rolled = dataclasses.replace(tilted, frame=dataclasses.replace(
+        tilted.frame, levelling=choose_levelling(user_roll=roll)), measurements=tuple(
+        dataclasses.replace(m, uncertainty=abs(m.value) + 1.0) for m in tilted.measurements))
+    height = 1000
+    photo_width = render_annotated(rolled, height=height, panel=False).shape[1]
+    rows = _line_rows(render_annotated(rolled, height=height), PALETTE[0], photo_width)
+    cols = np.flatnonzero(np.all(np.abs(render_annotated(rolled, height=height, panel=False).astype(int)
+                                        - np.array(PALETTE[0])) < 30, axis=-1).any(axis=0))
+    width = Sizes(height).line
+    expected_rise = np.ptp(cols) * math.tan(math.radians(roll))
+    assert np.ptp(rows) == pytest.approx(expected_rise + width, abs=width + 4)
+
+
+def test_painter_turns_the_levelled_frame_by_the_roll() -> None:
+    analysis = built("a.jpg")
+    assert analysis.frame is not None
+    turned = dataclasses.replace(analysis, frame=dataclasses.replace(
+        analysis.frame, levelling=choose_levelling(user_roll=10.0)))
+    from posture.render.image import photo_canvas
+
+    canvas, place = photo_canvas(turned, 1000)
+    painter = Painter(turned, canvas, place, Sizes(1000))
+    up = painter.turn(np.array([[0.0, -1.0]]), np.zeros(2))[0]
+    # True vertical's top leans clockwise by the roll: right of image-up, in image (y-down) pixels.
+    assert up == pytest.approx([math.sin(math.radians(10.0)), -math.cos(math.radians(10.0))])
 
 
 def test_sizes_stay_legible_from_600_to_4000() -> None:

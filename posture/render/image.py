@@ -205,6 +205,12 @@ class Painter:
             registry.Outline: self.outline,  # type: ignore[dict-item]
         }
 
+    def turn(self, points: np.ndarray, about: np.ndarray) -> np.ndarray:
+        """``points`` (N, 2) turned about ``about`` by the camera's roll: from the levelled frame onto the photo."""
+        r = math.radians(self.roll)
+        rotation = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
+        return (points - about) @ rotation.T + about
+
     def can_draw(self, drawing: object) -> bool:
         return type(drawing) in self.handlers
 
@@ -222,6 +228,7 @@ class Painter:
     def arc(self, measurement: Measurement, drawing: registry.Arc, color: RGB) -> None:
         vertex, target = self.point(drawing.vertex), self.point(drawing.toward)
         reference = (0.0 if self.facing > 0 else 180.0) if drawing.reference == "forward" else -90.0
+        reference += self.roll  # true forward or true up: with a rolled camera they are turned by the roll
         radius, width = self.sizes.radius, self.sizes.line
         target_deg = math.degrees(math.atan2(target[1] - vertex[1], target[0] - vertex[0]))
         sweep = (target_deg - reference + 180.0) % 360.0 - 180.0
@@ -235,10 +242,12 @@ class Painter:
 
     def offset(self, measurement: Measurement, drawing: registry.Offset, color: RGB) -> None:
         point, reference = self.point(drawing.point), self.point(drawing.reference)
-        foot = np.array([reference[0], point[1]])
+        # The offset is measured along the true horizontal, from the true vertical through the reference.
+        up = self.turn(np.array([[0.0, -1.0]]), np.zeros(2))[0]
+        foot = reference + float((point - reference) @ up) * up
         line(self.canvas, foot, point, color, self.sizes.line + 1)
-        tick = self.sizes.radius / 3
-        line(self.canvas, foot - [0, tick], foot + [0, tick], color, self.sizes.line)
+        tick = up * self.sizes.radius / 3
+        line(self.canvas, foot - tick, foot + tick, color, self.sizes.line)
 
     def plumb(self, measurement: Measurement, drawing: registry.Plumb, color: RGB) -> None:
         foot = self.point(drawing.foot)
@@ -268,11 +277,14 @@ class Painter:
         right = np.array([middle[0] - towards_left * half, level_y + rise])
         reach = 0.25 * abs(left[0] - right[0])
         lo, hi = min(left[0], right[0]) - reach, max(left[0], right[0]) + reach
+        # Drawn in the levelled frame, then turned with the camera's roll about the middle.
+        level_start, level_end, left, right = self.turn(
+            np.array([[lo, level_y], [hi, level_y], left, right]), middle)
         if detectable(measurement, self.scale) is False:
             # Inside the noise the difference is not shown: one level line.
-            line(self.canvas, np.array([lo, level_y]), np.array([hi, level_y]), color, self.sizes.line + 1)
+            line(self.canvas, level_start, level_end, color, self.sizes.line + 1)
             return
-        dashed(self.canvas, np.array([lo, level_y]), np.array([hi, level_y]), PLUMB, max(1, self.sizes.line - 1),
+        dashed(self.canvas, level_start, level_end, PLUMB, max(1, self.sizes.line - 1),
                dash=max(5, self.sizes.radius // 4))
         line(self.canvas, left, right, color, self.sizes.line + 1)
 
