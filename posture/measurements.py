@@ -567,6 +567,39 @@ CLOTH_WAIST_WIDTH = 1.08
 """Waist width (both flanks, over WAIST_SPAN) over the shoulder landmarks' span beyond which the flanks are taken
 for loose cloth: close-fitting renders of seven bodies reached 1.07, loose T-shirts 0.89-1.15
 (bench/ACCURACY.md, "Looser clothing"), so this catches only the widest shirts."""
+INSET_CHEST_SPAN = (0.45, 0.60)
+INSET_HIP_SPAN = (-0.30, 0.0)
+"""Levels (trunk lengths above the mid-hip point) where :func:`waist_inset` reads the flank below the armpits and
+at the hips; the waist is :data:`WAIST_SPAN`."""
+CLOTH_WAIST_INSET = 0.075
+"""How far, in trunk lengths, each flank must draw in at the waist (the mean of the two flanks, see
+:func:`waist_inset`) for the outline to be taken for the body. A loose top hangs from the chest to the hips and
+bridges the waist: on the three lean rendered bodies (man_average, man_tall_lean, woman_athletic) the 36 loose
+T-shirts drew in by 0.066 at most, on woman_average by 0.068-0.092; the 182 close-fitting front/back renders whose
+flanks could be read (140 with the arms away) drew in by 0.091 at least (man_heavy_older; the other heavy and stocky
+bodies 0.12 and more), so this sits a little below midway. On the heavy and stocky bodies the loose top lies on
+the flanks as close-fitting clothes do (0.084-0.142): those shirts pass, and a real body with no waist at all in
+close-fitting clothes (a large belly) would be withheld falsely (bench/ACCURACY.md, "Looser clothing")."""
+_INSET_MIN_POINTS = 3
+
+
+def waist_inset(levels: np.ndarray, flank: np.ndarray) -> float:
+    """How far one flank draws in at the waist, in the flank's units (trunk lengths): from its widest point below
+    the armpits (:data:`INSET_CHEST_SPAN`) in to its narrowest at the waist (:data:`WAIST_SPAN`), plus from there
+    out to its widest at the hips (:data:`INSET_HIP_SPAN`).
+
+    ``flank`` is the distance from the mid-line out to the outline at each level, NaN where it was not read. A
+    flank hanging straight from the chest to the hips, as cloth does, gives 0. NaN with fewer than three
+    readings in any of the three spans.
+    """
+    parts = []
+    for (low, high), pick in ((INSET_CHEST_SPAN, np.max), (WAIST_SPAN, np.min), (INSET_HIP_SPAN, np.max)):
+        read = flank[(levels >= low) & (levels <= high) & np.isfinite(flank)]
+        if read.size < _INSET_MIN_POINTS:
+            return math.nan
+        parts.append(float(pick(read)))
+    chest, waist, hips = parts
+    return (chest - waist) + (hips - waist)
 
 
 @_measures("hip_height_difference")
@@ -601,6 +634,12 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
         if ratio > CLOTH_WAIST_WIDTH:
             return Withheld("hip_height_difference", f"the waist is {ratio:.2f} times as wide as the shoulder "
                             "landmarks are apart, wider than a body in close-fitting clothes")
+    inset = float(np.mean([waist_inset(HIP_LEVELS, spans[side] / trunk) for side in spans]))
+    if inset < CLOTH_WAIST_INSET:  # NaN (a flank not read enough) is no sign either way
+        return Withheld("hip_height_difference", f"the flanks hang almost straight from the chest to the hips, as "
+                        f"a loose top does: they draw in at the waist by {inset:.3f} trunk lengths, where the "
+                        f"close-fitting bodies posture was checked on drew in by more than {CLOTH_WAIST_INSET:.3f} "
+                        "(a body with little waist can look the same)")
     shift = outline.best_shift(HIP_LEVELS, spans["left"], spans["right"], MAX_HIP_SHIFT)
     waist_gap = float(np.nanmean(waist["right"] - waist["left"])) if np.isfinite(
         waist["right"] - waist["left"]).any() else math.nan

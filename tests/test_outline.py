@@ -24,13 +24,16 @@ from posture.measurements import (
     CLOTH_BACK_STEP,
     CLOTH_RECESSION,
     CLOTH_WAIST_DEPTH,
+    CLOTH_WAIST_INSET,
     CLOTH_WAIST_WIDTH,
+    HIP_LEVELS,
     LUMBAR_SPAN,
     Mask,
     Measured,
     Measurement,
     measure_front_view,
     measure_side_view,
+    waist_inset,
     withheld_notes,
 )
 
@@ -293,7 +296,10 @@ def test_a_higher_left_flank_reads_as_a_positive_shift(back: bool) -> None:
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
 def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
-    """A hip drawn up narrows the waist above it: here the left waist is 0.05 trunk lengths narrower."""
+    """A hip drawn up narrows the waist above it: here the left waist is 0.05 trunk lengths narrower.
+
+    Both flanks widen to the hips below the waist, as a body's do (flanks straight from chest to hips read as cloth).
+    """
     xy = front_person(back=back)
     mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
     length = _trunk_length(xy)
@@ -301,7 +307,8 @@ def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
 
     def flank(y: float, narrower: float) -> float:
         t = (float(mid[1]) - y) / length
-        return (FLANK - (narrower if 0.1 < t < 0.5 else 0.0)) * length
+        hips = 0.12 * math.exp(-((t + 0.1) / 0.09) ** 2)
+        return (FLANK - (narrower if 0.1 < t < 0.5 else 0.0) + hips) * length
 
     image_right, image_left = (0.05, 0.0) if left_to_image_right else (0.0, 0.05)
     pelvis = soft_mask(lambda y: mid[0] - flank(y, image_left), lambda y: mid[0] + flank(y, image_right))
@@ -406,6 +413,8 @@ def test_the_cloth_limits_sit_above_what_bodies_showed() -> None:
     assert CLOTH_WAIST_DEPTH > 0.53 and CLOTH_BACK_STEP > 0.024 and CLOTH_WAIST_WIDTH > 1.07
     # Recession is the other way round: bodies drew in by 0.058 at least, loose T-shirts by 0.034 at most.
     assert 0.034 < CLOTH_RECESSION < 0.058
+    # So is the waist inset: close-fitting flanks drew in by 0.091 at least, loose T-shirts on lean bodies by 0.066.
+    assert 0.066 < CLOTH_WAIST_INSET < 0.091
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
@@ -422,6 +431,50 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
     assert "hip_height_difference" not in {m.id for m in cloth_like}
     (note,) = withheld_notes(cloth_like)
     assert "hip_height_difference not given" in note and "wider than a body" in note
+
+
+def test_the_waist_inset_of_a_flank() -> None:
+    levels = HIP_LEVELS
+    # 0.30 below the armpits, 0.25 at the waist, 0.40 at the hips: in by 0.05, out again by 0.15.
+    body = np.where(levels < 0.05, 0.40, np.where(levels > 0.5, 0.30, 0.25))
+    assert waist_inset(levels, body) == pytest.approx(0.20)
+    assert waist_inset(levels, np.full(levels.shape, 0.33)) == pytest.approx(0.0)  # hanging straight
+    assert math.isnan(waist_inset(levels, np.where(levels > 0.45, np.nan, body)))  # nothing read below the armpits
+
+
+def _shirt_mask(xy: np.ndarray, back: bool, waist: float) -> np.ndarray:
+    """Flanks ``waist`` trunk lengths out from the mid-line between the hip joints and the armpits, 0.32 above
+    (the chest); below the hip joints the person's left flank is 0.34 out, the right 0.36 (shorts), and the arms
+    hang clear beyond."""
+    mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    length = _trunk_length(xy)
+
+    def flank(y: float, hips: float) -> float:
+        t = (float(mid[1]) - y) / length
+        return (hips if t < 0.0 else 0.32 if t > 0.5 else waist) * length
+
+    image_right, image_left = (0.34, 0.36) if not back else (0.36, 0.34)
+    person = soft_mask(lambda y: mid[0] - flank(y, image_left), lambda y: mid[0] + flank(y, image_right))
+    arms = [soft_mask(lambda y: mid[0] + 0.42 * length, lambda y: mid[0] + 0.57 * length),
+            soft_mask(lambda y: mid[0] - 0.57 * length, lambda y: mid[0] - 0.42 * length)]
+    return np.maximum(person, np.maximum(*arms))
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_flanks_hanging_straight_from_chest_to_hips_withhold_the_hip_height(back: bool) -> None:
+    """A loose top hangs plumb from the chest (0.32) to its hem at the hip joints, over shorts 0.34 and 0.36 out:
+    the flanks draw in at the waist by 0.02 and 0.04, 0.030 on average. A body's waist 0.26 out draws in by 0.14."""
+    xy = front_person(back=back)
+
+    def measured(waist: float) -> Measured:
+        return measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("outline_shift"),
+                                  outline=Mask(_shirt_mask(xy, back, waist), 1.0))
+
+    shirt, body = measured(0.32), measured(0.26)
+    assert "hip_height_difference" not in {m.id for m in shirt}
+    (note,) = withheld_notes(shirt)
+    assert "hip_height_difference not given" in note and "hang almost straight" in note and "by 0.030 " in note
+    assert "hip_height_difference" in {m.id for m in body} and withheld_notes(body) == ()
 
 
 def test_a_plain_tuple_of_measurements_has_no_notes() -> None:
