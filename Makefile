@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -143,6 +143,17 @@ bench-coverage: model $(SYNTH)
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md
+
+# The head angle against the craniovertebral angle, camera height by camera height: the head-angle set
+# (side views, lens at knee to head height, tipped to centre the person, a phone's field of view) with the main
+# set's side views, into its section of bench/ACCURACY.md. `make bench-head HEAD_FIT=--fit-calibration` refits
+# the head angle's calibration on the calibration bodies of both sets first (`make calibrate` keeps it).
+SYNTH_HEAD := bench/synthetic/cache-head
+HEAD_FIT ?=
+
+bench-head: model synthetic-set
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_head_set.py $(SYNTH_HEAD)
+	$(BIN)/python bench/accuracy.py $(SYNTH_HEAD) --head --main-set $(SYNTH_SET) $(HEAD_FIT) --out bench/ACCURACY.md
 
 # Removes every posture environment (.venv, .venv-python*, .venv-latest, .venv-uv);
 # leaves .venv-synth (the renderer, slow to rebuild) and the model.

@@ -258,3 +258,82 @@ def best_shift(t: np.ndarray, first: np.ndarray, second: np.ndarray, max_shift: 
         if curvature > 0.0:
             return float(shifts[best] + 0.5 * (left - right) / curvature * step)
     return float(shifts[best])
+
+
+def edges_along(mask: np.ndarray, mask_scale: float, starts: np.ndarray, direction: np.ndarray, *,
+                reach_px: float) -> np.ndarray:
+    """Distance from each start point to the outline, walking in one direction; NaN where no edge is found.
+
+    As :func:`edges_and_gaps`, but every ray has its own start (for example points on the line between two
+    landmarks, one per image row) and all walk the same way. The edge is the first point where the
+    probability falls through :data:`EDGE_LEVEL`, interpolated linearly between samples; a ray that starts
+    outside the person, or does not leave it within ``reach_px``, gives NaN.
+
+    Args:
+        mask: shape (h, w), person probability in [0, 1] at mask resolution.
+        mask_scale: mask pixels per original pixel.
+        starts: shape (n, 2), original pixels.
+        direction: shape (2,), the way every ray walks (normalised here).
+        reach_px: how far a ray may go, original pixels.
+
+    Returns:
+        shape (n,), distances in original pixels from each start.
+    """
+    starts = np.asarray(starts, dtype=np.float64).reshape(-1, 2)
+    way = np.asarray(direction, dtype=np.float64)
+    norm = float(np.hypot(*way))
+    if norm <= 0.0:
+        raise ValueError("the direction has no length")
+    way = way / norm
+    step = STEP_PX / mask_scale
+    offsets = np.arange(0.0, reach_px + step, step)
+    points = starts[:, None, :] + offsets[None, :, None] * way[None, None, :]
+    values = bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
+    inside = values >= EDGE_LEVEL
+    outside = ~inside
+    first_out = np.argmax(outside, axis=1)
+    found = inside[:, 0] & outside.any(axis=1)
+    rows = np.arange(starts.shape[0])
+    k = np.where(found, first_out, 1)
+    before, after = values[rows, k - 1], values[rows, k]
+    drop = before - after
+    fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
+    return np.where(found, offsets[k - 1] + fraction * step, np.nan)
+
+
+def steepest_level(t: np.ndarray, y: np.ndarray, low: float, high: float, *, smooth: float = 0.0) -> float:
+    """The level between ``low`` and ``high`` where the profile rises fastest (largest dy/dt), refined by a parabola.
+
+    For the back outline of the neck read down the picture (y = how far behind a reference the outline lies),
+    this is where the outline turns backwards most steeply: the bend where the back of the neck meets the
+    upper back. Gaps (NaN) are bridged linearly first; ``smooth`` is the standard deviation of a Gaussian, in
+    units of ``t`` (evenly spaced), applied to the profile before it is differentiated.
+
+    Returns:
+        The level, or NaN with fewer than three finite samples.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(y)
+    if finite.sum() < 3:
+        return math.nan
+    filled = np.interp(t, t[finite], y[finite])
+    spacing = float(np.median(np.diff(t)))
+    sigma = smooth / spacing if spacing > 0 else 0.0
+    if sigma > 0.0:
+        reach = int(math.ceil(4.0 * sigma))
+        kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / sigma) ** 2)
+        padded = np.concatenate([np.full(reach, filled[0]), filled, np.full(reach, filled[-1])])
+        filled = np.convolve(padded, kernel / kernel.sum(), mode="valid")
+    slope = np.gradient(filled, t)
+    span = np.flatnonzero((t >= low) & (t <= high) & finite)
+    if span.size == 0:
+        return math.nan
+    best = span[int(np.argmax(slope[span]))]
+    if 0 < best < t.size - 1:
+        left, centre, right = slope[best - 1], slope[best], slope[best + 1]
+        curvature = left - 2.0 * centre + right
+        if curvature < 0.0 and centre >= max(left, right):  # a maximum of its own, not the span's edge
+            shift = 0.5 * (left - right) / curvature
+            return float(t[best] + shift * (t[best + 1] - t[best - 1]) / 2.0)
+    return float(t[best])

@@ -138,11 +138,12 @@ class Definition:
 DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         id="head_forward_angle", name="head forward angle", quantity="angle",
-        sign="90° = ear straight above the shoulder; smaller = head further forward",
+        sign="90° = tragus straight above C7; smaller = head further forward",
         views=SIDE, stride_safe=True, signed=False, label="CVA est.",
         drawing=Arc(vertex="SHOULDER", toward="EAR", reference="forward"),
-        summary="the craniovertebral angle estimated from the shoulder → ear landmark angle (a proxy: "
-                "MediaPipe has no C7 or tragus), calibrated on rendered bodies",
+        summary="the craniovertebral angle estimated from C7 found on the outline of the back of the neck and "
+                "a tragus proxy from the ear landmark (MediaPipe has no C7 or tragus; without an outline, from "
+                "the shoulder → ear landmark angle), calibrated on rendered bodies",
     ),
     Definition(
         id="head_forward_offset", name="head forward offset", quantity="length",

@@ -8,6 +8,7 @@ and sub-pixel positions can be checked.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -21,6 +22,8 @@ from posture.frame import BodyScale
 from posture.landmarks import Landmark
 from posture.measurements import (
     BUTTOCK_SPAN,
+    C7_FORWARD,
+    C7_ROW,
     CLOTH_BACK_STEP,
     CLOTH_RECESSION,
     CLOTH_WAIST_DEPTH,
@@ -31,8 +34,12 @@ from posture.measurements import (
     Mask,
     Measured,
     Measurement,
+    SideBody,
+    TRAGUS_FROM_EAR,
+    head_points,
     measure_front_view,
     measure_side_view,
+    neck_outline,
     waist_inset,
     withheld_notes,
 )
@@ -146,6 +153,52 @@ def test_the_shift_that_lines_up_two_outlines(shift: float) -> None:
 
     left = flank(t - shift) + 0.05  # one flank wider than the other, which the match ignores
     assert outline.best_shift(t, left, flank(t), 0.1) == pytest.approx(shift, abs=0.003)
+
+
+# ------------------------------------------------------------------ rays from their own starts; the steepest level
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5], ids=["full", "half"])
+def test_rays_from_their_own_starts_find_the_edge_at_sub_pixel_precision(scale: float) -> None:
+    mask = soft_mask(lambda y: 300.25, lambda y: 700.0, scale=scale)
+    starts = np.array([[500.0, 200.0], [420.0, 500.0], [650.5, 800.0]])
+    back = outline.edges_along(mask, scale, starts, np.array([-1.0, 0.0]), reach_px=500.0)
+    ahead = outline.edges_along(mask, scale, starts, np.array([2.0, 0.0]), reach_px=500.0)  # any length
+    np.testing.assert_allclose(back, starts[:, 0] - 300.25, atol=0.01)
+    np.testing.assert_allclose(ahead, 700.0 - starts[:, 0], atol=0.01)
+
+
+def test_a_slanting_ray_measures_along_itself() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    found = outline.edges_along(mask, 1.0, np.array([[500.0, 600.0]]), np.array([-1.0, -1.0]), reach_px=400.0)
+    assert found[0] == pytest.approx(200.0 * math.sqrt(2.0), abs=0.02)
+
+
+def test_rays_that_start_outside_or_never_leave_find_nothing() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    starts = np.array([[200.0, 500.0], [500.0, 500.0]])
+    found = outline.edges_along(mask, 1.0, starts, np.array([1.0, 0.0]), reach_px=100.0)
+    assert np.isnan(found).all()  # the first starts outside, the second is still inside 100 px on
+    with pytest.raises(ValueError, match="direction"):
+        outline.edges_along(mask, 1.0, starts, np.zeros(2), reach_px=100.0)
+
+
+def test_the_steepest_level_between_samples() -> None:
+    t = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    y = t - (t - 0.437) ** 3 / 3.0  # dy/dt = 1 - (t - 0.437)^2: steepest at 0.437
+    assert outline.steepest_level(t, y, 0.1, 0.9) == pytest.approx(0.437, abs=1e-9)
+    assert outline.steepest_level(t, y, 0.6, 0.9) == pytest.approx(0.6, abs=0.006)  # only its own span
+
+
+def test_the_steepest_level_of_a_smoothed_bend_and_across_a_gap() -> None:
+    t = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    # slopes 0.1, 1.0 (from 0.3 to 0.5) and 0.1 again: smoothed, the steepest point is the steep stretch's middle
+    y = np.where(t < 0.3, 0.1 * t, np.where(t < 0.5, 0.03 + (t - 0.3), 0.23 + 0.1 * (t - 0.5)))
+    assert outline.steepest_level(t, y, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
+    gapped = y.copy()
+    gapped[[35, 36, 44]] = np.nan
+    assert outline.steepest_level(t, gapped, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
+    assert np.isnan(outline.steepest_level(t, np.full_like(t, np.nan), 0.0, 1.0))
 
 
 # ------------------------------------------------------------------ the measures
@@ -498,3 +551,68 @@ def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
     assert chosen(True, both) is behind
     assert chosen(False, both) is generic
     assert chosen(True, only_generic) is generic
+
+
+# ------------------------------------------------------------------ the back of the neck (head angle)
+
+
+def _neck_body(facing: int) -> tuple[SideBody, Callable[[float], float]]:
+    """A side body whose back outline has the nape's hollow at row 300 and its steepest bend at row 400.
+
+    Read as how far behind the shoulder the outline lies, going down: forward by 0.2 px per row to the hollow,
+    back by 0.2 px per row to row 380, by 1 px per row to row 420 (the bend), by 0.2 px per row below.
+    """
+    def behind(y: float) -> float:
+        if y < 300.0:
+            return 0.2 * (300.0 - y)
+        if y < 380.0:
+            return 0.2 * (y - 300.0)
+        if y < 420.0:
+            return 16.0 + (y - 380.0)
+        return 56.0 + 0.2 * (y - 420.0)
+
+    shoulder_x = 600.0
+    if facing == 1:
+        mask = soft_mask(lambda y: shoulder_x - 100.0 - behind(y), lambda y: 900.0)
+    else:
+        mask = soft_mask(lambda y: 100.0, lambda y: shoulder_x + 100.0 + behind(y))
+    points = {"EAR": np.array([shoulder_x + facing * 60.0, 200.0]), "SHOULDER": np.array([shoulder_x, 400.0]),
+              "NOSE": np.array([shoulder_x + facing * 140.0, 215.0])}
+    body = SideBody(points=points, landmarks={"EAR": Landmark.RIGHT_EAR, "SHOULDER": Landmark.RIGHT_SHOULDER,
+                                              "NOSE": Landmark.NOSE},
+                    facing=facing, scale=BodyScale(1000.0), calibrations=None, outline=Mask(mask, 1.0))
+    return body, behind
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_the_nape_hollow_and_the_bend_into_the_upper_back(facing: int) -> None:
+    body, behind = _neck_body(facing)
+    neck = neck_outline(body)
+    assert neck is not None
+    assert neck.hollow == pytest.approx(300.0, abs=1e-6)
+    assert neck.bend == pytest.approx(400.0, abs=1e-6)
+    np.testing.assert_allclose(neck.behind, [100.0 + behind(y) for y in neck.rows], atol=0.3)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_c7_and_the_tragus_follow_their_constants(facing: int) -> None:
+    body, behind = _neck_body(facing)
+    found = head_points(body)
+    assert found is not None
+    c7, tragus = found
+    to_bend, to_ear, down = C7_ROW
+    row = 300.0 + to_bend * 100.0 + to_ear * (200.0 - 300.0) + down * 1000.0
+    assert c7[1] == pytest.approx(row, abs=1e-6)
+    assert facing * (600.0 - c7[0]) == pytest.approx(100.0 + behind(row) - C7_FORWARD * 1000.0, abs=0.3)
+    along, across, forward, below = TRAGUS_FROM_EAR
+    ear, to_nose = np.array([600.0 + facing * 60.0, 200.0]), np.array([facing * 80.0, 15.0])
+    expected = ear + along * to_nose + across * facing * np.array([-15.0, facing * 80.0]) + np.array(
+        [facing * forward, below]) * 1000.0
+    np.testing.assert_allclose(tragus, expected, atol=1e-9)
+
+
+def test_no_mask_or_no_clear_neck_means_no_outline_head_angle() -> None:
+    body, _ = _neck_body(1)
+    assert head_points(dataclasses.replace(body, outline=None)) is None
+    empty = Mask(np.zeros((HEIGHT, WIDTH), dtype=np.float32), 1.0)
+    assert neck_outline(dataclasses.replace(body, outline=empty)) is None
