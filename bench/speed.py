@@ -7,14 +7,18 @@ measures, with one pose detector per process as the CLI uses:
   (b) inference       the bare MediaPipe ``PoseLandmarker.detect`` on the
                       decoded working image (num_poses=2, segmentation masks on)
   (c) decode + inf.   (a) then (b): what a minimal script would cost
-  (d) end to end      ``Analyzer.analyze(path)`` plus ``render_json``: what
-                      ``posture analyze --json`` does per photo (the terminal
-                      report instead costs the ``render_terminal`` column)
+  (d) end to end      ``Analyzer.analyze(path, uncertainty=False)`` plus ``render_json``:
+                      what ``posture analyze --fast --json`` does per photo (the
+                      terminal report instead costs the ``render_terminal`` column)
   (e) overhead        d / c (target: at most 1.15)
-  (f) CLI             wall time and peak RSS of ``python -m posture analyze PHOTO --json``
-                      (target peak RSS: at most 400 MB)
-  (g) a series        50 photos (the photos above in turn) through one ``Analyzer``
-                      against the same 50 decoded and detected bare (target: at most 1.1)
+  (f) CLI             wall time and peak RSS of ``python -m posture analyze PHOTO --json``,
+                      the default command with its uncertainty (target peak RSS: at most 400 MB)
+  (g) a series        50 photos (the photos above in turn) through one ``Analyzer`` with
+                      ``uncertainty=False`` against the same 50 decoded and detected bare
+                      (target: at most 1.1)
+  (h) default         ``Analyzer.analyze(path)`` plus ``render_json``: the default, which
+                      averages the photo and five altered copies for its uncertainty; h / d
+                      is what the uncertainty costs
 
 and, for the 12 MP photo, a naive full-resolution pipeline (``cv2.imread`` at
 full size, then ``detect`` on the full-size array).
@@ -196,6 +200,9 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
                 bare_detect(load_image(result.path).rgb)
 
             def step_d() -> None:
+                render_json(analyzer.analyze(result.path, uncertainty=False))
+
+            def step_h() -> None:
                 render_json(analyzer.analyze(result.path))
 
             # Breakdown of d: the wrapper's detect, the stages after it, the renderers.
@@ -213,7 +220,7 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
                 render_json(analysis)
 
             steps: dict[str, Callable[[], None]] = {
-                "a": step_a, "b": step_b, "c": step_c, "d": step_d,
+                "a": step_a, "b": step_b, "c": step_c, "d": step_d, "h": step_h,
                 "detect_wrapper": step_wrap, "analyze_image": step_analyze,
                 "render_terminal": step_term, "render_json": step_json,
             }  # fmt: skip
@@ -251,11 +258,11 @@ def measure_series(paths: list[Path], model_path: Path, repeat: int) -> dict[str
                     landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
                 bare = time.perf_counter()
                 for path in series:
-                    render_json(analyzer.analyze(path))
+                    render_json(analyzer.analyze(path, uncertainty=False))
                 levelled = time.perf_counter()
                 # The same without the search for the true vertical (--no-level): what that search costs.
                 for path in series:
-                    render_json(analyzer.analyze(path, level=False))
+                    render_json(analyzer.analyze(path, uncertainty=False, level=False))
                 end = time.perf_counter()
                 if round_index:
                     samples["bare"].append(bare - start)
@@ -346,7 +353,7 @@ def measure_cli(results: list[PhotoResult], repeat: int, scratch: Path) -> None:
 
 MAIN_HEADERS = (
     "photo", "size", "working", "(a) decode ms", "(b) inference ms", "(c) a+b ms",
-    "(d) end-to-end ms", "(e) d/c", "(f) CLI wall s", "(f) CLI peak RSS MB",
+    "(d) end-to-end ms", "(e) d/c", "(f) CLI wall s", "(f) CLI peak RSS MB", "(h) default ms", "h/d",
 )  # fmt: skip
 BREAKDOWN_HEADERS = (
     "photo", "load_image ms", "raw detect ms", "PoseDetector.detect ms",
@@ -360,7 +367,7 @@ def main_rows(results: list[PhotoResult]) -> list[list[str]]:
     for r in results:
         size = f"{r.original[0]}x{r.original[1]} ({r.megapixels:.2f} MP)"
         if r.error:
-            rows.append([r.name, size, "–", *["–"] * 4, f"refused: {r.error}", "–", "–"])
+            rows.append([r.name, size, "–", *["–"] * 4, f"refused: {r.error}", "–", "–", "–", "–"])
             continue
         ratio = r.ratio
         ratio_text = "–" if ratio is None else f"{ratio:.2f} {'✓' if ratio <= RATIO_TARGET else '✗'}"
@@ -373,7 +380,8 @@ def main_rows(results: list[PhotoResult]) -> list[list[str]]:
         rows.append([
             r.name, size, f"{r.working[0]}x{r.working[1]}",
             fmt_ms(r.ms("a")), fmt_ms(r.ms("b")), fmt_ms(r.ms("c")), fmt_ms(r.ms("d")),
-            ratio_text, wall_text, rss_text,
+            ratio_text, wall_text, rss_text, fmt_ms(r.ms("h")),
+            "–" if r.ms("h") is None or not r.ms("d") else f"{r.ms('h') / r.ms('d'):.1f}",
         ])
     return rows
 
@@ -501,10 +509,11 @@ def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
         "",
         markdown_table(BREAKDOWN_HEADERS, breakdown_rows(results)),
         "",
-        "`analyze_image (no load)` includes `PoseDetector.detect`; `raw detect` is (b). "
+        "`analyze_image (no load)` includes `PoseDetector.detect` and levelling, as `--fast` runs it; "
+        "`raw detect` is (b). "
         "`d/c of minima` is the same ratio from the fastest runs, less sensitive to other load "
         "on the machine. The CLI renders either the report or the JSON, never both; (d) "
-        "includes both, as its definition asks.",
+        "renders the JSON, and the report's cost is its own column.",
     ]
     if naive_table:
         parts += ["", "## Why decoding at reduced size matters (12 MP photo)", "",

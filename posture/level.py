@@ -415,9 +415,10 @@ def search_lines(image: LoadedImage) -> LineSearch:
     shrink = min(1.0, LINE_SEARCH_LONG_SIDE / max(rows, cols))
     size = (max(1, round(cols * shrink)), max(1, round(rows * shrink)))
     # The segment detector's time grows with the pixels; a door frame is as straight at half the size, and its
-    # angle as exact (measured on the rolled renders: bench/roll.py). Shrinking first makes the grey copy cheap.
-    small = image.rgb if shrink == 1.0 else cv2.resize(image.rgb, size, interpolation=cv2.INTER_AREA)
-    gray = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
+    # angle as exact (measured on the rolled renders: bench/roll.py). Grey first: one channel to shrink, not three.
+    gray = cv2.cvtColor(np.ascontiguousarray(image.rgb), cv2.COLOR_RGB2GRAY)
+    if shrink < 1.0:
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     return LineSearch(line_segments(gray), (gray.shape[0], gray.shape[1]))
 
 
@@ -458,8 +459,5 @@ def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None,
         if chosen.applied:
             return chosen
     search = lines.result() if lines is not None else search_lines(image)
-    person = person_mask(pose, image.rgb.shape[:2])
-    if person is not None and person.shape != search.shape:
-        person = cv2.resize(person.astype(np.uint8), (search.shape[1], search.shape[0]),
-                            interpolation=cv2.INTER_NEAREST) > 0
+    person = person_mask(pose, search.shape)
     return choose_levelling(lines=roll_from_segments(search.segments, search.shape, person))

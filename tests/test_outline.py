@@ -106,6 +106,21 @@ def test_an_object_beyond_a_gap_is_not_the_outline() -> None:
     assert found[0] == pytest.approx(100.0, abs=0.01)
 
 
+def test_a_ray_stopped_at_its_edge_reads_what_a_whole_ray_reads() -> None:
+    """edge_distances reads rays in stretches and stops each at its edge; edges_and_gaps reads them whole.
+
+    The edges are placed so the crossing falls on every sample of the first stretches, their ends included.
+    """
+    mask = soft_mask(lambda y: 100.0, lambda y: 400.0 + (y - 300.0) * 0.07)
+    frame = outline.upright_frame(np.array([390.0, 500.0]), 100.0, persons_left=1)
+    levels = np.linspace(-1.5, 3.0, 400)
+    stopped = outline.edge_distances(mask, 1.0, frame, levels, direction=1, start_px=-3.0, reach_px=300.0)
+    whole, _ = outline.edges_and_gaps(mask, 1.0, frame, levels, direction=1, start_px=-3.0, reach_px=300.0)
+    np.testing.assert_array_equal(stopped, whole)
+    y = 500.0 - levels * 100.0
+    np.testing.assert_allclose(stopped, 10.0 + (y - 300.0) * 0.07, atol=0.01)
+
+
 def test_direction_must_be_a_sign() -> None:
     frame = outline.upright_frame(np.zeros(2), 1.0, persons_left=1)
     with pytest.raises(ValueError, match="direction"):
