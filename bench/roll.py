@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
                    "Written by `bench/roll.py --write`; the renders come from "
                    "`bench/synthetic/make_roll_set.py` (the structured room: a door, a wall corner, a shelf). "
                    "Each rolled render is compared with the same body and view rendered level, analysed the "
-                   "same way.\n\n" + text + f"\n{END}\n")
+                   "same way, with the default readings: the photo's own reading is levelled in numbers (its "
+                   "landmarks and outline turned by the roll), the five altered copies are made from the photo "
+                   "turned upright. The knee angle and the leg-length difference do not depend on the roll at all: "
+                   "what they move is the pose model's own response to re-sampled pixels.\n\n" + text + f"\n{END}\n")
         current = accuracy.read_text()
         pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
         updated = pattern.sub(lambda _: section, current) if BEGIN in current else current.rstrip() + "\n\n" + section

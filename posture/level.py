@@ -302,6 +302,19 @@ def levelling_matrix(roll: float, centre: tuple[float, float]) -> np.ndarray:
     return cv2.getRotationMatrix2D(centre, roll, 1.0)
 
 
+def upright_image(image: LoadedImage, roll: float) -> LoadedImage:
+    """``image`` with its pixels turned about their centre so that true up is image-up (same size, black corners).
+
+    For a rolled camera this is close to the photo a level camera would have
+    taken, so the pose model sees the person as it does in a level photo
+    instead of re-sampled at an angle.
+    """
+    rows, cols = image.rgb.shape[:2]
+    turned = cv2.warpAffine(image.rgb, levelling_matrix(roll, (cols / 2.0, rows / 2.0)), (cols, rows),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    return dataclasses.replace(image, rgb=turned)
+
+
 def level_points(xy: np.ndarray, roll: float, centre: tuple[float, float]) -> np.ndarray:
     """Points (N, 2) in pixels, x right, y down, turned into the levelled frame about ``centre``."""
     matrix = levelling_matrix(roll, centre)

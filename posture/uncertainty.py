@@ -4,7 +4,9 @@ Landmarks jitter: the same body photographed a little larger, shifted or
 mirrored gives slightly different landmarks. posture measures the photo and
 five altered copies and reports the mean: the mirrored copy cancels the pose
 model's left-right bias, and the mean scatters less between re-taken photos
-than a single run (bench/COVERAGE.md). The readings' spread gives each
+than a single run (bench/COVERAGE.md). When the camera was rolled, the
+copies are made from the photo turned upright, so four of every six
+readings come from pixels like a level camera's. The readings' spread gives each
 measurement its 95% half-width for repeatability (what a before/after
 comparison needs), widened to match how far re-taken photos land. It is not
 accuracy against the clinical measure; bench/ACCURACY.md gives that. It
@@ -27,6 +29,7 @@ from posture._toml import loads
 from posture.analysis import Analysis
 from posture.findings import evaluate
 from posture.landmarks import PoseDetector
+from posture.level import NOT_LEVELLED, upright_image
 from posture.loading import LoadedImage
 from posture.measurements import Measurement
 from posture.pipeline import gate, measure
@@ -119,19 +122,19 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
         return analysis  # a refused photo has no measurements to re-measure
     readings: dict[str, list[Measurement]] = {m.id: [m] for m in analysis.measurements}
     front_or_back = view_kind(analysis.view) != "side"
+    # The copies are made from the photo turned upright, already level: the model then sees the person
+    # as in a level photo rather than re-sampled at an angle (bench/ACCURACY.md, levelling section).
+    roll = frame.levelling.camera_roll  # 0.0 when not levelled
+    source = upright_image(analysis.image, roll) if roll else analysis.image
     for name, perturb in PERTURBATIONS:
-        copy = perturb(analysis.image)
+        copy = perturb(source)
         verdict = gate(copy, detector.detect(copy))
         # A copy the gate refuses, or sees in another view, contributes no reading.
         if not verdict.ok or view_kind(verdict.view) != view_kind(analysis.view):
             continue
         # A mirror image shows a person whose left is the original's right.
         sign = -1.0 if (name == "mirror" and front_or_back) else 1.0
-        # The copy keeps the original's levelling; a mirror turns a clockwise lean into a counter-clockwise one.
-        levelling = frame.levelling
-        if name == "mirror":
-            levelling = dataclasses.replace(levelling, camera_roll=-levelling.camera_roll)
-        for measurement in measure(verdict, frame.scale.height_cm, levelling)[1]:
+        for measurement in measure(verdict, frame.scale.height_cm, NOT_LEVELLED)[1]:
             if measurement.id in readings:
                 readings[measurement.id].append(_signed(measurement, sign))
     factor = repeatability_factor()
