@@ -8,7 +8,10 @@ than a single run (bench/COVERAGE.md). When the camera was rolled, the
 copies are made from the photo turned upright, so four of every six
 readings come from pixels like a level camera's. The readings' spread gives each
 measurement its 95% half-width for repeatability (what a before/after
-comparison needs), widened to match how far re-taken photos land. It is not
+comparison needs), widened to match how far re-taken photos land. Six
+readings say little about their own spread, so it is pooled with the spread
+such readings typically have (fitted on rendered photos): the interval then
+varies less from photo to photo and needs a smaller t quantile. It is not
 accuracy against the clinical measure; bench/ACCURACY.md gives that. It
 costs five more landmark runs, about five times the work of one photo, so
 ``--fast`` skips it.
@@ -19,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib import resources
 
 import cv2
@@ -34,9 +38,11 @@ from posture.loading import LoadedImage
 from posture.measurements import Measurement
 from posture.pipeline import gate, measure
 from posture.quality import view_kind
+from posture.units import CM
 
-T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447}
-"""Student's t quantile for a two-sided 95% interval, by degrees of freedom: few copies, wide intervals."""
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179}
+"""Student's t quantile for a two-sided 95% interval, by degrees of freedom: few readings, wide intervals."""
 Z_95 = 1.959964
 """The normal distribution's two-sided 95% quantile: a half-width is this many standard deviations."""
 SHIFT_FRACTION = 0.04
@@ -89,22 +95,62 @@ PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
     ("jpeg", _recompressed),
 )
 """Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise."""
-if len(PERTURBATIONS) not in T_975:
-    raise RuntimeError("T_975 needs the t quantile for as many degrees of freedom as there are perturbed copies")
+
+
+@dataclass(frozen=True, slots=True)
+class Repeatability:
+    """What turns a photo's readings into a repeatability interval (``knowledge/repeatability.toml``).
+
+    Attributes:
+        prior_readings: how many degrees of freedom the typical spread counts
+            for when it is pooled with a photo's own (which has one fewer
+            than its readings).
+        factor: per measurement, how much wider (or narrower) than the t
+            interval of the mean of a photo's readings re-taken photos
+            scatter. Measurements differ here: the altered copies move the
+            head angle far more than re-taking the photo moves their mean (the
+            mirror alone by 2.2° on average, the model's left-right bias,
+            which every re-take repeats), while pelvic tilt's mean moves
+            between re-takes nearly as much as its readings do between copies.
+        typical_spread: per measurement, the standard deviation of one
+            photo's readings, in degrees or % of body height, over the
+            rendered photos the factors were fitted on.
+    """
+
+    prior_readings: int
+    factor: Mapping[str, float]
+    typical_spread: Mapping[str, float]
+
+    def half_width(self, measurement: Measurement, values: list[float], height_cm: float | None) -> float | None:
+        """The 95% half-width of the mean of ``values``, readings of ``measurement``; None when not fitted for it."""
+        factor = self.factor.get(measurement.id)
+        if factor is None:
+            return None
+        return half_width_of_mean(values, factor, self.typical(measurement, height_cm), self.prior_readings)
+
+    def typical(self, measurement: Measurement, height_cm: float | None) -> float | None:
+        """The typical spread of ``measurement``'s readings in its own unit, or None when none was fitted."""
+        spread = self.typical_spread.get(measurement.id)
+        if spread is None:
+            return None
+        if measurement.unit == CM:
+            if height_cm is None:
+                raise ValueError(f"{measurement.id} is in cm, so the person's height is needed")
+            return spread * height_cm / 100.0
+        return spread
 
 
 @functools.cache
-def repeatability_factor() -> float:
-    """How much wider than the standard error of the mean of a photo's readings re-taken photos scatter.
-
-    The readings come from one set of pixels, so they vary less than photos
-    re-taken with the camera moved; ``knowledge/repeatability.toml`` holds the
-    factor that widens the standard error enough to cover re-takes of rendered
-    bodies (written by ``bench/coverage.py --fit``, checked on held-out bodies
-    in bench/COVERAGE.md).
-    """
+def repeatability() -> Repeatability:
+    """The shipped :class:`Repeatability`, written by ``bench/coverage.py --fit`` and checked in bench/COVERAGE.md."""
     source = resources.files("posture") / "knowledge" / "repeatability.toml"
-    return float(loads(source.read_text(encoding="utf-8"))["factor"])
+    table = loads(source.read_text(encoding="utf-8"))
+    prior = int(table["prior_readings"])
+    if len(PERTURBATIONS) + prior not in T_975:
+        raise RuntimeError("T_975 needs the t quantile for every degree of freedom the pooled spread can have")
+    return Repeatability(prior_readings=prior,
+                         factor={name: float(value) for name, value in table["factor"].items()},
+                         typical_spread={name: float(value) for name, value in table["typical_spread"].items()})
 
 
 def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
@@ -117,9 +163,17 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
     sees another view) is skipped; with fewer than three readings the value
     stays the photo's own and the uncertainty stays None.
     """
+    return averaged(analysis, collect_readings(analysis, detector))
+
+
+def collect_readings(analysis: Analysis, detector: PoseDetector) -> dict[str, list[Measurement]]:
+    """Every measurement of ``analysis`` read again in each altered copy of its photo: the photo's reading first.
+
+    A refused photo has no readings; a copy the gate refuses, or sees in another view, adds none.
+    """
     frame = analysis.frame
     if frame is None:
-        return analysis  # a refused photo has no measurements to re-measure
+        return {}
     readings: dict[str, list[Measurement]] = {m.id: [m] for m in analysis.measurements}
     front_or_back = view_kind(analysis.view) != "side"
     # The copies are made from the photo turned upright, already level: the model then sees the person
@@ -137,8 +191,20 @@ def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
         for measurement in measure(verdict, frame.scale.height_cm, NOT_LEVELLED)[1]:
             if measurement.id in readings:
                 readings[measurement.id].append(_signed(measurement, sign))
-    factor = repeatability_factor()
-    measurements = tuple(_averaged(m, readings[m.id], factor) for m in analysis.measurements)
+    return readings
+
+
+def averaged(analysis: Analysis, readings: Mapping[str, list[Measurement]],
+             repeat: Repeatability | None = None) -> Analysis:
+    """The analysis with each measurement the mean of its ``readings`` (:func:`collect_readings`), with its ±.
+
+    ``repeat`` defaults to the shipped :func:`repeatability`.
+    """
+    frame = analysis.frame
+    if frame is None:
+        return analysis
+    repeat = repeat or repeatability()
+    measurements = tuple(_averaged(m, readings[m.id], repeat, frame.scale.height_cm) for m in analysis.measurements)
     # Findings are judged again: a value within its uncertainty of a threshold is borderline.
     findings = evaluate(measurements, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge)
     return dataclasses.replace(analysis, measurements=measurements, findings=findings,
@@ -153,10 +219,11 @@ def _signed(measurement: Measurement, sign: float) -> Measurement:
                                components=tuple((name, sign * value) for name, value in measurement.components))
 
 
-def _averaged(photo: Measurement, readings: list[Measurement], factor: float) -> Measurement:
+def _averaged(photo: Measurement, readings: list[Measurement], repeat: Repeatability,
+              height_cm: float | None) -> Measurement:
     """The photo's measurement with the mean value and components of its readings and their half-width."""
     values = [r.value for r in readings]
-    half_width = half_width_of_mean(values, factor)
+    half_width = repeat.half_width(photo, values, height_cm)
     if half_width is None:
         return photo
     shared = [name for name, _ in photo.components
@@ -166,15 +233,23 @@ def _averaged(photo: Measurement, readings: list[Measurement], factor: float) ->
                                components=components + tuple(c for c in photo.components if c[0] not in shared))
 
 
-def half_width_of_mean(values: list[float], factor: float) -> float | None:
+def half_width_of_mean(values: list[float], factor: float, typical: float | None = None,
+                       prior_readings: int = 0) -> float | None:
     """Half-width of the 95% interval of the mean of one measurement's readings, for re-taken photos.
 
     Student's t times the standard error of the mean, widened by ``factor``
-    (:func:`repeatability_factor`); None with fewer than three readings.
+    (see :class:`Repeatability`); None with fewer than three readings. With
+    a ``typical`` spread (same unit) the readings' own variance is pooled with
+    it, the typical one counting for ``prior_readings`` degrees of freedom,
+    and t is taken at the pooled degrees of freedom.
     """
     if len(values) < 3:
         return None
-    spread = float(np.std(values, ddof=1))
-    if not math.isfinite(spread):
+    variance = float(np.var(values, ddof=1))
+    if not math.isfinite(variance):
         return None
-    return factor * T_975[len(values) - 1] * spread / math.sqrt(len(values))
+    freedom = len(values) - 1
+    if typical is not None and prior_readings > 0:
+        variance = (prior_readings * typical**2 + freedom * variance) / (prior_readings + freedom)
+        freedom += prior_readings
+    return factor * T_975[freedom] * math.sqrt(variance / len(values))

@@ -18,6 +18,7 @@ from posture.analysis import Analysis, ModelIdentity
 from posture.explanations import load_knowledge_base
 from posture.findings import evaluate
 from posture.frame import PERCENT_HEIGHT
+from posture.units import CM, DEG
 from posture.landmarks import Pose
 from posture.level import choose_levelling
 from posture.loading import ImageOrigin, LoadedImage
@@ -26,10 +27,11 @@ from posture.pipeline import measure, provenance
 from posture.quality import assess
 from posture.uncertainty import (
     T_975,
+    Repeatability,
     _averaged,
     _signed,
     half_width_of_mean,
-    repeatability_factor,
+    repeatability,
     with_uncertainty,
 )
 
@@ -37,6 +39,9 @@ from posture.uncertainty import (
 def reading(value: float, **components: float) -> Measurement:
     return Measurement("hip_height_difference", value, PERCENT_HEIGHT, "outline", (),
                        components=tuple(components.items()))
+
+
+UNWIDENED = Repeatability(prior_readings=0, factor={"hip_height_difference": 1.0}, typical_spread={})
 
 
 def test_half_width_is_t_times_the_standard_error_of_the_mean_times_the_factor() -> None:
@@ -47,11 +52,46 @@ def test_half_width_is_t_times_the_standard_error_of_the_mean_times_the_factor()
     assert half_width_of_mean([2.0, 2.0, 2.0], 1.0) == 0.0
 
 
+def test_a_typical_spread_is_pooled_with_the_readings_own() -> None:
+    # Readings 1, 2, 3 (variance 1, two degrees of freedom) pooled with a typical spread of 2 counting for 6:
+    # variance (6 * 4 + 2 * 1) / 8 = 3.25, t at 8 degrees of freedom.
+    pooled = half_width_of_mean([1.0, 2.0, 3.0], 1.5, typical=2.0, prior_readings=6)
+    assert pooled == pytest.approx(1.5 * T_975[8] * math.sqrt(3.25 / 3))
+    # Identical readings still get the typical spread's share: no photo is measured without noise.
+    assert half_width_of_mean([2.0, 2.0, 2.0], 1.0, typical=1.0, prior_readings=2) == pytest.approx(
+        T_975[4] * math.sqrt(0.5 / 3))
+    assert half_width_of_mean([1.0, 2.0, 3.0], 1.0, typical=2.0, prior_readings=0) == pytest.approx(
+        T_975[2] / math.sqrt(3))
+
+
+def test_each_measurement_is_widened_by_its_own_factor() -> None:
+    repeat = Repeatability(prior_readings=0, factor={"hip_height_difference": 2.0, "knee_angle": 0.5},
+                           typical_spread={})
+    values = [1.0, 2.0, 3.0]
+    assert repeat.half_width(reading(1.0), values, None) == pytest.approx(2.0 * T_975[2] / math.sqrt(3))
+    knee = Measurement("knee_angle", 3.0, DEG, "landmarks", ())
+    assert repeat.half_width(knee, values, None) == pytest.approx(0.5 * T_975[2] / math.sqrt(3))
+    # A measurement no factor was fitted for gets no interval rather than a guessed one.
+    assert repeat.half_width(Measurement("trunk_lean", 3.0, DEG, "landmarks", ()), values, None) is None
+
+
+def test_a_typical_spread_in_percent_of_height_is_turned_into_cm() -> None:
+    repeat = Repeatability(prior_readings=5, factor={}, typical_spread={"hip_height_difference": 0.5,
+                                                                        "knee_angle": 1.2})
+    assert repeat.typical(reading(1.0), None) == 0.5
+    in_cm = Measurement("hip_height_difference", 1.0, CM, "outline", ())
+    assert repeat.typical(in_cm, 180.0) == pytest.approx(0.9)
+    assert repeat.typical(Measurement("knee_angle", 3.0, DEG, "landmarks", ()), 180.0) == 1.2
+    assert repeat.typical(Measurement("trunk_lean", 3.0, DEG, "landmarks", ()), 180.0) is None
+    with pytest.raises(ValueError, match="height"):
+        repeat.typical(in_cm, None)
+
+
 def test_the_reported_value_and_components_are_the_readings_mean() -> None:
     photo = reading(1.0, pelvic_obliquity_deg=2.0, landmark_difference=0.5)
     readings = [photo, reading(2.0, pelvic_obliquity_deg=4.0, landmark_difference=1.0),
                 reading(3.0, pelvic_obliquity_deg=6.0)]  # one copy lacks a component
-    averaged = _averaged(photo, readings, factor=1.0)
+    averaged = _averaged(photo, readings, UNWIDENED, None)
     assert averaged.value == pytest.approx(2.0)
     assert averaged.uncertainty == pytest.approx(T_975[2] / math.sqrt(3))
     components = dict(averaged.components)
@@ -61,7 +101,7 @@ def test_the_reported_value_and_components_are_the_readings_mean() -> None:
 
 def test_too_few_readings_leave_the_photos_own_measurement() -> None:
     photo = reading(1.0)
-    assert _averaged(photo, [photo, reading(5.0)], factor=1.0) is photo
+    assert _averaged(photo, [photo, reading(5.0)], UNWIDENED, None) is photo
 
 
 def test_a_mirrored_front_reading_turns_value_and_components_back_to_the_persons_sides() -> None:
@@ -70,9 +110,18 @@ def test_a_mirrored_front_reading_turns_value_and_components_back_to_the_persons
     assert dict(mirrored.components) == {"pelvic_obliquity_deg": 3.0}
 
 
-def test_the_shipped_factor_widens_the_standard_error_by_a_plausible_amount() -> None:
-    """Re-takes scatter more than copies of one photo (factor > 1), but not wildly more (bench/COVERAGE.md)."""
-    assert 1.0 < repeatability_factor() < 3.0
+def test_the_shipped_repeatability_is_plausible() -> None:
+    """Re-takes scatter about as much as the copies of one photo, some more, some less (bench/COVERAGE.md).
+
+    Every measurement has a typical spread, of a size landmarks jitter by: under 5° or 2% of body height.
+    """
+    from posture.registry import DEFINITIONS
+
+    shipped = repeatability()
+    assert all(0.3 < factor < 4.0 for factor in shipped.factor.values())
+    assert shipped.prior_readings >= 1
+    assert set(shipped.factor) == set(shipped.typical_spread) == {definition.id for definition in DEFINITIONS}
+    assert all(0.0 < spread < 5.0 for spread in shipped.typical_spread.values())
 
 
 # ------------------------------------------------------------------ copies of a photo taken with a rolled camera
