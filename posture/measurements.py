@@ -234,7 +234,7 @@ def head_forward_angle(body: SideBody) -> Measurement:
         return Measurement("head_forward_angle", value, DEG, method, body.names("SHOULDER", "EAR"), proxy=True,
                            components=raw)
     c7, tragus = found
-    angle = math.degrees(math.atan2(float(c7[1] - tragus[1]), body.facing * float(tragus[0] - c7[0])))
+    angle = head_line_angle(c7, tragus, body.facing)
     from_landmarks = correction.apply(landmark)
     # The weights blend the outline estimate into the landmark one (1: the outline alone); none yet: landmarks.
     value = from_landmarks + sum(weight * (angle - from_landmarks) for weight in correction.weights.values())
@@ -244,7 +244,8 @@ def head_forward_angle(body: SideBody) -> Measurement:
         "Proxy of the craniovertebral angle (tragus–C7 line above horizontal), read from the outline and the "
         "landmarks: C7 is taken on the outline of the back of the neck, where it bends into the upper back (a "
         "mix of the nape's hollow, the steepest stretch of the bend and the ear's height, fitted on rendered "
-        "bodies), the tragus from the ear landmark moved along the ear → nose line; the angle of the C7 → tragus "
+        "bodies), the tragus from the ear landmark moved along and across the ear → nose line (both placed so that "
+        "the line follows the CVA and its changes on those bodies); the angle of the C7 → tragus "
         f"line above horizontal, weighted {share:.2f} against the shoulder → ear landmark angle "
         f"({correction.describe(DEG)}), fitted on rendered bodies of known CVA (bench/ACCURACY.md). Hair or a "
         "collar on the back of the neck moves C7 with it.",
@@ -252,6 +253,11 @@ def head_forward_angle(body: SideBody) -> Measurement:
         components=(("uncalibrated", landmark), ("outline_angle", angle)),
         points=(("c7", float(c7[0]), float(c7[1])), ("tragus", float(tragus[0]), float(tragus[1]))),
     )
+
+
+def head_line_angle(c7: np.ndarray, tragus: np.ndarray, facing: int) -> float:
+    """The C7 → tragus line's angle above horizontal in degrees (the CVA's definition): 90 = tragus straight above."""
+    return math.degrees(math.atan2(float(c7[1] - tragus[1]), facing * float(tragus[0] - c7[0])))
 
 
 NECK_ROW_STEP = 0.002
@@ -262,16 +268,22 @@ NECK_SMOOTH = 0.004
 """Smoothing of the back-of-neck outline before its steepest stretch is found, in body heights (a Gaussian's SD)."""
 NECK_REACH = 0.3
 """How far a ray looks for the back of the neck, in body heights: beyond any neck's or upper back's depth."""
-C7_ROW = (0.285, 0.379, 0.0395)
+C7_ROW = (0.415, 0.356, 0.0322)
 """C7's image row: the nape's hollow, moved by these shares of the way to the steepest stretch of the bend and to
-the ear landmark's row, and by this many body heights down (fitted on renders of the five calibration bodies to the
-skin vertex over C7; bench/accuracy.py --fit-head-geometry)."""
-C7_FORWARD = 0.0031
+the ear landmark's row, and by this many body heights down. Fitted with :data:`C7_FORWARD` and
+:data:`TRAGUS_FROM_EAR` on renders of the five calibration bodies (bench/accuracy.py --fit-head-geometry) to the
+angle of the line between the two points: to the CVA, to each posture's change of it from the same body's neutral
+render, and with the points kept near the skin vertex over C7 and the tragus (about 0.7% of body height, 1.2 cm, from
+them). Fitted to the points' places alone, the line read a neck flexion's change about 10% too large and a head
+protraction's about 10% too small (bench/ACCURACY.md)."""
+C7_FORWARD = 0.0026
 """C7 lies this many body heights ahead of the back outline at its row (the outline seen from below is the upper
 trapezius, behind the spine)."""
-TRAGUS_FROM_EAR = (0.036, 0.191, -0.0077, 0.0043)
+TRAGUS_FROM_EAR = (0.388, 0.478, -0.0195, -0.0168)
 """The tragus proxy: the ear landmark moved by (a, b) times the ear → nose vector and its quarter turn (so the move
-turns with the head), and by (forward, down) body heights; fitted as :data:`C7_ROW`."""
+turns with the head), and by (forward, down) body heights; fitted as :data:`C7_ROW`. The turning part is large: the
+ear landmark drops further than the tragus when the head bows, and turning the move with the head takes some of that
+back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,14 +341,26 @@ def head_points(body: SideBody) -> tuple[np.ndarray, np.ndarray] | None:
     neck = neck_outline(body)
     if neck is None or "NOSE" not in body.points:
         return None
+    return place_head_points(body, neck)
+
+
+def place_head_points(body: SideBody, neck: NeckOutline, c7_row: tuple[float, float, float] = C7_ROW,
+                      c7_forward: float = C7_FORWARD,
+                      tragus_from_ear: tuple[float, float, float, float] = TRAGUS_FROM_EAR,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """C7 and the tragus proxy placed from a neck outline already read, by the given constants.
+
+    Apart from :func:`head_points` so that their fit (bench/accuracy.py --fit-head-geometry) can try other
+    constants on outlines read once.
+    """
     height = body.scale.body_height_px
     ear, nose = body.points["EAR"], body.points["NOSE"]
-    to_bend, to_ear, down = C7_ROW
+    to_bend, to_ear, down = c7_row
     row = neck.hollow + to_bend * (neck.bend - neck.hollow) + to_ear * (float(ear[1]) - neck.hollow) + down * height
     finite = np.isfinite(neck.back)
     back_x = float(np.interp(row, neck.rows[finite], neck.back[finite]))
-    c7 = np.array([back_x + body.facing * C7_FORWARD * height, row])
-    along, across, forward, below = TRAGUS_FROM_EAR
+    c7 = np.array([back_x + body.facing * c7_forward * height, row])
+    along, across, forward, below = tragus_from_ear
     to_nose = np.asarray(nose, dtype=np.float64) - ear
     quarter = body.facing * np.array([-to_nose[1], to_nose[0]])
     tragus = ear + along * to_nose + across * quarter + np.array([body.facing * forward, below]) * height

@@ -36,10 +36,12 @@ from posture.measurements import (
     Measurement,
     SideBody,
     TRAGUS_FROM_EAR,
+    head_line_angle,
     head_points,
     measure_front_view,
     measure_side_view,
     neck_outline,
+    place_head_points,
     waist_inset,
     withheld_notes,
 )
@@ -624,6 +626,33 @@ def test_c7_and_the_tragus_follow_their_constants(facing: int) -> None:
     expected = ear + along * to_nose + across * facing * np.array([-15.0, facing * 80.0]) + np.array(
         [facing * forward, below]) * 1000.0
     np.testing.assert_allclose(tragus, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_c7_and_the_tragus_follow_the_constants_they_are_given(facing: int) -> None:
+    """The fit tries other constants on an outline read once: zero moves put C7 on the outline at the nape's hollow
+    and the tragus on the ear landmark; a whole share to the bend puts C7 at the bend's row."""
+    body, behind = _neck_body(facing)
+    neck = neck_outline(body)
+    assert neck is not None
+    c7, tragus = place_head_points(body, neck, (0.0, 0.0, 0.0), 0.0, (0.0, 0.0, 0.0, 0.0))
+    assert c7[1] == pytest.approx(300.0, abs=1e-6)
+    assert facing * (600.0 - c7[0]) == pytest.approx(100.0 + behind(300.0), abs=0.3)
+    np.testing.assert_allclose(tragus, [600.0 + facing * 60.0, 200.0], atol=1e-9)
+    c7, tragus = place_head_points(body, neck, (1.0, 0.0, 0.0), 0.01, (0.0, 0.0, 0.01, 0.02))
+    assert c7[1] == pytest.approx(400.0, abs=1e-6)
+    assert facing * (600.0 - c7[0]) == pytest.approx(100.0 + behind(400.0) - 10.0, abs=0.3)
+    np.testing.assert_allclose(tragus, [600.0 + facing * 70.0, 220.0], atol=1e-9)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_the_head_line_angle_is_the_c7_tragus_line_above_horizontal_forward(facing: int) -> None:
+    c7 = np.array([500.0, 300.0])
+    assert head_line_angle(c7, np.array([500.0, 200.0]), facing) == pytest.approx(90.0)
+    assert head_line_angle(c7, np.array([500.0 + facing * 100.0, 200.0]), facing) == pytest.approx(45.0)
+    assert head_line_angle(c7, np.array([500.0 - facing * 100.0, 200.0]), facing) == pytest.approx(135.0)
+    assert head_line_angle(c7, np.array([500.0 + facing * 100.0 * math.sqrt(3.0), 200.0]), facing) == pytest.approx(
+        30.0)
 
 
 def test_no_mask_or_no_clear_neck_means_no_outline_head_angle() -> None:
