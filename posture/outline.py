@@ -88,16 +88,27 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     Without the gaps a ray can stop at its edge: it is read in stretches and each stops at its first
     sample outside the person, which gives the same distances for a fraction of the samples.
     """
-    if direction not in (1, -1):
-        raise ValueError(f"direction must be +1 or -1, got {direction!r}")
-    levels = np.asarray(levels, dtype=np.float64)
-    step = STEP_PX / mask_scale
-    offsets = start_px + direction * np.arange(0.0, reach_px + step, step)
-    starts = frame.origin[None, :] + (levels * frame.length)[:, None] * frame.up[None, :]
+    step, offsets, starts = _axis_rays(mask_scale, frame, levels, direction, start_px, reach_px)
     found, k, before, after = _first_exits(mask, mask_scale, starts, frame.across, offsets)
     drop = before - after
     fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
     return np.where(found, np.abs(offsets[np.maximum(k, 1) - 1] + direction * fraction * step), np.nan)
+
+
+def _axis_rays(mask_scale: float, frame: AxisFrame, levels: np.ndarray, direction: int, start_px: float,
+               reach_px: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """The rays across ``frame`` at ``levels``: (sampling step, offsets along a ray, start points), in original pixels.
+
+    Raises:
+        ValueError: ``direction`` is not +1 or -1.
+    """
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be +1 or -1, got {direction!r}")
+    step = STEP_PX / mask_scale
+    offsets = start_px + direction * np.arange(0.0, reach_px + step, step)
+    levels = np.asarray(levels, dtype=np.float64)
+    starts = frame.origin[None, :] + (levels * frame.length)[:, None] * frame.up[None, :]
+    return step, offsets, starts
 
 
 RAY_STRETCH = 24
@@ -174,12 +185,7 @@ def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
         edge (an arm hanging clear of the hip leaves such a gap; an arm
         resting against it does not).
     """
-    if direction not in (1, -1):
-        raise ValueError(f"direction must be +1 or -1, got {direction!r}")
-    levels = np.asarray(levels, dtype=np.float64)
-    step = STEP_PX / mask_scale
-    offsets = start_px + direction * np.arange(0.0, reach_px + step, step)
-    starts = frame.origin[None, :] + (levels * frame.length)[:, None] * frame.up[None, :]
+    step, offsets, starts = _axis_rays(mask_scale, frame, levels, direction, start_px, reach_px)
     points = starts[:, None, :] + offsets[None, :, None] * frame.across[None, None, :]
     values = bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
     inside = values >= EDGE_LEVEL
@@ -187,7 +193,7 @@ def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     # The first sample outside the person on each ray; a ray that starts outside, or never leaves, has no edge.
     first_out = np.argmax(outside, axis=1)
     found = inside[:, 0] & outside.any(axis=1)
-    rows = np.arange(levels.size)
+    rows = np.arange(starts.shape[0])
     k = np.where(found, first_out, 1)
     before, after = values[rows, k - 1], values[rows, k]
     drop = before - after
