@@ -35,6 +35,7 @@ from posture.analyzer import Analyzer
 from posture.calibration import load_calibrations
 from posture.errors import PostureError
 from posture.landmarks import Landmark
+from posture.measurements import HEAD_CHANGES
 from posture.model import prepare_model, sha256_of
 from posture.outputs import replace_atomically
 from posture.render.json import analysis_to_dict
@@ -415,6 +416,9 @@ def write_calibrations(fitted: dict[str, tuple[float, float]], renders: list[Ren
             lines.insert(len(lines) - 2, "# fitted by bench/accuracy.py --head --fit-calibration (make bench-head "
                          "HEAD_FIT=--fit-calibration) on the head-angle set and this set's side views; kept here")
             lines += ["[head_forward_angle.weights]", *(f"{name} = {w:.5f}" for name, w in head.weights.items())]
+            changes = load_calibrations().get(HEAD_CHANGES)
+            if changes is not None:
+                lines += ["", f"[{HEAD_CHANGES}]", f"offset = {changes.offset:.4f}", f"slope = {changes.slope:.4f}"]
     # Without fitted weights (the first pass), an outline measure reads 0 but still carries its features.
     for measurement_id, (offset, weights) in (outline_fits or {name: (0.0, {}) for name in OUTLINE_FITS}).items():
         lines += ["", f"[{measurement_id}]", f"offset = {offset:.4f}"]
@@ -567,11 +571,14 @@ def _true_cva(render: Render, definition: str | None = None) -> float:
     return float(render.truth["head_truth"]["cva_deg"][definition])
 
 
-def fit_head_calibration(renders: list[Render]) -> tuple[float, float, float]:
-    """(offset, slope, weight) of the head angle, on the calibration bodies' renders of both sets.
+def fit_head_calibration(renders: list[Render]) -> tuple[float, float, float, tuple[float, float]]:
+    """(offset, slope, weight, changes line) of the head angle, on the calibration bodies' renders of both sets.
 
     The landmark fallback is a line through the shoulder → ear angle; the weight blends the outline estimate
     into it (least squares of the remaining error on the outline's difference from the landmark estimate).
+    The changes line (offset, slope) then scales the blend about the calibration bodies' mean so that their
+    changes from neutral are followed at slope 1: fitted on absolute values, the scatter from body to body
+    flattens the first two fits (a change slope of 0.93 on these bodies before it).
     """
     rows = []
     for render in renders:
@@ -580,26 +587,56 @@ def fit_head_calibration(renders: list[Render]) -> tuple[float, float, float]:
         entry = render.document["measurements"].get("head_forward_angle")
         if entry is None or "outline_angle" not in entry.get("components", {}):
             continue
-        rows.append((entry["components"]["uncalibrated"], entry["components"]["outline_angle"], _true_cva(render)))
-    landmark, outline_angle, truth = (np.array(column) for column in zip(*rows))
+        rows.append((render.name, entry["components"]["uncalibrated"], entry["components"]["outline_angle"],
+                     _true_cva(render)))
+    names = [row[0] for row in rows]
+    landmark, outline_angle, truth = (np.array(column) for column in list(zip(*rows))[1:])
     slope, offset = np.polyfit(landmark, truth, 1)
     from_landmarks = offset + slope * landmark
     gap = outline_angle - from_landmarks
     weight = float(np.dot(gap, truth - from_landmarks) / np.dot(gap, gap))
-    return float(offset), float(slope), weight
+    blends = dict(zip(names, from_landmarks + weight * gap))
+    fitting = [r for r in renders if r.name in blends]
+    _, changes = _change_pairs(fitting, lambda r: blends.get(r.name), _true_cva)
+    moving = np.array([pair for pair in changes if abs(pair[1]) > 1e-6])
+    scale = 1.0 / float(np.polyfit(moving[:, 1], moving[:, 0], 1)[0])
+    mean_blend, mean_truth = float(np.mean(list(blends.values()))), float(np.mean(truth))
+    return float(offset), float(slope), weight, (mean_truth - scale * mean_blend, scale)
 
 
-def write_head_calibration(offset: float, slope: float, weight: float, fitted_on: str) -> None:
-    """Replace the [head_forward_angle] table (and its weights) in calibration.toml, keeping every other entry."""
+def write_head_calibration(offset: float, slope: float, weight: float, fitted_on: str,
+                           changes: tuple[float, float] | None) -> None:
+    """Replace the head angle's tables in calibration.toml (its line, weights and changes line), keeping the rest.
+
+    ``changes`` None leaves the blend as it is (no changes line).
+    """
     lines = CALIBRATION_FILE.read_text().splitlines()
-    start = lines.index("[head_forward_angle]")
-    end = start + 1
-    while end < len(lines) and not (lines[end].startswith("[") and not lines[end].startswith("[head_forward_angle.")):
-        end += 1
+    kept = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line in ("[head_forward_angle]", f"[{HEAD_CHANGES}]"):
+            index += 1
+            while index < len(lines) and not (lines[index].startswith("[")
+                                              and not lines[index].startswith("[head_forward_angle.")):
+                index += 1
+            if line == "[head_forward_angle]":
+                kept.append(HEAD_TABLE_PLACE)
+            continue
+        kept.append(line)
+        index += 1
     table = ["[head_forward_angle]", f"# fitted by bench/accuracy.py --head --fit-calibration on {fitted_on}",
              f"offset = {offset:.4f}", f"slope = {slope:.4f}", "[head_forward_angle.weights]",
              f"{HEAD_WEIGHT} = {weight:.5f}", ""]
-    replace_atomically(CALIBRATION_FILE, ("\n".join(lines[:start] + table + lines[end:]) + "\n").encode())
+    if changes is not None:
+        table += [f"[{HEAD_CHANGES}]", "# the blend scaled so that changes from neutral keep their size",
+                  f"offset = {changes[0]:.4f}", f"slope = {changes[1]:.4f}", ""]
+    place = kept.index(HEAD_TABLE_PLACE)
+    text = "\n".join(kept[:place] + table + kept[place + 1:]).rstrip("\n") + "\n"
+    replace_atomically(CALIBRATION_FILE, text.encode())
+
+
+HEAD_TABLE_PLACE = "\0head"
 
 
 def _change_pairs(renders: list[Render], value: Callable[[Render], float | None],
@@ -631,7 +668,7 @@ def _head_cells(errors: list[float], changes: list[tuple[float, float]]) -> list
             f"{slope:.2f}" if np.isfinite(slope) else "–"]
 
 
-def head_markdown(renders: list[Render], calibration: tuple[float, float, float]) -> str:
+def head_markdown(renders: list[Render], calibration: tuple[float, float, float], change_scale: float | None) -> str:
     """The head-angle section of bench/ACCURACY.md: per camera band, before and after, and the truth's own spread."""
     offset, slope, weight = calibration
     estimate = {r.name: head_estimates(r, (offset, slope)) for r in renders}
@@ -652,7 +689,10 @@ def head_markdown(renders: list[Render], calibration: tuple[float, float, float]
         f"({HEAD_BEFORE[0]:+.2f} + {HEAD_BEFORE[1]:.3f} × angle); *landmarks refit*: the same angle refit on the "
         f"calibration bodies of both sets ({offset:+.2f} + {slope:.3f} × angle), posture's fallback without an "
         f"outline; *posture*: C7 on the outline of the back of the neck and the tragus proxy, weighted {weight:.2f} "
-        "against the refit landmark estimate (what posture reports).",
+        "against the refit landmark estimate" + ("" if change_scale is None else
+        f", then scaled by {change_scale:.3f} about the calibration bodies' mean so that their changes from neutral "
+        f"are followed at slope 1 (unscaled they were followed at {1 / change_scale:.2f}: the scatter from body to "
+        "body flattens a line fitted on absolute values)") + "; what posture reports.",
         "",
         "| estimate | camera | bodies | detected | MAE | bias | change MAE | change slope |",
         "|---|---|---|---|---|---|---|---|",
@@ -982,6 +1022,7 @@ def main() -> int:
         run_posture(args.folder, renders, model_path)
     calibrations = load_calibrations()
     calibration_text = "; ".join(
+        f"{name}: {c.offset:+.2f} + {c.slope:.3f} × the blended head angle" if name == HEAD_CHANGES else
         f"{name}: {c.offset:+.2f}" + ("" if c.slope == 1.0 else f" + {c.slope:.3f} × landmark value")
         + ("".join(f" {w:+.3g} × {feature}" for feature, w in c.weights.items()) if name != "head_forward_angle"
            else "".join(f", then {w:.3g} of the way to the {feature.replace('_', ' ')} (C7 on the outline → tragus "
@@ -1026,24 +1067,26 @@ def head_main(args: argparse.Namespace) -> int:
         # angle as a component; then the fit, then measuring again.
         current = load_calibrations().get("head_forward_angle")
         assert current is not None, "calibration.toml has no head_forward_angle entry"
-        write_head_calibration(current.offset, current.slope, 0.0, "(first pass)")
+        write_head_calibration(current.offset, current.slope, 0.0, "(first pass)", None)
         load_calibrations.cache_clear()
     for render in renders:
         render.document, render.failure = None, None
     head_folders = {r.name: args.folder if "head_truth" in r.truth else main_set for r in renders}
     _run_mixed(renders, head_folders, model_path)
     if args.fit_calibration:
-        offset, slope, weight = fit_head_calibration(renders)
+        offset, slope, weight, changes = fit_head_calibration(renders)
         used = [r for r in renders if r.body not in HELD_OUT_BODIES and r.document is not None]
         fitted_on = (f"{len(used)} side-view renders of {len({r.body for r in used})} bodies "
                      f"({sum('head_truth' in r.truth for r in used)} of the head-angle set, the rest of the main set)")
-        write_head_calibration(offset, slope, weight, fitted_on)
+        write_head_calibration(offset, slope, weight, fitted_on, changes)
         load_calibrations.cache_clear()
         print("head-angle calibration written; measuring again with it", file=sys.stderr)
         _run_mixed(renders, head_folders, model_path)
     head = load_calibrations().get("head_forward_angle")
     assert head is not None
-    text = head_markdown(renders, (head.offset, head.slope, sum(head.weights.values())))
+    changes = load_calibrations().get(HEAD_CHANGES)
+    text = head_markdown(renders, (head.offset, head.slope, sum(head.weights.values())),
+                         None if changes is None else changes.slope)
     print(text)
     if args.out:
         current = args.out.read_text() if args.out.exists() else ""

@@ -239,6 +239,12 @@ def head_forward_angle(body: SideBody) -> Measurement:
     # The weights blend the outline estimate into the landmark one (1: the outline alone); none yet: landmarks.
     value = from_landmarks + sum(weight * (angle - from_landmarks) for weight in correction.weights.values())
     share = sum(correction.weights.values())
+    # A last line, fitted on changes from each calibration body's neutral, so that a change is followed at full
+    # size (fitted on absolute values, as above, the body-to-body scatter flattens the line).
+    changes = body.calibrations.get(HEAD_CHANGES) if body.calibrations is not None else None
+    if changes is not None:
+        value = changes.apply(value)
+    scaled = "" if changes is None else f", then scaled by {changes.slope:.2f} so that changes keep their size"
     return Measurement(
         "head_forward_angle", value, DEG,
         "Proxy of the craniovertebral angle (tragus–C7 line above horizontal), read from the outline and the "
@@ -247,12 +253,16 @@ def head_forward_angle(body: SideBody) -> Measurement:
         "bodies), the tragus from the ear landmark moved along and across the ear → nose line (both placed so that "
         "the line follows the CVA and its changes on those bodies); the angle of the C7 → tragus "
         f"line above horizontal, weighted {share:.2f} against the shoulder → ear landmark angle "
-        f"({correction.describe(DEG)}), fitted on rendered bodies of known CVA (bench/ACCURACY.md). Hair or a "
+        f"({correction.describe(DEG)}){scaled}, fitted on rendered bodies of known CVA (bench/ACCURACY.md). Hair or a "
         "collar on the back of the neck moves C7 with it.",
         body.names("SHOULDER", "EAR", "NOSE"), proxy=True,
         components=(("uncalibrated", landmark), ("outline_angle", angle)),
         points=(("c7", float(c7[0]), float(c7[1])), ("tragus", float(tragus[0]), float(tragus[1]))),
     )
+
+
+HEAD_CHANGES = "head_forward_angle_changes"
+"""The calibration entry of the head angle's last line: ``offset + slope ×`` the blended angle."""
 
 
 def head_line_angle(c7: np.ndarray, tragus: np.ndarray, facing: int) -> float:

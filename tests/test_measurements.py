@@ -692,8 +692,8 @@ def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() ->
     assert calibrations.model_sha256 == BUILT_BUNDLE_SHA256
     outline_fits = {"pelvic_tilt", "hip_height_difference", "hip_height_difference_back",
                     "shoulder_height_difference", "shoulder_height_difference_back"}
-    assert set(calibrations.corrections) == {"head_forward_angle", "trunk_lean", "hip_extension",
-                                             "foot_hip_offset"} | outline_fits
+    assert set(calibrations.corrections) == {"head_forward_angle", "head_forward_angle_changes", "trunk_lean",
+                                             "hip_extension", "foot_hip_offset"} | outline_fits
     for outline_measure in outline_fits:
         assert calibrations.get(outline_measure).weights  # type: ignore[union-attr]
     assert calibrations.get("head_forward_angle").slope != 1.0  # type: ignore[union-attr]

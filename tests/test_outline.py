@@ -29,6 +29,7 @@ from posture.measurements import (
     CLOTH_WAIST_DEPTH,
     CLOTH_WAIST_INSET,
     CLOTH_WAIST_WIDTH,
+    HEAD_CHANGES,
     HIP_LEVELS,
     LUMBAR_SPAN,
     Mask,
@@ -36,6 +37,7 @@ from posture.measurements import (
     Measurement,
     SideBody,
     TRAGUS_FROM_EAR,
+    head_forward_angle,
     head_line_angle,
     head_points,
     measure_front_view,
@@ -660,3 +662,20 @@ def test_no_mask_or_no_clear_neck_means_no_outline_head_angle() -> None:
     assert head_points(dataclasses.replace(body, outline=None)) is None
     empty = Mask(np.zeros((HEIGHT, WIDTH), dtype=np.float32), 1.0)
     assert neck_outline(dataclasses.replace(body, outline=empty)) is None
+
+
+def test_the_head_angle_blends_outline_and_landmarks_then_applies_the_changes_line() -> None:
+    body, _ = _neck_body(1)
+    c7, tragus = head_points(body)  # type: ignore[misc]
+    outline_angle = head_line_angle(c7, tragus, 1)
+    landmark_angle = math.degrees(math.atan2(400.0 - 200.0, 60.0))  # shoulder → ear above horizontal
+    blend = LinearCalibration(offset=-30.0, slope=1.1, weights={"outline_angle": 0.75})
+    blended = (-30.0 + 1.1 * landmark_angle) + 0.75 * (outline_angle - (-30.0 + 1.1 * landmark_angle))
+
+    def head_angle(corrections: dict[str, LinearCalibration]) -> float:
+        calibrations = Calibrations(corrections=corrections, model_sha256="", fitted_on="", version="")
+        return head_forward_angle(dataclasses.replace(body, calibrations=calibrations)).value
+
+    assert head_angle({"head_forward_angle": blend}) == pytest.approx(blended)
+    changes = LinearCalibration(offset=-4.0, slope=1.08)
+    assert head_angle({"head_forward_angle": blend, HEAD_CHANGES: changes}) == pytest.approx(-4.0 + 1.08 * blended)
