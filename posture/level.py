@@ -259,13 +259,12 @@ def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.
             raise ValueError(f"person must have the image's shape {(rows, cols)!r}, got {person.shape!r}")
         reach = max(1, round(PERSON_MARGIN * rows))
         grown = cv2.dilate(person.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-        for index in np.flatnonzero(keep):
-            # Sample along the segment: one crossing of the person is enough to drop it.
-            t = np.linspace(0.0, 1.0, 9)
-            xs = np.clip(np.round(x0[index] + t * (x1[index] - x0[index])).astype(int), 0, cols - 1)
-            ys = np.clip(np.round(y0[index] + t * (y1[index] - y0[index])).astype(int), 0, rows - 1)
-            if grown[ys, xs].any():
-                keep[index] = False
+        # Sample along each segment: one crossing of the person is enough to drop it.
+        candidates = np.flatnonzero(keep)
+        t = np.linspace(0.0, 1.0, 9)[None, :]
+        xs = np.clip(np.round(x0[candidates, None] + t * (x1 - x0)[candidates, None]).astype(int), 0, cols - 1)
+        ys = np.clip(np.round(y0[candidates, None] + t * (y1 - y0)[candidates, None]).astype(int), 0, rows - 1)
+        keep[candidates[grown[ys, xs].any(axis=1)]] = False
     angles, lengths = angles[keep], lengths[keep]
     if angles.size == 0:
         return LineEstimate(None, 0, 0.0, 0.0)
