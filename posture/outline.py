@@ -89,10 +89,19 @@ def edge_distances(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     sample outside the person, which gives the same distances for a fraction of the samples.
     """
     step, offsets, starts = _axis_rays(mask_scale, frame, levels, direction, start_px, reach_px)
-    found, k, before, after = _first_exits(mask, mask_scale, starts, frame.across, offsets)
+    return np.abs(_crossing_offsets(offsets, direction * step,
+                                    *_first_exits(mask, mask_scale, starts, frame.across, offsets)))
+
+
+def _crossing_offsets(offsets: np.ndarray, step: float, found: np.ndarray, k: np.ndarray, before: np.ndarray,
+                      after: np.ndarray) -> np.ndarray:
+    """Where each ray crosses :data:`EDGE_LEVEL`, interpolated between samples ``k - 1`` and ``k`` (NaN: no edge).
+
+    ``offsets`` are the samples' places along a ray and ``step`` the signed distance from one to the next.
+    """
     drop = before - after
     fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
-    return np.where(found, np.abs(offsets[np.maximum(k, 1) - 1] + direction * fraction * step), np.nan)
+    return np.where(found, offsets[np.maximum(k, 1) - 1] + fraction * step, np.nan)
 
 
 def _axis_rays(mask_scale: float, frame: AxisFrame, levels: np.ndarray, direction: int, start_px: float,
@@ -196,9 +205,7 @@ def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     rows = np.arange(starts.shape[0])
     k = np.where(found, first_out, 1)
     before, after = values[rows, k - 1], values[rows, k]
-    drop = before - after
-    fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
-    result = np.where(found, np.abs(offsets[k - 1] + direction * fraction * step), np.nan)
+    result = np.abs(_crossing_offsets(offsets, direction * step, found, k, before, after))
     gaps = found & (inside & (np.arange(offsets.size)[None, :] > k[:, None])).any(axis=1)
     return result, gaps
 
@@ -356,10 +363,7 @@ def edges_along(mask: np.ndarray, mask_scale: float, starts: np.ndarray, directi
     way = way / norm
     step = STEP_PX / mask_scale
     offsets = np.arange(0.0, reach_px + step, step)
-    found, k, before, after = _first_exits(mask, mask_scale, starts, way, offsets)
-    drop = before - after
-    fraction = np.divide(before - EDGE_LEVEL, drop, out=np.zeros_like(drop), where=drop != 0.0)
-    return np.where(found, offsets[np.maximum(k, 1) - 1] + fraction * step, np.nan)
+    return _crossing_offsets(offsets, step, *_first_exits(mask, mask_scale, starts, way, offsets))
 
 
 def steepest_level(t: np.ndarray, y: np.ndarray, low: float, high: float, *, smooth: float = 0.0) -> float:

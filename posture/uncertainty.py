@@ -5,7 +5,7 @@ mirrored gives slightly different landmarks. posture measures the photo and
 five altered copies and reports the mean: the mirrored copy cancels the pose
 model's left-right bias, and the mean scatters less between re-taken photos
 than a single run (bench/COVERAGE.md). When the camera was rolled, the
-copies are made from the photo turned upright, so four of every six
+copies are made from the photo turned upright, so five of every six
 readings come from pixels like a level camera's. The readings' spread gives each
 measurement its 95% half-width for repeatability (what a before/after
 comparison needs), widened to match how far re-taken photos land. Six

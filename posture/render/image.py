@@ -30,6 +30,7 @@ from posture.analysis import Analysis
 from posture.findings import detectable, noise
 from posture.frame import BodyScale
 from posture.landmarks import SKELETON, Landmark, side_landmark
+from posture.level import unlevel_points
 from posture.measurements import Measurement
 from posture.units import format_measured, format_value
 
@@ -207,9 +208,7 @@ class Painter:
 
     def turn(self, points: np.ndarray, about: np.ndarray) -> np.ndarray:
         """``points`` (N, 2) turned about ``about`` by the camera's roll: from the levelled frame onto the photo."""
-        r = math.radians(self.roll)
-        rotation = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
-        return (points - about) @ rotation.T + about
+        return unlevel_points(points, self.roll, (float(about[0]), float(about[1])))
 
     def can_draw(self, drawing: object) -> bool:
         return type(drawing) in self.handlers
