@@ -42,6 +42,12 @@ MAX_ROLL_DEG = 20.0
 """Rolls beyond this are not levelled: the photo is then too crooked for a standing-posture reading to trust."""
 NEAR_VERTICAL_DEG = 12.0
 """Background segments within this angle of image-up count as candidate verticals."""
+NEAR_LEVEL_DEG = 12.0
+"""Background segments within this angle of image-right count as candidate level lines (a shelf, the floor's edge)."""
+FAMILIES_AGREE_DEG = 0.5
+"""Upright lines too short to give the roll alone may be made up by level ones only if the two families' rolls
+agree this closely. Perspective turns level lines more than upright ones (a wall not square to the camera): in a
+real outdoor photo the louvres and facades read 0.8 deg from the building's verticals."""
 MIN_SEGMENT_FRACTION = 0.06
 """A segment shorter than this fraction of the image height is too short to give its angle to a tenth of a degree."""
 MIN_SUPPORT = 0.6
@@ -94,15 +100,18 @@ class LineEstimate:
 
     Attributes:
         roll: degrees, sign as :attr:`Levelling.camera_roll`; None when the evidence is too weak.
-        segments: how many near-vertical background segments agreed.
-        support: their total length in image heights.
+        segments: how many upright background segments agreed.
+        support: the agreeing segments' total length in image heights.
         spread: their length-weighted standard deviation in degrees.
+        level_segments: how many level segments (shelves, the floor's edge) agreed with them; 0 when the
+            upright ones sufficed alone.
     """
 
     roll: float | None
     segments: int
     support: float
     spread: float
+    level_segments: int = 0
 
 
 NOT_LEVELLED = Levelling(0.0, "none", "Levelling was turned off: the photo's vertical is taken as true vertical.")
@@ -222,6 +231,13 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
     the picture's centre lean opposite ways; their mean is right only when
     they balance. The spread limit keeps strongly converging scenes out.
 
+    Upright segments that agree but are too few or too short may be made up
+    by level ones (within :data:`NEAR_LEVEL_DEG` of image-right: a shelf,
+    the floor's edge), if both families agree clearly on their own and their
+    rolls lie within :data:`FAMILIES_AGREE_DEG`; the answer is then their
+    support-weighted mean. Level lines never give the roll alone: a wall
+    not square to the camera turns them by perspective.
+
     Args:
         gray: shape (H, W), uint8 luminance.
         person: shape (H, W), True on the person; None when unknown.
@@ -246,17 +262,100 @@ def line_segments(gray: np.ndarray) -> np.ndarray:
 
 def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.ndarray | None = None) -> LineEstimate:
     """The camera roll from line segments found in a picture of ``shape`` (see :func:`roll_from_lines`)."""
+    rows = shape[0]
+    angles, lengths, upright = background_lines(segments, shape, person)
+    verticals = consensus(angles[upright], lengths[upright], rows)
+    if verticals is None:
+        return LineEstimate(None, 0, 0.0, 0.0)
+    if verticals.enough:
+        return LineEstimate(verticals.roll, verticals.count, verticals.support, verticals.spread)
+    declined = LineEstimate(None, verticals.count, verticals.support, verticals.spread)
+    level = consensus(angles[~upright], lengths[~upright], rows)
+    if level is None or not (verticals.clear and level.clear) or abs(level.roll - verticals.roll) > FAMILIES_AGREE_DEG:
+        return declined
+    # Too little upright length alone (a crop or the person hides the door frame), made up by level lines that
+    # agree with it: a shelf or the floor's edge, each family clear on its own.
+    support = verticals.support + level.support
+    if verticals.count + level.count < MIN_SEGMENTS or support < MIN_SUPPORT:
+        return declined
+    roll = (verticals.roll * verticals.support + level.roll * level.support) / support
+    spread = math.sqrt(sum(f.support * (f.spread ** 2 + (f.roll - roll) ** 2) for f in (verticals, level)) / support)
+    return LineEstimate(roll, verticals.count, support, spread, level.count)
+
+
+@dataclass(frozen=True, slots=True)
+class Consensus:
+    """What one family of segments (upright or level) agrees on.
+
+    Attributes:
+        roll: the length-weighted mean of the segments within :data:`INLIER_DEG` of their weighted median.
+        count: how many segments that is.
+        support: their total length in image heights.
+        spread: their length-weighted standard deviation, degrees.
+        agreement: their share of the family's whole length.
+    """
+
+    roll: float
+    count: int
+    support: float
+    spread: float
+    agreement: float
+
+    @property
+    def clear(self) -> bool:
+        """The segments agree with one another, and no other direction in the family contradicts them."""
+        return self.spread <= MAX_SPREAD_DEG and self.agreement >= MIN_AGREEMENT
+
+    @property
+    def enough(self) -> bool:
+        """Clear, and long and many enough to give the roll alone."""
+        return self.clear and self.count >= MIN_SEGMENTS and self.support >= MIN_SUPPORT
+
+
+def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int) -> Consensus | None:
+    """What segments of one family (rolls ``angles`` in degrees, ``lengths`` in pixels) agree on; None without any.
+
+    A length-weighted median gives a first estimate that outliers cannot move; the segments within
+    :data:`INLIER_DEG` of it give the answer. ``rows`` is the picture's height, the unit of ``support``.
+    """
+    if angles.size == 0:
+        return None
+    first = _weighted_median(angles, lengths)
+    inliers = np.abs(angles - first) <= INLIER_DEG
+    a, w = angles[inliers], lengths[inliers]
+    roll = float(np.average(a, weights=w))
+    return Consensus(roll=roll, count=int(a.size), support=float(w.sum() / rows),
+                     spread=float(math.sqrt(np.average((a - roll) ** 2, weights=w))),
+                     agreement=float(w.sum() / lengths.sum()))
+
+
+def background_lines(segments: np.ndarray, shape: tuple[int, ...],
+                     person: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each usable background segment's roll, length and whether it is upright (else near-level).
+
+    A segment within :data:`NEAR_VERTICAL_DEG` of image-up gives the roll as its angle from up; one within
+    :data:`NEAR_LEVEL_DEG` of image-right gives it as its angle from right. Both are clockwise positive
+    (y down), the sign of :attr:`Levelling.camera_roll`. Segments shorter than :data:`MIN_SEGMENT_FRACTION`
+    of the image height, or touching the (grown) person, are dropped.
+
+    Returns:
+        (rolls in degrees, lengths in pixels, upright), shape (n,) each.
+    """
     rows, cols = shape[:2]
     if len(segments) == 0:
-        return LineEstimate(None, 0, 0.0, 0.0)
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
     x0, y0, x1, y1 = segments.T
     # Point each segment upwards so that its angle from image-up is in (-90, 90], clockwise positive.
     flip = y1 > y0
     dx = np.where(flip, x0 - x1, x1 - x0)
     dy = np.where(flip, y0 - y1, y1 - y0)
-    angles = np.degrees(np.arctan2(dx, -dy))
+    from_up = np.degrees(np.arctan2(dx, -dy))
+    # A level line's roll is its angle below image-right: from_up less a quarter turn, folded into (-90, 90].
+    from_right = np.where(from_up > 0.0, from_up - 90.0, from_up + 90.0)
+    upright = np.abs(from_up) <= NEAR_VERTICAL_DEG
+    angles = np.where(upright, from_up, from_right)
     lengths = np.hypot(dx, dy)
-    keep = (np.abs(angles) <= NEAR_VERTICAL_DEG) & (lengths >= MIN_SEGMENT_FRACTION * rows)
+    keep = (upright | (np.abs(from_right) <= NEAR_LEVEL_DEG)) & (lengths >= MIN_SEGMENT_FRACTION * rows)
     if person is not None and keep.any():
         if person.shape != (rows, cols):
             raise ValueError(f"person must have the image's shape {(rows, cols)!r}, got {person.shape!r}")
@@ -268,19 +367,7 @@ def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.
         xs = np.clip(np.round(x0[candidates, None] + t * (x1 - x0)[candidates, None]).astype(int), 0, cols - 1)
         ys = np.clip(np.round(y0[candidates, None] + t * (y1 - y0)[candidates, None]).astype(int), 0, rows - 1)
         keep[candidates[grown[ys, xs].any(axis=1)]] = False
-    angles, lengths = angles[keep], lengths[keep]
-    if angles.size == 0:
-        return LineEstimate(None, 0, 0.0, 0.0)
-    first = _weighted_median(angles, lengths)
-    inliers = np.abs(angles - first) <= INLIER_DEG
-    a, w = angles[inliers], lengths[inliers]
-    roll = float(np.average(a, weights=w))
-    spread = float(math.sqrt(np.average((a - roll) ** 2, weights=w)))
-    support = float(w.sum() / rows)
-    agreement = float(w.sum() / lengths.sum())
-    weak = (a.size < MIN_SEGMENTS or support < MIN_SUPPORT or spread > MAX_SPREAD_DEG
-            or agreement < MIN_AGREEMENT)
-    return LineEstimate(None if weak else roll, int(a.size), support, spread)
+    return angles[keep], lengths[keep], upright[keep]
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -361,9 +448,10 @@ def choose_levelling(
                              f"Levelled by the phone's gravity sensor, recorded with the photo "
                              f"(camera roll {roll:+.1f}°).")
     if lines is not None and lines.roll is not None and abs(lines.roll) <= MAX_ROLL_DEG:
-        return Levelling(lines.roll, "lines",
-                         f"Levelled by {lines.segments} upright lines in the background "
-                         f"(camera roll {lines.roll:+.1f}°).")
+        found = f"{lines.segments} upright lines in the background" + (
+            f" and {lines.level_segments} level ones (a shelf, the floor's edge) agreeing with them"
+            if lines.level_segments else "")
+        return Levelling(lines.roll, "lines", f"Levelled by {found} (camera roll {lines.roll:+.1f}°).")
     return Levelling(0.0, "none",
                      "No reliable vertical was found in the photo (no gravity record, too few upright "
                      "background lines), so its vertical is taken as true vertical: hold the phone level, "

@@ -193,6 +193,40 @@ def test_disagreeing_lines_give_no_roll() -> None:
     assert roll_from_lines(gray).roll is None
 
 
+def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool = True, floor: bool = True,
+                  shelf: bool = True) -> np.ndarray:
+    """What is left of a room once a crop has cut most of the door frame away: a short stretch of one door
+    edge, the floor's edge across the picture (``floor_slope_deg`` turns it alone, as perspective turns level
+    lines of a wall not square to the camera), and a shelf; all turned by ``lean_deg`` as in :func:`_room`."""
+    wall = np.full((ROWS, COLS), 200, np.uint8)
+    if door:
+        cv2.rectangle(wall, (0, 600), (90, 1000), 90, -1)  # the door's last 400 px: one upright edge
+    if floor:
+        drop = math.tan(math.radians(floor_slope_deg)) * COLS
+        cv2.fillPoly(wall, [np.array([[0, 1100], [COLS, round(1100 + drop)], [COLS, ROWS], [0, ROWS]], np.int32)], 140)
+    if shelf:
+        cv2.rectangle(wall, (400, 500), (700, 520), 120, -1)  # a shelf board
+    matrix = cv2.getRotationMatrix2D((COLS / 2, ROWS / 2), -lean_deg, 1.0)
+    return cv2.warpAffine(wall, matrix, (COLS, ROWS), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+@pytest.mark.parametrize("lean", [-3.0, 2.0, 4.5])
+def test_level_lines_that_agree_make_up_for_a_short_upright_one(lean: float) -> None:
+    estimate = roll_from_lines(_cropped_room(lean))
+    assert estimate.roll == pytest.approx(lean, abs=0.2)
+    assert estimate.segments >= 1 and estimate.level_segments >= 2
+    assert "level ones" in choose_levelling(lines=estimate).note
+    # The door alone is too short to trust.
+    assert roll_from_lines(_cropped_room(lean, floor=False, shelf=False)).roll is None
+
+
+def test_level_lines_alone_or_disagreeing_give_no_roll() -> None:
+    assert roll_from_lines(_cropped_room(2.0, door=False)).roll is None
+    # The floor's edge turned 1° from the door's (perspective, not roll, may have turned it), and nothing else
+    # level to outvote it: the level family is clear on its own but does not agree with the upright one.
+    assert roll_from_lines(_cropped_room(2.0, floor_slope_deg=1.0, shelf=False)).roll is None
+
+
 def test_the_gray_image_is_checked() -> None:
     with pytest.raises(ValueError, match="uint8"):
         roll_from_lines(np.zeros((10, 10), np.float32))
