@@ -93,20 +93,29 @@ def test_a_model_with_swapped_networks_exits_6(pose_model: Path, tmp_path: Path)
     assert "swapped.task" in completed.stderr
 
 
+def _loaded(pid: int, library: str) -> bool:
+    """Wait until process ``pid`` has mapped a shared library whose path contains ``library``; False if it ends."""
+    maps = Path(f"/proc/{pid}/maps")
+    while True:
+        try:
+            if library in maps.read_text():
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        time.sleep(0.005)
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see the process's start-up")
 def test_ctrl_c_during_start_up_exits_130_quietly(pose_model: Path) -> None:
-    # Interrupt while Python runs posture's start-up (importing MediaPipe, opening the model), well before
-    # the report. On a loaded machine the signal can come before the interpreter is up, which kills the
-    # process outright (-SIGINT), and on a fast one the run may be over: then try another moment. This
-    # places the signal; it times nothing.
-    for delay in (0.4, 0.8, 0.25, 1.6, 0.15, 3.2):
-        with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
-            time.sleep(delay)
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate()
-        # Too early (killed before Python's handler) or too late (already done): place the signal again.
-        if process.returncode not in (-signal.SIGINT, ExitCode.OK):
-            break
+    # Interrupt while posture is starting up: once MediaPipe's native library is being loaded, posture's own
+    # handler is in place and the model is still to be opened and run. Placed by what the process has done,
+    # not by a delay, so a loaded machine cannot move the signal outside that window.
+    with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
+        started = _loaded(process.pid, "mediapipe")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate()
+    assert started, err
     assert process.returncode == ExitCode.INTERRUPTED, err
     assert err == "posture: interrupted.\n"
     assert out == ""
