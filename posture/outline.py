@@ -124,9 +124,10 @@ RAY_STRETCH = 12
 """Coarse samples read per ray at a time by :func:`_first_exits`: most edges lie within the first stretch or two."""
 COARSE_EVERY = 4
 """:func:`_first_exits` first reads every fourth sample of a ray (2 mask pixels apart), then the samples just before
-the first coarse one outside. The mask is the model's 256-pixel output enlarged, so a dip below the edge level
-narrower than that would be finer than anything the model can draw; every value read is the same as when the
-whole ray is read."""
+the first coarse one outside. A dip below the edge level between two coarse samples that are both inside is read
+through: over 991 renders and photos the measurements were the same as with every sample read but for one belly
+prominence (6.23 -> 6.36 cm), where the mask barely dipped below the edge level for a single sample in front of
+the belly and rose again."""
 
 
 def _first_exits(mask: np.ndarray, mask_scale: float, starts: np.ndarray, way: np.ndarray,
