@@ -184,6 +184,11 @@ def _first_exits(mask: np.ndarray, mask_scale: float, starts: np.ndarray, way: n
 def _ray_samples(mask: np.ndarray, mask_scale: float, starts: np.ndarray, way: np.ndarray,
                  offsets: np.ndarray) -> np.ndarray:
     """The mask's values at ``starts[i] + offsets[j] * way``, shape (len(starts), len(offsets))."""
+    if starts.shape[0] > 1 and way[1] == 0.0 and (starts[:, 0] == starts[0, 0]).all():
+        # Level rays from one column: every ray samples the same columns, each on its own row.
+        return bilinear_grid(mask, (starts[0, 0] + offsets * way[0]) * mask_scale, starts[:, 1] * mask_scale)
+    if starts.shape[0] > 1 and way[0] == 0.0 and (starts[:, 1] == starts[0, 1]).all():
+        return bilinear_grid(mask, starts[:, 0] * mask_scale, (starts[0, 1] + offsets * way[1]) * mask_scale).T
     points = starts[:, None, :] + offsets[None, :, None] * way[None, None, :]
     return bilinear(mask, points[..., 0] * mask_scale, points[..., 1] * mask_scale)
 
@@ -236,22 +241,41 @@ def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Computed in float64, because OpenCV's remap rounds positions to 1/32 pixel,
     coarser than the sub-pixel edges wanted here.
     """
-    u, v = np.asarray(x, dtype=np.float64) - 0.5, np.asarray(y, dtype=np.float64) - 0.5
-    left, top = np.floor(u), np.floor(v)
-    du, dv = u - left, v - top
-    j0, i0 = left.astype(np.intp), top.astype(np.intp)
     rows, cols = image.shape
-    # Outside the array the probability is 0: a neighbour there gets no weight, and a clipped index is read.
-    weight_left = np.where((j0 >= 0) & (j0 < cols), 1.0 - du, 0.0)
-    weight_right = np.where((j0 >= -1) & (j0 < cols - 1), du, 0.0)
-    weight_top = np.where((i0 >= 0) & (i0 < rows), 1.0 - dv, 0.0)
-    weight_bottom = np.where((i0 >= -1) & (i0 < rows - 1), dv, 0.0)
-    c0, c1 = np.minimum(np.maximum(j0, 0), cols - 1), np.minimum(np.maximum(j0 + 1, 0), cols - 1)
-    r0, r1 = np.minimum(np.maximum(i0, 0), rows - 1) * cols, np.minimum(np.maximum(i0 + 1, 0), rows - 1) * cols
+    c0, c1, weight_left, weight_right = _neighbours(np.asarray(x, dtype=np.float64), cols)
+    r0, r1, weight_top, weight_bottom = _neighbours(np.asarray(y, dtype=np.float64), rows)
     flat = image.ravel()
+    r0, r1 = r0 * cols, r1 * cols
     upper = flat[r0 + c0] * weight_left + flat[r0 + c1] * weight_right
     lower = flat[r1 + c0] * weight_left + flat[r1 + c1] * weight_right
     return upper * weight_top + lower * weight_bottom
+
+
+def bilinear_grid(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`bilinear` at every (x[j], y[i]), shape (len(y), len(x)): the same values, each axis's weights found once."""
+    rows, cols = image.shape
+    c0, c1, weight_left, weight_right = _neighbours(np.asarray(x, dtype=np.float64), cols)
+    r0, r1, weight_top, weight_bottom = _neighbours(np.asarray(y, dtype=np.float64), rows)
+    r0, r1 = (r0 * cols)[:, None], (r1 * cols)[:, None]
+    flat = image.ravel()
+    upper = flat[r0 + c0] * weight_left + flat[r0 + c1] * weight_right
+    lower = flat[r1 + c0] * weight_left + flat[r1 + c1] * weight_right
+    return upper * weight_top[:, None] + lower * weight_bottom[:, None]
+
+
+def _neighbours(coordinate: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Along one axis of ``size`` pixels: the two pixels around each coordinate and their weights.
+
+    Outside the array the probability is 0: a neighbour there gets no weight, and a clipped index is read.
+    """
+    shifted = coordinate - 0.5
+    low = np.floor(shifted)
+    fraction = shifted - low
+    first = low.astype(np.intp)
+    weight_first = np.where((first >= 0) & (first < size), 1.0 - fraction, 0.0)
+    weight_second = np.where((first >= -1) & (first < size - 1), fraction, 0.0)
+    return (np.minimum(np.maximum(first, 0), size - 1), np.minimum(np.maximum(first + 1, 0), size - 1),
+            weight_first, weight_second)
 
 
 def upper_hull(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

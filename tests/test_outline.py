@@ -125,6 +125,22 @@ def test_a_ray_stopped_at_its_edge_reads_what_a_whole_ray_reads() -> None:
     np.testing.assert_allclose(stopped, 10.0 + (y - 300.0) * 0.07, atol=0.01)
 
 
+@pytest.mark.parametrize("way", [(1.0, 0.0), (-1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (0.6, 0.8)])
+def test_rays_along_an_axis_read_the_same_values_as_any_ray(way: tuple[float, float]) -> None:
+    """Rays along the image's axes from one row or column are read as a grid; every value must be the same."""
+    rng = np.random.default_rng(3)
+    mask = rng.random((40, 50))
+    offsets = np.arange(-3.0, 70.0, 0.5)  # running off the array on both sides
+    way_ = np.array(way)
+    shared = 12.3 if way[1] == 0.0 else 17.7  # the column level rays share, or the row upright ones share
+    varying = np.linspace(-2.0, 45.0, 9)
+    starts = (np.column_stack([np.full(9, shared), varying]) if way[1] == 0.0
+              else np.column_stack([varying, np.full(9, shared)]))
+    points = starts[:, None, :] + offsets[None, :, None] * way_[None, None, :]
+    expected = outline.bilinear(mask, points[..., 0] * 0.8, points[..., 1] * 0.8)
+    np.testing.assert_array_equal(outline._ray_samples(mask, 0.8, starts, way_, offsets), expected)
+
+
 def test_direction_must_be_a_sign() -> None:
     frame = outline.upright_frame(np.zeros(2), 1.0, persons_left=1)
     with pytest.raises(ValueError, match="direction"):
