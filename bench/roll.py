@@ -49,16 +49,26 @@ def _values(analysis) -> dict[str, tuple[float, str]]:
     return {m.id: (m.value, m.unit) for m in analysis.measurements}
 
 
-def turned(rgb: np.ndarray, degrees: float) -> np.ndarray:
-    """``rgb`` turned clockwise (as viewed) by ``degrees`` about its centre, the side wedges cropped off.
+def turned(rgb: np.ndarray, degrees: float, *, crop_height: bool = True) -> np.ndarray:
+    """``rgb`` turned clockwise (as viewed) by ``degrees`` about its centre, cropped to the picture inside it.
 
-    Turning a photo clockwise by ``a`` is what a camera rolled by ``+a`` gives.
+    Turning a photo clockwise by ``a`` is what a camera rolled by ``+a`` gives. The left and right are cropped
+    by the width of the wedges the turn brings in, and the top and bottom as far as the corners then need, so
+    that no filled-in wedge (whose edges would be lines at exactly the turn) is left. ``crop_height=False``
+    keeps the full height, the top and bottom wedges filled from the picture's edge rows.
     """
     rows, cols = rgb.shape[:2]
     matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), -degrees, 1.0)  # OpenCV's + is counter-clockwise
     turned_rgb = cv2.warpAffine(rgb, matrix, (cols, rows), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    margin = math.ceil(rows * math.tan(math.radians(abs(degrees)))) + 2
-    return np.ascontiguousarray(turned_rgb[:, margin:cols - margin])
+    angle = math.radians(abs(degrees))
+    side = math.ceil(rows * math.tan(angle)) + 2
+    # The crop's corner (half_width, half_height from the centre) must lie inside the turned picture.
+    half_width = cols / 2 - side
+    half_height = rows / 2 - half_width * math.sin(angle)
+    if angle > 0.0:
+        half_height = min(half_height / math.cos(angle), (cols / 2 - half_width * math.cos(angle)) / math.sin(angle))
+    top = max(0, math.ceil(rows / 2 - half_height) + 2) if crop_height else 0
+    return np.ascontiguousarray(turned_rgb[top:rows - top, side:cols - side])
 
 
 def _recovery(errors: np.ndarray) -> str:
@@ -109,9 +119,9 @@ def turned_renders(analyzer: Analyzer, level_renders: list[Path]) -> str:
                 if key in reference:
                     differences[(key, unit)].append(value - reference[key][0])
                     # Two readings, each with its own 95% half-width: their difference's is the root sum of squares.
-                    both = math.hypot(analysis.measurement(key).uncertainty or math.nan,
-                                      unturned.measurement(key).uncertainty or math.nan)
-                    inside[(key, unit)].append(abs(value - reference[key][0]) <= both)
+                    halves = (analysis.measurement(key).uncertainty, unturned.measurement(key).uncertainty)
+                    if None not in halves:
+                        inside[(key, unit)].append(abs(value - reference[key][0]) <= math.hypot(*halves))
     print("\n".join(lines))
     errors = np.array(roll_errors)
     summary = [

@@ -45,7 +45,7 @@ NEAR_VERTICAL_DEG = 12.0
 NEAR_LEVEL_DEG = 12.0
 """Background segments within this angle of image-right count as candidate level lines (a shelf, the floor's edge)."""
 FAMILIES_AGREE_DEG = 0.5
-"""Upright lines too short to give the roll alone may be made up by level ones only if the two families' rolls
+"""Upright lines too short to give the roll alone may be confirmed by level ones only if the two families' rolls
 agree this closely. Perspective turns level lines more than upright ones (a wall not square to the camera): in a
 real outdoor photo the louvres and facades read 0.8 deg from the building's verticals."""
 MIN_SEGMENT_FRACTION = 0.06
@@ -101,9 +101,9 @@ class LineEstimate:
     Attributes:
         roll: degrees, sign as :attr:`Levelling.camera_roll`; None when the evidence is too weak.
         segments: how many upright background segments agreed.
-        support: the agreeing segments' total length in image heights.
+        support: the agreeing segments' total length in image heights (level ones included).
         spread: their length-weighted standard deviation in degrees.
-        level_segments: how many level segments (shelves, the floor's edge) agreed with them; 0 when the
+        level_segments: how many level segments (shelves, the floor's edge) confirmed them; 0 when the
             upright ones sufficed alone.
     """
 
@@ -231,12 +231,13 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
     the picture's centre lean opposite ways; their mean is right only when
     they balance. The spread limit keeps strongly converging scenes out.
 
-    Upright segments that agree but are too few or too short may be made up
-    by level ones (within :data:`NEAR_LEVEL_DEG` of image-right: a shelf,
-    the floor's edge), if both families agree clearly on their own and their
-    rolls lie within :data:`FAMILIES_AGREE_DEG`; the answer is then their
-    support-weighted mean. Level lines never give the roll alone: a wall
-    not square to the camera turns them by perspective.
+    At least two upright segments that agree but are too short together may
+    be confirmed by level ones (within :data:`NEAR_LEVEL_DEG` of image-right:
+    a shelf, the floor's edge), if both families agree clearly on their own,
+    their rolls lie within :data:`FAMILIES_AGREE_DEG`, and together they are
+    long enough; the answer is still the upright segments' roll. Level lines
+    never give the roll: a wall not square to the camera turns them by
+    perspective.
 
     Args:
         gray: shape (H, W), uint8 luminance.
@@ -271,16 +272,16 @@ def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.
         return LineEstimate(verticals.roll, verticals.count, verticals.support, verticals.spread)
     declined = LineEstimate(None, verticals.count, verticals.support, verticals.spread)
     level = consensus(angles[~upright], lengths[~upright], rows)
-    if level is None or not (verticals.clear and level.clear) or abs(level.roll - verticals.roll) > FAMILIES_AGREE_DEG:
+    if (verticals.count < MIN_SEGMENTS or level is None or not (verticals.clear and level.clear)
+            or abs(level.roll - verticals.roll) > FAMILIES_AGREE_DEG):
         return declined
-    # Too little upright length alone (a crop or the person hides the door frame), made up by level lines that
-    # agree with it: a shelf or the floor's edge, each family clear on its own.
-    support = verticals.support + level.support
-    if verticals.count + level.count < MIN_SEGMENTS or support < MIN_SUPPORT:
+    # Upright lines that agree but are too short alone (a crop or the person hides the door frame), confirmed by
+    # level lines (a shelf, the floor's edge): the roll is still the upright lines', since perspective turns level
+    # lines by up to FAMILIES_AGREE_DEG where it leaves upright ones be.
+    if verticals.support + level.support < MIN_SUPPORT:
         return declined
-    roll = (verticals.roll * verticals.support + level.roll * level.support) / support
-    spread = math.sqrt(sum(f.support * (f.spread ** 2 + (f.roll - roll) ** 2) for f in (verticals, level)) / support)
-    return LineEstimate(roll, verticals.count, support, spread, level.count)
+    return LineEstimate(verticals.roll, verticals.count, verticals.support + level.support, verticals.spread,
+                        level.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +450,7 @@ def choose_levelling(
                              f"(camera roll {roll:+.1f}°).")
     if lines is not None and lines.roll is not None and abs(lines.roll) <= MAX_ROLL_DEG:
         found = f"{lines.segments} upright lines in the background" + (
-            f" and {lines.level_segments} level ones (a shelf, the floor's edge) agreeing with them"
+            f", confirmed by {lines.level_segments} level ones (a shelf, the floor's edge)"
             if lines.level_segments else "")
         return Levelling(lines.roll, "lines", f"Levelled by {found} (camera roll {lines.roll:+.1f}°).")
     return Levelling(0.0, "none",
@@ -539,14 +540,21 @@ def _line_searcher() -> concurrent.futures.ThreadPoolExecutor:
 
 SEARCH_NICENESS = 10
 """How much lower than the rest of the process the line search's thread is scheduled (Linux only)."""
+LOWEST_NICENESS = 19
 
 
 def _yield_to_the_landmarker() -> None:
-    # The landmarker's own threads come first and the search fills their idle moments: on two cores it cost the
-    # landmarker 1.4 ms per photo at equal priority. Only Linux gives a thread its own niceness (elsewhere the
-    # id would name a process).
-    if sys.platform.startswith("linux"):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SEARCH_NICENESS)
+    # The landmarker's own threads come first and the search fills their idle moments: beside it, the landmarker
+    # took 0.24 ms longer (median of 150 paired runs on two cores) where at equal priority it took 0.70 ms. Only
+    # Linux gives a thread its own niceness (elsewhere the id would name a process).
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(current + SEARCH_NICENESS, LOWEST_NICENESS))
+    except OSError:  # not allowed here (a sandbox): the search runs at the process's own priority
+        pass
 
 
 def start_line_search(image: LoadedImage, *, roll: float | None = None,

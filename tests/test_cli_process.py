@@ -93,16 +93,21 @@ def test_a_model_with_swapped_networks_exits_6(pose_model: Path, tmp_path: Path)
     assert "swapped.task" in completed.stderr
 
 
-def _loaded(pid: int, library: str) -> bool:
-    """Wait until process ``pid`` has mapped a shared library whose path contains ``library``; False if it ends."""
-    maps = Path(f"/proc/{pid}/maps")
-    while True:
+def _loaded(process: subprocess.Popen[str], library: str, timeout: float = 120.0) -> bool:
+    """Wait until ``process`` has mapped a file whose path contains ``library``; False if it ends first or times out.
+
+    An ended process that nobody has reaped yet still has a (now empty) map: ``poll`` is what says it ended.
+    """
+    maps = Path(f"/proc/{process.pid}/maps")
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
         try:
             if library in maps.read_text():
                 return True
         except (FileNotFoundError, ProcessLookupError):
             return False
         time.sleep(0.005)
+    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see the process's start-up")
@@ -112,7 +117,7 @@ def test_ctrl_c_during_start_up_exits_130_quietly(pose_model: Path) -> None:
     # not by a delay, so a loaded machine cannot move the signal outside that window.
     with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
-        started = _loaded(process.pid, "mediapipe")
+        started = _loaded(process, f"{os.sep}mediapipe{os.sep}")  # a file in the mediapipe package
         process.send_signal(signal.SIGINT)
         out, err = process.communicate()
     assert started, err

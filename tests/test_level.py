@@ -194,13 +194,14 @@ def test_disagreeing_lines_give_no_roll() -> None:
 
 
 def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool = True, floor: bool = True,
-                  shelf: bool = True) -> np.ndarray:
-    """What is left of a room once a crop has cut most of the door frame away: a short stretch of one door
-    edge, the floor's edge across the picture (``floor_slope_deg`` turns it alone, as perspective turns level
+                  shelf: bool = True, door_at_edge: bool = False) -> np.ndarray:
+    """What is left of a room once a crop has cut most of the door frame away: short stretches of two upright
+    edges, the floor's edge across the picture (``floor_slope_deg`` turns it alone, as perspective turns level
     lines of a wall not square to the camera), and a shelf; all turned by ``lean_deg`` as in :func:`_room`."""
     wall = np.full((ROWS, COLS), 200, np.uint8)
     if door:
-        cv2.rectangle(wall, (0, 600), (90, 1000), 90, -1)  # the door's last 400 px: one upright edge
+        left = -10 if door_at_edge else 40  # at the picture's edge only the post's inner edge is left
+        cv2.rectangle(wall, (left, 700), (100, 1000), 90, -1)  # a door post's lowest 300 px: two upright edges
     if floor:
         drop = math.tan(math.radians(floor_slope_deg)) * COLS
         cv2.fillPoly(wall, [np.array([[0, 1100], [COLS, round(1100 + drop)], [COLS, ROWS], [0, ROWS]], np.int32)], 140)
@@ -214,14 +215,24 @@ def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool =
 def test_level_lines_that_agree_make_up_for_a_short_upright_one(lean: float) -> None:
     estimate = roll_from_lines(_cropped_room(lean))
     assert estimate.roll == pytest.approx(lean, abs=0.2)
-    assert estimate.segments >= 1 and estimate.level_segments >= 2
-    assert "level ones" in choose_levelling(lines=estimate).note
+    assert estimate.segments == 2 and estimate.level_segments >= 2
+    assert "confirmed by" in choose_levelling(lines=estimate).note
     # The door alone is too short to trust.
     assert roll_from_lines(_cropped_room(lean, floor=False, shelf=False)).roll is None
 
 
+def test_level_lines_confirm_but_do_not_move_the_roll() -> None:
+    # The floor's edge turned 0.4° by perspective: still confirming (within 0.5°), but the roll is the door's.
+    door_only = roll_from_lines(_cropped_room(2.0, floor=False, shelf=False))
+    assert door_only.roll is None and door_only.segments == 2
+    confirmed = roll_from_lines(_cropped_room(2.0, floor_slope_deg=0.4, shelf=False))
+    assert confirmed.roll == pytest.approx(2.0, abs=0.02)
+
+
 def test_level_lines_alone_or_disagreeing_give_no_roll() -> None:
     assert roll_from_lines(_cropped_room(2.0, door=False)).roll is None
+    # One upright edge is not enough, however many level lines confirm it: one stripe is no vertical to trust.
+    assert roll_from_lines(_cropped_room(2.0, door_at_edge=True)).roll is None
     # The floor's edge turned 1° from the door's (perspective, not roll, may have turned it), and nothing else
     # level to outvote it: the level family is clear on its own but does not agree with the upright one.
     assert roll_from_lines(_cropped_room(2.0, floor_slope_deg=1.0, shelf=False)).roll is None

@@ -126,8 +126,12 @@ def test_a_ray_stopped_at_its_edge_reads_what_a_whole_ray_reads() -> None:
 
 
 @pytest.mark.parametrize("way", [(1.0, 0.0), (-1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (0.6, 0.8)])
-def test_rays_along_an_axis_read_the_same_values_as_any_ray(way: tuple[float, float]) -> None:
+def test_rays_along_an_axis_read_the_same_values_as_any_ray(way: tuple[float, float],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Rays along the image's axes from one row or column are read as a grid; every value must be the same."""
+    grids: list[tuple[object, ...]] = []
+    original_grid = outline.bilinear_grid
+    monkeypatch.setattr(outline, "bilinear_grid", lambda *args: grids.append(args) or original_grid(*args))
     rng = np.random.default_rng(3)
     mask = rng.random((40, 50))
     offsets = np.arange(-3.0, 70.0, 0.5)  # running off the array on both sides
@@ -139,6 +143,7 @@ def test_rays_along_an_axis_read_the_same_values_as_any_ray(way: tuple[float, fl
     points = starts[:, None, :] + offsets[None, :, None] * way_[None, None, :]
     expected = outline.bilinear(mask, points[..., 0] * 0.8, points[..., 1] * 0.8)
     np.testing.assert_array_equal(outline._ray_samples(mask, 0.8, starts, way_, offsets), expected)
+    assert len(grids) == (0 if 0.0 not in way else 1)  # the axis-aligned rays did take the grid
 
 
 def test_direction_must_be_a_sign() -> None:
