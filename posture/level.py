@@ -450,7 +450,7 @@ def choose_levelling(
                              f"(camera roll {roll:+.1f}°).")
     if lines is not None and lines.roll is not None and abs(lines.roll) <= MAX_ROLL_DEG:
         found = f"{lines.segments} upright lines in the background" + (
-            f", confirmed by {lines.level_segments} level ones (a shelf, the floor's edge)"
+            f", confirmed by {lines.level_segments} level ones such as a shelf or the floor's edge"
             if lines.level_segments else "")
         return Levelling(lines.roll, "lines", f"Levelled by {found} (camera roll {lines.roll:+.1f}°).")
     return Levelling(0.0, "none",
