@@ -44,6 +44,17 @@ NEAR_VERTICAL_DEG = 12.0
 """Background segments within this angle of image-up count as candidate verticals."""
 NEAR_LEVEL_DEG = 12.0
 """Background segments within this angle of image-right count as candidate level lines (a shelf, the floor's edge)."""
+CONVERGING_BAND_DEG = 6.0
+"""Upright segments within this many degrees of the median show whether the lines converge (see
+:func:`converging_bias`); beyond it they are other things' edges."""
+MIN_ACROSS_SPREAD = 0.1
+"""Those segments must spread across the picture by this much (standard deviation, image heights) for their
+convergence to be read."""
+MAX_PERSPECTIVE_DEG = 1.0
+"""Converging lines that may have moved the roll by more than this leave it unknown. The slope they are read
+from is noisy in cluttered scenes: in outdoor frames with buildings and trees it read 0.0-0.8 deg, with the roll
+itself steady within 0.2 deg when the photo was turned; a ceiling-mounted studio camera and a treadmill lab's
+camera, pitched down, read 1.5-3.7 deg (../shared/photos, turned by up to 5 deg)."""
 FAMILIES_AGREE_DEG = 0.5
 """Upright lines too short to give the roll alone may be confirmed by level ones only if the two families' rolls
 agree this closely. Perspective turns level lines more than upright ones (a wall not square to the camera): in a
@@ -229,7 +240,10 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
 
     A pitched camera makes verticals converge, so segments left and right of
     the picture's centre lean opposite ways; their mean is right only when
-    they balance. The spread limit keeps strongly converging scenes out.
+    they balance. The spread limit keeps strongly converging scenes out, and
+    where the segments across the picture show their lean growing with their
+    distance from its centre, a roll that this may have moved by more than
+    :data:`MAX_PERSPECTIVE_DEG` is not given (:func:`converging_bias`).
 
     At least two upright segments that agree but are too short together may
     be confirmed by level ones (within :data:`NEAR_LEVEL_DEG` of image-right:
@@ -248,7 +262,7 @@ def roll_from_lines(gray: np.ndarray, person: np.ndarray | None = None) -> LineE
         agree, they span less than :data:`MIN_SUPPORT` image heights, they
         spread more than :data:`MAX_SPREAD_DEG`, or they hold less than
         :data:`MIN_AGREEMENT` of the near-vertical length (two families of
-        lines disagree).
+        lines disagree), or they converge too much.
     """
     return roll_from_segments(line_segments(gray), gray.shape, person)
 
@@ -264,8 +278,8 @@ def line_segments(gray: np.ndarray) -> np.ndarray:
 def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.ndarray | None = None) -> LineEstimate:
     """The camera roll from line segments found in a picture of ``shape`` (see :func:`roll_from_lines`)."""
     rows = shape[0]
-    angles, lengths, upright = background_lines(segments, shape, person)
-    verticals = consensus(angles[upright], lengths[upright], rows)
+    angles, lengths, upright, across = background_lines(segments, shape, person)
+    verticals = consensus(angles[upright], lengths[upright], rows, across[upright])
     if verticals is None:
         return LineEstimate(None, 0, 0.0, 0.0)
     if verticals.enough:
@@ -294,6 +308,7 @@ class Consensus:
         support: their total length in image heights.
         spread: their length-weighted standard deviation, degrees.
         agreement: their share of the family's whole length.
+        perspective: how far converging lines may have moved ``roll``, degrees (see :func:`converging_bias`).
     """
 
     roll: float
@@ -301,11 +316,14 @@ class Consensus:
     support: float
     spread: float
     agreement: float
+    perspective: float = 0.0
 
     @property
     def clear(self) -> bool:
-        """The segments agree with one another, and no other direction in the family contradicts them."""
-        return self.spread <= MAX_SPREAD_DEG and self.agreement >= MIN_AGREEMENT
+        """The segments agree with one another, no other direction in the family contradicts them, and
+        converging lines have not moved their roll by more than :data:`MAX_PERSPECTIVE_DEG`."""
+        return (self.spread <= MAX_SPREAD_DEG and self.agreement >= MIN_AGREEMENT
+                and abs(self.perspective) <= MAX_PERSPECTIVE_DEG)
 
     @property
     def enough(self) -> bool:
@@ -313,11 +331,14 @@ class Consensus:
         return self.clear and self.count >= MIN_SEGMENTS and self.support >= MIN_SUPPORT
 
 
-def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int) -> Consensus | None:
+def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int,
+              across: np.ndarray | None = None) -> Consensus | None:
     """What segments of one family (rolls ``angles`` in degrees, ``lengths`` in pixels) agree on; None without any.
 
     A length-weighted median gives a first estimate that outliers cannot move; the segments within
-    :data:`INLIER_DEG` of it give the answer. ``rows`` is the picture's height, the unit of ``support``.
+    :data:`INLIER_DEG` of it give the answer. ``rows`` is the picture's height, the unit of ``support``. With
+    ``across`` (each segment's offset right of the centre, in image heights), :attr:`Consensus.perspective`
+    says how far a pitched camera's converging verticals may have moved the answer.
     """
     if angles.size == 0:
         return None
@@ -325,14 +346,37 @@ def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int) -> Consensus |
     inliers = np.abs(angles - first) <= INLIER_DEG
     a, w = angles[inliers], lengths[inliers]
     roll = float(np.average(a, weights=w))
+    perspective = 0.0 if across is None else converging_bias(angles, lengths, across, first, inliers)
     return Consensus(roll=roll, count=int(a.size), support=float(w.sum() / rows),
                      spread=float(math.sqrt(np.average((a - roll) ** 2, weights=w))),
-                     agreement=float(w.sum() / lengths.sum()))
+                     agreement=float(w.sum() / lengths.sum()), perspective=perspective)
+
+
+def converging_bias(angles: np.ndarray, lengths: np.ndarray, across: np.ndarray, centre: float,
+                    inliers: np.ndarray) -> float:
+    """How far the inliers' mean roll may be off because upright lines converge, in degrees (0 when unseen).
+
+    A camera pitched up or down makes true verticals lean by an amount that grows with their distance from the
+    picture's centre line, one way on the left and the other on the right. Where the upright segments within
+    :data:`CONVERGING_BAND_DEG` of ``centre`` spread across the picture, a length-weighted straight line of
+    lean against position shows that growth; the inliers' mean then errs by its slope times their mean
+    position. Segments all in one place cannot show it, and give 0.
+    """
+    band = np.abs(angles - centre) <= CONVERGING_BAND_DEG
+    x, y, w = across[band], angles[band], lengths[band]
+    if x.size < 3:
+        return 0.0
+    mean_x = float(np.average(x, weights=w))
+    spread_x = float(np.average((x - mean_x) ** 2, weights=w))
+    if spread_x < MIN_ACROSS_SPREAD ** 2:
+        return 0.0
+    slope = float(np.average((x - mean_x) * (y - np.average(y, weights=w)), weights=w)) / spread_x
+    return slope * float(np.average(across[inliers], weights=lengths[inliers]))
 
 
 def background_lines(segments: np.ndarray, shape: tuple[int, ...],
-                     person: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each usable background segment's roll, length and whether it is upright (else near-level).
+                     person: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each usable background segment's roll, length, whether it is upright (else near-level), and where it is.
 
     A segment within :data:`NEAR_VERTICAL_DEG` of image-up gives the roll as its angle from up; one within
     :data:`NEAR_LEVEL_DEG` of image-right gives it as its angle from right. Both are clockwise positive
@@ -340,11 +384,12 @@ def background_lines(segments: np.ndarray, shape: tuple[int, ...],
     of the image height, or touching the (grown) person, are dropped.
 
     Returns:
-        (rolls in degrees, lengths in pixels, upright), shape (n,) each.
+        (rolls in degrees, lengths in pixels, upright, across), shape (n,) each; ``across`` is how far right of
+        the picture's centre the segment's middle lies, in image heights.
     """
     rows, cols = shape[:2]
     if len(segments) == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0)
     x0, y0, x1, y1 = segments.T
     # Point each segment upwards so that its angle from image-up is in (-90, 90], clockwise positive.
     flip = y1 > y0
@@ -368,7 +413,8 @@ def background_lines(segments: np.ndarray, shape: tuple[int, ...],
         xs = np.clip(np.round(x0[candidates, None] + t * (x1 - x0)[candidates, None]).astype(int), 0, cols - 1)
         ys = np.clip(np.round(y0[candidates, None] + t * (y1 - y0)[candidates, None]).astype(int), 0, rows - 1)
         keep[candidates[grown[ys, xs].any(axis=1)]] = False
-    return angles[keep], lengths[keep], upright[keep]
+    across = ((x0 + x1) / 2.0 - cols / 2.0) / rows
+    return angles[keep], lengths[keep], upright[keep], across[keep]
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -454,9 +500,9 @@ def choose_levelling(
             if lines.level_segments else "")
         return Levelling(lines.roll, "lines", f"Levelled by {found} (camera roll {lines.roll:+.1f}°).")
     return Levelling(0.0, "none",
-                     "No reliable vertical was found in the photo (no gravity record, too few upright "
-                     "background lines), so its vertical is taken as true vertical: hold the phone level, "
-                     "or give --roll.")
+                     "No reliable vertical was found in the photo (no gravity record; the background's upright "
+                     "lines too few, disagreeing or converging), so its vertical is taken as true vertical: hold "
+                     "the phone level, or give --roll.")
 
 
 # --------------------------------------------------------------------------

@@ -193,6 +193,23 @@ def test_disagreeing_lines_give_no_roll() -> None:
     assert roll_from_lines(gray).roll is None
 
 
+def test_lines_converging_from_a_pitched_camera_give_no_roll() -> None:
+    # A camera pitched down: true verticals lean by 10° per image height of distance from the centre line. Four
+    # on the right agree with one another (their mean leans 2°, the camera is level); two on the left show the
+    # lean growing across the picture.
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    for x in (100, 180, 560, 600, 640, 680):
+        lean = math.radians(10.0 * (x - COLS / 2) / ROWS)
+        dx = math.tan(lean) * 400
+        cv2.line(gray, (round(x - dx / 2), 900), (round(x + dx / 2), 500), 60, 3)
+    right_only = gray.copy()
+    right_only[:, :300] = 200
+    estimate = roll_from_lines(gray)
+    assert estimate.roll is None and estimate.segments >= 4
+    # The right four alone cannot show that they converge: their roll is taken, as from any one door frame.
+    assert roll_from_lines(right_only).roll == pytest.approx(2.0, abs=0.3)
+
+
 def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool = True, floor: bool = True,
                   shelf: bool = True, door_at_edge: bool = False) -> np.ndarray:
     """What is left of a room once a crop has cut most of the door frame away: short stretches of two upright
