@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head calibrate synthetic-set clean
+.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -140,6 +140,14 @@ SYNTH_JITTER := bench/synthetic/cache-jitter
 bench-coverage: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_jitter_set.py $(SYNTH_JITTER)
 	$(BIN)/python bench/coverage.py $(SYNTH_JITTER) --out bench/COVERAGE.md
+
+# Levelling: held-out bodies in the structured room (a door, a wall corner, a shelf) with the camera rolled, and the
+# level renders turned afterwards by +-1..5 deg ("Levelling a rolled camera" in bench/ACCURACY.md).
+SYNTH_ROLL := bench/synthetic/cache-roll
+
+bench-roll: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_roll_set.py $(SYNTH_ROLL)
+	$(BIN)/python bench/roll.py $(SYNTH_ROLL) --write
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         accuracy = ROOT / "bench/ACCURACY.md"
         section = (f"{BEGIN}\n## Levelling a rolled camera (bench/roll.py)\n\n"
-                   "Written by `bench/roll.py --write`; the renders come from "
+                   "Written by `bench/roll.py --write` (`make bench-roll`); the renders come from "
                    "`bench/synthetic/make_roll_set.py` (the structured room: a door, a wall corner, a shelf). "
                    "Each rolled render is compared with the same body and view rendered level, analysed the "
                    "same way, with the default readings: the photo's own reading is levelled in numbers (its "
