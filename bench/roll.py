@@ -16,6 +16,9 @@ for background lines). The roll found must be the turn, and the levelled
 measurements those of the unturned render. A crop also re-frames the person,
 which the pose model answers to by itself.
 
+Last, the renders with the camera raised and pitched down (names with
+``_h<height>_p<pitch>``): whether a roll is given at all, and how far off.
+
 ``--write`` replaces the marked section of bench/ACCURACY.md with the tables.
 """
 
@@ -43,6 +46,7 @@ END = "<!-- roll.py end -->"
 
 
 TURNS = (-5.0, -4.0, -3.0, -1.0, 1.0, 3.0, 4.0, 5.0)
+TURNS_PITCHED = (0.0, -5.0, -3.0, 3.0, 5.0)
 
 
 def _values(analysis) -> dict[str, tuple[float, str]]:
@@ -90,6 +94,38 @@ def _rows(differences: dict[tuple[str, str], list[float]],
             cells.append(f"{np.nanmean(np.abs(np.array(unlevelled.get((key, unit), [np.nan])))):.2f}")
         rows.append("| " + " | ".join([*cells, f"{size.max():.2f}"]) + " |")
     return rows
+
+
+def _pitched(png: Path) -> bool:
+    """A render of the pitched-camera part of the set: its name carries the lens height, e.g. ``_h1.4_p-6``."""
+    return re.search(r"_h\d", png.stem) is not None
+
+
+def pitched_renders(analyzer: Analyzer, renders: list[Path]) -> str:
+    """The table of pitched-camera renders: how often a roll was given, and how far off it was."""
+    rows: dict[tuple[str, str], list[float | None]] = defaultdict(list)  # (camera, view) -> errors (None: declined)
+    for png in renders:
+        truth = json.loads(png.with_suffix(".json").read_text())
+        body_view, camera = re.split(r"_h(?=\d)", png.stem.rsplit("_roll", 1)[0])
+        view = body_view.rsplit("_", 1)[1]
+        rgb = np.asarray(Image.open(png).convert("RGB"))
+        true_roll = float(truth["camera"]["vertical_in_image_deg"])
+        turns = TURNS_PITCHED if png.stem.endswith("_roll+0") else (0.0,)
+        for degrees in turns:
+            analysis = analyzer.analyze(turned(rgb, degrees) if degrees else rgb, uncertainty=False)
+            if not analysis.ok or analysis.frame is None:
+                continue
+            level = analysis.frame.levelling
+            height, pitch = camera.split("_p")
+            error = level.camera_roll - true_roll - degrees if level.applied else None
+            rows[(f"{height} m, {float(pitch):+.0f}°", view)].append(error)
+    lines = ["| lens height, pitch | view | pictures | declined | levelled: largest error deg |",
+             "|---|---|---|---|---|"]
+    for (camera, view), errors in sorted(rows.items()):
+        found = np.abs(np.array([e for e in errors if e is not None]))
+        largest = f"{found.max():.2f}" if found.size else "–"
+        lines.append(f"| {camera} | {view} | {len(errors)} | {sum(e is None for e in errors)} | {largest} |")
+    return "\n".join(lines)
 
 
 def turned_renders(analyzer: Analyzer, level_renders: list[Path]) -> str:
@@ -144,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "bench/synthetic/cache-roll")
     parser.add_argument("--write", action="store_true", help="write the table into bench/ACCURACY.md")
     args = parser.parse_args(argv)
-    renders = sorted(args.folder.glob("*_roll*.png"))
+    renders = [png for png in sorted(args.folder.glob("*_roll*.png")) if not _pitched(png)]
     if not renders:
         parser.error(f"no renders in {args.folder}; run bench/synthetic/make_roll_set.py first")
     roll_errors: list[float] = []
@@ -193,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(summary + _rows(levelled, unlevelled))
     print(text)
     with Analyzer() as analyzer:
-        turned_text = turned_renders(analyzer, sorted(args.folder.glob("*_roll+0.png")))
+        turned_text = turned_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll+0.png")) if not _pitched(p)])
+        pitched_text = pitched_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll*.png")) if _pitched(p)])
     print(turned_text)
+    print(pitched_text)
     if args.write:
         accuracy = ROOT / "bench/ACCURACY.md"
         section = (f"{BEGIN}\n## Levelling a rolled camera (bench/roll.py)\n\n"
@@ -215,7 +253,16 @@ def main(argv: list[str] | None = None) -> int:
                    "enter, move with the framing. The last column counts the differences that lie within the two "
                    "readings' 95% half-widths combined (the root sum of their squares), i.e. within what posture "
                    "says the readings' own repeatability is.\n\n"
-                   + turned_text + f"\n{END}\n")
+                   + turned_text +
+                   "\n\n### A pitched camera\n\n"
+                   "The same room photographed with the lens at chest height (1.4 m) tipped down 6°, and at head "
+                   "height (1.7 m) tipped down 10°, as phones are often held: true verticals then converge, so "
+                   "lines on one side of the picture lean one way and on the other side the other way. Each render "
+                   "rolled by 0 and +3°, and the roll-0 ones also turned by ±3 and ±5° afterwards and cropped as "
+                   "above. *Declined* counts the pictures posture did not level; the errors are over those it did. "
+                   "Where lines on both sides show the convergence, posture declines; once a crop has left lines "
+                   "on one side only, nothing in the picture shows it, and the roll they give errs by about a sixth "
+                   "of the pitch.\n\n" + pitched_text + f"\n{END}\n")
         current = accuracy.read_text()
         pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
         updated = pattern.sub(lambda _: section, current) if BEGIN in current else current.rstrip() + "\n\n" + section
