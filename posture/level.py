@@ -50,11 +50,18 @@ CONVERGING_BAND_DEG = 6.0
 MIN_ACROSS_SPREAD = 0.1
 """Those segments must spread across the picture by this much (standard deviation, image heights) for their
 convergence to be read."""
-MAX_PERSPECTIVE_DEG = 1.0
-"""Converging lines that may have moved the roll by more than this leave it unknown. The slope they are read
-from is noisy in cluttered scenes: in outdoor frames with buildings and trees it read 0.0-0.8 deg, with the roll
-itself steady within 0.2 deg when the photo was turned; a ceiling-mounted studio camera and a treadmill lab's
-camera, pitched down, read 1.5-3.7 deg (../shared/photos, turned by up to 5 deg)."""
+PLAUSIBLE_LEAN_DEG_PER_HEIGHT = 11.0
+"""How much a true vertical may lean per image height of distance from the picture's centre line when nothing
+shows it: a phone at head height tipped down 10 deg, as rendered (bench/ACCURACY.md, "A pitched camera": a door
+frame 0.14 image heights off-centre leant 1.6 deg)."""
+MAX_PERSPECTIVE_DEG = 0.5
+"""Converging lines that may have moved the roll by more than this leave it unknown, unless level lines confirm it
+(see :attr:`Consensus.enough`). The slope they are read from is noisy in cluttered scenes: in an outdoor photo
+with buildings and trees it read 0.0-0.8 deg as the photo was turned, while the roll itself stayed within 0.2
+deg, so that photo is levelled at some turns and not at others; a ceiling-mounted studio camera and a treadmill
+lab's camera, pitched down, read 1.5-3.7 deg (../shared/photos, turned by up to 5 deg). On the rendered room
+photographed from chest and head height, tipped down 6 and 10 deg, it came within 0.2 deg of the error it
+stood for (bench/ACCURACY.md, "A pitched camera")."""
 FAMILIES_AGREE_DEG = 0.5
 """Upright lines too short to give the roll alone may be confirmed by level ones only if the two families' rolls
 agree this closely. Perspective turns level lines more than upright ones (a wall not square to the camera): in a
@@ -289,9 +296,10 @@ def roll_from_segments(segments: np.ndarray, shape: tuple[int, ...], person: np.
     if (verticals.count < MIN_SEGMENTS or level is None or not (verticals.clear and level.clear)
             or abs(level.roll - verticals.roll) > FAMILIES_AGREE_DEG):
         return declined
-    # Upright lines that agree but are too short alone (a crop or the person hides the door frame), confirmed by
-    # level lines (a shelf, the floor's edge): the roll is still the upright lines', since perspective turns level
-    # lines by up to FAMILIES_AGREE_DEG where it leaves upright ones be.
+    # Upright lines that agree but are too short alone (a crop or the person hides the door frame), or too far to
+    # one side to tell a pitched camera's lean from roll, confirmed by level lines (a shelf, the floor's edge; a
+    # pitch leaves lines square to the camera level): the roll is still the upright lines', since a wall not square
+    # to the camera turns level lines by up to FAMILIES_AGREE_DEG.
     if verticals.support + level.support < MIN_SUPPORT:
         return declined
     return LineEstimate(verticals.roll, verticals.count, verticals.support + level.support, verticals.spread,
@@ -309,6 +317,7 @@ class Consensus:
         spread: their length-weighted standard deviation, degrees.
         agreement: their share of the family's whole length.
         perspective: how far converging lines may have moved ``roll``, degrees (see :func:`converging_bias`).
+        perspective_seen: ``perspective`` was read from the lines; else it is only how far it could be.
     """
 
     roll: float
@@ -317,18 +326,21 @@ class Consensus:
     spread: float
     agreement: float
     perspective: float = 0.0
+    perspective_seen: bool = True
 
     @property
     def clear(self) -> bool:
         """The segments agree with one another, no other direction in the family contradicts them, and
-        converging lines have not moved their roll by more than :data:`MAX_PERSPECTIVE_DEG`."""
+        converging lines are not seen to have moved their roll by more than :data:`MAX_PERSPECTIVE_DEG`."""
         return (self.spread <= MAX_SPREAD_DEG and self.agreement >= MIN_AGREEMENT
-                and abs(self.perspective) <= MAX_PERSPECTIVE_DEG)
+                and not (self.perspective_seen and abs(self.perspective) > MAX_PERSPECTIVE_DEG))
 
     @property
     def enough(self) -> bool:
-        """Clear, and long and many enough to give the roll alone."""
-        return self.clear and self.count >= MIN_SEGMENTS and self.support >= MIN_SUPPORT
+        """Clear, long and many enough to give the roll alone, and not so far to one side that a pitched camera
+        could have moved it by more than :data:`MAX_PERSPECTIVE_DEG` unseen."""
+        return (self.clear and self.count >= MIN_SEGMENTS and self.support >= MIN_SUPPORT
+                and abs(self.perspective) <= MAX_PERSPECTIVE_DEG)
 
 
 def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int,
@@ -346,32 +358,36 @@ def consensus(angles: np.ndarray, lengths: np.ndarray, rows: int,
     inliers = np.abs(angles - first) <= INLIER_DEG
     a, w = angles[inliers], lengths[inliers]
     roll = float(np.average(a, weights=w))
-    perspective = 0.0 if across is None else converging_bias(angles, lengths, across, first, inliers)
+    perspective, seen = (0.0, True) if across is None else converging_bias(angles, lengths, across, first, inliers)
     return Consensus(roll=roll, count=int(a.size), support=float(w.sum() / rows),
                      spread=float(math.sqrt(np.average((a - roll) ** 2, weights=w))),
-                     agreement=float(w.sum() / lengths.sum()), perspective=perspective)
+                     agreement=float(w.sum() / lengths.sum()), perspective=perspective, perspective_seen=seen)
 
 
 def converging_bias(angles: np.ndarray, lengths: np.ndarray, across: np.ndarray, centre: float,
-                    inliers: np.ndarray) -> float:
-    """How far the inliers' mean roll may be off because upright lines converge, in degrees (0 when unseen).
+                    inliers: np.ndarray) -> tuple[float, bool]:
+    """How far the inliers' mean roll may be off because upright lines converge, in degrees, and whether seen.
 
     A camera pitched up or down makes true verticals lean by an amount that grows with their distance from the
     picture's centre line, one way on the left and the other on the right. Where the upright segments within
     :data:`CONVERGING_BAND_DEG` of ``centre`` spread across the picture, a length-weighted straight line of
     lean against position shows that growth; the inliers' mean then errs by its slope times their mean
-    position. Segments all in one place cannot show it, and give 0.
+    position. Segments all in one place cannot show it: then the answer is what a phone pitched as much as
+    :data:`PLAUSIBLE_LEAN_DEG_PER_HEIGHT` allows would make of their place, and not seen.
+
+    Returns:
+        (bias in degrees, True when read from the lines themselves).
     """
+    place = float(np.average(across[inliers], weights=lengths[inliers]))
     band = np.abs(angles - centre) <= CONVERGING_BAND_DEG
     x, y, w = across[band], angles[band], lengths[band]
-    if x.size < 3:
-        return 0.0
-    mean_x = float(np.average(x, weights=w))
-    spread_x = float(np.average((x - mean_x) ** 2, weights=w))
-    if spread_x < MIN_ACROSS_SPREAD ** 2:
-        return 0.0
-    slope = float(np.average((x - mean_x) * (y - np.average(y, weights=w)), weights=w)) / spread_x
-    return slope * float(np.average(across[inliers], weights=lengths[inliers]))
+    if x.size >= 3:
+        mean_x = float(np.average(x, weights=w))
+        spread_x = float(np.average((x - mean_x) ** 2, weights=w))
+        if spread_x >= MIN_ACROSS_SPREAD ** 2:
+            slope = float(np.average((x - mean_x) * (y - np.average(y, weights=w)), weights=w)) / spread_x
+            return slope * place, True
+    return PLAUSIBLE_LEAN_DEG_PER_HEIGHT * abs(place), False
 
 
 def background_lines(segments: np.ndarray, shape: tuple[int, ...],

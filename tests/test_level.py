@@ -206,8 +206,19 @@ def test_lines_converging_from_a_pitched_camera_give_no_roll() -> None:
     right_only[:, :300] = 200
     estimate = roll_from_lines(gray)
     assert estimate.roll is None and estimate.segments >= 4
-    # The right four alone cannot show that they converge: their roll is taken, as from any one door frame.
-    assert roll_from_lines(right_only).roll == pytest.approx(2.0, abs=0.3)
+    # The right four alone cannot show that they converge, and lie too far right to rule it out.
+    assert roll_from_lines(right_only).roll is None
+    # A floor's edge square to the camera stays level under a pitch: it contradicts them rather than confirms.
+    cv2.line(right_only, (0, 1100), (COLS, 1100), 60, 3)
+    assert roll_from_lines(right_only).roll is None
+    # The same lines on a wall seen by a level camera rolled 2°: then the floor's edge agrees, and confirms them.
+    rolled = np.full((ROWS, COLS), 200, np.uint8)
+    for x in (560, 600, 640, 680):
+        dx = math.tan(math.radians(2.0)) * 400
+        cv2.line(rolled, (round(x - dx / 2), 900), (round(x + dx / 2), 500), 60, 3)
+    drop = math.tan(math.radians(2.0)) * COLS
+    cv2.line(rolled, (0, round(1100 - drop / 2)), (COLS, round(1100 + drop / 2)), 60, 3)
+    assert roll_from_lines(rolled).roll == pytest.approx(2.0, abs=0.2)
 
 
 def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool = True, floor: bool = True,

