@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                     levelled[(key, unit)].append(value - reference[base][key][0])
                     if key in plain:
                         unlevelled[(key, unit)].append(plain[key][0] - reference[base][key][0])
+        turned_text = turned_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll+0.png")) if not _pitched(p)])
+        pitched_text = pitched_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll*.png")) if _pitched(p)])
     print("\n".join(lines))
     errors = np.array(roll_errors)
     found = errors[np.isfinite(errors)]
@@ -228,9 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(summary + _rows(levelled, unlevelled))
     print(text)
-    with Analyzer() as analyzer:
-        turned_text = turned_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll+0.png")) if not _pitched(p)])
-        pitched_text = pitched_renders(analyzer, [p for p in sorted(args.folder.glob("*_roll*.png")) if _pitched(p)])
     print(turned_text)
     print(pitched_text)
     if args.write:
@@ -245,10 +244,11 @@ def main(argv: list[str] | None = None) -> int:
                    "what they move is the pose model's own response to re-sampled pixels.\n\n" + text +
                    "\n\n### The level renders turned after the fact\n\n"
                    "Each level render turned by ±1, ±3, ±4 and ±5° as a photo editor turns a picture, and "
-                   "cropped at the left and right by the wedges the turn brings in, then analysed with the default "
-                   "readings and compared with the unturned render. The crop takes much of the door frame and the "
-                   "wall corner with it; where too little upright line is left, level lines that agree (the shelf, "
-                   "the floor's edge) make it up, and where even that is too little the search declines. The "
+                   "cropped to the picture inside the turn (the wedges it brings in at every side), then analysed "
+                   "with the default readings and compared with the unturned render. The crop takes much of the door "
+                   "frame and the wall corner with it; where too little upright line is left, level lines that agree "
+                   "(the shelf, the floor's edge) may confirm what is, and where even that is too little the search "
+                   "declines. The "
                    "crop also re-frames the person: the knee angle and hip extension, which the roll does not "
                    "enter, move with the framing. The last column counts the differences that lie within the two "
                    "readings' 95% half-widths combined (the root sum of their squares), i.e. within what posture "
