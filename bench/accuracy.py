@@ -20,25 +20,25 @@ Usage (``make bench-accuracy`` renders the set first):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
-import dataclasses
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from posture import registry
 from posture.analyzer import Analyzer
-from posture.calibration import load_calibrations
+from posture.core.pose import Landmark
 from posture.errors import PostureError
-from posture.landmarks import Landmark
-from posture.measurements import HEAD_CHANGES
-from posture.model import prepare_model, sha256_of
-from posture.outputs import replace_atomically
+from posture.io.model import prepare_model, sha256_of
+from posture.io.outputs import replace_atomically
+from posture.knowledge import registry
+from posture.knowledge.calibration import load_calibrations
 from posture.render.json import analysis_to_dict
+from posture.stages.measure.head import HEAD_CHANGES
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_FILE = ROOT / "posture" / "knowledge" / "calibration.toml"
@@ -866,12 +866,18 @@ def fit_head_geometry(renders: list[Render], head_folder: Path, main_folder: Pat
     (its parallax undone with the render's own camera, since the CVA is measured in the mid-plane;
     :data:`HEAD_FIT_POINT_WEIGHT`).
     """
-    from posture import measurements as M
-    from posture.frame import build_frame
-    from posture.landmarks import PoseDetector, side_landmark
-    from posture.level import find_levelling, level_points, level_pose, levelling_centre
-    from posture.loading import load_image
+    from posture.core.pose import side_landmark
+    from posture.io.loading import load_image
     from posture.pipeline import gate
+    from posture.stages.detect import PoseDetector
+    from posture.stages.frame import build_frame
+    from posture.stages.level import (
+        find_levelling,
+        level_points,
+        level_pose,
+        levelling_centre,
+    )
+    from posture.stages.measure import silhouette as M
 
     found: list[tuple[Render, Any, Any, np.ndarray]] = []  # render, SideBody, NeckOutline, true (C7, tragus) pixels
     with PoseDetector(model_path) as detector:

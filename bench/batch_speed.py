@@ -72,8 +72,8 @@ def bare_rate(paths: list[Path], model_path: Path) -> float:
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
-    from posture.landmarks import MAX_POSES
-    from posture.loading import load_image
+    from posture.io.loading import load_image
+    from posture.stages.detect import MAX_POSES
 
     options = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path)),
                                     num_poses=MAX_POSES, output_segmentation_masks=True)
@@ -122,7 +122,7 @@ class Watch:
 
 def run(folder: Path, model_path: Path, *, workers: int | None = None, dask: Any = None,
         watch_pids: list[int] | None = None) -> dict[str, Any]:
-    from posture.batch import run_batch
+    from posture.batching.run import run_batch
 
     watch = Watch()
     if watch_pids:
@@ -148,7 +148,7 @@ def main() -> int:
         print(f"needs the shared photos in {PHOTOS}", file=sys.stderr)
         return 2
 
-    from posture.model import prepare_model
+    from posture.io.model import prepare_model
 
     model_path = prepare_model()
     load_start = os.getloadavg()

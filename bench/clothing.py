@@ -24,10 +24,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accuracy import FRONT_PAIRINGS, SIDE_PAIRINGS, Pairing, Render, read_set, run_posture  # noqa: E402
+from accuracy import (  # noqa: E402
+    FRONT_PAIRINGS,
+    SIDE_PAIRINGS,
+    Pairing,
+    Render,
+    read_set,
+    run_posture,
+)
 
-from posture.model import prepare_model  # noqa: E402
-from posture.outputs import replace_atomically  # noqa: E402
+from posture.io.model import prepare_model  # noqa: E402
+from posture.io.outputs import replace_atomically  # noqa: E402
 
 START, END = "<!-- looser-clothing:start -->", "<!-- looser-clothing:end -->"
 """The section's fences in ACCURACY.md, so that re-running replaces it and bench/accuracy.py keeps it."""

@@ -39,15 +39,11 @@ sys.path.insert(0, str(ROOT))
 
 from posture import Analyzer  # noqa: E402
 from posture.combine import combine_measurements  # noqa: E402
-from posture.landmarks import PoseDetector  # noqa: E402
-from posture.measurements import Measurement  # noqa: E402
-from posture.units import CM  # noqa: E402
-from posture.uncertainty import (  # noqa: E402
-    Repeatability,
-    averaged,
-    collect_readings,
-    repeatability,
-)
+from posture.core.measurement import Measurement  # noqa: E402
+from posture.core.units import CM  # noqa: E402
+from posture.knowledge.repeatability import Repeatability, repeatability
+from posture.stages.copies import averaged, collect_readings
+from posture.stages.detect import PoseDetector  # noqa: E402
 
 REPEATABILITY_FILE = ROOT / "posture" / "knowledge" / "repeatability.toml"
 

@@ -153,7 +153,7 @@ def raw_landmarker(model_path: Path) -> Any:
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
-    from posture.landmarks import MAX_POSES
+    from posture.stages.detect import MAX_POSES
 
     options = PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -168,11 +168,11 @@ def measure_in_process(results: list[PhotoResult], model_path: Path, repeat: int
     import mediapipe as mp
 
     from posture.analyzer import Analyzer
-    from posture.landmarks import PoseDetector
-    from posture.loading import load_image
+    from posture.io.loading import load_image
     from posture.pipeline import analyze_image
     from posture.render.json import render_json
     from posture.render.terminal import render_terminal
+    from posture.stages.detect import PoseDetector
 
     landmarker = raw_landmarker(model_path)
     analyzer = Analyzer(model_path)
@@ -243,7 +243,7 @@ def measure_series(paths: list[Path], model_path: Path, repeat: int) -> dict[str
     import mediapipe as mp
 
     from posture.analyzer import Analyzer
-    from posture.loading import load_image
+    from posture.io.loading import load_image
     from posture.render.json import render_json
 
     series = [paths[index % len(paths)] for index in range(SERIES_LENGTH)]
@@ -549,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PIL import Image
 
-    from posture.model import prepare_model
+    from posture.io.model import prepare_model
 
     model_path = prepare_model(notify=lambda message: print(message, file=sys.stderr))
     facts = machine_facts()

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from posture._version import __version__
 __all__ = ["Analysis", "Analyzer", "PostureError", "__version__", "batch"]
 
 if TYPE_CHECKING:
     from posture.analysis import Analysis
     from posture.analyzer import Analyzer
-    from posture.batch import batch
+    from posture.batching.api import batch
     from posture.errors import PostureError
 
 _LAZY = {"Analysis": "posture.analysis", "Analyzer": "posture.analyzer", "PostureError": "posture.errors",
-         "batch": "posture.batch"}
+         "batch": "posture.batching.api"}
 
 
 def __getattr__(name: str) -> Any:

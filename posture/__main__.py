@@ -1,3 +1,3 @@
-from posture.cli import run
+from posture.cli.main import run
 
 run()

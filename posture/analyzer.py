@@ -16,14 +16,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from posture.analysis import Analysis, ModelIdentity
-from posture.calibration import load_calibrations
-from posture.explanations import load_knowledge_base
-from posture.landmarks import PoseDetector
-from posture.markers import with_markers
-from posture.loading import DEFAULT_MAX_PIXELS, LoadedImage, image_from_array, image_from_pil, load_image
-from posture.model import check_model_file, prepare_model, sha256_of
+from posture.core.image import LoadedImage
+from posture.io.loading import (
+    DEFAULT_MAX_PIXELS,
+    image_from_array,
+    image_from_pil,
+    load_image,
+)
+from posture.io.model import check_model_file, prepare_model, sha256_of
+from posture.knowledge.calibration import load_calibrations
+from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import analyze_image
-from posture.uncertainty import with_uncertainty
+from posture.stages.copies import with_uncertainty
+from posture.stages.detect import PoseDetector
+from posture.stages.measure.markers import with_markers
 
 if TYPE_CHECKING:
     import numpy as np

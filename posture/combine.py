@@ -18,10 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from posture.analysis import Analysis
-from posture.findings import evaluate
-from posture.measurements import Measurement
-from posture.quality import view_kind
-from posture.uncertainty import T_975, Z_95
+from posture.core.measurement import Measurement
+from posture.knowledge.repeatability import T_975, Z_95
+from posture.stages.findings import evaluate
+from posture.stages.gate import view_kind
 
 
 def combine_measurements(readings: Sequence[Measurement]) -> Measurement:

@@ -20,22 +20,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
-from posture import registry
-from posture._toml import loads as toml_loads
 from posture.analysis import Analysis
 from posture.combine import combine_photos
+from posture.core.pose import Landmark, side_landmark
 from posture.errors import ExitCode, PostureError
-from posture.explanations import _check_keys as _keys
-from posture.explanations import _table, _text, _texts
-from posture.findings import typical_range
-from posture.landmarks import Landmark, side_landmark
-from posture.quality import view_kind
+from posture.knowledge import registry
+from posture.knowledge.changes import ChangeTexts, load_change_texts
+from posture.stages.findings import typical_range
+from posture.stages.gate import view_kind
 
 Verdict = Literal["improved", "worsened", "changed", "no detectable change", "not judged"]
 VERDICTS: tuple[Verdict, ...] = ("improved", "worsened", "changed", "no detectable change", "not judged")
@@ -172,90 +168,6 @@ class Comparison:
             if series.view == view:
                 return next((c for c in series.changes if c.id == measurement_id), None)
         return None
-
-
-# ------------------------------------------------------------------ knowledge
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeText:
-    measurement: str
-    toward: str
-    away: str
-    article_sections: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeTexts:
-    """The whole of ``knowledge/changes.toml``, checked."""
-
-    changes: tuple[ChangeText, ...]
-    no_change: str
-    changed: str
-    not_judged: str
-    caveats: tuple[tuple[str, str], ...]
-
-    def for_measurement(self, measurement_id: str) -> ChangeText | None:
-        return next((c for c in self.changes if c.measurement == measurement_id), None)
-
-
-_CHANGE_TOP = frozenset({"schema_version", "change", "generic", "caveat"})
-_CHANGE_KEYS = frozenset({"measurement", "toward", "away", "article_sections"})
-_GENERIC_KEYS = frozenset({"no_change", "changed", "not_judged"})
-_CAVEAT_KEYS = frozenset({"id", "text"})
-
-
-@cache
-def load_change_texts() -> ChangeTexts:
-    """Read and check ``knowledge/changes.toml`` (cached).
-
-    Raises:
-        ValueError: the file breaks its schema (the message names the entry and key).
-    """
-    text = resources.files("posture").joinpath("knowledge").joinpath("changes.toml").read_text(encoding="utf-8")
-    return parse_change_texts(text)
-
-
-def parse_change_texts(text: str) -> ChangeTexts:
-    """Parse and strictly check the text of a ``changes.toml`` file.
-
-    Raises:
-        ValueError: not TOML, an unknown or missing key, blank text, an unknown
-            measurement id, or a measurement listed twice.
-    """
-    data = toml_loads(text)
-    _keys(data, "changes.toml", _CHANGE_TOP)
-    if data["schema_version"] != 1 or isinstance(data["schema_version"], bool):
-        raise ValueError(f"changes.toml: key 'schema_version' is {data['schema_version']!r}; expected 1")
-    changes = []
-    for position, table in enumerate(_tables(data, "change"), start=1):
-        entry = f"change #{position}"
-        _keys(table, entry, _CHANGE_KEYS)
-        measurement = _text(table, "measurement", entry)
-        if measurement not in registry.BY_ID:
-            raise ValueError(f"{entry}: key 'measurement' is {measurement!r}, which posture does not measure; "
-                             f"expected one of {sorted(registry.BY_ID)}")
-        if any(c.measurement == measurement for c in changes):
-            raise ValueError(f"{entry}: measurement {measurement!r} is listed more than once")
-        changes.append(ChangeText(measurement=measurement, toward=_text(table, "toward", entry),
-                                  away=_text(table, "away", entry),
-                                  article_sections=_texts(table, "article_sections", entry)))
-    generic = _table(data, "generic", "changes.toml")
-    _keys(generic, "generic", _GENERIC_KEYS)
-    caveats = []
-    for position, table in enumerate(_tables(data, "caveat"), start=1):
-        _keys(table, f"caveat #{position}", _CAVEAT_KEYS)
-        caveats.append((_text(table, "id", f"caveat #{position}"), _text(table, "text", f"caveat #{position}")))
-    return ChangeTexts(changes=tuple(changes), no_change=_text(generic, "no_change", "generic"),
-                       changed=_text(generic, "changed", "generic"),
-                       not_judged=_text(generic, "not_judged", "generic"), caveats=tuple(caveats))
-
-
-def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = data[key]
-    if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
-        raise ValueError(f"changes.toml: key {key!r} must be a non-empty array of tables [[{key}]]")
-    return value
 
 
 # ------------------------------------------------------------------ verdicts

@@ -12,23 +12,26 @@ import dataclasses
 import numpy as np
 
 from posture.analysis import Analysis, ModelIdentity, Provenance
-from posture.calibration import load_calibrations
-from posture.explanations import KnowledgeBase
-from posture.findings import evaluate
-from posture.frame import Frame, build_frame
-from posture.landmarks import Pose, PoseDetector
-from posture.level import (
+from posture.core.image import LoadedImage
+from posture.core.measurement import Measurement
+from posture.core.pose import Pose
+from posture.knowledge.calibration import load_calibrations
+from posture.knowledge.explanations import KnowledgeBase
+from posture.stages.detect import PoseDetector
+from posture.stages.findings import evaluate
+from posture.stages.frame import Frame, build_frame
+from posture.stages.gate import Verdict, assess, view_kind
+from posture.stages.level import (
     NOT_LEVELLED,
     Levelling,
     find_levelling,
     level_pose,
     levelling_centre,
-    start_line_search,
     unlevel_points,
 )
-from posture.loading import LoadedImage
-from posture.measurements import Mask, Measurement, measure_front_view, measure_side_view, withheld_notes
-from posture.quality import Verdict, assess, view_kind
+from posture.stages.lines import start_line_search
+from posture.stages.measure.bodies import Mask, withheld_notes
+from posture.stages.measure.views import measure_front_view, measure_side_view
 
 UNCALIBRATED_MODEL_WARNING = (
     "This pose model is not the one posture's calibrations were fitted with, so calibrated values may be off by "
@@ -90,7 +93,7 @@ def photo_points(measurements: tuple[Measurement, ...], roll: float,
 def provenance(image: LoadedImage, *, model: ModelIdentity, mediapipe_version: str, people_detected: int,
                uncertainty: bool = False) -> Provenance:
     """What a result from this image and model depends on."""
-    from posture import __version__
+    from posture._version import __version__
 
     origin = image.origin
     return Provenance(

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from posture.landmarks import NUM_LANDMARKS, Landmark, Pose, side_landmark
+from posture.core.pose import NUM_LANDMARKS, Landmark, Pose, side_landmark
 
 SIDES = ("left", "right")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from posture.analyzer import Analyzer
-from posture.model import prepare_model
+from posture.io.model import prepare_model
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PHOTOS = SHARED / "photos"

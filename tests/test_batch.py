@@ -20,21 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from posture.batch import (
-    FAILURES_CSV,
-    RESULTS_CSV,
-    RESULTS_JSONL,
-    Heights,
-    Rows,
-    Task,
-    discover,
-    parse_cell,
-    read_heights,
-    run_batch,
-)
-from posture.cli import main
+from posture.analysis import columns
+from posture.batching.api import Rows
+from posture.batching.discover import discover
+from posture.batching.engines import Task
+from posture.batching.heights import Heights, read_heights
+from posture.batching.run import run_batch
+from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, parse_cell
+from posture.cli.main import main
 from posture.errors import ExitCode, InputError
-from posture.render.row import columns
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.png"))
@@ -369,12 +363,10 @@ def test_python_api_returns_the_rows(tmp_path: Path, pose_model: Path) -> None:
         assert rows.loc[0, "name"] == SAMPLES[0].name
         failures = rows.attrs["failures"]
     assert [Path(failure["path"]).name for failure in failures] == ["readme.txt"]
-    # The module is callable too, should `import posture.batch` have bound the name to it.
-    assert callable(sys.modules["posture.batch"])
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from posture.cli_batch import _PlainProgress
+    from posture.cli.batch import _PlainProgress
 
     progress = _PlainProgress(every=0.0)
     progress.start(4)

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from posture.cli import main
+from posture.cli.main import main
 from posture.errors import ExitCode
-from posture import registry
+from posture.knowledge import registry
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -279,7 +279,7 @@ def test_the_readme_example_runs(pose_model: Path, monkeypatch: pytest.MonkeyPat
 
 def test_importing_posture_and_its_command_loads_no_heavy_module() -> None:
     """`import posture` and `posture --help` stay instant: numpy, OpenCV, Pillow and MediaPipe load on use."""
-    code = ("import sys, posture, posture.cli; posture.cli.build_parser(); "
+    code = ("import sys, posture, posture.cli.main; posture.cli.main.build_parser(); "
             "print(sorted(m for m in ('numpy', 'cv2', 'PIL', 'mediapipe', 'rich', 'subprocess') if m in sys.modules))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert completed.stdout.strip() == "[]"

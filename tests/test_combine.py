@@ -9,11 +9,11 @@ import pytest
 from test_compare import built, refused
 
 from posture.combine import combine_by_view, combine_measurements, combine_photos
-from posture.frame import PERCENT_HEIGHT
-from posture.measurements import Measurement
+from posture.core.measurement import Measurement
+from posture.knowledge.repeatability import T_975
 from posture.render.json import render_json_photos
 from posture.render.terminal import render_terminal
-from posture.uncertainty import T_975
+from posture.stages.frame import PERCENT_HEIGHT
 
 
 def reading(value: float, uncertainty: float | None, **components: float) -> Measurement:

@@ -15,10 +15,9 @@ import pytest
 from builders import front_pose, side_pose
 from PIL import ExifTags, Image
 
-from posture import registry
 from posture.analysis import Analysis, ModelIdentity
 from posture.analyzer import Analyzer
-from posture.cli import main
+from posture.cli.main import main
 from posture.compare import (
     NotComparableError,
     Reading,
@@ -28,18 +27,18 @@ from posture.compare import (
     compare_sessions,
     distance_to_range,
     judge,
-    load_change_texts,
     minimal_detectable_change,
     order_sessions,
-    parse_change_texts,
 )
+from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import ExitCode
-from posture.explanations import load_knowledge_base
-from posture.findings import evaluate
-from posture.loading import ImageOrigin, LoadedImage
+from posture.knowledge import registry
+from posture.knowledge.changes import load_change_texts, parse_change_texts
+from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import measure, provenance
-from posture.quality import assess
 from posture.render.compare_image import tile_size
+from posture.stages.findings import evaluate
+from posture.stages.gate import assess
 
 SYNTHETIC = Path(__file__).parent / "data" / "synthetic"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -7,11 +7,12 @@ import dataclasses
 import pytest
 from builders import front_person, side_person
 
-from posture.explanations import KnowledgeBase, load_knowledge_base
-from posture.findings import Finding, detectable, evaluate, typical_range
-from posture.frame import CM, PERCENT_HEIGHT, BodyScale
-from posture.measurements import Measurement, measure_front_view, measure_side_view
-from posture.units import DEG as DEGREES
+from posture.core.measurement import Measurement
+from posture.core.units import DEG as DEGREES
+from posture.knowledge.explanations import KnowledgeBase, load_knowledge_base
+from posture.stages.findings import Finding, detectable, evaluate, typical_range
+from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
+from posture.stages.measure.views import measure_front_view, measure_side_view
 
 # The side measurements landmarks alone give; the outline measures need a mask (tests/test_outline.py).
 SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from builders import front_person, make_pose, side_depth, side_person, silhouette_mask
 
-from posture.frame import CM, PERCENT_HEIGHT, build_frame
-from posture.landmarks import Landmark, Pose, head_top_from_mask
+from posture.core.pose import Landmark, Pose, head_top_from_mask
+from posture.stages.frame import CM, PERCENT_HEIGHT, build_frame
 
 PHOTO = (1100, 1000)  # rows, cols of the photo: a 1000 px person with the head top at y=50 fits
 

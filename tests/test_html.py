@@ -17,7 +17,7 @@ from test_compare import built, refused
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
-from posture.cli import main
+from posture.cli.main import main
 from posture.compare import Session, compare, compare_sessions
 from posture.errors import ExitCode
 from posture.render.html import render_analysis_html, render_comparison_html

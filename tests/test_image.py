@@ -19,12 +19,20 @@ import pytest
 from PIL import Image
 from test_compare import built
 
-from posture import registry
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
-from posture.findings import detectable
-from posture.level import choose_levelling
-from posture.render.image import PALETTE, MAX_HEIGHT, MIN_HEIGHT, Painter, Sizes, render_annotated, value_words
+from posture.knowledge import registry
+from posture.render.image import (
+    MAX_HEIGHT,
+    MIN_HEIGHT,
+    PALETTE,
+    Painter,
+    Sizes,
+    render_annotated,
+    value_words,
+)
+from posture.stages.findings import detectable
+from posture.stages.level import choose_levelling
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("POSTURE_UPDATE_GOLDEN") == "1"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from posture.explanations import (
+from posture.knowledge import registry
+from posture.knowledge.explanations import (
     KnowledgeBase,
     load_knowledge_base,
     parse_knowledge_base,
 )
-from posture import registry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARTICLE = SHARED / "article" / "psoas-article.txt"

@@ -12,20 +12,22 @@ import pytest
 from builders import side_pose
 from PIL import Image
 
-from posture.level import (
+from posture.io.exif import (
     ACCELERATION_VECTOR_TAG,
     CAMERA_TYPE_TAG,
+    gravity_from_maker_note,
+    parse_apple_maker_note,
+)
+from posture.io.loading import load_image
+from posture.stages.level import (
     NOT_LEVELLED,
     choose_levelling,
     find_levelling,
-    gravity_from_maker_note,
     level_points,
     level_pose,
-    parse_apple_maker_note,
     roll_from_gravity,
-    roll_from_lines,
 )
-from posture.loading import load_image
+from posture.stages.lines import roll_from_lines
 
 # --------------------------------------------------------------------------
 # Gravity
@@ -303,7 +305,7 @@ def test_level_pose_turns_landmarks_and_mask_together() -> None:
 
 
 def test_choose_levelling_prefers_the_user_then_gravity_then_lines() -> None:
-    from posture.level import LineEstimate
+    from posture.stages.lines import LineEstimate
 
     lines = LineEstimate(1.0, 4, 2.0, 0.1)
     assert choose_levelling(user_roll=-2.0, gravity=_gravity(3.0), lines=lines).camera_roll == -2.0
@@ -315,9 +317,9 @@ def test_choose_levelling_prefers_the_user_then_gravity_then_lines() -> None:
 
 def test_outline_points_return_to_the_photo_for_drawing() -> None:
     """Measured in the levelled frame, drawn on the photo: turning the points back undoes the levelling."""
-    from posture.level import level_points
-    from posture.measurements import Measurement
+    from posture.core.measurement import Measurement
     from posture.pipeline import photo_points
+    from posture.stages.level import level_points
 
     photo = np.array([[410.0, 620.0], [350.5, 700.25]])
     centre = (400.0, 650.0)

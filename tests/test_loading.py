@@ -17,18 +17,16 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
+from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import InputError
-from posture.loading import (
-    ImageOrigin,
-    LoadedImage,
-    _bomb_pixel_count,
-    _pillow_guard,
+from posture.io.loading import (
     _to_rgb,
     image_from_array,
     image_from_pil,
     load_image,
     mean_luminance,
 )
+from posture.io.pillow import bomb_pixel_count, pillow_guard
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -462,9 +460,9 @@ def test_too_many_pixels_far_beyond_the_limit_gives_the_real_count(tmp_path: Pat
 
 
 def test_pixel_count_falls_back_to_a_bound_if_pillow_rewords_its_error() -> None:
-    assert _bomb_pixel_count(Image.DecompressionBombError("Image size (921600 pixels) exceeds limit"), 1000) \
+    assert bomb_pixel_count(Image.DecompressionBombError("Image size (921600 pixels) exceeds limit"), 1000) \
         == "921,600"
-    assert _bomb_pixel_count(Image.DecompressionBombError("Image is too big"), 1000) == "over 2,000"
+    assert bomb_pixel_count(Image.DecompressionBombError("Image is too big"), 1000) == "over 2,000"
 
 
 def test_max_pixels_overrides_and_restores_pillow_limit(tmp_path: Path,
@@ -719,7 +717,7 @@ def test_damaged_exif_and_dark_photo_give_two_sentences(tmp_path: Path) -> None:
 
 def test_other_pillow_warnings_pass_on() -> None:
     problems: list[str] = []
-    with pytest.warns(RuntimeWarning, match="not about EXIF"), _pillow_guard(problems):
+    with pytest.warns(RuntimeWarning, match="not about EXIF"), pillow_guard(problems):
         warnings.warn("not about EXIF", RuntimeWarning)
     assert problems == []
 

@@ -12,9 +12,10 @@ import pytest
 from builders import front_pose, side_pose
 from PIL import Image
 
-from posture.frame import BodyScale, Frame
-from posture.landmarks import Landmark, Pose, side_landmark
-from posture.markers import (
+from posture.core.pose import Landmark, Pose, side_landmark
+from posture.stages.frame import BodyScale, Frame
+from posture.stages.gate import Verdict
+from posture.stages.measure.markers import (
     NEARER_THAN_MID_PLANE_CM,
     PHONE_FOCAL_35MM,
     Marker,
@@ -28,7 +29,6 @@ from posture.markers import (
     marker_measurements,
     photo_perspective,
 )
-from posture.quality import Verdict
 
 GREEN = (40, 215, 70)
 H = 1000.0
@@ -357,7 +357,7 @@ def test_crest_balls_on_the_outline_stand_off_along_the_crest_line(on_outline: t
                          ids=["exif", "no-exif", "no-exif-no-height"])
 def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phones(
         tmp_path: Path, recorded: int | None, height_cm: float | None) -> None:
-    from posture.loading import load_image
+    from posture.io.loading import load_image
 
     exif = Image.Exif()
     if recorded is not None:

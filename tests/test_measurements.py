@@ -16,11 +16,16 @@ import numpy as np
 import pytest
 from builders import LEVELS, front_person, move, side_person
 
-from posture.frame import CM, PERCENT_HEIGHT, BodyScale
-from posture.geometry import forward_angle_from_vertical, interior_angle_deviation, joint_bend
-from posture.landmarks import Landmark
-from posture.measurements import Measurement, measure_front_view, measure_side_view
-from posture.units import DEG as DEGREES
+from posture.core.geometry import (
+    forward_angle_from_vertical,
+    interior_angle_deviation,
+    joint_bend,
+)
+from posture.core.measurement import Measurement
+from posture.core.pose import Landmark
+from posture.core.units import DEG as DEGREES
+from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
+from posture.stages.measure.views import measure_front_view, measure_side_view
 
 # The side measurements landmarks alone give; the outline measures need a mask (tests/test_outline.py).
 SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
@@ -661,7 +666,7 @@ def test_front_measurements_do_not_depend_on_the_photo_scale(k: float) -> None:
 
 
 def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -> None:
-    from posture.calibration import Calibrations, LinearCalibration
+    from posture.knowledge.calibration import Calibrations, LinearCalibration
 
     calibrations = Calibrations(
         corrections={"head_forward_angle": LinearCalibration(offset=-30.0, slope=1.1),
@@ -685,8 +690,8 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
 
 
 def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() -> None:
-    from posture.calibration import load_calibrations
-    from posture.model import BUILT_BUNDLE_SHA256
+    from posture.io.model import BUILT_BUNDLE_SHA256
+    from posture.knowledge.calibration import load_calibrations
 
     calibrations = load_calibrations()
     assert calibrations.model_sha256 == BUILT_BUNDLE_SHA256
@@ -700,7 +705,7 @@ def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() ->
 
 
 def test_the_calibration_version_follows_the_file_content() -> None:
-    from posture.calibration import load_calibrations, parse_calibrations
+    from posture.knowledge.calibration import load_calibrations, parse_calibrations
 
     text = 'model_sha256 = "m"\nfitted_on = "f"\n[trunk_lean]\noffset = 2.0\n'
     refit = text.replace("2.0", "2.5")

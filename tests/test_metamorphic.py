@@ -15,8 +15,8 @@ the comments) and set a little above the largest change seen:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest

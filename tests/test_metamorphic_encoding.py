@@ -29,7 +29,7 @@ from PIL import Image
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
-from posture.findings import _threshold
+from posture.stages.findings import _threshold
 
 ANGLE_TOLERANCE_DEG = 2.5
 OFFSET_TOLERANCE_PCT = 0.75

@@ -32,7 +32,7 @@ from roll import turned  # noqa: E402  (the benchmark's turn, so that both turn 
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
-from posture.level import person_mask, roll_from_lines
+from posture.stages.lines import person_mask, roll_from_lines
 
 ROLL_TOLERANCE_DEG = 0.5
 ANGLE_TOLERANCE_DEG = 0.5

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture import model
 from posture.errors import ModelError
+from posture.io import model
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSE_PHOTO = SHARED / "photos" / "front_warrior2_yoga_man_mediapipe_pose.jpg"
@@ -240,7 +240,7 @@ def test_model_dir_override_and_cache(tmp_path: Path, monkeypatch: pytest.Monkey
     assert model.default_model_dir() == tmp_path / "mine"
 
     monkeypatch.delenv("POSTURE_MODEL_DIR")
-    assert model.default_model_dir() == Path(model.__file__).resolve().parents[1] / "models"
+    assert model.default_model_dir() == Path(model.__file__).resolve().parents[2] / "models"
 
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # a read-only install
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -16,11 +16,22 @@ import numpy as np
 import pytest
 from builders import front_person, side_person
 
-from posture import outline
-from posture.calibration import Calibrations, LinearCalibration
-from posture.frame import BodyScale
-from posture.landmarks import Landmark
-from posture.measurements import (
+from posture.core.measurement import Measurement
+from posture.core.pose import Landmark
+from posture.knowledge.calibration import Calibrations, LinearCalibration
+from posture.stages.frame import BodyScale
+from posture.stages.measure import outline
+from posture.stages.measure.bodies import Mask, Measured, SideBody, withheld_notes
+from posture.stages.measure.head import (
+    HEAD_CHANGES,
+    TRAGUS_FROM_EAR,
+    head_forward_angle,
+    head_line_angle,
+    head_points,
+    neck_outline,
+    place_head_points,
+)
+from posture.stages.measure.silhouette import (
     BUTTOCK_SPAN,
     C7_FORWARD,
     C7_ROW,
@@ -29,24 +40,11 @@ from posture.measurements import (
     CLOTH_WAIST_DEPTH,
     CLOTH_WAIST_INSET,
     CLOTH_WAIST_WIDTH,
-    HEAD_CHANGES,
     HIP_LEVELS,
     LUMBAR_SPAN,
-    Mask,
-    Measured,
-    Measurement,
-    SideBody,
-    TRAGUS_FROM_EAR,
-    head_forward_angle,
-    head_line_angle,
-    head_points,
-    measure_front_view,
-    measure_side_view,
-    neck_outline,
-    place_head_points,
     waist_inset,
-    withheld_notes,
 )
+from posture.stages.measure.views import measure_front_view, measure_side_view
 
 H = 1000.0
 WIDTH, HEIGHT = 1000, 1100
@@ -575,7 +573,7 @@ def test_a_plain_tuple_of_measurements_has_no_notes() -> None:
 
 
 def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
-    from posture.measurements import FrontBody
+    from posture.stages.measure.bodies import FrontBody
 
     generic, behind = LinearCalibration(offset=1.0), LinearCalibration(offset=2.0)
     both = Calibrations(corrections={"hip_height_difference": generic, "hip_height_difference_back": behind},

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from posture import outputs
 from posture.errors import OutputError
-from posture.outputs import replace_atomically, write_atomic
+from posture.io import outputs
+from posture.io.outputs import replace_atomically, write_atomic
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_reading_the_umask_leaves_it_unchanged(monkeypatch: pytest.MonkeyPatch) 
         return real_umask(mask)
 
     monkeypatch.setattr(os, "umask", spy)
-    assert outputs._umask() == 0o027
-    assert outputs._umask() == 0o027
+    assert outputs.process_umask() == 0o027
+    assert outputs.process_umask() == 0o027
     # Meanwhile, a file another thread creates is private to the owner.
     assert masks == [0o077, 0o027, 0o077, 0o027]
 

@@ -21,8 +21,8 @@ from builders import (
     world_from,
 )
 
-from posture.landmarks import Landmark, Pose
-from posture.quality import (
+from posture.core.pose import Landmark, Pose
+from posture.stages.gate import (
     MIN_KEY_VISIBILITY,
     _facing,
     _near_side,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from posture import registry
-from posture.explanations import load_knowledge_base, parse_knowledge_base
-from posture.measurements import _FRONT, _SIDE
+from posture.knowledge import registry
+from posture.knowledge.explanations import load_knowledge_base, parse_knowledge_base
 from posture.render.docs import measurement_table, with_table
+from posture.stages.measure.bodies import FRONT_MEASURES, SIDE_MEASURES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_every_definition_has_exactly_one_function() -> None:
     side = {d.id for d in registry.DEFINITIONS if "side" in d.views}
     front = {d.id for d in registry.DEFINITIONS if d.views & registry.FRONT_OR_BACK}
-    assert set(_SIDE) == side
-    assert set(_FRONT) == front
+    assert set(SIDE_MEASURES) == side
+    assert set(FRONT_MEASURES) == front
     assert not side & front
 
 

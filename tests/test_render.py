@@ -10,18 +10,17 @@ import numpy as np
 import pytest
 from builders import side_pose
 
-from posture.analysis import Analysis, ModelIdentity
-from posture.calibration import load_calibrations
-from posture.explanations import load_knowledge_base
-from posture.findings import evaluate
-from posture.level import choose_levelling
-from posture.loading import ImageOrigin, LoadedImage
+from posture.analysis import Analysis, ModelIdentity, columns, to_row
+from posture.core.image import ImageOrigin, LoadedImage
+from posture.knowledge.calibration import load_calibrations
+from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import measure, provenance
-from posture.quality import assess
 from posture.render.image import render_annotated
 from posture.render.json import analysis_to_dict, render_json
-from posture.render.row import columns, to_row
 from posture.render.terminal import render_terminal
+from posture.stages.findings import evaluate
+from posture.stages.gate import assess
+from posture.stages.level import choose_levelling
 
 MODEL = ModelIdentity(name="pose_landmarker_full.task", sha256="ab" * 32, calibrated=True)
 
@@ -196,9 +195,9 @@ def test_the_flat_row_survives_a_csv_round_trip(analysis: Analysis, tmp_path: Pa
 def test_the_json_says_whether_a_left_right_difference_stands_out(measurement_id: str, value: float,
                                                                   expected: bool | None) -> None:
     """Shoulder heights are told from zero beyond their resolution (1.05% of height); a lean has no sides."""
-    from posture.frame import BodyScale
-    from posture.measurements import Measurement
+    from posture.core.measurement import Measurement
     from posture.render.json import _measurement
+    from posture.stages.frame import BodyScale
 
     unit = "deg" if measurement_id == "trunk_lean" else "percent_height"
     entry = _measurement(Measurement(measurement_id, value, unit, "m", ()), BodyScale(1000.0))

@@ -15,25 +15,23 @@ import pytest
 from builders import side_pose
 
 from posture.analysis import Analysis, ModelIdentity
-from posture.explanations import load_knowledge_base
-from posture.findings import evaluate
-from posture.frame import PERCENT_HEIGHT
-from posture.units import CM, DEG
-from posture.landmarks import Pose
-from posture.level import choose_levelling
-from posture.loading import ImageOrigin, LoadedImage
-from posture.measurements import Measurement
-from posture.pipeline import measure, provenance
-from posture.quality import assess
-from posture.uncertainty import (
+from posture.core.image import ImageOrigin, LoadedImage
+from posture.core.measurement import Measurement
+from posture.core.pose import Pose
+from posture.core.units import CM, DEG
+from posture.knowledge.explanations import load_knowledge_base
+from posture.knowledge.repeatability import (
     T_975,
     Repeatability,
-    _averaged,
-    _signed,
     half_width_of_mean,
     repeatability,
-    with_uncertainty,
 )
+from posture.pipeline import measure, provenance
+from posture.stages.copies import _averaged, _signed, with_uncertainty
+from posture.stages.findings import evaluate
+from posture.stages.frame import PERCENT_HEIGHT
+from posture.stages.gate import assess
+from posture.stages.level import choose_levelling
 
 
 def reading(value: float, **components: float) -> Measurement:
@@ -115,7 +113,7 @@ def test_the_shipped_repeatability_is_plausible() -> None:
 
     Every measurement has a typical spread, of a size landmarks jitter by: under 5° or 2% of body height.
     """
-    from posture.registry import DEFINITIONS
+    from posture.knowledge.registry import DEFINITIONS
 
     shipped = repeatability()
     assert all(0.3 < factor < 4.0 for factor in shipped.factor.values())

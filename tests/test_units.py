@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posture.units import (
+from posture.core.units import (
     CM,
     DEG,
     PERCENT_HEIGHT,

@@ -18,8 +18,18 @@ from PIL import Image, ImageDraw
 
 from posture.analysis import Analysis
 from posture.compare import Comparison, ViewSeries
-from posture.landmarks import Landmark
-from posture.render.image import PANEL, WHITE, Painter, Placement, Sizes, annotate, draw_skeleton, font, printable
+from posture.core.pose import Landmark
+from posture.render.image import (
+    PANEL,
+    WHITE,
+    Painter,
+    Placement,
+    Sizes,
+    annotate,
+    draw_skeleton,
+    font,
+    printable,
+)
 
 BODY_PX = 900
 """Body height (head top to soles) in every tile, in pixels."""

@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from posture import registry
 from posture.compare import Comparison, MeasurementChange, Reading, Verdict
+from posture.core.units import (
+    format_measured,
+    format_number,
+    format_value,
+    round_for_data,
+    unit_symbol,
+)
+from posture.knowledge import registry
 from posture.render.json import provenance_to_dict
-from posture.units import format_measured, format_number, format_value, round_for_data, unit_symbol
 
 COMPARE_SCHEMA_VERSION = "1.0"
 """Of the ``posture compare --json`` document: major for breaking changes, minor for additions."""

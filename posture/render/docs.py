@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from posture import registry
+from posture.knowledge import registry
 
 START = "<!-- measurements: generated from posture/registry.py by `make docs` -->"
 END = "<!-- end of measurements -->"

@@ -19,14 +19,21 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from posture import __version__, registry
+from posture._version import __version__
 from posture.analysis import Analysis
 from posture.compare import Comparison, MeasurementChange
-from posture.findings import near_a_limit, typical_range
-from posture.outputs import encode_png
-from posture.render.comparison import VERDICT_WORDS, change_text, mdc_text, range_text, reading_text
+from posture.core.units import format_number, format_value, unit_symbol
+from posture.io.outputs import encode_png
+from posture.knowledge import registry
+from posture.render.comparison import (
+    VERDICT_WORDS,
+    change_text,
+    mdc_text,
+    range_text,
+    reading_text,
+)
 from posture.render.image import render_annotated, value_words
-from posture.units import format_number, format_value, unit_symbol
+from posture.stages.findings import near_a_limit, typical_range
 
 REPORT_IMAGE_HEIGHT = 1000
 """Height of the annotated picture in a one-photo report: legible, and small enough to embed."""

@@ -25,14 +25,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from posture import registry
 from posture.analysis import Analysis
-from posture.findings import detectable, noise
-from posture.frame import BodyScale
-from posture.landmarks import SKELETON, Landmark, side_landmark
-from posture.level import unlevel_points
-from posture.measurements import Measurement
-from posture.units import format_measured, format_value
+from posture.core.measurement import Measurement
+from posture.core.pose import SKELETON, Landmark, side_landmark
+from posture.core.units import format_measured, format_value
+from posture.knowledge import registry
+from posture.stages.findings import detectable, noise
+from posture.stages.frame import BodyScale
+from posture.stages.level import unlevel_points
 
 RGB = tuple[int, int, int]
 

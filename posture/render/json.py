@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
-from posture.findings import Finding, detectable
-from posture.frame import BodyScale
-from posture.measurements import Measurement
-from posture.units import round_for_data
+from posture.core.measurement import Measurement
+from posture.core.units import round_for_data
+from posture.stages.findings import Finding, detectable
+from posture.stages.frame import BodyScale
 
 
 def _measurement(measurement: Measurement, scale: BodyScale | None = None) -> dict[str, Any]:

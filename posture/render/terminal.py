@@ -11,13 +11,13 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from posture import registry
 from posture.analysis import Analysis
-from posture.explanations import NotMeasured
-from posture.findings import detectable, near_a_limit, typical_range
-from posture.measurements import Measurement
-from posture.quality import view_kind
-from posture.units import format_measured, format_value
+from posture.core.measurement import Measurement
+from posture.core.units import format_measured, format_value
+from posture.knowledge import registry
+from posture.knowledge.explanations import NotMeasured
+from posture.stages.findings import detectable, near_a_limit, typical_range
+from posture.stages.gate import view_kind
 
 
 def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bool) -> str:

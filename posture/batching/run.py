@@ -1,0 +1,280 @@
+"""One batch run: discover the photos, skip what an earlier run finished, analyse the rest, write the tables and summary."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posture.batching.discover import Found, discover, file_sha256
+from posture.batching.engines import (
+    Options,
+    Record,
+    Task,
+    _run_dask,
+    _run_here,
+    _run_pool,
+    _Stop,
+    default_workers,
+)
+from posture.batching.heights import (
+    _MAX_HEIGHT_CM,
+    _MIN_HEIGHT_CM,
+    Heights,
+    read_heights,
+)
+from posture.batching.tables import (
+    ANNOTATED_DIR,
+    FAILURE_COLUMNS,
+    FAILURES_CSV,
+    RESULTS_CSV,
+    RESULTS_JSONL,
+    SUMMARY_JSON,
+    _atomic,
+    _cell,
+    _Done,
+    _earlier_results,
+    _encode,
+    _Entry,
+    _name,
+    _Tables,
+    parse_cell,
+)
+from posture.errors import OutputError
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The end of a run.
+
+    Attributes:
+        summary: counts by status, view and kind of failure, how often each finding occurred, throughput.
+        interrupted: the run was stopped with Ctrl-C before every photo was done.
+        rows: the flat rows (when collected), sorted by path; rows carried over by ``resume`` are read back
+            from results.csv, see :func:`parse_cell`.
+        failures: the failure records, sorted by path.
+    """
+
+    summary: dict[str, Any]
+    interrupted: bool
+    rows: list[dict[str, Any]]
+    failures: list[dict[str, Any]]
+
+
+def run_batch(
+    folder: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    recursive: bool = False,
+    workers: int | None = None,
+    height_cm: float | None = None,
+    heights: Heights | str | os.PathLike[str] | None = None,
+    annotate: bool = False,
+    resume: bool = False,
+    uncertainty: bool = True,
+    dask: Any = None,
+    model: str | os.PathLike[str] | None = None,
+    max_pixels: int | None = None,
+    collect_rows: bool = False,
+    on_total: Callable[[int], None] | None = None,
+    on_record: Callable[[Record], None] | None = None,
+    on_start: Callable[[Task, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Analyse every photo in ``folder`` and write the tables into ``out`` (see docs/batch.md).
+
+    Args:
+        folder: the folder of photos.
+        out: the output folder (created if missing). It may not hold the results
+            of an earlier run unless ``resume`` is set.
+        recursive: also search subfolders.
+        workers: worker processes (default: one per CPU); 0 analyses in this process.
+        height_cm: one standing height for every photo.
+        heights: heights by photo or subject (a :class:`Heights` or a CSV file, see :func:`read_heights`).
+        annotate: write an annotated PNG per analysed photo into ``out/annotated/``.
+        resume: reuse the results in ``out`` of photos already done (by content),
+            when the model, versions, height and uncertainty setting are the same.
+        uncertainty: average each measurement over five altered copies and give its repeatability
+            interval (about five times the work); False measures each photo alone (``--fast``).
+        dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
+        model: the pose model bundle; None prepares the default model.
+        max_pixels: refuse photos with more pixels than this.
+        collect_rows: keep the rows in memory and return them.
+        on_total: told how many photos and failures the run will report, once known.
+        on_record: told of every record (result or failure) as it is written.
+        on_start: told when a photo is handed to a worker process, with its pid.
+        notify: receives one-line messages (preparing the model).
+
+    Raises:
+        InputError: ``folder`` or ``heights`` cannot be used.
+        OutputError: ``out`` cannot be written or holds an earlier run without ``resume``.
+        ModelError: the pose model cannot be prepared or opened.
+    """
+    from posture._version import __version__
+    from posture.analysis import columns as row_columns
+    from posture.io.loading import DEFAULT_MAX_PIXELS
+    from posture.io.model import check_model_file, prepare_model, sha256_of
+
+    started = time.perf_counter()
+    if height_cm is not None and heights is not None:
+        raise ValueError("give height_cm or heights, not both")
+    if height_cm is not None:
+        if not _MIN_HEIGHT_CM <= height_cm <= _MAX_HEIGHT_CM:
+            raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm")
+        height_cm = float(height_cm)  # 170 and 170.0 make the same row, and the same resume key
+    table = read_heights(heights) if isinstance(heights, (str, os.PathLike)) else heights
+    out_path = Path(out)
+    if workers is None:
+        workers = default_workers()
+    try:
+        out_path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"Could not create the output folder {str(out_path)!r}: {error.strerror or error}.") \
+            from None
+    if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
+        raise OutputError(f"{str(out_path)!r} already holds the results of an earlier run; add --resume to "
+                          "continue it, or choose another output folder with -o.")
+    found = discover(folder, recursive=recursive, exclude=out_path)
+    root = os.fspath(folder)
+
+    model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
+    columns = row_columns()
+    earlier = _earlier_results(out_path, columns) if resume else {}
+    from importlib import metadata
+
+    current = {"posture_version": __version__, "mediapipe_version": metadata.version("mediapipe"),
+               "model_sha256": sha256_of(model_path), "uncertainty_computed": _cell(uncertainty)}
+    options = Options(model=None if dask is not None and model is None else str(model_path),
+                      max_pixels=max_pixels or DEFAULT_MAX_PIXELS, uncertainty=uncertainty)
+
+    tables = _Tables(out_path, columns, [(d.csv_line, d.json_line) for d in earlier.values()])
+    carried = dict(zip(earlier, tables.carried_refs))
+    counts: Counter[str] = Counter()
+    rows: dict[str, dict[str, Any]] = {}
+    failures: list[dict[str, Any]] = []
+
+    def handle(record: Record) -> None:
+        if record["outcome"] == "result":
+            tables.add_result(record["row"], record["record"])
+            counts["analysed"] += 1
+            if collect_rows:
+                rows[record["path"]] = record["row"]
+        else:
+            tables.add_failure(record["path"], record["kind"], record["reason"])
+            failures.append({k: record[k] for k in FAILURE_COLUMNS})
+        if on_record is not None:
+            on_record(record)
+
+    def relative(path: str) -> str:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+
+    stop = _Stop()
+
+    def tasks() -> Iterator[Task]:
+        for path in found.photos:
+            if stop.is_set():
+                return
+            height = height_cm if table is None else table.height_for(relative(path))
+            annotate_to = str(out_path / ANNOTATED_DIR / (relative(path) + ".png")) if annotate else None
+            if earlier:
+                digest = file_sha256(path)
+                done = earlier.get(digest) if digest is not None else None
+                if done is not None and _reusable(done, current, height, annotate_to):
+                    csv_ref, json_ref = carried[digest]  # type: ignore[index]
+                    entry = _Entry(path, done.cells["status"], done.cells["view"], done.cells["findings"],
+                                   csv_ref, json_ref, moved_from=None if done.cells["path"] == path else done.cells["path"])
+                    tables.entries.append(entry)
+                    counts["reused"] += 1
+                    if collect_rows:
+                        rows[path] = {c: parse_cell(c, done.cells[c]) for c in columns} | {
+                            "path": path, "name": _name(path)}
+                    if on_record is not None:
+                        on_record({"outcome": "reused", "path": path})
+                    continue
+            yield Task(path=path, height_cm=height, annotate_to=annotate_to)
+
+    interrupted = False
+    try:
+        if on_total is not None:
+            on_total(len(found.photos) + len(found.failures))
+        for failure in found.failures:
+            handle(failure)
+        with stop:
+            iterator = tasks()
+            # Workers start only when there is work: a resumed run with nothing left costs no start-up.
+            first = next(iterator, None)
+            iterator = itertools.chain([first], iterator) if first is not None else iter(())
+            if first is None:
+                pass
+            elif dask is not None:
+                _run_dask(iterator, options, dask, handle, stop)
+            elif workers == 0:
+                _run_here(iterator, options, handle, stop)
+            else:
+                _run_pool(iterator, options, min(workers, len(found.photos)), handle, stop, on_start)
+            interrupted = stop.is_set()
+        tables.finish()
+    except OSError as error:
+        raise OutputError(f"Could not write the tables in {str(out_path)!r}: {error.strerror or error}.") from None
+    finally:
+        tables.close()
+    elapsed = time.perf_counter() - started
+    summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
+    try:
+        with _atomic(out_path / SUMMARY_JSON) as stream:
+            stream.write(_encode(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
+    except OSError as error:
+        raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
+    failures.sort(key=lambda failure: failure["path"])
+    return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
+                   failures=failures)
+
+
+def _silent(message: str) -> None:
+    """Say nothing."""
+
+
+def _reusable(done: _Done, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
+    cells = done.cells
+    # A refused photo has nothing to estimate an uncertainty for; whether one was asked for does not matter.
+    if any(cells[key] != value for key, value in current.items()
+           if not (key == "uncertainty_computed" and cells["status"] != "ok")):
+        return False
+    if cells["height_cm"] != _cell(height):
+        return False
+    # An annotated picture asked for now but not drawn before: analyse again.
+    return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)
+
+
+def _summary(tables: _Tables, found: Found, counts: Counter[str], elapsed: float, interrupted: bool,
+             total: int) -> dict[str, Any]:
+    statuses = Counter(entry.status for entry in tables.entries)
+    views = Counter(entry.view for entry in tables.entries)
+    findings: Counter[str] = Counter()
+    for entry in tables.entries:
+        findings.update(part for part in entry.findings.split("; ") if part)
+    kinds = Counter(kind for _, kind, _ in tables.failed)
+    analysed = counts["analysed"]
+    return {
+        "photos": total,
+        "results": len(tables.entries),
+        "failures": len(tables.failed),
+        "status": dict(sorted(statuses.items())),
+        "view": dict(sorted(views.items())),
+        "failure_kinds": dict(sorted(kinds.items())),
+        "findings": dict(sorted(findings.items(), key=lambda item: (-item[1], item[0]))),
+        "analysed_this_run": analysed,
+        "reused_from_earlier_run": counts["reused"],
+        "folders_not_searched": found.folders_not_searched,
+        "interrupted": interrupted,
+        "seconds": round(elapsed, 2),
+        "photos_per_second": round(analysed / elapsed, 2) if elapsed > 0 else None,
+    }

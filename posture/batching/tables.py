@@ -1,0 +1,273 @@
+"""The batch's output tables (results.csv, results.jsonl, failures.csv), streamed atomically and read back for ``--resume``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posture.errors import OutputError
+from posture.io.outputs import process_umask
+
+FailureKind = str
+"""``input`` (unreadable, not an image, damaged, a folder, a broken link or a loop), ``skipped`` (not a photo
+by its name), ``worker`` (the process analysing it died), ``output`` (its annotated picture could not be
+written), ``internal`` (a bug in posture)."""
+
+RESULTS_CSV = "results.csv"
+RESULTS_JSONL = "results.jsonl"
+FAILURES_CSV = "failures.csv"
+SUMMARY_JSON = "summary.json"
+ANNOTATED_DIR = "annotated"
+FAILURE_COLUMNS = ("path", "kind", "reason")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _cell(value: Any) -> str:
+    """How a row value is written in the CSV: empty for None, true/false, numbers as Python writes them."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _csv_line(cells: Iterable[str]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(list(cells))
+    return _encode(buffer.getvalue())
+
+
+def _json_line(record: dict[str, Any]) -> bytes:
+    return _encode(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _encode(text: str) -> bytes:
+    # A file name that is not valid UTF-8 reaches Python as lone surrogates; written escaped, not refused.
+    return text.encode("utf-8", "backslashreplace")
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One photo of the final table: where its lines are in the streamed files, and what the summary needs."""
+
+    path: str
+    status: str
+    view: str
+    findings: str
+    csv_ref: tuple[int, int]
+    json_ref: tuple[int, int]
+    moved_from: str | None = None  # resumed from an earlier run under another name
+
+
+class _Stream:
+    """A file written line by line (append, flush) whose lines can be read back by offset."""
+
+    def __init__(self, path: Path, header: bytes | None, lines: Iterable[bytes]) -> None:
+        self.path = path
+        self.refs: list[tuple[int, int]] = []
+        offset = 0
+        with _atomic(path) as stream:
+            if header is not None:
+                stream.write(header)
+                offset = len(header)
+            for line in lines:
+                stream.write(line)
+                self.refs.append((offset, len(line)))
+                offset += len(line)
+        self._stream = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self._stream.seek(0, os.SEEK_END)
+        self.header = header
+
+    def append(self, line: bytes) -> tuple[int, int]:
+        offset = self._stream.tell()
+        self._stream.write(line)
+        self._stream.flush()
+        return offset, len(line)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def rewrite(self, refs: Iterable[tuple[int, int] | bytes]) -> None:
+        """Replace the file atomically by the header and these lines (offsets into it, or new bytes), in order."""
+        self._stream.flush()
+        with open(self.path, "rb") as source, _atomic(self.path) as target:
+            if self.header is not None:
+                target.write(self.header)
+            for ref in refs:
+                if isinstance(ref, bytes):
+                    target.write(ref)
+                else:
+                    source.seek(ref[0])
+                    target.write(source.read(ref[1]))
+        self._stream.close()
+        self._stream = open(self.path, "ab")  # noqa: SIM115
+
+
+class _atomic:
+    """A binary file written under a temporary name in the same folder, flushed to disk and renamed into place.
+
+    The same steps as :func:`posture.outputs.replace_atomically`, streamed: a
+    table of a hundred thousand photos need not be held in memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> io.BufferedWriter:
+
+        descriptor, name = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=self.path.parent)
+        self.temporary = Path(name)
+        self.stream = open(descriptor, "wb")  # noqa: SIM115
+        os.fchmod(descriptor, 0o666 & ~process_umask())
+        return self.stream
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        try:
+            if kind is None:
+                self.stream.flush()
+                os.fsync(self.stream.fileno())
+            self.stream.close()
+            if kind is None:
+                os.replace(self.temporary, self.path)
+        finally:
+            self.temporary.unlink(missing_ok=True)
+
+
+class _Tables:
+    """results.csv, results.jsonl and failures.csv: streamed while the run goes, sorted at the end."""
+
+    def __init__(self, out: Path, columns: tuple[str, ...], carried: list[tuple[bytes, bytes]]) -> None:
+        self.columns = columns
+        try:
+            self.csv = _Stream(out / RESULTS_CSV, _csv_line(columns), (c for c, _ in carried))
+            self.jsonl = _Stream(out / RESULTS_JSONL, None, (j for _, j in carried))
+            self.failures = _Stream(out / FAILURES_CSV, _csv_line(FAILURE_COLUMNS), ())
+        except OSError as error:
+            raise OutputError(f"Could not write the tables in {str(out)!r}: {error.strerror or error}.") from None
+        self.carried_refs = list(zip(self.csv.refs, self.jsonl.refs))
+        self.entries: list[_Entry] = []
+        self.failed: list[tuple[str, str, tuple[int, int]]] = []
+
+    def add_result(self, row: dict[str, Any], record: dict[str, Any]) -> None:
+        csv_ref = self.csv.append(_csv_line(_cell(row[c]) for c in self.columns))
+        json_ref = self.jsonl.append(_json_line(record))
+        self.entries.append(_Entry(str(row["path"]), str(row["status"]), _cell(row["view"]), _cell(row["findings"]),
+                                   csv_ref, json_ref))
+
+    def add_failure(self, path: str, kind: str, reason: str) -> None:
+        self.failed.append((path, kind, self.failures.append(_csv_line((path, kind, reason)))))
+
+    def finish(self) -> None:
+        """Rewrite the three files sorted by path (failures by path too), each atomically."""
+        self.entries.sort(key=lambda entry: entry.path)
+        self.failed.sort(key=lambda failure: failure[0])
+        csv_refs: list[tuple[int, int] | bytes] = []
+        json_refs: list[tuple[int, int] | bytes] = []
+        with open(self.csv.path, "rb") as csv_source, open(self.jsonl.path, "rb") as json_source:
+            for entry in self.entries:
+                if entry.moved_from is None:
+                    csv_refs.append(entry.csv_ref)
+                    json_refs.append(entry.json_ref)
+                    continue
+                # A photo renamed since the earlier run: its lines get the new path and name.
+                csv_source.seek(entry.csv_ref[0])
+                cells = next(csv.reader(io.StringIO(csv_source.read(entry.csv_ref[1]).decode("utf-8"), newline="")))
+                values = dict(zip(self.columns, cells))
+                values["path"], values["name"] = entry.path, _name(entry.path)
+                csv_refs.append(_csv_line(values[c] for c in self.columns))
+                json_source.seek(entry.json_ref[0])
+                record = json.loads(json_source.read(entry.json_ref[1]))
+                record["image"]["path"], record["image"]["name"] = entry.path, _name(entry.path)
+                json_refs.append(_json_line(record))
+        self.csv.rewrite(csv_refs)
+        self.jsonl.rewrite(json_refs)
+        self.failures.rewrite(ref for _, _, ref in self.failed)
+
+    def close(self) -> None:
+        for stream in (self.csv, self.jsonl, self.failures):
+            stream.close()
+
+
+def _name(path: str) -> str:
+    return os.path.basename(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A photo analysed by an earlier run of the same output folder, reusable when nothing it depends on changed."""
+
+    csv_line: bytes
+    json_line: bytes
+    cells: dict[str, str]
+
+
+def _earlier_results(out: Path, columns: tuple[str, ...]) -> dict[str, _Done]:
+    """The complete results of an earlier run in ``out``, by the input's sha256.
+
+    A photo counts as done when its row is in results.csv and its record in
+    results.jsonl (written after the row): a line cut short by a crash is not.
+    A results.csv with other columns (another posture version) gives nothing.
+    """
+    try:
+        with open(out / RESULTS_CSV, encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
+        with open(out / RESULTS_JSONL, "rb") as stream:
+            json_lines = stream.read().split(b"\n")
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    if not rows or tuple(rows[0]) != columns:
+        return {}
+    recorded: dict[tuple[str, str], bytes] = {}
+    for raw in json_lines:
+        try:
+            record = json.loads(raw)
+            key = (record["image"]["path"], record["provenance"]["input"]["sha256"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        recorded[key] = raw + b"\n"
+    done: dict[str, _Done] = {}
+    for cells in rows[1:]:
+        if len(cells) != len(columns):
+            continue
+        values = dict(zip(columns, cells))
+        json_line = recorded.get((values["path"], values["input_sha256"]))
+        if json_line is not None:
+            done.setdefault(values["input_sha256"], _Done(_csv_line(cells), json_line, values))
+    return done
+
+
+_TEXT_COLUMNS = frozenset({"schema_version", "path", "name", "status", "problem_kind", "problem", "view", "near_side",
+                           "findings", "borderline_findings", "warnings", "posture_version", "mediapipe_version",
+                           "model_name", "model_sha256", "calibration_version", "input_sha256", "input_format",
+                           "capture_time"})
+
+
+def parse_cell(column: str, text: str) -> Any:
+    """A CSV cell back as a value: empty is None, true/false are bools, numbers are numbers, text stays text."""
+    if text == "":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if column in _TEXT_COLUMNS or column.endswith("_unit"):
+        return text
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def failure_record(path: str, kind: FailureKind, reason: str) -> dict[str, Any]:
+    return {"outcome": "failure", "path": path, "kind": kind, "reason": reason}

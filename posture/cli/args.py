@@ -1,0 +1,62 @@
+"""Argument types shared by the subcommands: each turns one command-line word into a checked value or a usage error."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+# Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
+MIN_HEIGHT_CM = 50.0
+MAX_HEIGHT_CM = 250.0
+MAX_USER_ROLL_DEG = 45.0
+
+
+def height_cm_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not MIN_HEIGHT_CM <= value <= MAX_HEIGHT_CM:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a standing height in cm (expected a number from {MIN_HEIGHT_CM:g} to {MAX_HEIGHT_CM:g})")
+    return value
+
+
+def roll_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not abs(value) <= MAX_USER_ROLL_DEG:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a camera roll in degrees (expected a number from -{MAX_USER_ROLL_DEG:g} "
+            f"to {MAX_USER_ROLL_DEG:g})")
+    return value
+
+
+def png_path_argument(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"{text!r} must be a .png file (the annotated picture is written as PNG)")
+    return path
+
+
+def positive_int_argument(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def html_path_argument(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be an .html file")
+    return path

@@ -1,0 +1,52 @@
+"""One measured value with its unit, sign, uncertainty and the points it was read from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from posture.knowledge import registry
+
+Calibrated = tuple[float, str, tuple[tuple[str, float], ...]]
+"""A calibrated value, its method sentence, and the landmark value as a component (empty when uncalibrated)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measured quantity, with what it means and how it was obtained.
+
+    Attributes:
+        id: the measurement id of :mod:`posture.registry`, e.g. ``"trunk_lean"``.
+        value: the number, in ``unit``; sign conventions are in the registry and SPEC.md.
+        unit: ``"deg"``, ``"cm"`` or ``"percent_height"`` (% of body height).
+        method: how it was measured, and how it was calibrated if it was.
+        landmarks: names of the landmarks it used.
+        proxy: True when it stands in for a clinical measure it does not
+            measure directly (the method says which).
+        uncertainty: half-width of a 95% interval in ``unit``, or None when
+            it was not estimated.
+        components: named sub-values (the plumb-line offsets in ``unit``; the
+            shoulder tilt in degrees, named ``*_deg``; ``uncalibrated``, the
+            landmark value before calibration, in ``unit``; an outline
+            measure's features, as its method says).
+        points: named image points (original pixels) of the outline it read,
+            for drawing; landmarks are named in ``landmarks`` instead.
+    """
+
+    id: str
+    value: float
+    unit: str
+    method: str
+    landmarks: tuple[str, ...]
+    proxy: bool = False
+    uncertainty: float | None = None
+    components: tuple[tuple[str, float], ...] = field(default=())
+    points: tuple[tuple[str, float, float], ...] = field(default=())
+
+    @property
+    def landmark_value(self) -> float:
+        """The value as the landmarks give it, before any calibration (the value itself when uncalibrated)."""
+        return dict(self.components).get("uncalibrated", self.value)
+
+    @property
+    def definition(self) -> registry.Definition:
+        return registry.definition(self.id)

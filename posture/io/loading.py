@@ -1,0 +1,427 @@
+"""Read a photo into an upright, reduced RGB array, or explain in one sentence why not.
+
+Everything about the input is checked here, so later stages can trust the
+array: size limits, damaged files, odd pixel formats and EXIF rotation. Files,
+numpy arrays and PIL images take the same path once decoded. A file is read
+once, and only for reading; what identifies it goes into :class:`ImageOrigin`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from posture.core.image import ImageOrigin, LoadedImage
+from posture.errors import InputError
+from posture.io.exif import ORIENTATION_TRANSPOSE, read_exif
+from posture.io.pillow import (
+    DECODE_ERRORS,
+    bomb_pixel_count,
+    pillow_guard,
+    too_many_pixels,
+)
+
+DEFAULT_MAX_PIXELS = 100_000_000  # decompression-bomb guard
+WORKING_LONG_SIDE = 1280  # the pose networks look at ~256 px crops; more only costs time
+MIN_SHORT_SIDE = 64  # below this a whole standing body cannot be resolved
+DARK_LUMINANCE = 20.0  # mean luma (0-255) under which detection usually fails
+
+# Pillow's JPEG opener also returns the multi-picture (MPO) JPEGs many phones write.
+_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+_FORMAT_NAMES = "JPEG, PNG, WebP and HEIC"
+_FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}
+
+# ITU-R BT.601 luma weights, the ones Pillow's "L" conversion uses.
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
+
+
+@dataclass(frozen=True, slots=True)
+class _Reduced:
+    """An image at working size and what was learnt on the way.
+
+    Attributes:
+        rgb: (H, W, 3) uint8 RGB at working size, upright, read-only.
+        width: original width in pixels, after EXIF orientation.
+        height: original height in pixels, after EXIF orientation.
+        scale: working pixels per original pixel.
+        orientation: the EXIF orientation that turned the image upright (see :class:`ImageOrigin`).
+        capture_time: ISO 8601, or None (see :class:`ImageOrigin`).
+        exif_note: the sentence for the report when the EXIF block is damaged.
+        gravity: the iPhone gravity vector, or None (see :class:`ImageOrigin`).
+    """
+
+    rgb: np.ndarray
+    width: int
+    height: int
+    scale: float
+    orientation: int
+    capture_time: str | None
+    exif_note: str | None
+    gravity: tuple[float, float, float] | None = None
+
+
+def load_image(
+    path: str | Path,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_long_side: int = WORKING_LONG_SIDE,
+) -> LoadedImage:
+    """Decode a JPEG, PNG, WebP or HEIC photo, upright and reduced to working size.
+
+    The file is read once into memory; its bytes are hashed and decoded from
+    there. Large JPEGs are decoded directly at 1/2, 1/4 or 1/8 scale, then
+    resampled so the long side is at most ``working_long_side``; images are
+    never enlarged.
+
+    Args:
+        path: the photo.
+        max_pixels: refuse images with more pixels than this, before decoding.
+        working_long_side: longest side of the returned array.
+
+    Returns:
+        The decoded image, its original EXIF-oriented size and its origin.
+
+    Raises:
+        InputError: the file is missing, unreadable, not a supported image,
+            damaged, too large or too small.
+        ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
+    """
+    _check_limits(max_pixels, working_long_side)
+    path = Path(path)
+    name = _display(str(path))
+    _check_file(path, name)
+    try:
+        with path.open("rb") as fp:
+            data = fp.read()
+    except OSError as error:
+        raise InputError(f"{name} cannot be read ({error.strerror or error}).") from error
+    exif_problems: list[str] = []
+    with _open(data, name, max_pixels, exif_problems) as image:
+        # Inside the with block: for an RGB photo at working size, the array
+        # is made from the opened image itself, unusable once closed.
+        reduced = _reduce(image, name, max_pixels, working_long_side, draft=True, exif_problems=exif_problems)
+        file_format = image.format
+    origin = ImageOrigin(sha256=hashlib.sha256(data).hexdigest(), format=file_format,
+                         exif_orientation=reduced.orientation, capture_time=reduced.capture_time,
+                         file_size=len(data), gravity=reduced.gravity)
+    return _loaded(reduced, origin, path=path, label=None)
+
+
+def image_from_array(
+    rgb: np.ndarray,
+    *,
+    name: str = "numpy array",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_long_side: int = WORKING_LONG_SIDE,
+) -> LoadedImage:
+    """Take an image already in memory as a numpy array, reduced to working size as files are.
+
+    Args:
+        rgb: (H, W, 3) RGB, (H, W) grey or (H, W, 4) RGBA, uint8 or uint16
+            (0-65535, scaled to 0-255 as 16-bit PNGs are). Transparent areas
+            become white. The array is not modified.
+        name: what messages and reports call the image.
+        max_pixels: refuse images with more pixels than this.
+        working_long_side: longest side of the returned array.
+
+    Returns:
+        The image at working size; its origin hashes the pixels (see :class:`ImageOrigin`).
+
+    Raises:
+        InputError: the array has another shape or dtype, or is too large or too small.
+        ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
+    """
+    _check_limits(max_pixels, working_long_side)
+    label = _display(name)
+    array = np.asarray(rgb)
+    channels = array.shape[2] if array.ndim == 3 else None
+    if array.ndim not in (2, 3) or channels not in (None, 3, 4) or array.dtype not in (np.uint8, np.uint16):
+        raise InputError(f"{label} has shape {array.shape} and dtype {array.dtype}; posture takes uint8 or "
+                         "uint16 arrays shaped (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA.")
+    if array.dtype == np.uint16:
+        array = _to_8_bit(array)
+    # Pillow copies the pixels, so the caller's array is neither kept nor changed.
+    return _from_memory(Image.fromarray(array), label, "array", max_pixels, working_long_side)
+
+
+def image_from_pil(
+    image: Image.Image,
+    *,
+    name: str = "PIL image",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_long_side: int = WORKING_LONG_SIDE,
+) -> LoadedImage:
+    """Take a PIL image, upright and reduced to working size as files are.
+
+    Its EXIF orientation, if any, is applied, and any mode is converted to RGB
+    as for files. The image object is not changed, beyond being loaded if it
+    was opened lazily; closing it stays the caller's business.
+
+    Args:
+        image: the image.
+        name: what messages and reports call the image.
+        max_pixels: refuse images with more pixels than this.
+        working_long_side: longest side of the returned array.
+
+    Returns:
+        The image at working size; its origin hashes the pixels (see :class:`ImageOrigin`).
+
+    Raises:
+        InputError: the image cannot be decoded or converted, or is too large or too small.
+        TypeError: ``image`` is not a PIL image.
+        ValueError: ``max_pixels`` or ``working_long_side`` is not positive.
+    """
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"image_from_pil takes a PIL.Image.Image, not a {type(image).__name__}")
+    _check_limits(max_pixels, working_long_side)
+    return _from_memory(image, _display(name), image.format or "PIL", max_pixels, working_long_side)
+
+
+def mean_luminance(rgb: np.ndarray) -> float:
+    """Mean BT.601 luma of an (H, W, 3) uint8 RGB array, from 0 (black) to 255 (white)."""
+    # OpenCV's per-channel mean reads the array in place (~0.3 ms at working size); Pillow's
+    # histograms first copy a read-only array into an image (~5 ms), numpy's mean takes ~13 ms.
+    import cv2
+
+    band_means = cv2.mean(np.ascontiguousarray(rgb))[:3]
+    return float(np.dot(band_means, _LUMA_WEIGHTS))
+
+
+def _check_limits(max_pixels: int, working_long_side: int) -> None:
+    if max_pixels < 1 or working_long_side < 1:
+        raise ValueError("max_pixels and working_long_side must be positive")
+
+
+def _display(text: str) -> str:
+    # A name with control characters would break the one-line message.
+    return text if text.isprintable() else repr(text)
+
+
+def _check_file(path: Path, name: str) -> None:
+    """Raise InputError for the problems a stat() can tell apart clearly."""
+    try:
+        info = path.stat()
+    except FileNotFoundError as error:
+        raise InputError(f"{name} does not exist.") from error
+    except OSError as error:
+        raise InputError(f"{name} cannot be read ({error.strerror or error}).") from error
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{name} is a directory, not a photo.")
+    if not stat.S_ISREG(info.st_mode):
+        # Pipes and devices could block or never end.
+        raise InputError(f"{name} is not a regular file.")
+    if info.st_size == 0:
+        raise InputError(f"{name} is empty (0 bytes).")
+
+
+@cache
+def _register_heif_opener() -> None:
+    # Imported on demand: pillow-heif takes ~45 ms to import, which would
+    # otherwise be added to every run on a JPEG.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+def _open(data: bytes, name: str, max_pixels: int, exif_problems: list[str]) -> Image.Image:
+    """Identify the image and read its header, without decoding pixels.
+
+    Pillow's JPEG opener already reads the EXIF block (for the resolution) and
+    keeps what it read, so its complaints about damage go to ``exif_problems``.
+    """
+    # HEIF files are ISO base media files, which start with an "ftyp" box. Pillow fails with a
+    # KeyError on a format whose opener is not registered, so HEIF is only asked for after registering it.
+    formats: tuple[str, ...] = _FORMATS
+    if data[4:8] == b"ftyp":
+        _register_heif_opener()
+    else:
+        formats = tuple(f for f in _FORMATS if f != "HEIF")
+    fp = io.BytesIO(data)
+    try:
+        with pillow_guard(exif_problems, max_pixels):
+            image = Image.open(fp, formats=formats)
+    except Image.DecompressionBombError as error:
+        # Pillow refuses beyond twice its limit before the size is ours to check.
+        raise too_many_pixels(name, bomb_pixel_count(error, max_pixels), max_pixels) from error
+    except UnidentifiedImageError as error:
+        raise _unidentified(data, formats, name) from error
+    except DECODE_ERRORS as error:
+        raise _damaged(name, error) from error
+    return image
+
+
+def _check_size(name: str, width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise too_many_pixels(name, f"{width * height:,}", max_pixels)
+    if min(width, height) < MIN_SHORT_SIDE:
+        raise InputError(f"{name} is only {width}x{height} pixels, too small to find a person "
+                         f"(the shorter side needs at least {MIN_SHORT_SIDE}).")
+
+
+def _unidentified(data: bytes, formats: tuple[str, ...], name: str) -> InputError:
+    """Tell an image in a format posture does not take from a damaged photo and from no image at all."""
+    try:
+        # Pillow's own limit applies here, as this probe only names the format;
+        # an image too big even for that gets the generic message.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as other:
+                kind = other.format
+    except (UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS):
+        signed = _signature_format(data, formats)
+        if signed is not None:
+            return _damaged(name, f"its {signed} header cannot be read")
+        return InputError(f"{name} is not an image posture can read ({_FORMAT_NAMES}), "
+                          "or it is damaged.")
+    return InputError(f"{name} is in {kind} format; posture reads {_FORMAT_NAMES} photos.")
+
+
+def _signature_format(data: bytes, formats: tuple[str, ...]) -> str | None:
+    """The name of the format among ``formats`` whose signature ``data`` starts with, if any.
+
+    Pillow reports a header it cannot parse as an unidentified image: its
+    openers raise, and it moves on to the next. A file that starts with the
+    signature of a format posture takes is a damaged photo all the same (how
+    far Pillow gets differs between versions: 12.x gives up on a JPEG whose
+    markers run into zeros, 13.0 opens it and fails to decode it).
+    """
+    prefix = data[:16]  # as much as Pillow's openers are shown
+    for file_format in formats:
+        opener = Image.OPEN.get(file_format)
+        if opener is not None and opener[1] is not None and opener[1](prefix):
+            return _FORMAT_LABELS[file_format]
+    return None
+
+
+def _damaged(name: str, error: BaseException | str) -> InputError:
+    """The one sentence for a photo Pillow fails on; ``error`` is its exception or posture's own detail."""
+    detail = " ".join(str(error).split()).rstrip(".") or type(error).__name__
+    return InputError(f"{name} is truncated or damaged and cannot be decoded: {detail}.")
+
+
+def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: int, *,
+            draft: bool, exif_problems: list[str], pixel_digest: hashlib._Hash | None = None) -> _Reduced:
+    """Bring an opened image to working size and upright, as (H, W, 3) uint8 RGB.
+
+    Args:
+        image: the image, opened but perhaps not yet decoded.
+        name: what messages call it.
+        max_pixels: refuse images with more pixels than this, before decoding.
+        working_long_side: longest side of the result.
+        draft: decode a JPEG directly at reduced scale. This changes the image
+            object, so it is only for images opened here.
+        exif_problems: Pillow's complaints about the EXIF block caught while opening.
+        pixel_digest: when given, fed the full-resolution pixels as stored,
+            converted to uint8 RGB.
+
+    Raises:
+        InputError: the image is too large, too small, damaged or in a mode with no RGB conversion.
+    """
+    stored_width, stored_height = image.size
+    # From the header alone: nothing has been decoded yet.
+    _check_size(name, stored_width, stored_height, max_pixels)
+    scale = min(1.0, working_long_side / max(stored_width, stored_height))
+    target = _working_size(stored_width, stored_height, working_long_side)
+    # JPEG picks the largest 1/2^n decoding scale still >= target; the
+    # returned box maps the reduced pixels back onto the original extent.
+    drafted = image.draft("RGB", target) if target and draft else None
+    try:
+        image.load()
+    except DECODE_ERRORS as error:
+        raise _damaged(name, error) from error
+    orientation, capture_time, exif_note, gravity = read_exif(image, exif_problems)
+    try:
+        rgb_image = _to_rgb(image)
+    except ValueError as error:
+        raise InputError(f"{name} is in Pillow mode {image.mode!r}, which posture cannot convert to RGB.") from error
+    if pixel_digest is not None:
+        pixel_digest.update(rgb_image.tobytes())
+    if target:
+        # Measured on a 12 MP JPEG: Hamming comes as close to a full-resolution
+        # Lanczos reduction as cv2.INTER_AREA (43 dB) in half Lanczos' time,
+        # and unlike OpenCV it takes the draft's fractional box. reducing_gap
+        # box-reduces first when the factor is large, which only happens for
+        # images not decoded at reduced scale: PNG, WebP, HEIC and in-memory input.
+        rgb_image = rgb_image.resize(target, Image.Resampling.HAMMING,
+                                     box=drafted[1] if drafted else None, reducing_gap=3.0)
+    transpose = ORIENTATION_TRANSPOSE.get(orientation)
+    if transpose is not None:
+        rgb_image = rgb_image.transpose(transpose)
+    rgb = np.asarray(rgb_image, dtype=np.uint8)
+    rgb.setflags(write=False)
+    swapped = orientation in (5, 6, 7, 8)
+    width, height = (stored_height, stored_width) if swapped else (stored_width, stored_height)
+    # pillow-heif leaves a HEIF's rotation to libheif, which applies it while
+    # decoding, and keeps the EXIF value aside.
+    turned_by_libheif = image.info.get("original_orientation")
+    recorded = turned_by_libheif if turned_by_libheif in ORIENTATION_TRANSPOSE else orientation
+    return _Reduced(rgb=rgb, width=width, height=height, scale=scale, orientation=recorded,
+                    capture_time=capture_time, exif_note=exif_note, gravity=gravity)
+
+
+def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
+                 working_long_side: int) -> LoadedImage:
+    digest = hashlib.sha256()
+    reduced = _reduce(image, label, max_pixels, working_long_side, draft=False, exif_problems=[],
+                      pixel_digest=digest)
+    origin = ImageOrigin(sha256=digest.hexdigest(), format=kind, exif_orientation=reduced.orientation,
+                         capture_time=reduced.capture_time, file_size=None, gravity=reduced.gravity)
+    return _loaded(reduced, origin, path=None, label=label)
+
+
+def _loaded(reduced: _Reduced, origin: ImageOrigin, *, path: Path | None, label: str | None) -> LoadedImage:
+    luminance = mean_luminance(reduced.rgb)
+    is_dark = luminance < DARK_LUMINANCE
+    notes = [] if reduced.exif_note is None else [reduced.exif_note]
+    if is_dark:
+        notes.append(f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
+                     "which can keep the person from being found.")
+    return LoadedImage(path=path, width=reduced.width, height=reduced.height, rgb=reduced.rgb,
+                       scale=reduced.scale, warnings=tuple(notes), is_dark=is_dark, origin=origin, label=label)
+
+
+def _working_size(width: int, height: int, working_long_side: int) -> tuple[int, int] | None:
+    """The reduced size in stored orientation, or None when the image is small enough already.
+
+    The long side is the same before and after an EXIF rotation, so this can
+    be decided before the rotation is known.
+    """
+    if max(width, height) <= working_long_side:
+        return None
+    if width >= height:
+        return working_long_side, max(1, round(height * working_long_side / width))
+    return max(1, round(width * working_long_side / height)), working_long_side
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any decoded Pillow mode to 8-bit RGB; transparency becomes white."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode.startswith("I"):
+        # Pillow's own conversion clips 16-bit values at 255 instead of scaling.
+        # "I;16*" is a 16-bit PNG; older Pillow releases (allowed by
+        # pyproject) open those as 32-bit "I" with the same 0-65535 range.
+        return Image.fromarray(_to_8_bit(np.asarray(image))).convert("RGB")
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
+        # Black under transparent areas (what a plain convert gives) could
+        # merge with dark clothing; white is how viewers show them.
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    # L, 1, P and CMYK (Pillow undoes the inverted CMYK of Adobe JPEGs).
+    return image.convert("RGB")
+
+
+def _to_8_bit(values: np.ndarray) -> np.ndarray:
+    """Scale 16-bit values (0-65535) to uint8 (0-255), rounding; larger values saturate."""
+    scaled = np.rint(values.astype(np.float32) * np.float32(255 / 65535))
+    return np.clip(scaled, 0, 255).astype(np.uint8)

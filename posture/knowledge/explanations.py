@@ -1,0 +1,369 @@
+"""The knowledge base: which measurement flags which finding, and why.
+
+The content lives as data in ``posture/knowledge/findings.toml``: for each
+finding, the measurement and threshold that trigger it, where the threshold
+comes from, and a plain-language explanation of how the finding relates to
+the psoas article, with the article sections it draws on. This module reads
+that file into frozen dataclasses and checks it strictly, so that a typo in
+the file fails loudly instead of silently dropping a field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast, get_args
+
+from posture.knowledge import registry
+from posture.knowledge.reader import (
+    check_keys,
+    required_table,
+    required_text,
+    required_texts,
+)
+from posture.knowledge.reader import loads as toml_loads
+
+Comparison = Literal["below", "above"]
+"""``below``: flagged when value < threshold; ``above``: when value > threshold."""
+
+Unit = Literal["deg", "percent_height"]
+"""Unit of a threshold: degrees, or percent of body height."""
+
+SCHEMA_VERSION = 1
+"""The only ``schema_version`` of ``findings.toml`` this module reads."""
+
+COMPARISONS: frozenset[str] = frozenset(get_args(Comparison))
+UNITS: frozenset[str] = frozenset(get_args(Unit))
+VIEWS: frozenset[str] = frozenset({"side", "front", "back"})
+
+_TOP_KEYS = frozenset(
+    {"schema_version", "article", "finding", "balanced", "not_measured", "caveat"}
+)
+_ARTICLE_KEYS = frozenset({"title", "author", "year"})
+_FINDING_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "views",
+        "measurement",
+        "comparison",
+        "threshold",
+        "unit",
+        "proxy",
+        "threshold_source",
+        "article_sections",
+        "summary",
+        "explanation",
+    }
+)
+_BALANCED_KEYS = frozenset({"title", "summary", "explanation", "article_sections"})
+_NOT_MEASURED_KEYS = frozenset(
+    {"id", "title", "measurements", "reason", "what_to_look_for", "article_sections"}
+)
+_CAVEAT_KEYS = frozenset({"id", "text"})
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRule:
+    """One finding: the measurement and threshold that flag it, and its explanation.
+
+    Attributes:
+        id: Stable identifier, e.g. ``"forward_head"``.
+        title: Short heading for the finding.
+        views: Views the rule applies to (``"side"``, ``"front"``, ``"back"``).
+        measurement: Id of the measurement that triggers the finding.
+        comparison: ``"below"`` flags values under the threshold, ``"above"``
+            values over it.
+        threshold: The threshold, in ``unit``.
+        unit: ``"deg"`` or ``"percent_height"``.
+        proxy: True when the measurement is a landmark proxy of a clinical
+            measure, so its threshold is set for the proxy.
+        threshold_source: Where the threshold comes from.
+        article_sections: Exact headings of the article sections the
+            explanation draws on.
+        summary: One sentence on what the measurement shows.
+        explanation: The article's ideas about the finding, in 2-4 sentences.
+    """
+
+    id: str
+    title: str
+    views: tuple[str, ...]
+    measurement: str
+    comparison: Comparison
+    threshold: float
+    unit: Unit
+    proxy: bool
+    threshold_source: str
+    article_sections: tuple[str, ...]
+    summary: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Balanced:
+    """What the report says when no finding is flagged."""
+
+    title: str
+    summary: str
+    explanation: str
+    article_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotMeasured:
+    """Something the article cares about that a photo may leave unmeasured, and why.
+
+    It is reported when none of its ``measurements`` was taken in the photo.
+    """
+
+    id: str
+    title: str
+    measurements: tuple[str, ...]
+    reason: str
+    what_to_look_for: str
+    article_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Caveat:
+    """A caution every report carries."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """The whole of ``findings.toml``, checked.
+
+    Attributes:
+        article_title: Title of the article, as printed.
+        article_author: Its author, as printed.
+        article_year: Its year(s), e.g. ``"2004, revised 2015"``.
+        findings: Finding rules in file order.
+        balanced: The text for a photo with nothing flagged.
+        not_measured: Things posture does not measure, in file order.
+        caveats: Cautions shown with every report, in file order.
+    """
+
+    article_title: str
+    article_author: str
+    article_year: str
+    findings: tuple[FindingRule, ...]
+    balanced: Balanced
+    not_measured: tuple[NotMeasured, ...]
+    caveats: tuple[Caveat, ...]
+
+    def finding(self, id: str) -> FindingRule:
+        """Return the finding rule with this id.
+
+        Raises:
+            KeyError: No finding has this id.
+        """
+        for rule in self.findings:
+            if rule.id == id:
+                return rule
+        known = ", ".join(rule.id for rule in self.findings)
+        raise KeyError(f"no finding {id!r}; known findings: {known}")
+
+
+@cache
+def load_knowledge_base() -> KnowledgeBase:
+    """Read and check the knowledge base shipped with the package (cached).
+
+    Raises:
+        ValueError: ``findings.toml`` is not valid TOML or breaks the schema.
+    """
+    text = (
+        resources.files("posture")
+        .joinpath("knowledge")
+        .joinpath("findings.toml")
+        .read_text(encoding="utf-8")
+    )
+    return parse_knowledge_base(text)
+
+
+def parse_knowledge_base(text: str) -> KnowledgeBase:
+    """Parse and check the text of a ``findings.toml`` file.
+
+    Every table must have exactly its schema's keys, with values of the
+    right type; text values must not be blank.
+
+    Args:
+        text: The TOML document.
+
+    Returns:
+        The checked knowledge base.
+
+    Raises:
+        ValueError: The text is not valid TOML (``tomllib.TOMLDecodeError``
+            is a ``ValueError``), or an entry has an unknown, missing or
+            malformed key; the message names the entry and the key.
+    """
+    data = toml_loads(text)
+    entry = "knowledge base"
+    if "schema_version" not in data:
+        raise ValueError(f"{entry}: missing key 'schema_version'")
+    version = data["schema_version"]
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
+        raise ValueError(
+            f"{entry}: key 'schema_version' is {version!r}; "
+            f"this version of posture reads only {SCHEMA_VERSION!r}"
+        )
+    check_keys(data, entry, _TOP_KEYS)
+
+    article = required_table(data, "article", entry)
+    check_keys(article, "article", _ARTICLE_KEYS)
+    findings = tuple(
+        _finding(table, name) for name, table in _entries(data, "finding", entry)
+    )
+    _check_unique_ids((rule.id for rule in findings), "finding")
+    not_measured = tuple(
+        _not_measured(table, name)
+        for name, table in _entries(data, "not_measured", entry)
+    )
+    _check_unique_ids((item.id for item in not_measured), "not_measured")
+    caveats = tuple(
+        _caveat(table, name) for name, table in _entries(data, "caveat", entry)
+    )
+    _check_unique_ids((caveat.id for caveat in caveats), "caveat")
+    return KnowledgeBase(
+        article_title=required_text(article, "title", "article"),
+        article_author=required_text(article, "author", "article"),
+        article_year=required_text(article, "year", "article"),
+        findings=findings,
+        balanced=_balanced(required_table(data, "balanced", entry)),
+        not_measured=not_measured,
+        caveats=caveats,
+    )
+
+
+def _finding(table: Mapping[str, Any], entry: str) -> FindingRule:
+    check_keys(table, entry, _FINDING_KEYS)
+    views = required_texts(table, "views", entry)
+    for view in views:
+        if view not in VIEWS:
+            raise ValueError(
+                f"{entry}: key 'views' has {view!r}; expected one of {sorted(VIEWS)}"
+            )
+    measurement = required_text(table, "measurement", entry)
+    definition = registry.BY_ID.get(measurement)
+    if definition is None:
+        raise ValueError(f"{entry}: key 'measurement' is {measurement!r}, which posture does not measure; "
+                         f"expected one of {sorted(registry.BY_ID)}")
+    unmeasured_views = sorted(set(views) - definition.views)
+    if unmeasured_views:
+        raise ValueError(f"{entry}: key 'views' has {unmeasured_views!r}, where {measurement!r} is not measured")
+    unit = _choice(table, "unit", entry, UNITS)
+    expected_unit = "deg" if definition.quantity == "angle" else "percent_height"
+    if unit != expected_unit:
+        raise ValueError(f"{entry}: key 'unit' is {unit!r}; {measurement!r} is a {definition.quantity}, "
+                         f"so its thresholds are in {expected_unit!r}")
+    return FindingRule(
+        id=required_text(table, "id", entry),
+        title=required_text(table, "title", entry),
+        views=views,
+        measurement=measurement,
+        comparison=cast(Comparison, _choice(table, "comparison", entry, COMPARISONS)),
+        threshold=_number(table, "threshold", entry),
+        unit=cast(Unit, unit),
+        proxy=_flag(table, "proxy", entry),
+        threshold_source=required_text(table, "threshold_source", entry),
+        article_sections=required_texts(table, "article_sections", entry),
+        summary=required_text(table, "summary", entry),
+        explanation=required_text(table, "explanation", entry),
+    )
+
+
+def _balanced(table: Mapping[str, Any]) -> Balanced:
+    entry = "balanced"
+    check_keys(table, entry, _BALANCED_KEYS)
+    return Balanced(
+        title=required_text(table, "title", entry),
+        summary=required_text(table, "summary", entry),
+        explanation=required_text(table, "explanation", entry),
+        article_sections=required_texts(table, "article_sections", entry),
+    )
+
+
+def _not_measured(table: Mapping[str, Any], entry: str) -> NotMeasured:
+    check_keys(table, entry, _NOT_MEASURED_KEYS)
+    measurements = required_texts(table, "measurements", entry)
+    unknown = [m for m in measurements if m not in registry.BY_ID]
+    if unknown:
+        raise ValueError(f"{entry}: key 'measurements' has {unknown!r}, which posture does not measure")
+    return NotMeasured(
+        id=required_text(table, "id", entry),
+        title=required_text(table, "title", entry),
+        measurements=measurements,
+        reason=required_text(table, "reason", entry),
+        what_to_look_for=required_text(table, "what_to_look_for", entry),
+        article_sections=required_texts(table, "article_sections", entry),
+    )
+
+
+def _caveat(table: Mapping[str, Any], entry: str) -> Caveat:
+    check_keys(table, entry, _CAVEAT_KEYS)
+    return Caveat(id=required_text(table, "id", entry), text=required_text(table, "text", entry))
+
+
+def _check_unique_ids(ids: Iterable[str], kind: str) -> None:
+    """Raise ValueError naming the first id that occurs twice."""
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise ValueError(f"{kind} {ident!r}: id is used more than once")
+        seen.add(ident)
+
+
+def _entries(
+    data: Mapping[str, Any], key: str, entry: str
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Return the tables of the array ``[[key]]``, each with a name for messages.
+
+    An entry is named by its id (``finding 'forward_head'``) when it has a
+    text id, else by its position (``finding #2``).
+    """
+    value = data[key]
+    if not isinstance(value, list) or not value:
+        raise ValueError(
+            f"{entry}: key {key!r} must be a non-empty array of tables [[{key}]]"
+        )
+    named: list[tuple[str, Mapping[str, Any]]] = []
+    for position, table in enumerate(value, start=1):
+        if not isinstance(table, dict):
+            raise ValueError(f"{key} #{position}: must be a table, not {table!r}")
+        ident = table.get("id")
+        name = f"{key} {ident!r}" if isinstance(ident, str) else f"{key} #{position}"
+        named.append((name, table))
+    return named
+
+
+def _number(table: Mapping[str, Any], key: str, entry: str) -> float:
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{entry}: key {key!r} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{entry}: key {key!r} must be finite, not {value!r}")
+    return float(value)
+
+
+def _flag(table: Mapping[str, Any], key: str, entry: str) -> bool:
+    value = table[key]
+    if not isinstance(value, bool):
+        raise ValueError(f"{entry}: key {key!r} must be true or false, not {value!r}")
+    return value
+
+
+def _choice(
+    table: Mapping[str, Any], key: str, entry: str, allowed: frozenset[str]
+) -> str:
+    value = table[key]
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(
+            f"{entry}: key {key!r} is {value!r}; expected one of {sorted(allowed)}"
+        )
+    return value

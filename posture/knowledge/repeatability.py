@@ -1,0 +1,97 @@
+"""How far re-taken photos of one posture scatter: turns one photo's readings into a 95% repeatability interval."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from posture.core.measurement import Measurement
+from posture.core.units import CM
+from posture.knowledge.reader import loads
+
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179}
+"""Student's t quantile for a two-sided 95% interval, by degrees of freedom: few readings, wide intervals."""
+Z_95 = 1.959964
+"""The normal distribution's two-sided 95% quantile: a half-width is this many standard deviations."""
+
+
+@dataclass(frozen=True, slots=True)
+class Repeatability:
+    """What turns a photo's readings into a repeatability interval (``knowledge/repeatability.toml``).
+
+    Attributes:
+        prior_readings: how many degrees of freedom the typical spread counts
+            for when it is pooled with a photo's own (which has one fewer
+            than its readings).
+        factor: per measurement, how much wider (or narrower) than the t
+            interval of the mean of a photo's readings re-taken photos
+            scatter. Measurements differ here: the altered copies move the
+            head angle far more than re-taking the photo moves their mean (the
+            mirror alone by 2.2° on average, the model's left-right bias,
+            which every re-take repeats), while pelvic tilt's mean moves
+            between re-takes nearly as much as its readings do between copies.
+        typical_spread: per measurement, the standard deviation of one
+            photo's readings, in degrees or % of body height, over the
+            rendered photos the factors were fitted on.
+    """
+
+    prior_readings: int
+    factor: Mapping[str, float]
+    typical_spread: Mapping[str, float]
+
+    def half_width(self, measurement: Measurement, values: list[float], height_cm: float | None) -> float | None:
+        """The 95% half-width of the mean of ``values``, readings of ``measurement``; None when not fitted for it."""
+        factor = self.factor.get(measurement.id)
+        if factor is None:
+            return None
+        return half_width_of_mean(values, factor, self.typical(measurement, height_cm), self.prior_readings)
+
+    def typical(self, measurement: Measurement, height_cm: float | None) -> float | None:
+        """The typical spread of ``measurement``'s readings in its own unit, or None when none was fitted."""
+        spread = self.typical_spread.get(measurement.id)
+        if spread is None:
+            return None
+        if measurement.unit == CM:
+            if height_cm is None:
+                raise ValueError(f"{measurement.id} is in cm, so the person's height is needed")
+            return spread * height_cm / 100.0
+        return spread
+
+
+@functools.cache
+def repeatability() -> Repeatability:
+    """The shipped :class:`Repeatability`, written by ``bench/coverage.py --fit`` and checked in bench/COVERAGE.md."""
+    source = resources.files("posture") / "knowledge" / "repeatability.toml"
+    table = loads(source.read_text(encoding="utf-8"))
+    prior = int(table["prior_readings"])
+    return Repeatability(prior_readings=prior,
+                         factor={name: float(value) for name, value in table["factor"].items()},
+                         typical_spread={name: float(value) for name, value in table["typical_spread"].items()})
+
+
+def half_width_of_mean(values: list[float], factor: float, typical: float | None = None,
+                       prior_readings: int = 0) -> float | None:
+    """Half-width of the 95% interval of the mean of one measurement's readings, for re-taken photos.
+
+    Student's t times the standard error of the mean, widened by ``factor``
+    (see :class:`Repeatability`); None with fewer than three readings. With
+    a ``typical`` spread (same unit) the readings' own variance is pooled with
+    it, the typical one counting for ``prior_readings`` degrees of freedom,
+    and t is taken at the pooled degrees of freedom.
+    """
+    if len(values) < 3:
+        return None
+    variance = float(np.var(values, ddof=1))
+    if not math.isfinite(variance):
+        return None
+    freedom = len(values) - 1
+    if typical is not None and prior_readings > 0:
+        variance = (prior_readings * typical**2 + freedom * variance) / (prior_readings + freedom)
+        freedom += prior_readings
+    return factor * T_975[freedom] * math.sqrt(variance / len(values))

@@ -1,0 +1,132 @@
+"""Pose landmarks: MediaPipe's 33 BlazePose points as numpy arrays.
+
+This is the only module that imports mediapipe, and it does so inside
+:class:`PoseDetector`, so ``posture --help`` and the geometry tests stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from posture._native import native_stderr_silenced, unraisable_ignored
+from posture.core.image import LoadedImage
+from posture.core.pose import Pose
+from posture.errors import ModelError
+
+MAX_POSES = 2
+"""Two, so that a second person in the photo is noticed rather than silently ignored."""
+
+
+def pose_from_mediapipe(
+    normalized: object, world: object, mask: np.ndarray | None, *, width: int, height: int, mask_scale: float
+) -> Pose:
+    """Convert one person's MediaPipe landmark lists (read by duck typing) to a :class:`Pose`."""
+    points = np.array(
+        [(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in normalized],  # type: ignore[attr-defined]
+        dtype=np.float64,
+    )
+    world_points = np.array([(lm.x, lm.y, lm.z) for lm in world], dtype=np.float64)  # type: ignore[attr-defined]
+    return Pose(
+        xy=points[:, :2] * (width, height),
+        z=points[:, 2] * width,
+        visibility=points[:, 3],
+        world=world_points,
+        mask=mask,
+        mask_scale=mask_scale,
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].rstrip(".") if lines else type(error).__name__
+
+
+class PoseDetector:
+    """MediaPipe ``PoseLandmarker`` in image mode; use as a context manager.
+
+    Building the landmarker costs about 0.1 s, so a batch builds one per worker
+    and reuses it for every photo.
+    """
+
+    def __init__(self, model_path: Path) -> None:
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            num_poses=MAX_POSES,
+            output_segmentation_masks=True,
+        )
+        self._model_path = model_path
+        try:
+            with native_stderr_silenced():
+                self._landmarker = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(
+                f"The pose model {str(model_path)!r} could not be loaded ({_first_line(error)})."
+            ) from None
+
+    def __enter__(self) -> PoseDetector:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the landmarker (again: a no-op)."""
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is None:
+            return
+        # The runtime reports releasing its accelerators on stderr; that means nothing to a user. A graph
+        # that already failed (a broken model, reported by detect) fails again on close and once more in
+        # the landmarker's __del__: those echoes are dropped here, where the object goes away.
+        with native_stderr_silenced(), unraisable_ignored():
+            try:
+                landmarker.close()
+            except RuntimeError:
+                pass
+            del landmarker
+
+    def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
+        """Find up to :data:`MAX_POSES` people, largest first.
+
+        Raises:
+            ModelError: the model cannot run (e.g. a bundle whose networks are swapped).
+            ValueError: the detector was closed.
+        """
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise ValueError("this PoseDetector is closed")
+
+        frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image.rgb))
+        try:
+            with native_stderr_silenced():
+                result = self._landmarker.detect(frame)
+        except (RuntimeError, ValueError):
+            # The graph was built, so the photo is not at fault: a bundle whose networks do not fit
+            # the pose landmarker's graph (e.g. swapped) fails only here. MediaPipe's own message names
+            # graph nodes; POSTURE_DEBUG shows it.
+            if os.environ.get("POSTURE_DEBUG"):
+                raise
+            raise ModelError(f"The pose model {str(self._model_path)!r} loads but does not run as a pose "
+                             "landmarker; use an official pose_landmarker .task bundle (lite, full or heavy).") from None
+        masks = result.segmentation_masks or [None] * len(result.pose_landmarks)
+        poses = [
+            pose_from_mediapipe(
+                normalized,
+                world,
+                None if mask is None else np.array(mask.numpy_view(), dtype=np.float32).squeeze(),
+                width=image.width,
+                height=image.height,
+                mask_scale=image.scale,
+            )
+            for normalized, world, mask in zip(result.pose_landmarks, result.pose_world_landmarks, masks)
+        ]
+        return tuple(sorted(poses, key=lambda pose: pose.height_px, reverse=True))

@@ -1,0 +1,172 @@
+"""Findings: measurements compared with the thresholds of the knowledge base.
+
+The thresholds, their sources and the explanations are data
+(``knowledge/findings.toml``); this module only applies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posture.core.measurement import Measurement
+from posture.knowledge import registry
+from posture.knowledge.explanations import FindingRule, KnowledgeBase
+from posture.stages.frame import PERCENT_HEIGHT, BodyScale
+from posture.stages.gate import view_kind
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flagged pattern (or the balanced-alignment finding), with its explanation.
+
+    Attributes:
+        id: the knowledge-base id, e.g. ``"forward_head"``; ``"balanced_alignment"`` when nothing was flagged.
+        measurement: the measurement id that triggered it, or None for balanced alignment.
+        value: that measurement's value, in ``unit``.
+        threshold: the threshold in the same unit as the value.
+        comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
+        proxy: True when the rule's measurement is a proxy of a clinical measure and this photo's value was one
+            (skin markers measure pelvic tilt and the head angle directly).
+        borderline: the value lies within its uncertainty of the threshold (for
+            balanced alignment: some value lies within its uncertainty of a
+            threshold), so a repeat photo could land on the other side; None
+            when no uncertainty was estimated (``--fast``), so nobody knows.
+    """
+
+    id: str
+    title: str
+    summary: str
+    explanation: str
+    article_sections: tuple[str, ...]
+    measurement: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    threshold: float | None = None
+    comparison: str | None = None
+    proxy: bool = False
+    threshold_source: str | None = None
+    borderline: bool | None = None
+
+
+def noise(measurement: Measurement, scale: BodyScale) -> float | None:
+    """How large a value must be to be told from zero: its uncertainty, else the method's resolution (registry)."""
+    if measurement.uncertainty is not None:
+        return measurement.uncertainty
+    resolution = registry.definition(measurement.id).resolution
+    if resolution is None:
+        return None
+    return resolution if measurement.unit == "deg" else scale.from_percent(resolution)
+
+
+def detectable(measurement: Measurement, scale: BodyScale) -> bool | None:
+    """For a sided measurement (left vs right), whether the difference stands out of the noise; None otherwise.
+
+    A difference inside the noise has no side: reports call it "no detectable difference".
+    """
+    if registry.definition(measurement.id).directions is None:
+        return None
+    size = noise(measurement, scale)
+    return None if size is None else abs(measurement.value) > size
+
+
+def _threshold(rule: FindingRule, scale: BodyScale, *, proxy: bool = True) -> float:
+    """Where the rule flags, in the unit of the measurement it applies to.
+
+    For a measurement whose single-photo value is known only roughly (the
+    registry's ``accuracy``), the threshold moves outward by that much: a
+    finding is claimed only where the photo supports it.
+    """
+    threshold = scale.from_percent(rule.threshold) if rule.unit == PERCENT_HEIGHT else rule.threshold
+    margin = registry.definition(rule.measurement).accuracy
+    # A measure taken directly (skin markers) is not a proxy and needs no such margin.
+    if margin is not None and proxy:
+        threshold += margin if rule.comparison == "above" else -margin
+    return threshold
+
+
+def evaluate(
+    measurements: tuple[Measurement, ...], *, view: str, scale: BodyScale, knowledge: KnowledgeBase
+) -> tuple[Finding, ...]:
+    """Apply every rule for this view; when a side view flags nothing, report balanced alignment.
+
+    Args:
+        measurements: the measurements of one photo.
+        view: the photo's view (``"side-left"``, ``"front"``, ...).
+        scale: converts thresholds given in % of body height to the measurements' unit.
+        knowledge: the loaded knowledge base.
+    """
+    by_id = {m.id: m for m in measurements}
+    kind = view_kind(view)
+    findings = []
+    near_a_threshold = False
+    # Borderline is unknown, not "no", where a measurement the rules read has no uncertainty.
+    all_estimated = True
+    for rule in knowledge.findings:
+        measurement = by_id.get(rule.measurement)
+        if kind not in rule.views or measurement is None:
+            continue
+        threshold = _threshold(rule, scale, proxy=measurement.proxy)
+        passed = measurement.value < threshold if rule.comparison == "below" else measurement.value > threshold
+        # A side is named only for a difference that stands out of the noise.
+        passed = passed and detectable(measurement, scale) is not False
+        close = _within(measurement, threshold)
+        near_a_threshold = near_a_threshold or bool(close)
+        all_estimated = all_estimated and close is not None
+        if passed:
+            findings.append(
+                Finding(
+                    id=rule.id, title=rule.title, summary=rule.summary, explanation=rule.explanation,
+                    article_sections=rule.article_sections, measurement=rule.measurement,
+                    value=measurement.value, unit=measurement.unit, threshold=threshold,
+                    comparison=rule.comparison, proxy=rule.proxy and measurement.proxy,
+                    threshold_source=rule.threshold_source,
+                    borderline=close,
+                )
+            )
+    rules_applied = any(kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
+    if not findings and rules_applied:
+        balanced = knowledge.balanced
+        # Balanced is borderline when some value lies within its uncertainty of a threshold.
+        findings.append(
+            Finding(id="balanced_alignment", title=balanced.title, summary=balanced.summary,
+                    explanation=balanced.explanation, article_sections=balanced.article_sections,
+                    borderline=True if near_a_threshold else (False if all_estimated else None))
+        )
+    return tuple(findings)
+
+
+def _within(measurement: Measurement, threshold: float) -> bool | None:
+    """Whether the value lies within its uncertainty of the threshold; None when it has no uncertainty."""
+    if measurement.uncertainty is None:
+        return None
+    return abs(measurement.value - threshold) <= measurement.uncertainty
+
+
+def typical_range(
+    measurement_id: str, *, view: str, scale: BodyScale, knowledge: KnowledgeBase, proxy: bool = True
+) -> tuple[float | None, float | None]:
+    """The (low, high) band inside which no rule flags the measurement; None where no rule bounds it.
+
+    ``proxy``: the measurement is an estimate (the registry's accuracy margin applies) rather than taken directly.
+    """
+    kind = view_kind(view)
+    low = high = None
+    for rule in knowledge.findings:
+        if rule.measurement != measurement_id or kind not in rule.views:
+            continue
+        threshold = _threshold(rule, scale, proxy=proxy)
+        if rule.comparison == "below":
+            low = threshold if low is None else max(low, threshold)
+        else:
+            high = threshold if high is None else min(high, threshold)
+    return low, high
+
+
+def near_a_limit(measurement: Measurement, low: float | None, high: float | None) -> bool:
+    """Whether a value lies within its ± of a limit of its typical range (:func:`typical_range`).
+
+    For a value that was not flagged, a re-taken photo may be: it is borderline from the other side.
+    """
+    if measurement.uncertainty is None:
+        return False
+    return any(limit is not None and abs(measurement.value - limit) <= measurement.uncertainty for limit in (low, high))

@@ -1,0 +1,99 @@
+"""Every measurement of one view, run from the table the measure modules fill as they are imported.
+
+Each measure module registers its functions with :func:`~posture.stages.measure.bodies.measures`;
+importing :mod:`head`, :mod:`landmark` and :mod:`silhouette` here is what fills the table, and the
+check below makes a registry entry without a function an import-time error rather than a silent gap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import numpy as np
+
+from posture.core.measurement import Measurement
+from posture.core.pose import Landmark, side_landmark
+from posture.knowledge import registry
+from posture.knowledge.calibration import Calibrations
+from posture.stages.frame import BodyScale
+from posture.stages.measure.bodies import (
+    FRONT_MEASURES,
+    SIDE_MEASURES,
+    FrontBody,
+    Mask,
+    Measured,
+    SideBody,
+    Withheld,
+)
+from posture.stages.measure import head, landmark, silhouette  # noqa: F401  (they fill the table)
+from posture.stages.measure.silhouette import side_profile
+
+_undefined = [d.id for d in registry.DEFINITIONS if d.id not in SIDE_MEASURES and d.id not in FRONT_MEASURES]
+if _undefined:
+    raise RuntimeError(f"measurements defined in the registry without a function: {_undefined}")
+
+
+def measure_side_view(
+    xy: np.ndarray, *, facing: int, near_side: str, scale: BodyScale, calibrations: Calibrations | None = None,
+    stride: bool = False, outline: Mask | None = None,
+) -> Measured:
+    """Every side-view measurement of the registry from one person's landmarks.
+
+    Args:
+        xy: shape (33, 2), landmark pixels, levelled (y down, true vertical).
+        facing: +1 when the person faces image-right, -1 when image-left.
+        near_side: ``"left"`` or ``"right"``: the side facing the camera, whose
+            landmarks are used (the far side's are partly guessed by the model).
+        scale: converts pixel offsets to % of body height or cm.
+        calibrations: corrections fitted on rendered bodies (head angle to the
+            clinical craniovertebral angle; the hip landmark's forward bias).
+            Without them every value is the bare landmark geometry.
+        stride: the legs are in a walking step: only the stride-safe measurements.
+        outline: the segmentation mask, for the outline measures (pelvic tilt, belly).
+
+    Returns:
+        The measurements in the registry's order; ``withheld`` says which outline measures were not given
+        because the outline looked like loose cloth.
+    """
+    if facing not in (1, -1):
+        raise ValueError(f"facing must be +1 or -1, got {facing!r}")
+    parts = ("EAR", "SHOULDER", "HIP", "KNEE", "ANKLE")
+    landmarks = {part: side_landmark(near_side, part) for part in parts}
+    landmarks["NOSE"] = Landmark.NOSE  # the head angle's tragus proxy turns with the ear → nose line
+    body = SideBody(points={part: np.asarray(xy[landmark], dtype=np.float64) for part, landmark in landmarks.items()},
+                    landmarks=landmarks, facing=facing, scale=scale, calibrations=calibrations, outline=outline)
+    body = dataclasses.replace(body, profile=side_profile(body))
+    return _collect(SIDE_MEASURES[d.id](body) for d in registry.for_view("side", stride=stride))
+
+
+def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrations: Calibrations | None = None,
+                       outline: Mask | None = None) -> Measured:
+    """Every front/back-view measurement of the registry.
+
+    Args:
+        xy: shape (33, 2), landmark pixels, levelled.
+        back: True for a photo taken from behind.
+        scale: converts pixel offsets to % of body height or cm.
+        calibrations: fitted corrections; the outline measures need theirs.
+        outline: the segmentation mask, for the outline measures.
+    """
+    body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale, calibrations=calibrations,
+                     outline=outline)
+    return _collect(FRONT_MEASURES[d.id](body) for d in registry.for_view("back" if back else "front"))
+
+
+def _collect(results: Iterable[Measurement | Withheld | None]) -> Measured:
+    """The measurements, and one warning per distinct reason naming the outline measures it withheld."""
+    measurements: list[Measurement] = []
+    reasons: dict[str, list[str]] = {}
+    for result in results:
+        if isinstance(result, Withheld):
+            reasons.setdefault(result.reason, []).append(result.id)
+        elif result is not None:
+            measurements.append(result)
+    notes = tuple(
+        f"Probably loose clothing around the pelvis ({reason}): {' and '.join(ids)} not given, since the outline "
+        "would measure the cloth, not the body; a photo in close-fitting clothes lets posture read "
+        f"{'them' if len(ids) > 1 else 'it'}." for reason, ids in reasons.items())
+    return Measured(tuple(measurements), notes)
