@@ -42,7 +42,8 @@ from posture.combine import combine_measurements  # noqa: E402
 from posture.core.measurement import Measurement  # noqa: E402
 from posture.core.units import CM  # noqa: E402
 from posture.knowledge.repeatability import Repeatability, repeatability
-from posture.stages.copies import averaged, collect_readings
+from posture.pipeline import copy_readings
+from posture.stages.copies import averaged_measurements
 from posture.stages.detect import PoseDetector  # noqa: E402
 
 REPEATABILITY_FILE = ROOT / "posture" / "knowledge" / "repeatability.toml"
@@ -190,21 +191,22 @@ def analyse(renders: list[Path]) -> tuple[Readings, dict[str, str], dict[str, fl
     with Analyzer() as analyzer:
         detector = PoseDetector(analyzer.model_path)
         analyzer.analyze(renders[0], uncertainty=False)  # warm-up, so that neither timing pays for it
-        collect_readings(analyzer.analyze(renders[0], uncertainty=False), detector)
+        warm = analyzer.analyze(renders[0], uncertainty=False)
+        copy_readings(warm.image, warm.verdict, warm.frame, warm.measurements, detector)
         for png in renders:
             truth = json.loads(png.with_suffix(".json").read_text())
             height = truth["person"]["height_cm"]
             start = time.perf_counter()
             fast = analyzer.analyze(png, height_cm=height, uncertainty=False)
             middle = time.perf_counter()
-            photo_readings = collect_readings(fast, detector)
-            full = averaged(fast, photo_readings)
-            seconds["fast"] += middle - start
-            seconds["default"] += time.perf_counter() - start
-            if not fast.ok:
+            if not fast.ok or fast.frame is None:
                 refused += 1
                 continue
-            for m in full.measurements:
+            photo_readings = copy_readings(fast.image, fast.verdict, fast.frame, fast.measurements, detector)
+            averaged = averaged_measurements(fast.measurements, photo_readings, height)
+            seconds["fast"] += middle - start
+            seconds["default"] += time.perf_counter() - start
+            for m in averaged:
                 units[m.id] = m.unit
                 readings[(truth["set"]["group"], m.id)].append(
                     Shot(m, tuple(r.value for r in photo_readings[m.id]), fast.measurement(m.id).value, height))

@@ -153,8 +153,21 @@ class Analysis:
         kinds: dict[str | None, type[PostureError]] = {"view": ViewError, "markers": MarkerError}
         return kinds.get(self.verdict.problem_kind, PersonError)(self.verdict.problem)
 
+    def raise_for_refusal(self) -> Analysis:
+        """This analysis, or its refusal raised as :meth:`error` (for callers who prefer exceptions).
+
+        Raises:
+            PersonError: no single, whole, plausible person of useful size.
+            ViewError: the person is not standing in a side, front or back view.
+            MarkerError: the skin markers asked for cannot be found or paired.
+        """
+        error = self.error()
+        if error is not None:
+            raise error
+        return self
+
     def to_row(self) -> dict[str, Any]:
-        """One flat dict of scalars with stable column names (see :func:`posture.render.row.to_row`)."""
+        """One flat dict of scalars with stable column names (see :func:`to_row`)."""
         return to_row(self)
 
 

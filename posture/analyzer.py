@@ -27,9 +27,7 @@ from posture.io.model import check_model_file, prepare_model, sha256_of
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import analyze_image
-from posture.stages.copies import with_uncertainty
 from posture.stages.detect import PoseDetector
-from posture.stages.measure.markers import with_markers
 
 if TYPE_CHECKING:
     import numpy as np
@@ -140,28 +138,9 @@ class Analyzer:
         if roll is not None and not (math.isfinite(roll) and abs(roll) <= MAX_USER_ROLL_DEG):
             raise ValueError(f"roll={roll!r} is not a camera roll in degrees (expected -{MAX_USER_ROLL_DEG:g} to "
                              f"{MAX_USER_ROLL_DEG:g})")
-        analysis = analyze_image(self.load(source), self._detector, model=self.model,
-                                 mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
-                                 height_cm=height_cm, roll=roll, level=level)
-        if uncertainty and analysis.ok:
-            analysis = with_uncertainty(analysis, self._detector)
-        if markers is not None:
-            analysis = with_markers(analysis, colour=markers)
-        return analysis
-
-    def analyze_or_raise(self, source: Source, *, height_cm: float | None = None,
-                         uncertainty: bool = True, roll: float | None = None, level: bool = True) -> Analysis:
-        """Like :meth:`analyze`, but a refused photo raises its error.
-
-        Raises:
-            PersonError: no single, whole, plausible person of useful size.
-            ViewError: the person is not standing in a side, front or back view.
-        """
-        analysis = self.analyze(source, height_cm=height_cm, uncertainty=uncertainty, roll=roll, level=level)
-        error = analysis.error()
-        if error is not None:
-            raise error
-        return analysis
+        return analyze_image(self.load(source), self._detector, model=self.model,
+                             mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
+                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers)
 
 
 def _ignore(message: str) -> None:

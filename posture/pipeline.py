@@ -1,8 +1,14 @@
-"""The stages after loading: landmarks → quality gate → levelling → frame → measurements → findings → :class:`Analysis`.
+"""The one orchestrator: a loaded photo through every stage into one :class:`Analysis`.
 
-Each stage is a function of the previous stage's result. A refusal by the
-quality gate is not an exception here: it ends the pipeline early with an
-:class:`Analysis` whose ``status`` is ``"refused"``.
+detect (with the background's line search alongside) → gate → level once →
+frame → measure → altered copies (the default reading) → skin markers (when
+asked) → findings, judged once → the measurements' points turned back into
+the photo's pixels → :class:`Analysis`.
+
+Everything is measured in the levelled frame and turned back only at the
+end, for drawing on the photo as taken. A refusal, by the quality gate or
+for unusable skin markers, is not an exception here: it ends the run early
+with an :class:`Analysis` whose ``status`` is ``"refused"``.
 """
 
 from __future__ import annotations
@@ -11,27 +17,23 @@ import dataclasses
 
 import numpy as np
 
+from posture._version import __version__
 from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
 from posture.core.pose import Pose
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import KnowledgeBase
+from posture.stages.copies import altered_copies, averaged_measurements, copy_sign, gather_readings
 from posture.stages.detect import PoseDetector
 from posture.stages.findings import evaluate
 from posture.stages.frame import Frame, build_frame
 from posture.stages.gate import Verdict, assess, view_kind
-from posture.stages.level import (
-    NOT_LEVELLED,
-    Levelling,
-    find_levelling,
-    level_pose,
-    levelling_centre,
-    unlevel_points,
-)
+from posture.stages.level import NOT_LEVELLED, Levelling, find_levelling, level_pose, levelling_centre, unlevel_points
 from posture.stages.lines import start_line_search
-from posture.stages.measure.bodies import Mask, withheld_notes
-from posture.stages.measure.views import measure_front_view, measure_side_view
+from posture.stages.measure.bodies import Measured
+from posture.stages.measure.markers import MarkersUnusable, measure_markers
+from posture.stages.measure.views import measure_person
 
 UNCALIBRATED_MODEL_WARNING = (
     "This pose model is not the one posture's calibrations were fitted with, so calibrated values may be off by "
@@ -44,13 +46,12 @@ def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
 
 
 def measure(verdict: Verdict, height_cm: float | None,
-            levelling: Levelling = NOT_LEVELLED) -> tuple[Frame, tuple[Measurement, ...]]:
-    """The frame and the measurements for an accepted verdict's person and view.
+            levelling: Levelling = NOT_LEVELLED) -> tuple[Frame, Measured]:
+    """The frame and the measurements, in the levelled frame, of an accepted verdict's person and view.
 
-    The person's landmarks and mask are first turned by ``levelling``'s
-    camera roll, so that every measurement, from landmarks or outline, is
-    taken against the true vertical. The verdict's own pose (drawn on the
-    photo) stays as detected.
+    The person's landmarks and mask are turned by ``levelling``'s camera roll
+    first, so that every measurement, from landmarks or outline, is taken
+    against the true vertical; :func:`photo_points` turns the points back.
 
     Raises:
         ValueError: the verdict is a refusal (there is nothing to measure).
@@ -59,31 +60,37 @@ def measure(verdict: Verdict, height_cm: float | None,
         raise ValueError(f"only an accepted verdict can be measured, not one refused with {verdict.problem!r}")
     pose = level_pose(verdict.pose, levelling.camera_roll) if levelling.applied else verdict.pose
     frame = build_frame(pose, height_cm=height_cm, levelling=levelling)
-    mask = None if pose.mask is None else Mask(probability=pose.mask, scale=pose.mask_scale)
-    if view_kind(verdict.view) == "side":
-        if verdict.near_side is None:
-            raise ValueError("a side-view verdict must name the near side")
-        measurements = measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side,
-                                         scale=frame.scale, calibrations=load_calibrations(),
-                                         stride=verdict.stride, outline=mask)
-    else:
-        measurements = measure_front_view(pose.xy, back=verdict.view == "back", scale=frame.scale,
-                                          calibrations=load_calibrations(), outline=mask)
-    if levelling.applied:
-        measurements = photo_points(measurements, levelling.camera_roll, levelling_centre(verdict.pose.xy))
-    return frame, measurements
+    return frame, measure_person(verdict, pose, frame.scale)
 
 
-def photo_points(measurements: tuple[Measurement, ...], roll: float,
-                 centre: tuple[float, float]) -> tuple[Measurement, ...]:
-    """The measurements with their outline points turned back from the levelled frame into the photo's pixels.
+def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measurements: tuple[Measurement, ...],
+                  detector: PoseDetector) -> dict[str, list[Measurement]]:
+    """Every measurement read again in each altered copy of the photo: the photo's own reading first.
 
-    Measuring happens in the levelled frame; the picture is drawn on the photo as taken.
+    A copy the gate refuses, or sees in another view, adds no reading.
     """
+    accepted = []
+    for name, copy in altered_copies(image, frame.levelling.camera_roll):
+        copy_verdict = gate(copy, detector.detect(copy))
+        if not copy_verdict.ok or view_kind(copy_verdict.view) != view_kind(verdict.view):
+            continue
+        accepted.append((copy_sign(name, verdict.view), measure(copy_verdict, frame.scale.height_cm)[1].measurements))
+    return gather_readings(measurements, accepted)
+
+
+def photo_points(measurements: tuple[Measurement, ...], levelling: Levelling,
+                 pose_xy: np.ndarray) -> tuple[Measurement, ...]:
+    """The measurements with their points turned back from the levelled frame into the photo's pixels.
+
+    ``pose_xy`` is the person as detected, whose landmarks' centre the levelling turned about.
+    """
+    if not levelling.applied:
+        return measurements
+    centre = levelling_centre(pose_xy)
     turned = []
     for measurement in measurements:
         if measurement.points:
-            xy = unlevel_points(np.array([(x, y) for _, x, y in measurement.points]), roll, centre)
+            xy = unlevel_points(np.array([(x, y) for _, x, y in measurement.points]), levelling.camera_roll, centre)
             points = tuple((name, float(x), float(y)) for (name, _, _), (x, y) in zip(measurement.points, xy))
             measurement = dataclasses.replace(measurement, points=points)
         turned.append(measurement)
@@ -93,8 +100,6 @@ def photo_points(measurements: tuple[Measurement, ...], roll: float,
 def provenance(image: LoadedImage, *, model: ModelIdentity, mediapipe_version: str, people_detected: int,
                uncertainty: bool = False) -> Provenance:
     """What a result from this image and model depends on."""
-    from posture._version import __version__
-
     origin = image.origin
     return Provenance(
         posture_version=__version__, mediapipe_version=mediapipe_version, model=model,
@@ -115,27 +120,46 @@ def analyze_image(
     height_cm: float | None = None,
     roll: float | None = None,
     level: bool = True,
+    uncertainty: bool = False,
+    markers: str | None = None,
 ) -> Analysis:
     """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`.
 
-    ``roll`` (degrees, see :class:`~posture.level.Levelling`) overrides the
-    levelling found in the photo; ``level=False`` measures the photo as it is.
+    Args:
+        roll: degrees (see :class:`~posture.stages.level.Levelling`); replaces the levelling found in the photo.
+        level: False measures the photo as it is.
+        uncertainty: average over the altered copies and give each measurement its ± (the default reading).
+        markers: the skin markers' colour; the markers' measures then replace the estimates of the same ids.
     """
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
     lines = start_line_search(image, roll=roll, level=level)
     poses = detector.detect(image)
     verdict = gate(image, poses)
-    origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses))
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
+    origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses),
+                        uncertainty=uncertainty and verdict.ok)
     if not verdict.ok or verdict.pose is None:
         return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(), knowledge=knowledge,
                         warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
     levelling = find_levelling(image, verdict.pose, roll=roll, level=level, lines=lines)
-    frame, measurements = measure(verdict, height_cm, levelling)
+    frame, measured = measure(verdict, height_cm, levelling)
+    warnings = image.warnings + verdict.warnings + (levelling.note,) + measured.withheld + model_warning
+    measurements = measured.measurements
+    if markers is not None:
+        try:
+            marked = measure_markers(image, verdict, frame, colour=markers)
+        except MarkersUnusable as problem:
+            refusal = dataclasses.replace(verdict, problem=str(problem), problem_kind="markers")
+            return Analysis(image=image, verdict=refusal, frame=None, measurements=(), findings=(),
+                            knowledge=knowledge, warnings=warnings, provenance=origin)
+    if uncertainty:
+        readings = copy_readings(image, verdict, frame, measurements, detector)
+        measurements = averaged_measurements(measurements, readings, frame.scale.height_cm)
+    if markers is not None:
+        by_id = {m.id: m for m in marked.measurements}
+        measurements = tuple(by_id.pop(m.id, m) for m in measurements) + tuple(by_id.values())
+        warnings += (marked.note,)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
-    return Analysis(
-        image=image, verdict=verdict, frame=frame, measurements=measurements, findings=findings,
-        knowledge=knowledge,
-        warnings=image.warnings + verdict.warnings + (levelling.note,) + withheld_notes(measurements) + model_warning,
-        provenance=origin,
-    )
+    return Analysis(image=image, verdict=verdict, frame=frame,
+                    measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
+                    knowledge=knowledge, warnings=warnings, provenance=origin)

@@ -103,7 +103,8 @@ def built(name: str, *, front: bool = False, capture_time: str | None = None, mo
     person = front_pose(**pose) if front else side_pose(facing=1, **pose)
     verdict = assess((person,), width=1000, height=1100)
     assert verdict.ok, verdict.problem
-    frame, measurements = measure(verdict, None)
+    frame, measured = measure(verdict, None)
+    measurements = measured.measurements
     measurements = tuple(dataclasses.replace(m, uncertainty=uncertainty) for m in measurements)
     knowledge = load_knowledge_base()
     image = _image(name, sha=f"{abs(hash(name)):064x}"[:64], capture_time=capture_time)

@@ -195,14 +195,14 @@ def test_the_same_person_is_flagged_alike_with_or_without_the_height(kb: Knowled
     # Hips 35 px ahead of the ankles in a 1000 px body: 3.5% of the height, 5.95 cm of 170 cm.
     xy = side_person(facing=-1, ear_ahead=35.0, shoulder_ahead=35.0, hip_ahead=35.0, knee_ahead=17.5)
     for scale in (PERCENT_SCALE, CM_SCALE):
-        measured = measure_side_view(xy, facing=-1, near_side="left", scale=scale)
+        measured = measure_side_view(xy, facing=-1, near_side="left", scale=scale).measurements
         foot_hip = next(m for m in measured if m.id == "foot_hip_offset")
         assert foot_hip.value == pytest.approx(3.5 if scale is PERCENT_SCALE else 5.95)
         assert ids(evaluate(measured, view="side-left", scale=scale, knowledge=kb)) == ["feet_behind_hips"]
 
 
 def test_an_upright_synthetic_person_is_balanced(kb: KnowledgeBase) -> None:
-    measured = measure_side_view(side_person(facing=1, ear_ahead=20.0), facing=1, near_side="right", scale=CM_SCALE)
+    measured = measure_side_view(side_person(facing=1, ear_ahead=20.0), facing=1, near_side="right", scale=CM_SCALE).measurements
     assert ids(evaluate(measured, view="side-right", scale=CM_SCALE, knowledge=kb)) == ["balanced_alignment"]
 
 
@@ -222,7 +222,7 @@ def test_an_upright_synthetic_person_is_balanced(kb: KnowledgeBase) -> None:
 )
 def test_synthetic_postures_flag_their_findings(kb: KnowledgeBase, posture: dict[str, float],
                                                 expected: list[str]) -> None:
-    measured = measure_side_view(side_person(facing=1, **posture), facing=1, near_side="right", scale=PERCENT_SCALE)
+    measured = measure_side_view(side_person(facing=1, **posture), facing=1, near_side="right", scale=PERCENT_SCALE).measurements
     assert ids(evaluate(measured, view="side-right", scale=PERCENT_SCALE, knowledge=kb)) == expected
 
 
@@ -232,14 +232,14 @@ def test_synthetic_postures_flag_their_findings(kb: KnowledgeBase, posture: dict
 @pytest.mark.parametrize("view", ["front", "back"])
 def test_front_measurements_give_front_findings_only(kb: KnowledgeBase, view: str) -> None:
     xy = front_person(back=view == "back", shoulder_rise=40.0, trunk_shift=60.0)
-    measured = measure_front_view(xy, back=view == "back", scale=PERCENT_SCALE)
+    measured = measure_front_view(xy, back=view == "back", scale=PERCENT_SCALE).measurements
     # The left shoulder 40 px (4% of the body) higher: far beyond the threshold and the noise.
     assert ids(evaluate(measured, view=view, scale=PERCENT_SCALE, knowledge=kb)) == ["left_shoulder_higher"]
 
 
 @pytest.mark.parametrize("view", ["front", "back"])
 def test_level_front_measurements_are_balanced(kb: KnowledgeBase, view: str) -> None:
-    measured = measure_front_view(front_person(back=view == "back"), back=view == "back", scale=PERCENT_SCALE)
+    measured = measure_front_view(front_person(back=view == "back"), back=view == "back", scale=PERCENT_SCALE).measurements
     assert ids(evaluate(measured, view=view, scale=PERCENT_SCALE, knowledge=kb)) == ["balanced_alignment"]
 
 
@@ -250,7 +250,7 @@ def test_side_rules_do_not_apply_to_a_front_view_even_with_side_values(kb: Knowl
 
 
 def test_a_side_view_without_side_measurements_is_not_called_balanced(kb: KnowledgeBase) -> None:
-    measured = measure_front_view(front_person(), back=False, scale=PERCENT_SCALE)
+    measured = measure_front_view(front_person(), back=False, scale=PERCENT_SCALE).measurements
     assert evaluate(measured, view="side-right", scale=PERCENT_SCALE, knowledge=kb) == ()
 
 

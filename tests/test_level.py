@@ -319,13 +319,13 @@ def test_outline_points_return_to_the_photo_for_drawing() -> None:
     """Measured in the levelled frame, drawn on the photo: turning the points back undoes the levelling."""
     from posture.core.measurement import Measurement
     from posture.pipeline import photo_points
-    from posture.stages.level import level_points
+    from posture.stages.level import Levelling, level_points
 
     photo = np.array([[410.0, 620.0], [350.5, 700.25]])
-    centre = (400.0, 650.0)
-    levelled = level_points(photo, 3.5, centre)
+    pose_xy = np.array([[300.0, 600.0], [500.0, 700.0]])  # its landmarks' box centres on (400, 650)
+    levelled = level_points(photo, 3.5, (400.0, 650.0))
     measured = Measurement("pelvic_tilt", 12.0, "deg", "m", (),
                            points=(("buttock", *levelled[0]), ("lumbar", *levelled[1])))
-    (back,) = photo_points((measured,), 3.5, centre)
+    (back,) = photo_points((measured,), Levelling(3.5, "user", "Levelled by the user."), pose_xy)
     np.testing.assert_allclose([(x, y) for _, x, y in back.points], photo, atol=1e-9)
     assert [name for name, _, _ in back.points] == ["buttock", "lumbar"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -367,7 +366,7 @@ def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phone
     body_px = 250.0
     frame = Frame(head_top_y=60.0, floor_y=60.0 + body_px, head_top_method="mask", scale=BodyScale(body_px, height_cm))
     # photo_perspective reads only the photo and its frame.
-    perspective = photo_perspective(SimpleNamespace(image=load_image(path), frame=frame))  # type: ignore[arg-type]
+    perspective = photo_perspective(load_image(path), frame)
     assert perspective is not None
     assert perspective.focal_source == ("EXIF" if recorded is not None else "assumed")
     # A 35 mm-equivalent focal length is on the scale of a 36 x 24 mm frame's diagonal: a 4:3 photo's long side

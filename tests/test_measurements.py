@@ -54,7 +54,7 @@ def side(facing: int = 1, near_side: str = "right", *, height_cm: float | None =
          body_height: float = H, **person: float) -> dict[str, Measurement]:
     xy = side_person(facing=facing, near_side=near_side, **person)
     scale = BodyScale(body_height_px=body_height, height_cm=height_cm)
-    return {m.id: m for m in measure_side_view(xy, facing=facing, near_side=near_side, scale=scale)}
+    return {m.id: m for m in measure_side_view(xy, facing=facing, near_side=near_side, scale=scale).measurements}
 
 
 def values(measurements: tuple[Measurement, ...] | dict[str, Measurement]) -> dict[str, object]:
@@ -75,7 +75,7 @@ def test_upright_person_is_neutral_in_every_measurement(facing: int, near_side: 
 
 def test_side_view_returns_the_spec_ids_in_order() -> None:
     xy = side_person()
-    result = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H))
+    result = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H)).measurements
     assert tuple(m.id for m in result) == SIDE_MEASUREMENT_IDS
     assert SIDE_MEASUREMENT_IDS == (
         "head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
@@ -141,7 +141,7 @@ def test_every_measurement_states_its_method_and_has_no_uncertainty_yet() -> Non
 @pytest.mark.parametrize("facing", [0, 2, -2, 0.5, None])
 def test_facing_other_than_plus_or_minus_one_is_refused(facing: object) -> None:
     with pytest.raises(ValueError, match="facing"):
-        measure_side_view(side_person(), facing=facing, near_side="right", scale=BodyScale(H))  # type: ignore[arg-type]
+        measure_side_view(side_person(), facing=facing, near_side="right", scale=BodyScale(H)).measurements  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ head_forward_angle
@@ -405,8 +405,8 @@ def test_the_near_side_argument_selects_the_landmarks() -> None:
     xy = side_person(facing=1, near_side="right", hip_ahead=30.0,
                      far_side_ahead={"ear": 0.0, "shoulder": 0.0, "hip": -20.0, "knee": 0.0, "ankle": 0.0})
     scale = BodyScale(H)
-    right = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=scale)}
-    left = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="left", scale=scale)}
+    right = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=scale).measurements}
+    left = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="left", scale=scale).measurements}
     assert right["foot_hip_offset"] == pytest.approx(3.0)
     assert left["foot_hip_offset"] == pytest.approx(-2.0)
 
@@ -437,8 +437,8 @@ def test_mirroring_the_photo_and_the_facing_changes_nothing(posture: dict[str, f
     mirrored = xy.copy()
     mirrored[:, 0] = width - mirrored[:, 0]
     scale = BodyScale(H)
-    assert_same(measure_side_view(xy, facing=1, near_side=near_side, scale=scale),
-                measure_side_view(mirrored, facing=-1, near_side=near_side, scale=scale))
+    assert_same(measure_side_view(xy, facing=1, near_side=near_side, scale=scale).measurements,
+                measure_side_view(mirrored, facing=-1, near_side=near_side, scale=scale).measurements)
 
 
 @pytest.mark.parametrize("posture", POSTURES)
@@ -457,15 +457,15 @@ def test_scaling_the_photo_changes_no_angle_and_no_relative_offset(
 ) -> None:
     xy = side_person(facing=-1, **posture)
     shift = np.array([17.0, -9.0])
-    original = measure_side_view(xy, facing=-1, near_side="left", scale=BodyScale(H, height_cm))
-    scaled = measure_side_view(k * xy + shift, facing=-1, near_side="left", scale=BodyScale(k * H, height_cm))
+    original = measure_side_view(xy, facing=-1, near_side="left", scale=BodyScale(H, height_cm)).measurements
+    scaled = measure_side_view(k * xy + shift, facing=-1, near_side="left", scale=BodyScale(k * H, height_cm)).measurements
     assert_same(original, scaled)
 
 
 def test_pixel_offsets_scale_with_the_body_height_given() -> None:
     xy = side_person(hip_ahead=40.0)
-    at_1000 = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(1000.0))}
-    at_800 = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(800.0))}
+    at_1000 = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(1000.0)).measurements}
+    at_800 = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(800.0)).measurements}
     assert at_1000["foot_hip_offset"] == pytest.approx(4.0)
     assert at_800["foot_hip_offset"] == pytest.approx(5.0)
     assert at_800["trunk_lean"] == pytest.approx(at_1000["trunk_lean"])
@@ -473,9 +473,9 @@ def test_pixel_offsets_scale_with_the_body_height_given() -> None:
 
 def test_moving_only_the_near_knee_changes_only_the_knee_measurements() -> None:
     xy = side_person()
-    before = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H))}
+    before = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H)).measurements}
     move(xy, "right", ("KNEE",), dx=-10.0)
-    after = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H))}
+    after = {m.id: m.value for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H)).measurements}
     changed = {k for k in before if before[k] != pytest.approx(after[k], abs=1e-12)}
     assert changed == {"hip_extension", "knee_angle"}
 
@@ -571,7 +571,7 @@ def test_body_scale_round_trip_of_one_percent() -> None:
 
 def front(back: bool, *, height_cm: float | None = None, **person: float) -> dict[str, Measurement]:
     xy = front_person(back=back, **person)
-    return {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H, height_cm))}
+    return {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H, height_cm)).measurements}
 
 
 def test_front_view_returns_the_spec_ids_in_order() -> None:
@@ -584,7 +584,7 @@ def test_front_view_returns_the_spec_ids_in_order() -> None:
 def test_apparent_leg_length_is_left_minus_right(back: bool) -> None:
     xy = front_person(back=back)
     xy[Landmark.LEFT_ANKLE, 1] += 17.0  # the left leg reaches 17 px further down
-    m = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H, 170.0))}
+    m = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H, 170.0)).measurements}
     assert m["apparent_leg_length_difference"].value == pytest.approx(17.0 * 170.0 / H, abs=0.05)
     assert m["apparent_leg_length_difference"].proxy
 
@@ -621,11 +621,11 @@ def test_a_higher_image_left_shoulder_reads_oppositely_in_front_and_back_views()
     xy = front_person(back=False)
     image_left = Landmark.RIGHT_SHOULDER  # the person's right is on the image left in a front view
     xy[image_left, 1] -= 20.0
-    as_front = {m.id: m.value for m in measure_front_view(xy, back=False, scale=BodyScale(H))}
+    as_front = {m.id: m.value for m in measure_front_view(xy, back=False, scale=BodyScale(H)).measurements}
     swapped = xy.copy()  # the same picture, labelled as a back view: MediaPipe swaps the labels
     swapped[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]] = xy[[Landmark.RIGHT_SHOULDER, Landmark.LEFT_SHOULDER]]
     swapped[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]] = xy[[Landmark.RIGHT_HIP, Landmark.LEFT_HIP]]
-    as_back = {m.id: m.value for m in measure_front_view(swapped, back=True, scale=BodyScale(H))}
+    as_back = {m.id: m.value for m in measure_front_view(swapped, back=True, scale=BodyScale(H)).measurements}
     assert as_front["shoulder_height_difference"] == pytest.approx(-2.0)
     assert as_back["shoulder_height_difference"] == pytest.approx(2.0)
 
@@ -649,7 +649,7 @@ def test_lateral_trunk_shift_is_positive_towards_the_persons_left(back: bool, sh
 
 def test_lateral_trunk_shift_reads_oppositely_when_the_view_is_flipped() -> None:
     xy = front_person(back=False, trunk_shift=30.0)
-    as_back = {m.id: m.value for m in measure_front_view(xy, back=True, scale=BodyScale(H))}
+    as_back = {m.id: m.value for m in measure_front_view(xy, back=True, scale=BodyScale(H)).measurements}
     assert as_back["lateral_trunk_shift"] == pytest.approx(-3.0)
 
 
@@ -660,8 +660,8 @@ def test_lateral_trunk_shift_in_cm() -> None:
 @pytest.mark.parametrize("k", [0.5, 4.0])
 def test_front_measurements_do_not_depend_on_the_photo_scale(k: float) -> None:
     xy = front_person(shoulder_rise=15.0, trunk_shift=-22.0)
-    original = measure_front_view(xy, back=False, scale=BodyScale(H))
-    scaled = measure_front_view(k * xy + 3.0, back=False, scale=BodyScale(k * H))
+    original = measure_front_view(xy, back=False, scale=BodyScale(H)).measurements
+    scaled = measure_front_view(k * xy + 3.0, back=False, scale=BodyScale(k * H)).measurements
     assert_same(original, scaled)
 
 
@@ -675,9 +675,9 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
     )
     xy = side_person(facing=1, ear_ahead=0.0, hip_ahead=50.0)
     scale = BodyScale(H, 170.0)
-    plain = {m.id: m for m in measure_side_view(xy, facing=1, near_side="right", scale=scale)}
+    plain = {m.id: m for m in measure_side_view(xy, facing=1, near_side="right", scale=scale).measurements}
     fitted = {m.id: m for m in measure_side_view(xy, facing=1, near_side="right", scale=scale,
-                                                 calibrations=calibrations)}
+                                                 calibrations=calibrations).measurements}
     assert fitted["head_forward_angle"].value == pytest.approx(-30.0 + 1.1 * 90.0)
     assert dict(fitted["head_forward_angle"].components) == {"uncalibrated": pytest.approx(90.0)}
     # 50 px of 1000 is 5% of body height; the correction is in % of body height, then converted to cm.

@@ -42,7 +42,7 @@ FRONT_BACK_PHOTOS = ["front_standing_man_coat_01.png", "back_standing_woman_h36m
 
 
 def _analyse(path: Path, analyzer: Analyzer) -> Analysis:
-    return analyzer.analyze_or_raise(path)
+    return analyzer.analyze(path).raise_for_refusal()
 
 
 def _transformed(source: Path, folder: Path, transform: Callable[[Image.Image], Image.Image]) -> Path:
@@ -108,7 +108,7 @@ def test_half_resolution_keeps_values(
 def test_uncertainty_comes_from_the_spread_of_perturbed_copies(
     shared_photo: Callable[[str], Path], analyzer: Analyzer
 ) -> None:
-    fast = analyzer.analyze_or_raise(shared_photo("side_bodytracker_1.jpg"), uncertainty=False)
+    fast = analyzer.analyze(shared_photo("side_bodytracker_1.jpg"), uncertainty=False).raise_for_refusal()
     assert all(m.uncertainty is None for m in fast.measurements)
     assert not fast.provenance.uncertainty
     assert all(f.borderline is None for f in fast.findings)  # unknown, not "not borderline"

@@ -111,15 +111,15 @@ def test_re_encoding_changes_no_finding_or_marks_it_borderline(
     source = DEMO if photo == "demo" else shared_photo(photo)
     with Image.open(source) as opened:
         image = opened.convert("RGB")
-    versions = {"original": analyzer.analyze_or_raise(source)}
+    versions = {"original": analyzer.analyze(source).raise_for_refusal()}
     for name, encode in ENCODINGS.items():
-        versions[name] = analyzer.analyze_or_raise(encode(image, tmp_path / name))
+        versions[name] = analyzer.analyze(encode(image, tmp_path / name)).raise_for_refusal()
         _assert_close(versions["original"], versions[name], name)
     _assert_same_story(versions)
 
 
 def test_a_closer_crop_keeps_the_values(analyzer: Analyzer, tmp_path: Path) -> None:
-    original = analyzer.analyze_or_raise(DEMO)
+    original = analyzer.analyze(DEMO).raise_for_refusal()
     assert original.pose is not None and original.frame is not None
     xs, ys = original.pose.xy[:, 0], np.append(original.pose.xy[:, 1], original.frame.head_top_y)
     with Image.open(DEMO) as opened:
@@ -128,6 +128,6 @@ def test_a_closer_crop_keeps_the_values(analyzer: Analyzer, tmp_path: Path) -> N
                round(width - CROP_FRACTION * (width - xs.max())), round(height - CROP_FRACTION * (height - ys.max())))
         cropped_path = tmp_path / "cropped.png"
         opened.convert("RGB").crop(box).save(cropped_path)
-    cropped = analyzer.analyze_or_raise(cropped_path)
+    cropped = analyzer.analyze(cropped_path).raise_for_refusal()
     _assert_close(original, cropped, "cropped")
     _assert_same_story({"original": original, "cropped": cropped})

@@ -21,7 +21,7 @@ from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
 from posture.stages.frame import BodyScale
 from posture.stages.measure import outline
-from posture.stages.measure.bodies import Mask, Measured, SideBody, withheld_notes
+from posture.stages.measure.bodies import Mask, Measured, SideBody
 from posture.stages.measure.head import (
     HEAD_CHANGES,
     TRAGUS_FROM_EAR,
@@ -286,7 +286,7 @@ def test_pelvic_tilt_reads_the_hollow_of_the_low_back(facing: int) -> None:
     xy = side_person(facing=facing, near_side="right")
     mask = _side_mask(xy, facing, _back, _front)
     measured = {m.id: m for m in measure_side_view(xy, facing=facing, near_side="right", scale=BodyScale(H, 170.0),
-                                                   calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0))}
+                                                   calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0)).measurements}
     tilt = measured["pelvic_tilt"]
     components = dict(tilt.components)
     # The hull touches the buttock (0.25 at the hip) and the upper back (0.22 at 0.8): at 0.3 it lies at
@@ -313,7 +313,7 @@ def test_a_deeper_hollow_reads_as_more_anterior_tilt() -> None:
     def tilt(profile: Callable[[float], float]) -> float:
         mask = _side_mask(xy, 1, profile, _front)
         (measurement,) = [m for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H),
-                                                       calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0))
+                                                       calibrations=FEATURES_ONLY, outline=Mask(mask, 1.0)).measurements
                           if m.id == "pelvic_tilt"]
         return measurement.value
 
@@ -323,9 +323,9 @@ def test_a_deeper_hollow_reads_as_more_anterior_tilt() -> None:
 def test_no_calibration_or_no_mask_means_no_pelvic_tilt() -> None:
     xy = side_person(facing=1, near_side="right")
     mask = Mask(_side_mask(xy, 1, _back, _front), 1.0)
-    without_fit = {m.id for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), outline=mask)}
+    without_fit = {m.id for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), outline=mask).measurements}
     without_mask = {m.id for m in measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H),
-                                                    calibrations=FEATURES_ONLY)}
+                                                    calibrations=FEATURES_ONLY).measurements}
     assert "pelvic_tilt" not in without_fit and "belly_prominence" in without_fit
     assert "pelvic_tilt" not in without_mask and "belly_prominence" not in without_mask
 
@@ -376,7 +376,7 @@ def test_a_higher_left_flank_reads_as_a_positive_shift(back: bool) -> None:
     xy = front_person(back=back)
     mask = Mask(_hip_mask(xy, -0.10 + 0.02, -0.10 - 0.02, back), 1.0)
     measured = {m.id: m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only(
-        "outline_shift"), outline=mask)}
+        "outline_shift"), outline=mask).measurements}
     hips = measured["hip_height_difference"]
     # The left flank sits 0.04 trunk lengths higher: that many pixels, in % of a 1000 px body.
     assert hips.value == pytest.approx(100.0 * 0.04 * _trunk_length(xy) / H, abs=0.03)
@@ -407,7 +407,7 @@ def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
             soft_mask(lambda y: mid[0] - (FLANK + 0.35) * length, lambda y: mid[0] - (FLANK + 0.2) * length)]
     mask = Mask(np.maximum(pelvis, np.maximum(*arms)), 1.0)
     (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("waist_difference"),
-                                             outline=mask) if m.id == "hip_height_difference"]
+                                             outline=mask).measurements if m.id == "hip_height_difference"]
     assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.02)
 
 
@@ -417,7 +417,7 @@ def test_level_hips_read_zero_in_every_feature() -> None:
     weights = {"waist_difference": 1.0, "outline_shift": 1.0, "landmark_difference": 1.0}
     fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights=weights)},
                        model_sha256="", fitted_on="", version="")
-    (hips,) = [m for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask)
+    (hips,) = [m for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask).measurements
                if m.id == "hip_height_difference"]
     for name in weights:
         assert dict(hips.components)[name] == pytest.approx(0.0, abs=0.02), name
@@ -439,7 +439,7 @@ def test_arms_resting_on_the_hips_withhold_the_hip_height() -> None:
 
     def measured(arms_gap: float | None) -> set[str]:
         mask = Mask(_hip_mask(xy, -0.08, -0.12, False, arms_gap=arms_gap), 1.0)
-        return {m.id for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask)}
+        return {m.id for m in measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=fit, outline=mask).measurements}
 
     assert "hip_height_difference" in measured(0.05)
     assert "hip_height_difference" not in measured(-0.15)  # the arms overlap the flanks all along
@@ -458,7 +458,7 @@ def _side_ids_and_notes(back: Callable[[float], float], front: Callable[[float],
     xy = side_person(facing=1, near_side="right")
     measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
                                  outline=Mask(_side_mask(xy, 1, back, front), 1.0))
-    return {m.id for m in measured}, withheld_notes(measured)
+    return {m.id for m in measured.measurements}, measured.withheld
 
 
 def test_a_body_like_side_outline_is_measured_without_a_note() -> None:
@@ -493,10 +493,10 @@ def test_outlines_hanging_plumb_from_chest_and_shoulder_blades_read_as_cloth(fac
                                  outline=Mask(_side_mask(xy, facing, back, front), 1.0))
 
     hanging = measured(lambda t: max(_back(t), 0.22), lambda t: 0.30 if 0.0 <= t < 0.25 else _front(t))
-    assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in hanging}
-    (note,) = withheld_notes(hanging)
+    assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in hanging.measurements}
+    (note,) = hanging.withheld
     assert "hang plumb" in note and "pelvic_tilt and belly_prominence" in note
-    assert withheld_notes(measured(_back, _front)) == ()  # the body draws in by 0.07 behind
+    assert measured(_back, _front).withheld == ()  # the body draws in by 0.07 behind
 
 
 def test_the_cloth_limits_sit_above_what_bodies_showed() -> None:
@@ -518,9 +518,9 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
                                   outline=mask)
 
     body_like, cloth_like = measured(FLANK), measured(0.45)
-    assert "hip_height_difference" in {m.id for m in body_like} and withheld_notes(body_like) == ()
-    assert "hip_height_difference" not in {m.id for m in cloth_like}
-    (note,) = withheld_notes(cloth_like)
+    assert "hip_height_difference" in {m.id for m in body_like.measurements} and body_like.withheld == ()
+    assert "hip_height_difference" not in {m.id for m in cloth_like.measurements}
+    (note,) = cloth_like.withheld
     assert "hip_height_difference not given" in note and "wider than a body" in note
 
 
@@ -562,14 +562,10 @@ def test_flanks_hanging_straight_from_chest_to_hips_withhold_the_hip_height(back
                                   outline=Mask(_shirt_mask(xy, back, waist), 1.0))
 
     shirt, body = measured(0.32), measured(0.26)
-    assert "hip_height_difference" not in {m.id for m in shirt}
-    (note,) = withheld_notes(shirt)
+    assert "hip_height_difference" not in {m.id for m in shirt.measurements}
+    (note,) = shirt.withheld
     assert "hip_height_difference not given" in note and "hang almost straight" in note and "by 0.030 " in note
-    assert "hip_height_difference" in {m.id for m in body} and withheld_notes(body) == ()
-
-
-def test_a_plain_tuple_of_measurements_has_no_notes() -> None:
-    assert withheld_notes(()) == ()
+    assert "hip_height_difference" in {m.id for m in body.measurements} and body.withheld == ()
 
 
 def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:

@@ -40,7 +40,8 @@ def analysis() -> Analysis:
     verdict = assess((pose,), width=1000, height=1100)
     assert verdict.ok, verdict.problem
     # A user's roll of zero: levelled (trivially), so the camera record has a source to show.
-    frame, measurements = measure(verdict, 170.0, choose_levelling(user_roll=0.0))
+    frame, measured = measure(verdict, 170.0, choose_levelling(user_roll=0.0))
+    measurements = measured.measurements
     knowledge = load_knowledge_base()
     image = _image()
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)

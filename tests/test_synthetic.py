@@ -33,7 +33,7 @@ def truth(name: str) -> dict[str, Any]:
 def analysed(analyzer: Analyzer) -> dict[str, Analysis]:
     """Every committed render, analysed once with the person's true height."""
     return {
-        path.stem: analyzer.analyze_or_raise(path, height_cm=truth(path.stem)["person"]["height_cm"])
+        path.stem: analyzer.analyze(path, height_cm=truth(path.stem)["person"]["height_cm"]).raise_for_refusal()
         for path in sorted(DATA.glob("*.png"))
     }
 
@@ -139,7 +139,7 @@ def test_each_side_sample_shows_exactly_what_its_ground_truth_sets(
     """The README's samples: findings that their ground truth contradicts would teach users the wrong thing."""
     path = SAMPLES / sample
     record = json.loads(path.with_suffix(".truth.json").read_text())
-    analysis = analyzer.analyze_or_raise(path, height_cm=record["person"]["height_cm"])
+    analysis = analyzer.analyze(path, height_cm=record["person"]["height_cm"]).raise_for_refusal()
     assert {finding.id for finding in analysis.findings} == expected
 
 

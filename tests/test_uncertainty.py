@@ -26,8 +26,8 @@ from posture.knowledge.repeatability import (
     half_width_of_mean,
     repeatability,
 )
-from posture.pipeline import measure, provenance
-from posture.stages.copies import _averaged, _signed, with_uncertainty
+from posture.pipeline import copy_readings, measure, provenance
+from posture.stages.copies import averaged_measurement, signed
 from posture.stages.findings import evaluate
 from posture.stages.frame import PERCENT_HEIGHT
 from posture.stages.gate import assess
@@ -89,7 +89,7 @@ def test_the_reported_value_and_components_are_the_readings_mean() -> None:
     photo = reading(1.0, pelvic_obliquity_deg=2.0, landmark_difference=0.5)
     readings = [photo, reading(2.0, pelvic_obliquity_deg=4.0, landmark_difference=1.0),
                 reading(3.0, pelvic_obliquity_deg=6.0)]  # one copy lacks a component
-    averaged = _averaged(photo, readings, UNWIDENED, None)
+    averaged = averaged_measurement(photo, readings, UNWIDENED, None)
     assert averaged.value == pytest.approx(2.0)
     assert averaged.uncertainty == pytest.approx(T_975[2] / math.sqrt(3))
     components = dict(averaged.components)
@@ -99,11 +99,11 @@ def test_the_reported_value_and_components_are_the_readings_mean() -> None:
 
 def test_too_few_readings_leave_the_photos_own_measurement() -> None:
     photo = reading(1.0)
-    assert _averaged(photo, [photo, reading(5.0)], UNWIDENED, None) is photo
+    assert averaged_measurement(photo, [photo, reading(5.0)], UNWIDENED, None) is photo
 
 
 def test_a_mirrored_front_reading_turns_value_and_components_back_to_the_persons_sides() -> None:
-    mirrored = _signed(reading(-1.5, pelvic_obliquity_deg=-3.0), -1.0)
+    mirrored = signed(reading(-1.5, pelvic_obliquity_deg=-3.0), -1.0)
     assert mirrored.value == 1.5
     assert dict(mirrored.components) == {"pelvic_obliquity_deg": 3.0}
 
@@ -147,7 +147,8 @@ def _rolled_analysis(roll: float) -> tuple[Analysis, Pose]:
                         origin=origin)
     pose = side_pose(facing=1)
     verdict = assess((pose,), width=1000, height=1100)
-    frame, measurements = measure(verdict, 170.0, choose_levelling(user_roll=roll))
+    frame, measured = measure(verdict, 170.0, choose_levelling(user_roll=roll))
+    measurements = measured.measurements
     knowledge = load_knowledge_base()
     analysis = Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements,
                         findings=evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge),
@@ -173,7 +174,7 @@ def test_the_copies_of_a_rolled_photo_are_made_from_it_turned_upright(roll: floa
     analysis, pose = _rolled_analysis(roll)
     assert _door_lean(analysis.image.rgb) == pytest.approx(roll, abs=0.1)
     detector = _RecordingDetector(pose)
-    with_uncertainty(analysis, detector)  # type: ignore[arg-type]
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, detector)  # type: ignore[arg-type]
     mirrored, zoomed, shifted, grey, jpeg = detector.seen
     for copy in (zoomed, shifted, grey, jpeg):
         assert _door_lean(copy) == pytest.approx(0.0, abs=0.1)
@@ -183,5 +184,5 @@ def test_the_copies_of_a_rolled_photo_are_made_from_it_turned_upright(roll: floa
 def test_the_copies_of_a_level_photo_are_its_own_pixels() -> None:
     analysis, pose = _rolled_analysis(0.0)
     detector = _RecordingDetector(pose)
-    with_uncertainty(analysis, detector)  # type: ignore[arg-type]
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, detector)  # type: ignore[arg-type]
     np.testing.assert_array_equal(detector.seen[0], analysis.image.rgb[:, ::-1])

@@ -32,7 +32,9 @@ class ImageOrigin:
         file_size: size of the file in bytes; None for in-memory input.
         gravity: the phone's gravity vector (X, Y, Z) in g from an iPhone
             rear-camera photo's Apple maker note (see
-            :func:`posture.level.roll_from_gravity` for its axes); None when absent.
+            :func:`posture.stages.level.roll_from_gravity` for its axes); None when absent.
+        focal_length_35mm: the camera's 35 mm-equivalent focal length in mm from EXIF, or None
+            (the skin markers' parallax needs the camera's distance).
     """
 
     sha256: str
@@ -41,6 +43,7 @@ class ImageOrigin:
     capture_time: str | None
     file_size: int | None
     gravity: tuple[float, float, float] | None = None
+    focal_length_35mm: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from PIL import ExifTags, Image
@@ -20,14 +21,36 @@ _EXIF_DAMAGED = ("The photo's EXIF block is damaged, so its orientation and capt
 _CAPTURE_TIME_DAMAGED = "The photo's EXIF block is damaged, so its capture time could not be read."
 
 
-def read_exif(image: Image.Image, exif_problems: list[str]
-               ) -> tuple[int, str | None, str | None, tuple[float, float, float] | None]:
-    """The EXIF orientation to apply, the capture time, a sentence for the report when the EXIF is damaged,
-    and an iPhone's gravity vector.
+FOCAL_LENGTH_IN_35MM_FILM = 0xA405
+"""EXIF's FocalLengthIn35mmFilm, in the Exif directory: phones record it with every photo."""
+PLAUSIBLE_FOCAL_35MM = (8.0, 1000.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ExifFacts:
+    """What posture takes from a photo's EXIF, read once when the photo is loaded.
+
+    Attributes:
+        orientation: the EXIF orientation (1-8) to apply; 1 when none or unreadable.
+        capture_time: ISO 8601 (see :class:`~posture.core.image.ImageOrigin`), or None.
+        note: the sentence for the report when the EXIF block is damaged, or None.
+        gravity: an iPhone rear camera's gravity vector from Apple's maker note, or None.
+        focal_length_35mm: the 35 mm-equivalent focal length in mm, or None when not recorded or implausible.
+    """
+
+    orientation: int = 1
+    capture_time: str | None = None
+    note: str | None = None
+    gravity: tuple[float, float, float] | None = None
+    focal_length_35mm: float | None = None
+
+
+def read_exif(image: Image.Image, exif_problems: list[str]) -> ExifFacts:
+    """What the photo's EXIF says (:class:`ExifFacts`).
 
     Damage to the main directory, which holds the orientation and points to
     the Exif directory, leaves the photo as stored; damage only to the Exif
-    directory loses just the capture time (and the gravity vector).
+    directory loses just the capture time, the gravity vector and the focal length.
     """
     with pillow_guard(exif_problems):
         try:
@@ -36,25 +59,33 @@ def read_exif(image: Image.Image, exif_problems: list[str]
         except DECODE_ERRORS as error:
             exif_problems.append(str(error))
     if exif_problems or not _is_tiff_structure(image.info.get("exif")):
-        return 1, None, _EXIF_DAMAGED, None
+        return ExifFacts(note=_EXIF_DAMAGED)
     applied = orientation if orientation in ORIENTATION_TRANSPOSE else 1
     capture_problems: list[str] = []
-    gravity = None
+    gravity = focal = None
     with pillow_guard(capture_problems):
         try:
             directory = exif.get_ifd(ExifTags.IFD.Exif)
             capture_time = _capture_time(directory)
             maker_note = directory.get(ExifTags.Base.MakerNote)
             if isinstance(maker_note, bytes):
-                # Imported here: posture.level brings OpenCV, which loading a photo does not otherwise need.
-                from posture.io.exif import gravity_from_maker_note
-
                 gravity = gravity_from_maker_note(maker_note)
+            focal = _focal_length(directory.get(FOCAL_LENGTH_IN_35MM_FILM))
         except DECODE_ERRORS as error:
             capture_problems.append(str(error))
     if capture_problems:
-        return applied, None, _CAPTURE_TIME_DAMAGED, None
-    return applied, capture_time, None, gravity
+        return ExifFacts(orientation=applied, note=_CAPTURE_TIME_DAMAGED)
+    return ExifFacts(orientation=applied, capture_time=capture_time, gravity=gravity, focal_length_35mm=focal)
+
+
+def _focal_length(value: object) -> float | None:
+    """A recorded 35 mm-equivalent focal length in mm, or None when absent, unreadable or implausible."""
+    try:
+        focal = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    low, high = PLAUSIBLE_FOCAL_35MM
+    return focal if low <= focal <= high else None
 
 
 def _is_tiff_structure(raw: object) -> bool:

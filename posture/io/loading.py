@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import InputError
-from posture.io.exif import ORIENTATION_TRANSPOSE, read_exif
+from posture.io.exif import ORIENTATION_TRANSPOSE, ExifFacts, read_exif
 from posture.io.pillow import (
     DECODE_ERRORS,
     bomb_pixel_count,
@@ -53,9 +53,7 @@ class _Reduced:
         height: original height in pixels, after EXIF orientation.
         scale: working pixels per original pixel.
         orientation: the EXIF orientation that turned the image upright (see :class:`ImageOrigin`).
-        capture_time: ISO 8601, or None (see :class:`ImageOrigin`).
-        exif_note: the sentence for the report when the EXIF block is damaged.
-        gravity: the iPhone gravity vector, or None (see :class:`ImageOrigin`).
+        exif: what the EXIF said; ``orientation`` above is the one recorded, which libheif may have applied.
     """
 
     rgb: np.ndarray
@@ -63,9 +61,7 @@ class _Reduced:
     height: int
     scale: float
     orientation: int
-    capture_time: str | None
-    exif_note: str | None
-    gravity: tuple[float, float, float] | None = None
+    exif: ExifFacts
 
 
 def load_image(
@@ -110,8 +106,9 @@ def load_image(
         reduced = _reduce(image, name, max_pixels, working_long_side, draft=True, exif_problems=exif_problems)
         file_format = image.format
     origin = ImageOrigin(sha256=hashlib.sha256(data).hexdigest(), format=file_format,
-                         exif_orientation=reduced.orientation, capture_time=reduced.capture_time,
-                         file_size=len(data), gravity=reduced.gravity)
+                         exif_orientation=reduced.orientation, capture_time=reduced.exif.capture_time,
+                         file_size=len(data), gravity=reduced.exif.gravity,
+                         focal_length_35mm=reduced.exif.focal_length_35mm)
     return _loaded(reduced, origin, path=path, label=None)
 
 
@@ -337,7 +334,8 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
         image.load()
     except DECODE_ERRORS as error:
         raise _damaged(name, error) from error
-    orientation, capture_time, exif_note, gravity = read_exif(image, exif_problems)
+    exif = read_exif(image, exif_problems)
+    orientation = exif.orientation
     try:
         rgb_image = _to_rgb(image)
     except ValueError as error:
@@ -363,8 +361,7 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     # decoding, and keeps the EXIF value aside.
     turned_by_libheif = image.info.get("original_orientation")
     recorded = turned_by_libheif if turned_by_libheif in ORIENTATION_TRANSPOSE else orientation
-    return _Reduced(rgb=rgb, width=width, height=height, scale=scale, orientation=recorded,
-                    capture_time=capture_time, exif_note=exif_note, gravity=gravity)
+    return _Reduced(rgb=rgb, width=width, height=height, scale=scale, orientation=recorded, exif=exif)
 
 
 def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
@@ -373,14 +370,15 @@ def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
     reduced = _reduce(image, label, max_pixels, working_long_side, draft=False, exif_problems=[],
                       pixel_digest=digest)
     origin = ImageOrigin(sha256=digest.hexdigest(), format=kind, exif_orientation=reduced.orientation,
-                         capture_time=reduced.capture_time, file_size=None, gravity=reduced.gravity)
+                         capture_time=reduced.exif.capture_time, file_size=None, gravity=reduced.exif.gravity,
+                         focal_length_35mm=reduced.exif.focal_length_35mm)
     return _loaded(reduced, origin, path=None, label=label)
 
 
 def _loaded(reduced: _Reduced, origin: ImageOrigin, *, path: Path | None, label: str | None) -> LoadedImage:
     luminance = mean_luminance(reduced.rgb)
     is_dark = luminance < DARK_LUMINANCE
-    notes = [] if reduced.exif_note is None else [reduced.exif_note]
+    notes = [] if reduced.exif.note is None else [reduced.exif.note]
     if is_dark:
         notes.append(f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
                      "which can keep the person from being found.")

@@ -12,28 +12,26 @@ comparison needs), widened to match how far re-taken photos land. Six
 readings say little about their own spread, so it is pooled with the spread
 such readings typically have (fitted on rendered photos): the interval then
 varies less from photo to photo and needs a smaller t quantile. It is not
-accuracy against the clinical measure; bench/ACCURACY.md gives that. It
-costs five more landmark runs, about five times the work of one photo, so
+accuracy against the clinical measure; bench/ACCURACY.md gives that.
+
+This stage makes the copies and averages their readings; the pipeline runs
+the landmarker, the gate and the measures on each copy in between.
 ``--fast`` skips it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import cv2
 import numpy as np
 
-from posture.analysis import Analysis
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
 from posture.knowledge.repeatability import Repeatability, repeatability
-from posture.pipeline import gate, measure
-from posture.stages.detect import PoseDetector
-from posture.stages.findings import evaluate
 from posture.stages.gate import view_kind
-from posture.stages.level import NOT_LEVELLED, upright_image
+from posture.stages.level import upright_image
 
 SHIFT_FRACTION = 0.04
 ZOOM = 0.8
@@ -87,65 +85,48 @@ PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
 """Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise."""
 
 
-def with_uncertainty(analysis: Analysis, detector: PoseDetector) -> Analysis:
-    """The analysis with every measurement averaged over perturbed re-runs and given its uncertainty.
+def altered_copies(image: LoadedImage, roll: float = 0.0) -> tuple[tuple[str, LoadedImage], ...]:
+    """The altered copies of ``image``, named, made from the photo turned upright when the camera was rolled.
 
-    Each measurement's value (and its components) becomes the mean over the
-    photo and its measured copies: the mirrored copy cancels the model's
-    left-right bias, and the mean is steadier from shot to shot than any one
-    run (bench/COVERAGE.md). A copy in which the gate refuses the person (or
-    sees another view) is skipped; with fewer than three readings the value
-    stays the photo's own and the uncertainty stays None.
+    Turned upright first, the model sees the person as in a level photo rather
+    than re-sampled at an angle (bench/ACCURACY.md, levelling section), and the
+    copies' readings need no levelling of their own.
     """
-    return averaged(analysis, collect_readings(analysis, detector))
+    source = upright_image(image, roll) if roll else image
+    return tuple((name, perturb(source)) for name, perturb in PERTURBATIONS)
 
 
-def collect_readings(analysis: Analysis, detector: PoseDetector) -> dict[str, list[Measurement]]:
-    """Every measurement of ``analysis`` read again in each altered copy of its photo: the photo's reading first.
+def copy_sign(name: str, view: str) -> float:
+    """-1.0 where the copy ``name`` swaps the person's left and right in a left-right measurement, else +1.0."""
+    return -1.0 if name == "mirror" and view_kind(view) != "side" else 1.0
 
-    A refused photo has no readings; a copy the gate refuses, or sees in another view, adds none.
+
+def gather_readings(photo: tuple[Measurement, ...],
+                    copies: Iterable[tuple[float, tuple[Measurement, ...]]]) -> dict[str, list[Measurement]]:
+    """Each measurement of the photo with the same measurement of every copy that took it: the photo's first.
+
+    ``copies`` holds, per copy that the gate accepted in the photo's view, its
+    sign (:func:`copy_sign`) and its measurements.
     """
-    frame = analysis.frame
-    if frame is None:
-        return {}
-    readings: dict[str, list[Measurement]] = {m.id: [m] for m in analysis.measurements}
-    front_or_back = view_kind(analysis.view) != "side"
-    # The copies are made from the photo turned upright, already level: the model then sees the person
-    # as in a level photo rather than re-sampled at an angle (bench/ACCURACY.md, levelling section).
-    roll = frame.levelling.camera_roll  # 0.0 when not levelled
-    source = upright_image(analysis.image, roll) if roll else analysis.image
-    for name, perturb in PERTURBATIONS:
-        copy = perturb(source)
-        verdict = gate(copy, detector.detect(copy))
-        # A copy the gate refuses, or sees in another view, contributes no reading.
-        if not verdict.ok or view_kind(verdict.view) != view_kind(analysis.view):
-            continue
-        # A mirror image shows a person whose left is the original's right.
-        sign = -1.0 if (name == "mirror" and front_or_back) else 1.0
-        for measurement in measure(verdict, frame.scale.height_cm, NOT_LEVELLED)[1]:
+    readings: dict[str, list[Measurement]] = {m.id: [m] for m in photo}
+    for sign, measurements in copies:
+        for measurement in measurements:
             if measurement.id in readings:
-                readings[measurement.id].append(_signed(measurement, sign))
+                readings[measurement.id].append(signed(measurement, sign))
     return readings
 
 
-def averaged(analysis: Analysis, readings: Mapping[str, list[Measurement]],
-             repeat: Repeatability | None = None) -> Analysis:
-    """The analysis with each measurement the mean of its ``readings`` (:func:`collect_readings`), with its ±.
+def averaged_measurements(measurements: tuple[Measurement, ...], readings: Mapping[str, list[Measurement]],
+                          height_cm: float | None, repeat: Repeatability | None = None) -> tuple[Measurement, ...]:
+    """Each measurement as the mean of its ``readings`` (:func:`gather_readings`), with its ±.
 
-    ``repeat`` defaults to the shipped :func:`repeatability`.
+    ``repeat`` defaults to the shipped :func:`~posture.knowledge.repeatability.repeatability`.
     """
-    frame = analysis.frame
-    if frame is None:
-        return analysis
     repeat = repeat or repeatability()
-    measurements = tuple(_averaged(m, readings[m.id], repeat, frame.scale.height_cm) for m in analysis.measurements)
-    # Findings are judged again: a value within its uncertainty of a threshold is borderline.
-    findings = evaluate(measurements, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge)
-    return dataclasses.replace(analysis, measurements=measurements, findings=findings,
-                               provenance=dataclasses.replace(analysis.provenance, uncertainty=True))
+    return tuple(averaged_measurement(m, readings[m.id], repeat, height_cm) for m in measurements)
 
 
-def _signed(measurement: Measurement, sign: float) -> Measurement:
+def signed(measurement: Measurement, sign: float) -> Measurement:
     """The reading with its value and components multiplied by ``sign`` (-1: left and right swapped)."""
     if sign == 1.0:
         return measurement
@@ -153,9 +134,12 @@ def _signed(measurement: Measurement, sign: float) -> Measurement:
                                components=tuple((name, sign * value) for name, value in measurement.components))
 
 
-def _averaged(photo: Measurement, readings: list[Measurement], repeat: Repeatability,
-              height_cm: float | None) -> Measurement:
-    """The photo's measurement with the mean value and components of its readings and their half-width."""
+def averaged_measurement(photo: Measurement, readings: list[Measurement], repeat: Repeatability,
+                         height_cm: float | None) -> Measurement:
+    """The photo's measurement with the mean value and components of its readings and their half-width.
+
+    With fewer than three readings, or no fitted repeatability, it stays the photo's own, without a ±.
+    """
     values = [r.value for r in readings]
     half_width = repeat.half_width(photo, values, height_cm)
     if half_width is None:

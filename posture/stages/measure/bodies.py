@@ -116,24 +116,16 @@ class Withheld:
     reason: str
 
 
-class Measured(tuple[Measurement, ...]):
-    """The measurements of one view, plus one sentence per reason an outline measure was withheld.
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The measurements of one view, and one sentence per reason an outline measure was withheld.
 
-    A tuple, so that every caller that wants only the measurements is unaffected; the pipeline adds
-    ``withheld`` to the analysis' warnings.
+    The notes travel beside the measurements, not on them, so that turning or
+    averaging the measurements can never drop them on the way to the report.
     """
 
-    withheld: tuple[str, ...]
-
-    def __new__(cls, measurements: tuple[Measurement, ...], withheld: tuple[str, ...] = ()) -> Measured:
-        made = super().__new__(cls, measurements)
-        made.withheld = withheld
-        return made
-
-
-def withheld_notes(measurements: tuple[Measurement, ...]) -> tuple[str, ...]:
-    """The warnings saying which outline measures were withheld and why (none for a plain tuple)."""
-    return getattr(measurements, "withheld", ())
+    measurements: tuple[Measurement, ...]
+    withheld: tuple[str, ...] = ()
 
 
 SideFunction = Callable[[SideBody], "Measurement | Withheld | None"]

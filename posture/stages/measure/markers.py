@@ -43,15 +43,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from posture.analysis import Analysis
+from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
 from posture.core.pose import Landmark, Pose, side_landmark
 from posture.core.units import DEG
-from posture.pipeline import photo_points
-from posture.stages.findings import evaluate
-from posture.stages.frame import BodyScale
+from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict, view_kind
 from posture.stages.level import level_points, level_pose, levelling_centre
 
@@ -90,9 +87,6 @@ PHONE_FOCAL_35MM = 26.0
 FRAME_LONG_SIDE_35MM = 34.6
 """The long side, in mm, of the 4:3 frame whose diagonal is the 35 mm frame's (43.3 mm): what a phone's
 35 mm-equivalent focal length refers to, so focal length in pixels = mm / 34.6 x the photo's long side."""
-EXIF_IFD = 0x8769
-FOCAL_LENGTH_IN_35MM_FILM = 0xA405
-"""EXIF's FocalLengthIn35mmFilm, in the Exif IFD: phones record it with every photo."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,55 +397,53 @@ def _mid_plane(marker: Marker, landmark: str, perspective: Perspective | None) -
     return perspective.to_mid_plane(marker.xy, NEARER_THAN_MID_PLANE_CM[landmark])
 
 
-def photo_perspective(analysis: Analysis) -> Perspective | None:
-    """The picture's centre (the photo's pixels) and the camera's distance, for undoing parallax; None without a frame.
+def photo_perspective(image: LoadedImage, frame: Frame) -> Perspective | None:
+    """The picture's centre (the photo's pixels) and the camera's distance, for undoing parallax; None without a body.
 
     The distance is the focal length in pixels times the person's height over their height in the picture; the
     focal length comes from the photo's EXIF (35 mm equivalent) or is a phone's main camera's
     (:data:`PHONE_FOCAL_35MM`), the height is the given one or :data:`TYPICAL_HEIGHT_CM`. A photo cropped off
     centre or taken zoomed without EXIF gets the parallax wrong in proportion.
     """
-    frame, image = analysis.frame, analysis.image
-    if frame is None or frame.body_height_px <= 0:
+    if frame.body_height_px <= 0:
         return None
-    recorded = _recorded_focal_length(image.path)
+    recorded = image.origin.focal_length_35mm if image.path is not None else None
     focal_px = (recorded or PHONE_FOCAL_35MM) / FRAME_LONG_SIDE_35MM * max(image.width, image.height)
     height_cm = frame.scale.height_cm or TYPICAL_HEIGHT_CM
     return Perspective(image.width / 2.0, image.height / 2.0, focal_px * height_cm / frame.body_height_px,
                        "EXIF" if recorded else "assumed")
 
 
-def _recorded_focal_length(path: object) -> float | None:
-    """The photo's 35 mm-equivalent focal length in mm from its EXIF, or None when it records none."""
-    if path is None:
-        return None
-    try:
-        with Image.open(path) as photo:  # type: ignore[arg-type]
-            value = photo.getexif().get_ifd(EXIF_IFD).get(FOCAL_LENGTH_IN_35MM_FILM)
-        focal = float(value)
-    except (OSError, ValueError, TypeError, SyntaxError):
-        return None
-    return focal if 8.0 <= focal <= 1000.0 else None
+@dataclass(frozen=True, slots=True)
+class MarkerReading:
+    """What the skin markers gave: measurements in the levelled frame, and the sentence saying so for the report."""
+
+    measurements: tuple[Measurement, ...]
+    note: str
 
 
-def with_markers(analysis: Analysis, *, colour: str = DEFAULT_COLOUR) -> Analysis:
-    """The analysis with the measures the skin markers give replacing the estimates of the same ids.
+class MarkersUnusable(Exception):
+    """The photo must be refused: the markers asked for are missing or cannot be paired; the message says why."""
 
-    A photo in which no marker of ``colour`` is found, or whose markers cannot
-    be paired without guessing, is refused (problem kind ``"markers"``): the
-    practitioner asked for the precise method and should not get a silent
-    fallback to the estimate.
+
+def measure_markers(image: LoadedImage, verdict: Verdict, frame: Frame, *,
+                    colour: str = DEFAULT_COLOUR) -> MarkerReading:
+    """The measures the skin markers of ``colour`` give for the verdict's person, in the levelled frame.
+
+    The markers are found in the photo's own pixels, then turned into the levelled frame with the pose, the
+    picture's centre and their ways to the skin, so that they are measured like everything else.
+
+    Raises:
+        MarkersUnusable: no pair of markers where one belongs, or markers that cannot be paired without
+            guessing: the practitioner asked for the precise method and gets no silent fallback to the estimate.
     """
-    frame, pose = analysis.frame, analysis.pose
-    if not analysis.ok or frame is None or pose is None:
-        return analysis
-    markers = find_markers(analysis.image.rgb, analysis.image.scale, pose, frame.body_height_px, colour=colour)
-    verdict = analysis.verdict
+    pose = verdict.pose
+    if pose is None or not verdict.ok:
+        raise ValueError("only an accepted verdict's person carries markers to measure")
+    markers = find_markers(image.rgb, image.scale, pose, frame.body_height_px, colour=colour)
     levelling = frame.levelling
-    perspective = photo_perspective(analysis)
+    perspective = photo_perspective(image, frame)
     if levelling.applied:
-        # Measured like everything else: in the levelled frame, turned about the same centre as the pose; the
-        # picture's centre and the markers' ways to the skin turn with them.
         roll, centre = levelling.camera_roll, levelling_centre(pose.xy)
         turned = level_points(np.array([[m.x, m.y] for m in markers]).reshape(-1, 2), roll, centre)
         markers = tuple(dataclasses.replace(m, x=float(x), y=float(y), toward_body=_turned(m.toward_body, roll))
@@ -462,18 +454,13 @@ def with_markers(analysis: Analysis, *, colour: str = DEFAULT_COLOUR) -> Analysi
             perspective = dataclasses.replace(perspective, centre_x=float(cx), centre_y=float(cy))
     try:
         measured = marker_measurements(markers, verdict, frame.scale, perspective) if markers else ()
-        if levelling.applied:
-            measured = photo_points(measured, levelling.camera_roll, levelling_centre(pose.xy))
     except MarkerProblem as problem:
-        return _refused(analysis, f"The skin markers are ambiguous: {problem}; check that only the marked points "
-                        f"carry {colour} markers and that nothing else {colour} is near them.")
+        raise MarkersUnusable(f"The skin markers are ambiguous: {problem}; check that only the marked points "
+                              f"carry {colour} markers and that nothing else {colour} is near them.") from None
     if not measured:
-        return _refused(analysis, f"No pair of {colour} skin markers was found where markers belong ({len(markers)} "
-                        f"round {colour} marks on the person); put them on ASIS and PSIS (and tragus and C7) for a "
-                        "side photo or on both iliac crests for a back photo, or leave out --markers.")
-    by_id = {m.id: m for m in measured}
-    measurements = tuple(by_id.pop(m.id, m) for m in analysis.measurements) + tuple(by_id.values())
-    findings = evaluate(measurements, view=analysis.view, scale=frame.scale, knowledge=analysis.knowledge)
+        raise MarkersUnusable(f"No pair of {colour} skin markers was found where markers belong ({len(markers)} "
+                              f"round {colour} marks on the person); put them on ASIS and PSIS (and tragus and C7) "
+                              "for a side photo or on both iliac crests for a back photo, or leave out --markers.")
     note = (f"Skin markers ({colour}): {len(markers)} found; "
             + ", ".join(sorted(f"{m.id} from {' and '.join(n for n, _, _ in m.points)}" for m in measured)) + ".")
     if perspective is not None and view_kind(verdict.view) == "side":
@@ -481,8 +468,7 @@ def with_markers(analysis: Analysis, *, colour: str = DEFAULT_COLOUR) -> Analysi
                  f"no focal length in the photo, a phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed")
         note += (f" Parallax undone for markers off the body's mid-plane: camera about "
                  f"{perspective.distance_cm / 100.0:.1f} m away ({focal}).")
-    return dataclasses.replace(analysis, measurements=measurements, findings=findings,
-                               warnings=(*analysis.warnings, note))
+    return MarkerReading(measured, note)
 
 
 def _turned(vector: tuple[float, float] | None, roll: float) -> tuple[float, float] | None:
@@ -491,8 +477,3 @@ def _turned(vector: tuple[float, float] | None, roll: float) -> tuple[float, flo
         return None
     (x, y), = level_points(np.array([vector]), roll, (0.0, 0.0))
     return float(x), float(y)
-
-
-def _refused(analysis: Analysis, problem: str) -> Analysis:
-    verdict = dataclasses.replace(analysis.verdict, problem=problem, problem_kind="markers")
-    return dataclasses.replace(analysis, verdict=verdict, frame=None, measurements=(), findings=())
