@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from posture._version import __version__
+
 __all__ = ["Analysis", "Analyzer", "PostureError", "__version__", "batch"]
 
 if TYPE_CHECKING:

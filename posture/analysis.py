@@ -16,6 +16,7 @@ from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
 from posture.core.pose import Pose
 from posture.core.units import round_for_data
+from posture.core.views import View
 from posture.errors import MarkerError, PersonError, PostureError, ViewError
 from posture.knowledge import registry
 from posture.knowledge.explanations import Caveat, KnowledgeBase, NotMeasured
@@ -124,7 +125,7 @@ class Analysis:
         return self.verdict.problem_kind
 
     @property
-    def view(self) -> str:
+    def view(self) -> View:
         return self.verdict.view
 
     @property

@@ -21,7 +21,6 @@ from posture.analysis import Analysis
 from posture.core.measurement import Measurement
 from posture.knowledge.repeatability import T_975, Z_95
 from posture.stages.findings import evaluate
-from posture.stages.gate import view_kind
 
 
 def combine_measurements(readings: Sequence[Measurement]) -> Measurement:
@@ -72,7 +71,7 @@ def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
         raise ValueError("combining needs at least two photos")
     if not all(a.ok for a in analyses):
         raise ValueError("only analysed photos can be combined")
-    kinds = {view_kind(a.view) for a in analyses}
+    kinds = {a.view.kind for a in analyses}
     if len(kinds) != 1:
         raise ValueError(f"photos of different views cannot be combined: {', '.join(sorted(kinds))}")
     first = analyses[0]
@@ -101,7 +100,7 @@ def combine_by_view(analyses: Sequence[Analysis]) -> list[Analysis]:
         if not analysis.ok:
             order.append(analysis)
             continue
-        kind = view_kind(analysis.view)
+        kind = analysis.view.kind
         if kind not in groups:
             groups[kind] = []
             order.append(kind)

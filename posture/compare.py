@@ -31,7 +31,6 @@ from posture.errors import ExitCode, PostureError
 from posture.knowledge import registry
 from posture.knowledge.changes import ChangeTexts, load_change_texts
 from posture.stages.findings import typical_range
-from posture.stages.gate import view_kind
 
 Verdict = Literal["improved", "worsened", "changed", "no detectable change", "not judged"]
 VERDICTS: tuple[Verdict, ...] = ("improved", "worsened", "changed", "no detectable change", "not judged")
@@ -291,7 +290,7 @@ def body_proportions(analysis: Analysis) -> dict[str, float] | None:
     result = {"leg_to_trunk": limb("HIP", "KNEE", "ANKLE") / trunk,
               "arm_to_trunk": limb("SHOULDER", "ELBOW", "WRIST") / trunk}
     # In front and back views the arms often touch the trunk's outline, so its width is not the body's.
-    breadth = _trunk_breadth(analysis) if view_kind(analysis.view) == "side" else None
+    breadth = _trunk_breadth(analysis) if analysis.view.kind == "side" else None
     if breadth is not None:
         result["breadth"] = breadth
     return result
@@ -428,7 +427,7 @@ def compare_sessions(sessions: Sequence[Session], *, order_by_time: bool = True,
             if not analysis.ok:
                 notes.append(f"{session.label}: {name!r} was not measured: {analysis.problem}")
                 continue
-            shots.setdefault((view_kind(analysis.view), index), []).append(analysis)
+            shots.setdefault((analysis.view.kind, index), []).append(analysis)
     for (kind, index), taken in shots.items():
         slot = by_view.setdefault(kind, [None] * len(ordered))
         # Several shots of one view in a session give one steadier value (posture.combine).

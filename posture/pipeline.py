@@ -24,12 +24,24 @@ from posture.core.measurement import Measurement
 from posture.core.pose import Pose
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import KnowledgeBase
-from posture.stages.copies import altered_copies, averaged_measurements, copy_sign, gather_readings
+from posture.stages.copies import (
+    altered_copies,
+    averaged_measurements,
+    copy_sign,
+    gather_readings,
+)
 from posture.stages.detect import PoseDetector
 from posture.stages.findings import evaluate
 from posture.stages.frame import Frame, build_frame
-from posture.stages.gate import Verdict, assess, view_kind
-from posture.stages.level import NOT_LEVELLED, Levelling, find_levelling, level_pose, levelling_centre, unlevel_points
+from posture.stages.gate import Verdict, assess
+from posture.stages.level import (
+    NOT_LEVELLED,
+    Levelling,
+    find_levelling,
+    level_pose,
+    levelling_centre,
+    unlevel_points,
+)
 from posture.stages.lines import start_line_search
 from posture.stages.measure.bodies import Measured
 from posture.stages.measure.markers import MarkersUnusable, measure_markers
@@ -72,7 +84,7 @@ def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measuremen
     accepted = []
     for name, copy in altered_copies(image, frame.levelling.camera_roll):
         copy_verdict = gate(copy, detector.detect(copy))
-        if not copy_verdict.ok or view_kind(copy_verdict.view) != view_kind(verdict.view):
+        if not copy_verdict.ok or copy_verdict.view.kind != verdict.view.kind:
             continue
         accepted.append((copy_sign(name, verdict.view), measure(copy_verdict, frame.scale.height_cm)[1].measurements))
     return gather_readings(measurements, accepted)

@@ -76,6 +76,11 @@ def side_landmark(side: str, name: str) -> Landmark:
     return Landmark[f"{side.upper()}_{name}"]
 
 
+def midpoint(xy: np.ndarray, part: str) -> np.ndarray:
+    """The point halfway between the left and the right landmark of ``part`` (``"HIP"``, ``"SHOULDER"``, ...)."""
+    return (xy[side_landmark("left", part)] + xy[side_landmark("right", part)]) / 2.0
+
+
 @dataclass(frozen=True, slots=True)
 class Pose:
     """One detected person.

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement
-from posture.core.pose import SKELETON, Landmark, side_landmark
+from posture.core.pose import SKELETON, Landmark, midpoint, side_landmark
 from posture.core.units import format_measured, format_value
 from posture.knowledge import registry
 from posture.stages.findings import detectable, noise
@@ -265,7 +265,7 @@ class Painter:
     def level(self, measurement: Measurement, drawing: registry.Level, color: RGB) -> None:
         landmark_left = self.xy[Landmark[f"LEFT_{drawing.part}"]]
         landmark_right = self.xy[Landmark[f"RIGHT_{drawing.part}"]]
-        middle = (landmark_left + landmark_right) / 2.0
+        middle = midpoint(self.xy, drawing.part)
         level_y = float(middle[1])
         # The line shows the measured tilt (the outline's, where there is one), not the landmarks' own.
         tilt = math.radians(dict(measurement.components).get(drawing.angle, 0.0))

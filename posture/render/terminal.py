@@ -17,7 +17,6 @@ from posture.core.units import format_measured, format_value
 from posture.knowledge import registry
 from posture.knowledge.explanations import NotMeasured
 from posture.stages.findings import detectable, near_a_limit, typical_range
-from posture.stages.gate import view_kind
 
 
 def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bool) -> str:
@@ -83,7 +82,7 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         return [Text.from_markup(f"[bold]{escape(analysis.image.display_name)}[/bold]: not analysed. "
                                  f"{escape(analysis.problem or '')}")]
     if analysis.combined_from:
-        head = (f"[bold]{len(analysis.combined_from)} {view_kind(verdict.view)} photos combined[/bold] "
+        head = (f"[bold]{len(analysis.combined_from)} {verdict.view.kind} photos combined[/bold] "
                 f"({escape(', '.join(analysis.combined_from))}): each value is their weighted mean; "
                 f"{verdict.view} view as in {escape(analysis.combined_from[0])}")
     else:

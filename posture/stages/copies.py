@@ -29,8 +29,8 @@ import numpy as np
 
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
+from posture.core.views import View
 from posture.knowledge.repeatability import Repeatability, repeatability
-from posture.stages.gate import view_kind
 from posture.stages.level import upright_image
 
 SHIFT_FRACTION = 0.04
@@ -98,7 +98,7 @@ def altered_copies(image: LoadedImage, roll: float = 0.0) -> tuple[tuple[str, Lo
 
 def copy_sign(name: str, view: str) -> float:
     """-1.0 where the copy ``name`` swaps the person's left and right in a left-right measurement, else +1.0."""
-    return -1.0 if name == "mirror" and view_kind(view) != "side" else 1.0
+    return -1.0 if name == "mirror" and View(view).kind != "side" else 1.0
 
 
 def gather_readings(photo: tuple[Measurement, ...],

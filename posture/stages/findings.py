@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posture.core.measurement import Measurement
+from posture.core.views import View
 from posture.knowledge import registry
 from posture.knowledge.explanations import FindingRule, KnowledgeBase
 from posture.stages.frame import PERCENT_HEIGHT, BodyScale
-from posture.stages.gate import view_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def evaluate(
         knowledge: the loaded knowledge base.
     """
     by_id = {m.id: m for m in measurements}
-    kind = view_kind(view)
+    kind = View(view).kind
     findings = []
     near_a_threshold = False
     # Borderline is unknown, not "no", where a measurement the rules read has no uncertainty.
@@ -149,7 +149,7 @@ def typical_range(
 
     ``proxy``: the measurement is an estimate (the registry's accuracy margin applies) rather than taken directly.
     """
-    kind = view_kind(view)
+    kind = View(view).kind
     low = high = None
     for rule in knowledge.findings:
         if rule.measurement != measurement_id or kind not in rule.views:

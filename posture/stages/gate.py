@@ -15,9 +15,15 @@ from typing import Literal
 import numpy as np
 
 from posture.core.geometry import joint_bend
-from posture.core.pose import Landmark, Pose, head_top_from_mask, side_landmark
+from posture.core.pose import (
+    Landmark,
+    Pose,
+    head_top_from_mask,
+    midpoint,
+    side_landmark,
+)
+from posture.core.views import View
 
-View = Literal["side-left", "side-right", "front", "back", "unsupported"]
 ProblemKind = Literal["person", "view", "markers"]
 
 SECOND_PERSON_RATIO = 0.6
@@ -44,11 +50,6 @@ _BODY = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _WHOLE_BODY = (Landmark.NOSE,) + tuple(side_landmark(s, n) for s in ("left", "right") for n in _BODY + ("HEEL",))
 
 
-def view_kind(view: str) -> str:
-    """``"side"``, ``"front"``, ``"back"`` or ``"unsupported"``: the view without the facing direction."""
-    return view.split("-")[0]
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of the quality gate.
@@ -73,6 +74,10 @@ class Verdict:
     problem_kind: ProblemKind | None = None
     warnings: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A plain name becomes a View, so that every verdict's view has its kind.
+        object.__setattr__(self, "view", View(self.view))
+
     @property
     def ok(self) -> bool:
         return self.problem is None
@@ -80,10 +85,6 @@ class Verdict:
 
 def _refuse(pose: Pose | None, kind: ProblemKind, problem: str, warnings: list[str]) -> Verdict:
     return Verdict(pose=pose, view="unsupported", problem=problem, problem_kind=kind, warnings=tuple(warnings))
-
-
-def _mid(xy: np.ndarray, name: str) -> np.ndarray:
-    return (xy[side_landmark("left", name)] + xy[side_landmark("right", name)]) / 2.0
 
 
 def body_proportions(xy: np.ndarray) -> dict[str, float]:
@@ -100,7 +101,7 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         ``stance``: horizontal ankle distance over the landmarks' vertical extent;
         ``knee_bend``: the larger of the two knees' bend from straight, degrees.
     """
-    shoulders, hips, ankles = _mid(xy, "SHOULDER"), _mid(xy, "HIP"), _mid(xy, "ANKLE")
+    shoulders, hips, ankles = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP"), midpoint(xy, "ANKLE")
     torso = float(np.linalg.norm(shoulders - hips)) or 1e-9
     widths = [
         abs(xy[side_landmark("left", n)][0] - xy[side_landmark("right", n)][0]) for n in ("SHOULDER", "HIP")
@@ -133,7 +134,7 @@ def mask_support(pose: Pose) -> float | None:
     if pose.mask is None:
         return None
     rows, cols = pose.mask.shape
-    shoulders, hips, knees = _mid(pose.xy, "SHOULDER"), _mid(pose.xy, "HIP"), _mid(pose.xy, "KNEE")
+    shoulders, hips, knees = midpoint(pose.xy, "SHOULDER"), midpoint(pose.xy, "HIP"), midpoint(pose.xy, "KNEE")
     samples = [shoulders + t * (hips - shoulders) for t in (0.25, 0.5, 0.75)]
     samples += [hips + t * (knees - hips) for t in (0.25, 0.5)]
     values = []
@@ -180,8 +181,8 @@ def _cut_off_parts(pose: Pose, width: int, height: int) -> list[str]:
 
 def _facing(xy: np.ndarray) -> int:
     """+1 when the person faces image-right, from nose vs ears and toes vs heels."""
-    ears = _mid(xy, "EAR")
-    toes_ahead = _mid(xy, "FOOT_INDEX")[0] - _mid(xy, "HEEL")[0]
+    ears = midpoint(xy, "EAR")
+    toes_ahead = midpoint(xy, "FOOT_INDEX")[0] - midpoint(xy, "HEEL")[0]
     head_ahead = xy[Landmark.NOSE][0] - ears[0]
     # The nose is the stronger cue in a true profile; the feet break a tie.
     vote = 2.0 * np.sign(head_ahead) + np.sign(toes_ahead)

@@ -46,10 +46,10 @@ import numpy as np
 
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
-from posture.core.pose import Landmark, Pose, side_landmark
+from posture.core.pose import Pose, midpoint, side_landmark
 from posture.core.units import DEG
 from posture.stages.frame import BodyScale, Frame
-from posture.stages.gate import Verdict, view_kind
+from posture.stages.gate import Verdict
 from posture.stages.level import level_points, level_pose, levelling_centre
 
 COLOURS: dict[str, tuple[int, int]] = {
@@ -326,11 +326,10 @@ def marker_measurements(markers: tuple[Marker, ...], verdict: Verdict, scale: Bo
     if pose is None or not verdict.ok:
         return ()
     xy = pose.xy
-    shoulders = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2.0
-    hips = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    shoulders, hips = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP")
     trunk = float(np.hypot(*(shoulders - hips)))
     found: list[Measurement] = []
-    if view_kind(verdict.view) == "side" and verdict.near_side is not None:
+    if verdict.view.kind == "side" and verdict.near_side is not None:
         facing = verdict.facing
         hip = xy[side_landmark(verdict.near_side, "HIP")]
         pelvis = _pair(markers, hip + np.array([0.0, -0.2 * trunk]), 0.45 * trunk, "pelvis (ASIS and PSIS)")
@@ -362,7 +361,7 @@ def marker_measurements(markers: tuple[Marker, ...], verdict: Verdict, scale: Bo
                 "From skin markers: the craniovertebral angle, the C7 → tragus marker line above horizontal.",
                 ("marker_tragus", "marker_c7"),
                 points=(("tragus", float(t[0]), float(t[1])), ("c7", float(c[0]), float(c[1])))))
-    elif view_kind(verdict.view) in ("front", "back"):
+    elif verdict.view.kind in ("front", "back"):
         crests = _pair(markers, hips + np.array([0.0, -0.3 * trunk]), 0.6 * trunk,
                        "pelvis (both iliac crests or both PSIS)")
         if crests is not None:
@@ -463,7 +462,7 @@ def measure_markers(image: LoadedImage, verdict: Verdict, frame: Frame, *,
                               "for a side photo or on both iliac crests for a back photo, or leave out --markers.")
     note = (f"Skin markers ({colour}): {len(markers)} found; "
             + ", ".join(sorted(f"{m.id} from {' and '.join(n for n, _, _ in m.points)}" for m in measured)) + ".")
-    if perspective is not None and view_kind(verdict.view) == "side":
+    if perspective is not None and verdict.view.kind == "side":
         focal = ("its focal length from the photo's EXIF" if perspective.focal_source == "EXIF" else
                  f"no focal length in the photo, a phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed")
         note += (f" Parallax undone for markers off the body's mid-plane: camera about "

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from posture.core.measurement import Measurement
-from posture.core.pose import Landmark
+from posture.core.pose import Landmark, midpoint
 from posture.core.units import DEG
 from posture.stages.measure import outline
 from posture.stages.measure.bodies import (
@@ -58,9 +58,9 @@ def shoulder_tops(body: FrontBody) -> dict[str, np.ndarray] | None:
         return None
     xy = body.xy
     left, right = xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]
-    middle = (left + right) / 2.0
+    middle = midpoint(xy, "SHOULDER")
     half_span = float(abs(left[0] - right[0])) / 2.0
-    trunk = float(np.hypot(*(middle - (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0)))
+    trunk = float(np.hypot(*(middle - midpoint(xy, "HIP"))))
     if half_span <= 0.0 or trunk <= 0.0:
         return None
     frame = outline.AxisFrame(origin=middle, up=np.array([body.to_persons_left, 0.0]), across=np.array([0.0, -1.0]),
@@ -322,8 +322,7 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
         return None
     xy, scale = body.xy, body.scale
     left_hip, right_hip = xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP]
-    mid_hip = (left_hip + right_hip) / 2.0
-    mid_shoulder = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2.0
+    mid_hip, mid_shoulder = midpoint(xy, "HIP"), midpoint(xy, "SHOULDER")
     trunk = float(np.hypot(*(mid_shoulder - mid_hip)))
     frame = outline.upright_frame(mid_hip, trunk, int(body.to_persons_left))
     mask, mask_scale = body.outline.probability, body.outline.scale

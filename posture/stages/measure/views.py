@@ -17,7 +17,9 @@ from posture.core.pose import Landmark, Pose, side_landmark
 from posture.knowledge import registry
 from posture.knowledge.calibration import Calibrations, load_calibrations
 from posture.stages.frame import BodyScale
-from posture.stages.gate import Verdict, view_kind
+from posture.stages.gate import Verdict
+from posture.stages.measure import head, silhouette  # noqa: F401  (they fill the table)
+from posture.stages.measure import landmark as landmark_measures  # noqa: F401  (it fills the table too)
 from posture.stages.measure.bodies import (
     FRONT_MEASURES,
     SIDE_MEASURES,
@@ -27,8 +29,6 @@ from posture.stages.measure.bodies import (
     SideBody,
     Withheld,
 )
-from posture.stages.measure import head, silhouette  # noqa: F401  (they fill the table)
-from posture.stages.measure import landmark as landmark_measures  # noqa: F401  (it fills the table too)
 from posture.stages.measure.silhouette import side_profile
 
 _undefined = [d.id for d in registry.DEFINITIONS if d.id not in SIDE_MEASURES and d.id not in FRONT_MEASURES]
@@ -45,7 +45,7 @@ def measure_person(verdict: Verdict, pose: Pose, scale: BodyScale) -> Measured:
     if not verdict.ok:
         raise ValueError(f"only an accepted verdict can be measured, not one refused with {verdict.problem!r}")
     mask = None if pose.mask is None else Mask(probability=pose.mask, scale=pose.mask_scale)
-    if view_kind(verdict.view) == "side":
+    if verdict.view.kind == "side":
         if verdict.near_side is None:
             raise ValueError("a side-view verdict must name the near side")
         return measure_side_view(pose.xy, facing=verdict.facing, near_side=verdict.near_side, scale=scale,
