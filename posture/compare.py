@@ -223,9 +223,9 @@ def _reading(analysis: Analysis, measurement_id: str) -> Reading | None:
 
 def _text_for(measurement_id: str, verdict: Verdict, texts: ChangeTexts) -> tuple[str, tuple[str, ...]]:
     entry = texts.for_measurement(measurement_id)
-    if verdict == "improved" and entry is not None:
+    if verdict == "improved":
         return entry.toward, entry.article_sections
-    if verdict == "worsened" and entry is not None:
+    if verdict == "worsened":
         return entry.away, entry.article_sections
     if verdict == "no detectable change":
         return texts.no_change, ()
