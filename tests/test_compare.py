@@ -29,6 +29,7 @@ from posture.compare import (
     judge,
     minimal_detectable_change,
     order_sessions,
+    person_proportions,
 )
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import ExitCode
@@ -196,6 +197,13 @@ def test_front_views_compare_without_judgement() -> None:
     verdicts = {c.id: c.overall.verdict for c in comparison.series[0].changes}
     assert "shoulder_height_difference" in verdicts
     assert not {"improved", "worsened"} & set(verdicts.values())
+
+
+def test_person_proportions_are_size_free_ratios_and_none_for_a_refused_photo() -> None:
+    side = person_proportions(built("a.jpg"))
+    assert side is not None and set(side) == {"leg_to_trunk", "arm_to_trunk"}  # no mask, so no trunk breadth
+    assert 1.2 < side["leg_to_trunk"] < 2.0 and 0.8 < side["arm_to_trunk"] < 1.3
+    assert person_proportions(refused("r.jpg")) is None
 
 
 def test_the_same_photo_twice_is_warned() -> None:
