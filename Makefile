@@ -87,9 +87,10 @@ browser:
 test: model browser
 	$(BIN)/python -m pytest
 
-# The measurement table of docs/json-output.md, written from posture/registry.py (a test checks it is current).
+# The measurement lists of docs/json-output.md and README.md, written from posture/knowledge/registry.py
+# (a test checks that both are current).
 docs: $(STAMP)
-	$(BIN)/python -m posture.render.docs docs/json-output.md
+	$(BIN)/python -m posture.render.docs docs/json-output.md README.md
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md

@@ -168,6 +168,11 @@ def coverage_rows(readings: Readings, repeat: Repeatability) -> tuple[list[tuple
     return rows, combined
 
 
+def measurement_cell(measurement_id: str, repeat: Repeatability) -> str:
+    """A table's first cell: the id, marked when the repeatability defaults stand in for a fit."""
+    return measurement_id if repeat.is_fitted(measurement_id) else f"{measurement_id} (default, not fitted)"
+
+
 def _share(chosen: list[tuple[str, str, float, float]]) -> str:
     inside = sum(distance <= half_width for _, _, distance, half_width in chosen)
     share = inside / len(chosen)
@@ -263,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         "over to the held-out bodies at 88%. "
         "*Held-out* rows are the two bodies held out of "
         "every fit. *Scatter SD* is the standard deviation of the readings within a group, averaged over groups: "
-        "*default* is the reported value (the mean over the copies), *single run* the photo alone (`--fast`).",
+        "*default* is the reported value (the mean over the copies), *single run* the photo alone (`--fast`). "
+        "A measurement marked *default, not fitted* has no factor of its own yet: it gets the largest fitted "
+        "factor and the largest typical spread fitted for its quantity (posture/knowledge/repeatability.py) "
+        "until a `--fit` includes it.",
         "",
         f"Renders: {len(renders)}; refused: {refused}. Time per photo: default {per_photo['default'] * 1000:.0f} ms, "
         f"`--fast` {per_photo['fast'] * 1000:.0f} ms ({per_photo['default'] / per_photo['fast']:.1f}×), "
@@ -283,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             scatter = np.mean([np.std([shot.measurement.value for shot in shots], ddof=1) for shots in groups])
             scatter_single = np.mean([np.std([shot.single for shot in shots], ddof=1) for shots in groups])
             lines.append(
-                f"| {measurement_id} | {units[measurement_id]} | {label} | "
+                f"| {measurement_cell(measurement_id, repeat)} | {units[measurement_id]} | {label} | "
                 f"{len(chosen)} | {_share(chosen)} | {np.median([r[3] for r in chosen]):.2f} | "
                 f"{scatter:.2f} | {scatter_single:.2f} |")
     lines += [
@@ -304,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             one = [r[3] for r in rows if r[1] == measurement_id and select(r[0])]
             if chosen:
                 lines.append(
-                    f"| {measurement_id} | {units[measurement_id]} | {label} | {len(chosen)} | {_share(chosen)} | "
+                    f"| {measurement_cell(measurement_id, repeat)} | {units[measurement_id]} | {label} | "
+                    f"{len(chosen)} | {_share(chosen)} | "
                     f"{np.median([r[3] for r in chosen]):.2f} | {np.median(one):.2f} |")
     report = "\n".join(lines) + "\n"
     print(report)

@@ -222,9 +222,9 @@ def _reading(analysis: Analysis, measurement_id: str) -> Reading | None:
 
 def _text_for(measurement_id: str, verdict: Verdict, texts: ChangeTexts) -> tuple[str, tuple[str, ...]]:
     entry = texts.for_measurement(measurement_id)
-    if verdict == "improved" and entry is not None:
+    if verdict == "improved":
         return entry.toward, entry.article_sections
-    if verdict == "worsened" and entry is not None:
+    if verdict == "worsened":
         return entry.away, entry.article_sections
     if verdict == "no detectable change":
         return texts.no_change, ()
@@ -263,8 +263,11 @@ def check_comparable(analyses: Sequence[Analysis]) -> None:
                     "comparable; analyse both again with the same posture installation.")
 
 
-def body_proportions(analysis: Analysis) -> dict[str, float] | None:
+def person_proportions(analysis: Analysis) -> dict[str, float] | None:
     """Size-free proportions that tell one person from another, or None for a refused photo.
+
+    Not the gate's :func:`posture.stages.gate.body_proportions`, which tells a
+    standing body from other shapes.
 
     ``leg_to_trunk`` and ``arm_to_trunk`` come from MediaPipe's metric (world)
     landmarks: limb length over shoulder-to-hip length. ``breadth`` is the
@@ -327,7 +330,7 @@ _PROPORTION_NAMES = {"leg_to_trunk": "leg length to trunk length", "arm_to_trunk
 
 def different_people(a: Analysis, b: Analysis) -> str | None:
     """A warning when two photos of one view kind seem to show different people, else None."""
-    pa, pb = body_proportions(a), body_proportions(b)
+    pa, pb = person_proportions(a), person_proportions(b)
     if pa is None or pb is None:
         return None
     for key, tolerance in PROPORTION_TOLERANCE.items():

@@ -29,14 +29,17 @@ from posture.compare import (
     judge,
     minimal_detectable_change,
     order_sessions,
+    person_proportions,
 )
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import ExitCode
 from posture.knowledge import registry
-from posture.knowledge.changes import load_change_texts, parse_change_texts
+from posture.knowledge.changes import ChangeText, load_change_texts, parse_change_texts
 from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import measure, provenance
 from posture.render.compare_image import tile_size
+from posture.render.comparison import render_comparison_json
+from posture.render.html import render_comparison_html
 from posture.stages.findings import evaluate
 from posture.stages.gate import assess
 
@@ -197,6 +200,13 @@ def test_front_views_compare_without_judgement() -> None:
     assert not {"improved", "worsened"} & set(verdicts.values())
 
 
+def test_person_proportions_are_size_free_ratios_and_none_for_a_refused_photo() -> None:
+    side = person_proportions(built("a.jpg"))
+    assert side is not None and set(side) == {"leg_to_trunk", "arm_to_trunk"}  # no mask, so no trunk breadth
+    assert 1.2 < side["leg_to_trunk"] < 2.0 and 0.8 < side["arm_to_trunk"] < 1.3
+    assert person_proportions(refused("r.jpg")) is None
+
+
 def test_the_same_photo_twice_is_warned() -> None:
     a = built("a.jpg")
     comparison = compare([a, dataclasses.replace(a, image=_image("copy.jpg", sha=a.provenance.input_sha256))])
@@ -227,11 +237,35 @@ def test_sessions_are_ordered_by_capture_time(times: tuple[str | None, str | Non
 # ------------------------------------------------------------------ the knowledge file
 
 
-def test_change_texts_cover_every_measurement_with_a_typical_range() -> None:
+def test_change_texts_hold_the_generic_texts_and_the_caveats() -> None:
     texts = load_change_texts()
+    assert texts.caveats and texts.no_change and texts.changed and texts.generic_toward and texts.generic_away
     ranged = {rule.measurement for rule in load_knowledge_base().findings}
-    assert ranged <= {c.measurement for c in texts.changes}
-    assert texts.caveats and texts.no_change and texts.changed
+    assert {c.measurement for c in texts.changes} <= ranged, "a text for a change toward no range is never said"
+
+
+def test_a_measurement_without_its_own_change_text_gets_the_generic_one_in_every_report() -> None:
+    shipped = load_change_texts()
+    without = dataclasses.replace(shipped, changes=tuple(c for c in shipped.changes
+                                                         if c.measurement != "foot_hip_offset"))
+    assert without.for_measurement("foot_hip_offset") == ChangeText("foot_hip_offset", shipped.generic_toward,
+                                                                    shipped.generic_away, ())
+    sessions = [Session("before", (built("before.jpg", hip_ahead=80.0),)),
+                Session("after", (built("after.jpg", hip_ahead=10.0),))]
+    better = compare_sessions(sessions, texts=without)
+    change = better.change("side", "foot_hip_offset")
+    assert change is not None and change.overall.verdict == "improved"
+    assert (change.text, change.article_sections) == (shipped.generic_toward, ())
+    worse = compare_sessions(sessions[::-1], texts=without).change("side", "foot_hip_offset")
+    assert worse is not None and (worse.overall.verdict, worse.text) == ("worsened", shipped.generic_away)
+    side = json.loads(render_comparison_json(better))["series"][0]
+    assert side["measurements"]["foot_hip_offset"]["explanation"] == shipped.generic_toward
+    assert shipped.generic_toward in render_comparison_html(better)
+
+
+def test_change_texts_of_an_unknown_measurement_are_refused() -> None:
+    with pytest.raises(KeyError, match="trunk_lean"):
+        load_change_texts().for_measurement("trunk_tilt")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 from posture.knowledge import registry
 from posture.knowledge.explanations import load_knowledge_base, parse_knowledge_base
-from posture.render.docs import measurement_table, with_table
+from posture.render.docs import JSON_TABLE, README_LIST, measurement_table, readme_list, regenerated
 from posture.stages.measure.bodies import FRONT_MEASURES, SIDE_MEASURES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,6 +78,32 @@ def test_the_knowledge_base_refuses_rules_the_registry_contradicts(text: str, me
 
 def test_the_json_documentation_lists_every_measurement_as_the_registry_defines_it() -> None:
     document = (REPO / "docs" / "json-output.md").read_text(encoding="utf-8")
-    assert with_table(document) == document, "docs/json-output.md is behind the registry: run `make docs`"
+    assert regenerated(document) == document, "docs/json-output.md is behind the registry: run `make docs`"
     for definition in registry.DEFINITIONS:
         assert f"| `{definition.id}` |" in measurement_table()
+
+
+def test_the_readme_lists_every_measurement_as_the_registry_defines_it() -> None:
+    document = (REPO / "README.md").read_text(encoding="utf-8")
+    assert regenerated(document) == document, "README.md's measurement list is behind the registry: run `make docs`"
+    listed = readme_list()
+    for definition in registry.DEFINITIONS:
+        assert f"| `{definition.id}` | {definition.brief or definition.summary} |" in listed
+
+
+def test_the_readme_list_has_one_table_per_view_kind_with_each_unit() -> None:
+    side, front = readme_list().split("\n\nFront or back view")
+    assert "| `trunk_lean` | hip → shoulder line from vertical, corrected for the landmarks' bias | deg |" in side
+    assert "| `lateral_trunk_shift` | mid-shoulder sideways of mid-hip | % of height, or cm |" in front
+    assert "lateral_trunk_shift" not in side and "trunk_lean" not in front
+
+
+def test_a_stale_block_is_rewritten_and_a_document_without_markers_refused() -> None:
+    stale = f"intro\n{README_LIST.start}\n| old |\n{README_LIST.end}\noutro\n"
+    assert regenerated(stale) == f"intro\n{README_LIST.start}\n{readme_list()}\n{README_LIST.end}\noutro\n"
+    both = f"{JSON_TABLE.start}\n{JSON_TABLE.end}\n\n{README_LIST.start}\n{README_LIST.end}\n"
+    assert measurement_table() in regenerated(both) and readme_list() in regenerated(both)
+    with pytest.raises(ValueError, match="none of the markers"):
+        regenerated("no markers here\n")
+    with pytest.raises(ValueError, match="after it"):
+        regenerated(f"{README_LIST.end}\n{README_LIST.start}\n")

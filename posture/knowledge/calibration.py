@@ -15,8 +15,10 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
-from posture.knowledge.reader import loads
+from posture.knowledge import registry
+from posture.knowledge.reader import check_keys, loads, number, number_table, required_table, required_text
 
 CALIBRATION_VERSION_DIGITS = 12
 
@@ -71,17 +73,46 @@ class Calibrations:
         return self.corrections.get(measurement_id)
 
 
+_PROVENANCE_KEYS = frozenset({"model_sha256", "fitted_on"})
+_NOTE_KEYS = frozenset({"held_out"})
+_CORRECTION_KEYS = frozenset({"offset"})
+_OPTIONAL_CORRECTION_KEYS = frozenset({"slope", "weights"})
+
+
 def parse_calibrations(text: str) -> Calibrations:
+    """Parse and strictly check the text of a ``calibration.toml`` file.
+
+    Besides the model, the fit's renders and the held-out bodies (a note,
+    optional), every key is a table named after the measurement it corrects:
+    its id, or its id and a variant (``hip_height_difference_back``, the fit
+    for back views; ``head_forward_angle_changes``, the fit for changes).
+
+    Raises:
+        ValueError: not TOML, an unknown or missing key, a correction named
+            after no measurement, or a value that is not a finite number.
+    """
     data = loads(text)
-    corrections = {
-        name: LinearCalibration(offset=float(table["offset"]), slope=float(table.get("slope", 1.0)),
-                                weights={key: float(value) for key, value in table.get("weights", {}).items()})
-        for name, table in data.items()
-        if isinstance(table, dict)
-    }
-    return Calibrations(corrections=corrections, model_sha256=str(data["model_sha256"]),
-                        fitted_on=str(data["fitted_on"]),
+    entry = "calibration.toml"
+    check_keys({key: value for key, value in data.items() if not isinstance(value, dict)}, entry,
+               _PROVENANCE_KEYS, _NOTE_KEYS)
+    for key in _NOTE_KEYS & set(data):
+        required_text(data, key, entry)
+    corrections = {name: _correction(data, name) for name, value in data.items() if isinstance(value, dict)}
+    return Calibrations(corrections=corrections, model_sha256=required_text(data, "model_sha256", entry),
+                        fitted_on=required_text(data, "fitted_on", entry),
                         version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:CALIBRATION_VERSION_DIGITS])
+
+
+def _correction(data: Mapping[str, Any], name: str) -> LinearCalibration:
+    entry = f"calibration [{name}]"
+    if not any(name == known or name.startswith(f"{known}_") for known in registry.BY_ID):
+        raise ValueError(f"{entry}: {name!r} names no measurement; a correction is named after the id it corrects "
+                         f"(or the id and a variant such as '_back'), one of {sorted(registry.BY_ID)}")
+    table = required_table(data, name, entry)
+    check_keys(table, entry, _CORRECTION_KEYS, _OPTIONAL_CORRECTION_KEYS)
+    return LinearCalibration(offset=number(table, "offset", entry),
+                             slope=number(table, "slope", entry) if "slope" in table else 1.0,
+                             weights=number_table(table, "weights", entry) if "weights" in table else {})
 
 
 @functools.cache

@@ -10,8 +10,7 @@ the file fails loudly instead of silently dropping a field.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,11 +19,18 @@ from typing import Any, Literal, cast, get_args
 from posture.knowledge import registry
 from posture.knowledge.reader import (
     check_keys,
+    check_schema_version,
+    check_unique,
+    choice,
+    entries,
+    flag,
+    loads,
+    measurement_id,
+    number,
     required_table,
     required_text,
     required_texts,
 )
-from posture.knowledge.reader import loads as toml_loads
 
 Comparison = Literal["below", "above"]
 """``below``: flagged when value < threshold; ``above``: when value > threshold."""
@@ -203,33 +209,19 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
             is a ``ValueError``), or an entry has an unknown, missing or
             malformed key; the message names the entry and the key.
     """
-    data = toml_loads(text)
+    data = loads(text)
     entry = "knowledge base"
-    if "schema_version" not in data:
-        raise ValueError(f"{entry}: missing key 'schema_version'")
-    version = data["schema_version"]
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
-        raise ValueError(
-            f"{entry}: key 'schema_version' is {version!r}; "
-            f"this version of posture reads only {SCHEMA_VERSION!r}"
-        )
+    check_schema_version(data, entry, SCHEMA_VERSION)
     check_keys(data, entry, _TOP_KEYS)
 
     article = required_table(data, "article", entry)
     check_keys(article, "article", _ARTICLE_KEYS)
-    findings = tuple(
-        _finding(table, name) for name, table in _entries(data, "finding", entry)
-    )
-    _check_unique_ids((rule.id for rule in findings), "finding")
-    not_measured = tuple(
-        _not_measured(table, name)
-        for name, table in _entries(data, "not_measured", entry)
-    )
-    _check_unique_ids((item.id for item in not_measured), "not_measured")
-    caveats = tuple(
-        _caveat(table, name) for name, table in _entries(data, "caveat", entry)
-    )
-    _check_unique_ids((caveat.id for caveat in caveats), "caveat")
+    findings = tuple(_finding(table, name) for name, table in entries(data, "finding", entry))
+    check_unique((rule.id for rule in findings), "finding")
+    not_measured = tuple(_not_measured(table, name) for name, table in entries(data, "not_measured", entry))
+    check_unique((item.id for item in not_measured), "not_measured")
+    caveats = tuple(_caveat(table, name) for name, table in entries(data, "caveat", entry))
+    check_unique((caveat.id for caveat in caveats), "caveat")
     return KnowledgeBase(
         article_title=required_text(article, "title", "article"),
         article_author=required_text(article, "author", "article"),
@@ -249,15 +241,12 @@ def _finding(table: Mapping[str, Any], entry: str) -> FindingRule:
             raise ValueError(
                 f"{entry}: key 'views' has {view!r}; expected one of {sorted(VIEWS)}"
             )
-    measurement = required_text(table, "measurement", entry)
-    definition = registry.BY_ID.get(measurement)
-    if definition is None:
-        raise ValueError(f"{entry}: key 'measurement' is {measurement!r}, which posture does not measure; "
-                         f"expected one of {sorted(registry.BY_ID)}")
+    measurement = measurement_id(table, "measurement", entry)
+    definition = registry.BY_ID[measurement]
     unmeasured_views = sorted(set(views) - definition.views)
     if unmeasured_views:
         raise ValueError(f"{entry}: key 'views' has {unmeasured_views!r}, where {measurement!r} is not measured")
-    unit = _choice(table, "unit", entry, UNITS)
+    unit = choice(table, "unit", entry, UNITS)
     expected_unit = "deg" if definition.quantity == "angle" else "percent_height"
     if unit != expected_unit:
         raise ValueError(f"{entry}: key 'unit' is {unit!r}; {measurement!r} is a {definition.quantity}, "
@@ -267,10 +256,10 @@ def _finding(table: Mapping[str, Any], entry: str) -> FindingRule:
         title=required_text(table, "title", entry),
         views=views,
         measurement=measurement,
-        comparison=cast(Comparison, _choice(table, "comparison", entry, COMPARISONS)),
-        threshold=_number(table, "threshold", entry),
+        comparison=cast(Comparison, choice(table, "comparison", entry, COMPARISONS)),
+        threshold=number(table, "threshold", entry),
         unit=cast(Unit, unit),
-        proxy=_flag(table, "proxy", entry),
+        proxy=flag(table, "proxy", entry),
         threshold_source=required_text(table, "threshold_source", entry),
         article_sections=required_texts(table, "article_sections", entry),
         summary=required_text(table, "summary", entry),
@@ -308,62 +297,3 @@ def _not_measured(table: Mapping[str, Any], entry: str) -> NotMeasured:
 def _caveat(table: Mapping[str, Any], entry: str) -> Caveat:
     check_keys(table, entry, _CAVEAT_KEYS)
     return Caveat(id=required_text(table, "id", entry), text=required_text(table, "text", entry))
-
-
-def _check_unique_ids(ids: Iterable[str], kind: str) -> None:
-    """Raise ValueError naming the first id that occurs twice."""
-    seen: set[str] = set()
-    for ident in ids:
-        if ident in seen:
-            raise ValueError(f"{kind} {ident!r}: id is used more than once")
-        seen.add(ident)
-
-
-def _entries(
-    data: Mapping[str, Any], key: str, entry: str
-) -> list[tuple[str, Mapping[str, Any]]]:
-    """Return the tables of the array ``[[key]]``, each with a name for messages.
-
-    An entry is named by its id (``finding 'forward_head'``) when it has a
-    text id, else by its position (``finding #2``).
-    """
-    value = data[key]
-    if not isinstance(value, list) or not value:
-        raise ValueError(
-            f"{entry}: key {key!r} must be a non-empty array of tables [[{key}]]"
-        )
-    named: list[tuple[str, Mapping[str, Any]]] = []
-    for position, table in enumerate(value, start=1):
-        if not isinstance(table, dict):
-            raise ValueError(f"{key} #{position}: must be a table, not {table!r}")
-        ident = table.get("id")
-        name = f"{key} {ident!r}" if isinstance(ident, str) else f"{key} #{position}"
-        named.append((name, table))
-    return named
-
-
-def _number(table: Mapping[str, Any], key: str, entry: str) -> float:
-    value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{entry}: key {key!r} must be a number, not {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{entry}: key {key!r} must be finite, not {value!r}")
-    return float(value)
-
-
-def _flag(table: Mapping[str, Any], key: str, entry: str) -> bool:
-    value = table[key]
-    if not isinstance(value, bool):
-        raise ValueError(f"{entry}: key {key!r} must be true or false, not {value!r}")
-    return value
-
-
-def _choice(
-    table: Mapping[str, Any], key: str, entry: str, allowed: frozenset[str]
-) -> str:
-    value = table[key]
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(
-            f"{entry}: key {key!r} is {value!r}; expected one of {sorted(allowed)}"
-        )
-    return value

@@ -5,17 +5,20 @@ quantifies (angle or length), its sign convention, the views it is taken in,
 whether a walking step still allows it, how it is labelled and drawn on the
 annotated picture, and a one-line summary for help texts and documentation.
 The pipeline measures the definitions that apply to a photo's view, the
-renderers label and draw from them, the CLI help and ``docs/json-output.md``
-list them, and the accuracy benchmark names them.
+renderers label and draw from them, the CLI help, ``docs/json-output.md`` and
+the README list them (``make docs``), and the benchmarks name them.
 
 Which findings a measurement feeds is not repeated here: the knowledge base
 (``knowledge/findings.toml``) names the measurement of each rule, and
-:func:`posture.explanations.load_knowledge_base` refuses an id that is not
-defined here.
+:func:`posture.knowledge.explanations.load_knowledge_base` refuses an id that
+is not defined here.
 
-Adding a measurement therefore touches three places: a definition below, one
-pure function registered for its id (``measurements.py``), and, when it
-should flag something, a rule in ``knowledge/findings.toml``.
+Adding a measurement therefore takes a definition below, one pure function
+registered for its id with :func:`posture.stages.measure.bodies.measures`,
+and, when it should flag something, a rule in ``knowledge/findings.toml``.
+Its change texts (``knowledge/changes.toml``) and its repeatability factor
+(``knowledge/repeatability.toml``) have documented defaults until it gets its
+own (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -103,6 +106,9 @@ class Definition:
         label: a short label for the annotated picture.
         drawing: how it is drawn on the picture, or None when it is not.
         summary: one line for help texts and the documentation table.
+        brief: a shorter line for the README's list of measurements
+            (Markdown), when ``summary`` says more than that list should;
+            None to list the summary itself.
         directions: words for a positive and a negative value, for sided
             measurements where "+" alone would not say which side.
         components: names of the sub-values it always carries (the flat row
@@ -129,6 +135,7 @@ class Definition:
     label: str
     drawing: Drawing | None
     summary: str
+    brief: str | None = None
     directions: tuple[str, str] | None = None
     components: tuple[str, ...] = ()
     resolution: float | None = None
@@ -144,11 +151,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="the craniovertebral angle estimated from C7 found on the outline of the back of the neck and "
                 "a tragus proxy from the ear landmark (MediaPipe has no C7 or tragus; without an outline, from "
                 "the shoulder → ear landmark angle), calibrated on rendered bodies",
+        brief="the craniovertebral angle (tragus–C7 line above horizontal) **estimated** from the shoulder → ear "
+              "landmark angle with a calibration fitted on rendered bodies (MediaPipe has no C7 or tragus)",
     ),
     Definition(
         id="head_forward_offset", name="head forward offset", quantity="length",
         sign="+ = ear ahead of the shoulder", views=SIDE, stride_safe=True, signed=True, label="ear ahead",
         drawing=None, summary="ear ahead of the shoulder (a proxy of tragus ahead of acromion)",
+        brief="ear ahead of the shoulder",
     ),
     Definition(
         id="trunk_lean", name="trunk lean", quantity="angle", sign="+ = leaning forward",
@@ -177,6 +187,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="angle of the ASIS–PSIS line below horizontal, estimated from the outline of the low back and "
                 "buttock (silhouette) and the trunk line, calibrated on rendered bodies of known tilt; its changes "
                 "are followed within about 1.5°, but one photo's value is uncertain by about 6° (body shape)",
+        brief="ASIS–PSIS line below horizontal, **estimated** from the outline of the low back and buttock and the "
+              "trunk line (silhouette), calibrated on rendered bodies; + = anterior",
         components=("hollow_depth", "buttock_prominence"), accuracy=6.0,
     ),
     Definition(
@@ -186,12 +198,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         drawing=Outline(points=("groin", "belly", "ribs")),
         summary="how far the lower belly's outline stands ahead of the line from the groin crease to the lower "
                 "ribs, from the body outline",
+        brief="how far the lower belly's outline stands ahead of the line from the groin to the lower ribs",
     ),
     Definition(
         id="plumb_line", name="plumb line", quantity="length",
         sign="+ = ahead of the vertical through the ankle", views=SIDE, stride_safe=False, signed=True,
         label="plumb", drawing=Plumb(foot="ANKLE"),
         summary="ear, shoulder, hip and knee ahead of the vertical through the ankle (value: the ear's)",
+        brief="ear, shoulder, hip, knee ahead of the vertical through the ankle",
         components=("ear", "shoulder", "hip", "knee"),
     ),
     Definition(
@@ -206,6 +220,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         label="shoulders", drawing=Level(part="SHOULDER", angle="shoulder_tilt_deg"),
         summary="left shoulder landmark above the right (a proxy of acromion heights; follows a true "
                 "difference at about 0.6 of its size)",
+        brief="left shoulder above the right, from the outline of the shoulder tops and the landmarks, calibrated "
+              "against the acromions; with the shoulder tilt",
         directions=("left higher", "right higher"), components=("shoulder_tilt_deg",), resolution=1.05,
     ),
     Definition(
@@ -215,6 +231,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="height of the left pelvis above the right, from the outline of each hip (silhouette) and the "
                 "hip landmarks, calibrated on rendered bodies against the iliac crests; with the pelvic "
                 "obliquity in degrees",
+        brief="left pelvis above the right, from the outline of each flank (silhouette) and the hip landmarks, "
+              "calibrated against the iliac crests; with the pelvic obliquity",
         directions=("left higher", "right higher"), components=("pelvic_obliquity_deg",), resolution=1.2,
     ),
     Definition(
@@ -223,6 +241,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         signed=True, label="legs", drawing=None,
         summary="hip → ankle landmark distance, left minus right: how long the legs look as the person stands, "
                 "not the bones' length",
+        brief="hip → ankle distance, left minus right, as the person stands (not bone length)",
         directions=("left longer", "right longer"), resolution=1.9,
     ),
     Definition(
@@ -230,6 +249,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         sign="+ = shoulders shifted towards the person's left", views=FRONT_OR_BACK, stride_safe=True,
         signed=True, label="trunk shift", drawing=None,
         summary="mid-shoulder ahead of mid-hip sideways; + = towards the person's left",
+        brief="mid-shoulder sideways of mid-hip",
         directions=("to the left", "to the right"), resolution=0.8,
     ),
 )

@@ -1,19 +1,27 @@
-"""The measurement table of ``docs/json-output.md``, written from the registry.
+"""The measurement lists of ``docs/json-output.md`` and ``README.md``, written from the registry.
 
-``make docs`` (``python -m posture.render.docs docs/json-output.md``) replaces
-the lines between the two markers below; a test fails when the committed
-file is behind the registry.
+``make docs`` (``python -m posture.render.docs docs/json-output.md README.md``)
+replaces, in each file, the lines between every pair of markers below that
+the file holds; a test fails when a committed file is behind the registry.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from posture.knowledge import registry
 
-START = "<!-- measurements: generated from posture/registry.py by `make docs` -->"
-END = "<!-- end of measurements -->"
+
+@dataclass(frozen=True, slots=True)
+class GeneratedBlock:
+    """Lines of a document that ``make docs`` writes: everything between ``start`` and ``end``."""
+
+    start: str
+    end: str
+    write: Callable[[], str]
 
 
 def _unit_text(definition: registry.Definition) -> str:
@@ -30,21 +38,60 @@ def measurement_table() -> str:
     return "\n".join(lines)
 
 
-def with_table(document: str) -> str:
-    """``document`` with the block between the markers replaced by the current table.
+_README_VIEWS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Side view (see the specification for exact definitions; + means forward):", registry.SIDE),
+    ("Front or back view (+ means the person's left):", registry.FRONT_OR_BACK),
+)
+
+
+def readme_list() -> str:
+    """The README's measurements, one table per view kind: id, what it is (its brief), unit."""
+    parts = []
+    for heading, views in _README_VIEWS:
+        rows = [f"| `{d.id}` | {d.brief or d.summary} | {'deg' if d.quantity == 'angle' else '% of height, or cm'} |"
+                for d in registry.DEFINITIONS if d.views & views]
+        parts.append("\n".join([heading, "", "| id | what | unit |", "|---|---|---|", *rows]))
+    return "\n\n".join(parts)
+
+
+JSON_TABLE = GeneratedBlock(
+    start="<!-- measurements: generated from posture/knowledge/registry.py by `make docs` -->",
+    end="<!-- end of measurements -->",
+    write=measurement_table,
+)
+README_LIST = GeneratedBlock(
+    start="<!-- measurement list: generated from posture/knowledge/registry.py by `make docs` -->",
+    end="<!-- end of the measurement list -->",
+    write=readme_list,
+)
+BLOCKS = (JSON_TABLE, README_LIST)
+
+
+def regenerated(document: str) -> str:
+    """``document`` with the lines between each pair of markers it holds written afresh from the registry.
 
     Raises:
-        ValueError: the markers are missing or out of order.
+        ValueError: the document holds no start marker, or a start marker without its end marker after it.
     """
-    start, end = document.find(START), document.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"the document needs the markers {START!r} and {END!r}, in that order")
-    return document[: start + len(START)] + "\n" + measurement_table() + "\n" + document[end:]
+    found = False
+    for block in BLOCKS:
+        start = document.find(block.start)
+        if start < 0:
+            continue
+        found = True
+        end = document.find(block.end, start)
+        if end < 0:
+            raise ValueError(f"the marker {block.start!r} needs the marker {block.end!r} after it")
+        document = document[: start + len(block.start)] + "\n" + block.write() + "\n" + document[end:]
+    if not found:
+        raise ValueError(f"the document holds none of the markers {[block.start for block in BLOCKS]}")
+    return document
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0])
-    path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for name in argv:
+        path = Path(name)
+        path.write_text(regenerated(path.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
 
 
