@@ -61,7 +61,10 @@ def tier(*names: str) -> Tier:
 MEASURE = Unit("posture.stages.measure", (
     tier("stages.measure.outline"),
     tier("stages.measure.bodies"),
-    tier("stages.measure.head", "stages.measure.landmark", "stages.measure.silhouette", "stages.measure.markers"),
+    # The head angle reads C7 off the neck's outline (silhouette), which takes its trunk line from the landmarks.
+    tier("stages.measure.landmark", "stages.measure.markers"),
+    tier("stages.measure.silhouette"),
+    tier("stages.measure.head"),
     tier("stages.measure.views"),
 ))
 

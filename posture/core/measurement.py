@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from posture.knowledge import registry
 
 Calibrated = tuple[float, str, tuple[tuple[str, float], ...]]
 """A calibrated value, its method sentence, and the landmark value as a component (empty when uncalibrated)."""
@@ -46,7 +45,3 @@ class Measurement:
     def landmark_value(self) -> float:
         """The value as the landmarks give it, before any calibration (the value itself when uncalibrated)."""
         return dict(self.components).get("uncalibrated", self.value)
-
-    @property
-    def definition(self) -> registry.Definition:
-        return registry.definition(self.id)
