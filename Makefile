@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -86,6 +86,12 @@ browser:
 
 test: model browser
 	$(BIN)/python -m pytest
+
+# Re-record what tests/test_golden.py compares with (tests/data/golden_outputs/): every test input's
+# JSON, CSV row and text report. Only for a deliberate result change; tests/golden.py says how to record
+# another commit's outputs instead.
+golden: model
+	$(BIN)/python tests/golden.py --write
 
 # The measurement lists of docs/json-output.md and README.md, written from posture/knowledge/registry.py
 # (a test checks that both are current).
