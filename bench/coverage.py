@@ -8,7 +8,7 @@ bench/synthetic/make_jitter_set.py: seven bodies in three postures, each shot
 turn). Within a group the posture is fixed, so a reading's distance from the
 group's mean is what its 95% half-width has to cover.
 
-Every render is measured once (``--fast``), then in its five altered copies:
+Every render is measured once (``--fast``), then in its altered copies:
 the default's readings, whose mean is the default's value; the timings give
 the cost of the default. ``--fit`` writes the typical spread of each
 measurement's readings and the factor (posture/knowledge/repeatability.toml)
@@ -43,7 +43,7 @@ from posture.core.measurement import Measurement  # noqa: E402
 from posture.core.units import CM  # noqa: E402
 from posture.knowledge.repeatability import Repeatability, repeatability
 from posture.pipeline import copy_readings
-from posture.stages.copies import averaged_measurements
+from posture.stages.copies import PERTURBATIONS, averaged_measurements
 from posture.stages.detect import PoseDetector  # noqa: E402
 
 REPEATABILITY_FILE = ROOT / "posture" / "knowledge" / "repeatability.toml"
@@ -59,8 +59,7 @@ FIT_COVERAGE = 0.975
 re-takes. The tail is fitted once for all: 40-80 re-takes per measurement are too few to fit the tail of
 each (fitted so, factors carried over at 88%)."""
 PRIOR_READINGS = 5
-"""Degrees of freedom the typical spread counts for, pooled with a photo's own (five, from six readings):
-as much as the photo's own readings."""
+"""Degrees of freedom the typical spread counts for, pooled with a photo's own (two, from three readings)."""
 
 
 @dataclass(frozen=True)
@@ -255,11 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         "in a room with a door, a wall corner and a shelf. Within a group the posture is the same, so a reading's "
         "distance from its group's mean is the re-take scatter its 95% half-width must cover.",
         "",
-        "The half-width is Student's t × the standard error of the mean of the photo and its five altered copies "
-        "(mirror, zoom, shift, grey, JPEG) × the measurement's factor (posture/knowledge/repeatability.toml, "
-        "`--fit`). Six readings say little about their own spread, so their variance is pooled with the "
+        f"The half-width is Student's t × the standard error of the mean of the photo and its {len(PERTURBATIONS)} "
+        f"altered copies ({', '.join(name for name, _ in PERTURBATIONS)}) × the measurement's factor "
+        f"(posture/knowledge/repeatability.toml, `--fit`). {len(PERTURBATIONS) + 1} readings say little about their "
+        "own spread, so their variance is pooled with the "
         "measurement's typical spread (the root mean square of the fit bodies' photos' spreads), which counts for "
-        f"{repeat.prior_readings} degrees of freedom; t is taken at the pooled {repeat.prior_readings + 5}. A "
+        f"{repeat.prior_readings} degrees of freedom; t is taken at the pooled "
+        f"{repeat.prior_readings + len(PERTURBATIONS)}. A "
         "measurement's factor is the root-mean-square ratio of its fit re-takes' distances from their group's mean "
         "to these intervals (copies and re-takes disagree by different amounts: the head angle's copies spread "
         "far more than re-takes move their mean), times one tail factor that covers 97.5% of the fit bodies' "

@@ -110,10 +110,10 @@ class Analyzer:
             source: a file path, a numpy array (H, W, 3) uint8 RGB, or a PIL image.
             height_cm: the person's standing height, to give offsets in cm
                 instead of % of body height.
-            uncertainty: average each measurement over the photo and five
-                altered copies and give its 95% repeatability interval (five
-                more landmark runs); False measures the photo alone, about
-                five times faster, with no interval (``--fast``).
+            uncertainty: average each measurement over the photo and two
+                altered copies and give its 95% repeatability interval (two
+                more landmark runs); False measures the photo alone, in about
+                two fifths of the time, with no interval (``--fast``).
             markers: the colour of skin markers on the person (``"green"``,
                 ``"blue"``, ``"magenta"``): pelvic tilt, head angle and hip
                 height are then measured from them; a photo whose markers

@@ -10,9 +10,11 @@ a speed-up, must pass these tests as they are:
   version, and the note on probably loose clothing, which a bug dropped on
   levelled photos (its fix adds the note to their warnings, and nothing else);
 - ``analyze --json``, the default reading averaged over altered copies of the
-  photo, ends the same way, has the same findings with the same borderline
-  marks and the same measurements, each within the recorded ± of its recorded
-  value (the copies may change, for speed, so their mean need not be identical).
+  photo, ends the same way and has the same measurements, each within the
+  recorded ± of its recorded value and still with a ±. The copies may change,
+  for speed, so their mean need not be identical, and a value within its ± of
+  a threshold may then cross it: the findings are the same except borderline
+  ones (a finding borderline in either reading may come, go or lose its mark).
 
 Regenerate the recordings ONLY for a deliberate result change, and say so in
 the commit: ``make golden`` (``.venv/bin/python tests/golden.py --write``).
@@ -189,12 +191,26 @@ def _measurement_moves(document: dict[str, Any], baseline: dict[str, Any]) -> li
     moves += [f"{name} is no longer measured" for name in recorded.keys() - now.keys()]
     for name in recorded.keys() & now.keys():
         value, was, half_width = now[name]["value"], recorded[name]["value"], recorded[name]["uncertainty"] or 0.0
+        if now[name]["uncertainty"] is None and recorded[name]["uncertainty"] is not None:
+            moves.append(f"{name} has no ± now, recorded ± {half_width}")
         # A little slack for the last decimal the JSON rounds to.
         if value is None or was is None or abs(value - was) > half_width + 1e-9:
             unit = recorded[name]["unit"]
             moved = "" if value is None or was is None else f" (moved {value - was:+.4g})"
             moves.append(f"{name} is {value} {unit}, recorded {was} ± {half_width}{moved}")
     return sorted(moves)
+
+
+def _finding_changes(findings: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[str]:
+    """Each finding that came, went or changed without being borderline (within its ± of the threshold)."""
+    now = {finding["id"]: finding["borderline"] for finding in findings}
+    was = {finding["id"]: finding["borderline"] for finding in baseline}
+    changes = [f"{name} is found now, not borderline" for name in now.keys() - was.keys() if now[name] is not True]
+    changes += [f"{name} is no longer found, and was not borderline" for name in was.keys() - now.keys()
+                if was[name] is not True]
+    changes += [f"{name} has no ± now (its borderline mark is {now[name]!r}, recorded {was[name]!r})"
+                for name in now.keys() & was.keys() if now[name] is None and was[name] is not None]
+    return sorted(changes)
 
 
 @pytest.mark.parametrize("recorded", _inputs("default"))
@@ -209,9 +225,8 @@ def test_default_reading_agrees_within_its_uncertainty(recorded: Input, posture_
         return
     document, baseline = json.loads(run.stdout), json.loads(baseline_run.stdout)
     assert document["status"] == baseline["status"]
-    findings = [(finding["id"], finding["borderline"]) for finding in document["findings"]]
-    recorded_findings = [(finding["id"], finding["borderline"]) for finding in baseline["findings"]]
-    assert findings == recorded_findings, f"{recorded.path}: findings (id, borderline) changed"
+    changes = _finding_changes(document["findings"], baseline["findings"])
+    assert not changes, f"posture analyze {recorded.path} --json:\n  " + "\n  ".join(changes)
     moves = _measurement_moves(document, baseline)
     assert not moves, f"posture analyze {recorded.path} --json:\n  " + "\n  ".join(moves)
 

@@ -143,18 +143,21 @@ def half_width_of_mean(values: list[float], factor: float, typical: float | None
     """Half-width of the 95% interval of the mean of one measurement's readings, for re-taken photos.
 
     Student's t times the standard error of the mean, widened by ``factor``
-    (see :class:`Repeatability`); None with fewer than three readings. With
-    a ``typical`` spread (same unit) the readings' own variance is pooled with
-    it, the typical one counting for ``prior_readings`` degrees of freedom,
-    and t is taken at the pooled degrees of freedom.
+    (see :class:`Repeatability`). With a ``typical`` spread (same unit) the
+    readings' own variance is pooled with it, the typical one counting for
+    ``prior_readings`` degrees of freedom, and t is taken at the pooled
+    degrees of freedom. None with fewer than three readings, or two when a
+    typical spread is pooled in (then two readings, the photo and one copy
+    the gate accepted, still give a spread to pool, with one degree of freedom).
     """
-    if len(values) < 3:
+    pooled = typical is not None and prior_readings > 0
+    if len(values) < (2 if pooled else 3):
         return None
     variance = float(np.var(values, ddof=1))
     if not math.isfinite(variance):
         return None
     freedom = len(values) - 1
-    if typical is not None and prior_readings > 0:
+    if pooled:
         variance = (prior_readings * typical**2 + freedom * variance) / (prior_readings + freedom)
         freedom += prior_readings
     return factor * T_975[freedom] * math.sqrt(variance / len(values))

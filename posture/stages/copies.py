@@ -1,15 +1,15 @@
 """Each measurement averaged over slightly changed copies of the photo, with its repeatability interval.
 
-Landmarks jitter: the same body photographed a little larger, shifted or
-mirrored gives slightly different landmarks. posture measures the photo and
-five altered copies and reports the mean: the mirrored copy cancels the pose
-model's left-right bias, and the mean scatters less between re-taken photos
-than a single run (bench/COVERAGE.md). When the camera was rolled, the
-copies are made from the photo turned upright, so five of every six
-readings come from pixels like a level camera's. The readings' spread gives each
-measurement its 95% half-width for repeatability (what a before/after
-comparison needs), widened to match how far re-taken photos land. Six
-readings say little about their own spread, so it is pooled with the spread
+Landmarks jitter: the same body photographed mirrored or in grey gives
+slightly different landmarks. posture measures the photo and two altered
+copies (mirrored, and grey) and reports the mean: the mirrored
+copy cancels the pose model's left-right bias, and the mean scatters less
+between re-taken photos than a single run (bench/COVERAGE.md). When the
+camera was rolled, the copies are made from the photo turned upright, so two
+of every three readings come from pixels like a level camera's. The readings'
+spread gives each measurement its 95% half-width for repeatability (what a
+before/after comparison needs), widened to match how far re-taken photos
+land. Three readings say little about their own spread, so it is pooled with the spread
 such readings typically have (fitted on rendered photos): the interval then
 varies less from photo to photo and needs a smaller t quantile. It is not
 accuracy against the clinical measure; bench/ACCURACY.md gives that.
@@ -33,56 +33,28 @@ from posture.core.views import View
 from posture.knowledge.repeatability import Repeatability, repeatability
 from posture.stages.level import upright_image
 
-SHIFT_FRACTION = 0.04
-ZOOM = 0.8
-JPEG_QUALITY = 70
 
 
 def _mirrored(image: LoadedImage) -> LoadedImage:
     return dataclasses.replace(image, rgb=np.ascontiguousarray(image.rgb[:, ::-1]))
 
 
-def _zoomed_out(image: LoadedImage) -> LoadedImage:
-    rows, cols = image.rgb.shape[:2]
-    smaller = cv2.resize(image.rgb, (round(cols * ZOOM), round(rows * ZOOM)), interpolation=cv2.INTER_AREA)
-    return dataclasses.replace(image, rgb=smaller, scale=image.scale * smaller.shape[1] / cols)
-
-
-def _shifted(image: LoadedImage) -> LoadedImage:
-    """Pad the top-left corner with the edge colour: the person moves within the frame, nothing is cut off."""
-    rows, cols = image.rgb.shape[:2]
-    dy, dx = round(rows * SHIFT_FRACTION), round(cols * SHIFT_FRACTION)
-    padded = cv2.copyMakeBorder(image.rgb, dy, 0, dx, 0, cv2.BORDER_REPLICATE)
-    # Landmarks are reported relative to the padded frame; cropping back is not needed because
-    # every measurement is translation-invariant, but the size must grow with the padding.
-    return dataclasses.replace(
-        image, rgb=padded,
-        width=round(image.width * padded.shape[1] / cols), height=round(image.height * padded.shape[0] / rows),
-    )
-
-
-def _grayscale(image: LoadedImage) -> LoadedImage:
-    gray = cv2.cvtColor(image.rgb, cv2.COLOR_RGB2GRAY)
-    return dataclasses.replace(image, rgb=np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)))
-
-
-def _recompressed(image: LoadedImage) -> LoadedImage:
-    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(image.rgb, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise RuntimeError("OpenCV could not encode the working image as JPEG")
-    decoded = cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return dataclasses.replace(image, rgb=decoded)
+def _grey(image: LoadedImage) -> LoadedImage:
+    grey = cv2.cvtColor(image.rgb, cv2.COLOR_RGB2GRAY)
+    return dataclasses.replace(image, rgb=np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)))
 
 
 PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (
     ("mirror", _mirrored),
-    ("zoom", _zoomed_out),
-    ("shift", _shifted),
-    ("grayscale", _grayscale),
-    ("jpeg", _recompressed),
+    ("grayscale", _grey),
 )
-"""Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise."""
+"""Changes that leave the person's posture as it is, so any change in a measurement is the method's own noise.
+
+Two copies, not five: on the re-taken renders of bench/COVERAGE.md, the photo with its mirror and its grey
+copy kept every measurement's held-out coverage at 90% or more (intervals about a quarter wider than with
+the five copies mirror, zoom, shift, grey and JPEG), at two fifths of their cost. Of the pairs that kept the
+coverage, it alone left every test input's findings as the five gave them, each value within the five's ±;
+the mirror stays in every pair, since it cancels the pose model's left-right bias, which re-takes repeat."""
 
 
 def altered_copies(image: LoadedImage, roll: float = 0.0) -> tuple[tuple[str, LoadedImage], ...]:
