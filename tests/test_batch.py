@@ -6,6 +6,7 @@ folder of photos and the reference run (one worker) are shared by the module.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -27,8 +28,10 @@ from posture.batching.engines import Task
 from posture.batching.heights import Heights, read_heights
 from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, parse_cell
+from posture.cli.args import height_cm_argument
 from posture.cli.main import main
 from posture.errors import ExitCode, InputError
+from posture.limits import usable_cpus
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.png"))
@@ -152,6 +155,43 @@ def test_bad_heights_files_are_input_errors(tmp_path: Path, text: str, message: 
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         read_heights(path)
+
+
+@pytest.mark.parametrize("text", ["49.9", "250.5", "-170", "nan", "inf", "tall", ""])
+def test_the_heights_file_and_height_cm_refuse_the_same_heights_in_the_same_words(tmp_path: Path,
+                                                                                  text: str) -> None:
+    path = tmp_path / "heights.csv"
+    path.write_text(f"file,height_cm\nside.jpg,{text}\n")
+    sentence = f"{text!r} is not a standing height in cm (expected a number from 50 to 250)"
+    with pytest.raises(InputError) as from_file:
+        read_heights(path)
+    assert str(from_file.value) == f"Line 2 of {str(path)!r}: {sentence}."
+    with pytest.raises(argparse.ArgumentTypeError) as from_option:
+        height_cm_argument(text)
+    assert str(from_option.value) == sentence
+
+
+@pytest.mark.parametrize("text", ["50", "250", "172.5", " 160 "])
+def test_the_heights_file_and_height_cm_take_the_same_heights(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "heights.csv"
+    path.write_text(f"file,height_cm\nside.jpg,{text}\n")
+    assert read_heights(path).height_for("side.jpg") == height_cm_argument(text) == float(text)
+
+
+def test_run_batch_refuses_a_height_that_is_not_a_standing_height(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="height_cm=300 is not a standing height"):
+        run_batch(tmp_path, tmp_path / "out", height_cm=300)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_workers_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert usable_cpus() == 3
+    monkeypatch.delattr(os, "sched_getaffinity")  # as on macOS and Windows
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert usable_cpus() == 6
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown
+    assert usable_cpus() == 1
 
 
 def test_cells_read_back_as_values() -> None:

@@ -404,13 +404,3 @@ def _run_dask(tasks: Iterator[Task], options: Options, scheduler: Any, handle: H
     finally:
         if own:
             client.close()
-
-
-def default_workers() -> int:
-    """One worker per CPU this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-

@@ -21,14 +21,8 @@ from posture.batching.engines import (
     _run_here,
     _run_pool,
     _Stop,
-    default_workers,
 )
-from posture.batching.heights import (
-    _MAX_HEIGHT_CM,
-    _MIN_HEIGHT_CM,
-    Heights,
-    read_heights,
-)
+from posture.batching.heights import Heights, read_heights
 from posture.batching.tables import (
     ANNOTATED_DIR,
     FAILURE_COLUMNS,
@@ -47,6 +41,7 @@ from posture.batching.tables import (
     parse_cell,
 )
 from posture.errors import OutputError
+from posture.limits import is_standing_height, usable_cpus
 
 # --------------------------------------------------------------------------- the run
 
@@ -127,13 +122,13 @@ def run_batch(
     if height_cm is not None and heights is not None:
         raise ValueError("give height_cm or heights, not both")
     if height_cm is not None:
-        if not _MIN_HEIGHT_CM <= height_cm <= _MAX_HEIGHT_CM:
+        if not is_standing_height(height_cm):
             raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm")
         height_cm = float(height_cm)  # 170 and 170.0 make the same row, and the same resume key
     table = read_heights(heights) if isinstance(heights, (str, os.PathLike)) else heights
     out_path = Path(out)
     if workers is None:
-        workers = default_workers()
+        workers = usable_cpus()
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
