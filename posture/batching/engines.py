@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from posture._native import hide_native_stderr
 from posture.batching.tables import failure_record
 from posture.errors import ExitCode, InputError, ModelError, OutputError, PostureError
 
@@ -207,10 +208,7 @@ def _worker_main(connection: Any, options: Options) -> None:
     """A worker process: open one Analyzer, then analyse the tasks the parent sends until it sends None."""
     # Ctrl-C reaches the whole process group; the parent decides how the run stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not os.environ.get("POSTURE_DEBUG"):
-        from posture.cli.output import hide_native_stderr
-
-        hide_native_stderr()
+    hide_native_stderr()
     try:
         _analyzer(options)
     except PostureError as error:
