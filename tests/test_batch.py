@@ -30,7 +30,7 @@ from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, parse_cell
 from posture.cli.args import height_cm_argument
 from posture.cli.main import main
-from posture.errors import ExitCode, InputError
+from posture.errors import ExitCode, InputError, OutputError
 from posture.limits import usable_cpus
 
 REPO = Path(__file__).resolve().parents[1]
@@ -201,6 +201,23 @@ def test_cells_read_back_as_values() -> None:
     assert parse_cell("stride", "false") is False
     assert parse_cell("name", "123") == "123"  # text columns stay text
     assert parse_cell("trunk_lean_unit", "deg") == "deg"
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_a_full_disk_is_an_output_error_that_leaves_no_temporary_file(tmp_path: Path, pose_model: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      failing: str) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    out = tmp_path / "out"
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        run_batch(folder, out, workers=0, model=pose_model)
+    assert list(out.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- runs

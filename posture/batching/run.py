@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import time
 from collections import Counter
@@ -30,15 +29,14 @@ from posture.batching.tables import (
     RESULTS_CSV,
     RESULTS_JSONL,
     SUMMARY_JSON,
-    _atomic,
     _cell,
     _Done,
     _earlier_results,
-    _encode,
     _Entry,
     _name,
     _Tables,
     parse_cell,
+    write_summary,
 )
 from posture.errors import OutputError
 from posture.limits import is_standing_height, usable_cpus
@@ -224,8 +222,7 @@ def run_batch(
     elapsed = time.perf_counter() - started
     summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
     try:
-        with _atomic(out_path / SUMMARY_JSON) as stream:
-            stream.write(_encode(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
+        write_summary(out_path, summary)
     except OSError as error:
         raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
     failures.sort(key=lambda failure: failure["path"])

@@ -1,4 +1,8 @@
-"""The batch's output tables (results.csv, results.jsonl, failures.csv), streamed atomically and read back for ``--resume``."""
+"""The batch's output files (results.csv, results.jsonl, failures.csv, summary.json): how they are written and read back.
+
+The tables are streamed line by line, rewritten sorted at the end through
+:func:`posture.io.outputs.atomic_file`, and read back by ``--resume``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posture.errors import OutputError
-from posture.io.outputs import process_umask
+from posture.io.outputs import atomic_file, replace_atomically
 
 FailureKind = str
 """``input`` (unreadable, not an image, damaged, a folder, a broken link or a loop), ``skipped`` (not a photo
@@ -77,7 +80,7 @@ class _Stream:
         self.path = path
         self.refs: list[tuple[int, int]] = []
         offset = 0
-        with _atomic(path) as stream:
+        with atomic_file(path) as stream:
             if header is not None:
                 stream.write(header)
                 offset = len(header)
@@ -101,7 +104,7 @@ class _Stream:
     def rewrite(self, refs: Iterable[tuple[int, int] | bytes]) -> None:
         """Replace the file atomically by the header and these lines (offsets into it, or new bytes), in order."""
         self._stream.flush()
-        with open(self.path, "rb") as source, _atomic(self.path) as target:
+        with open(self.path, "rb") as source, atomic_file(self.path) as target:
             if self.header is not None:
                 target.write(self.header)
             for ref in refs:
@@ -112,36 +115,6 @@ class _Stream:
                     target.write(source.read(ref[1]))
         self._stream.close()
         self._stream = open(self.path, "ab")  # noqa: SIM115
-
-
-class _atomic:
-    """A binary file written under a temporary name in the same folder, flushed to disk and renamed into place.
-
-    The same steps as :func:`posture.outputs.replace_atomically`, streamed: a
-    table of a hundred thousand photos need not be held in memory.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> io.BufferedWriter:
-
-        descriptor, name = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=self.path.parent)
-        self.temporary = Path(name)
-        self.stream = open(descriptor, "wb")  # noqa: SIM115
-        os.fchmod(descriptor, 0o666 & ~process_umask())
-        return self.stream
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
-        try:
-            if kind is None:
-                self.stream.flush()
-                os.fsync(self.stream.fileno())
-            self.stream.close()
-            if kind is None:
-                os.replace(self.temporary, self.path)
-        finally:
-            self.temporary.unlink(missing_ok=True)
 
 
 class _Tables:
@@ -201,6 +174,15 @@ class _Tables:
 
 def _name(path: str) -> str:
     return os.path.basename(path)
+
+
+def write_summary(out: Path, summary: dict[str, Any]) -> None:
+    """Write summary.json into ``out``, atomically.
+
+    Raises:
+        OSError: it could not be written; an earlier summary.json is unchanged.
+    """
+    replace_atomically(out / SUMMARY_JSON, _encode(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
 
 
 @dataclass(frozen=True, slots=True)
