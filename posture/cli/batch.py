@@ -1,4 +1,4 @@
-"""``posture batch``: the command line of :mod:`posture.batch` (argument parsing, progress, the summary).
+"""``posture batch``: the command line of :mod:`posture.batching` (its arguments, the progress shown, the summary).
 
 Imports nothing heavy at module level, so ``posture --help`` stays instant;
 the engine, rich and the pose model load when the command runs.
