@@ -26,6 +26,7 @@ from posture.io.loading import (
 from posture.io.model import check_model_file, prepare_model, sha256_of
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import load_knowledge_base
+from posture.limits import MAX_HEIGHT_CM, MAX_USER_ROLL_DEG, MIN_HEIGHT_CM
 from posture.pipeline import analyze_image
 from posture.stages.detect import PoseDetector
 
@@ -34,11 +35,6 @@ if TYPE_CHECKING:
     from PIL import Image
 
     Source = str | os.PathLike[str] | np.ndarray | Image.Image
-
-MIN_HEIGHT_CM = 50.0
-MAX_HEIGHT_CM = 250.0
-MAX_USER_ROLL_DEG = 45.0
-"""A photo turned further than this is not a tilted camera but a photo on its side."""
 
 
 class Analyzer:

@@ -6,6 +6,7 @@ folder of photos and the reference run (one worker) are shared by the module.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -14,21 +15,27 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from posture.analysis import columns
+from posture.batching import run as batch_run
 from posture.batching.api import Rows
 from posture.batching.discover import discover
-from posture.batching.engines import Task
+from posture.batching.engines import DaskEngine, InProcessEngine, ProcessPoolEngine, pick_engine
 from posture.batching.heights import Heights, read_heights
 from posture.batching.run import run_batch
-from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, parse_cell
+from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, failure_record, parse_cell
+from posture.batching.work import Options, Record, Task
+from posture.cli.args import height_cm_argument
 from posture.cli.main import main
-from posture.errors import ExitCode, InputError
+from posture.errors import ExitCode, InputError, OutputError
+from posture.io.loading import DEFAULT_MAX_PIXELS
+from posture.limits import usable_cpus
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.png"))
@@ -154,6 +161,43 @@ def test_bad_heights_files_are_input_errors(tmp_path: Path, text: str, message: 
         read_heights(path)
 
 
+@pytest.mark.parametrize("text", ["49.9", "250.5", "-170", "nan", "inf", "tall", ""])
+def test_the_heights_file_and_height_cm_refuse_the_same_heights_in_the_same_words(tmp_path: Path,
+                                                                                  text: str) -> None:
+    path = tmp_path / "heights.csv"
+    path.write_text(f"file,height_cm\nside.jpg,{text}\n")
+    sentence = f"{text!r} is not a standing height in cm (expected a number from 50 to 250)"
+    with pytest.raises(InputError) as from_file:
+        read_heights(path)
+    assert str(from_file.value) == f"Line 2 of {str(path)!r}: {sentence}."
+    with pytest.raises(argparse.ArgumentTypeError) as from_option:
+        height_cm_argument(text)
+    assert str(from_option.value) == sentence
+
+
+@pytest.mark.parametrize("text", ["50", "250", "172.5", " 160 "])
+def test_the_heights_file_and_height_cm_take_the_same_heights(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "heights.csv"
+    path.write_text(f"file,height_cm\nside.jpg,{text}\n")
+    assert read_heights(path).height_for("side.jpg") == height_cm_argument(text) == float(text)
+
+
+def test_run_batch_refuses_a_height_that_is_not_a_standing_height(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="height_cm=300 is not a standing height"):
+        run_batch(tmp_path, tmp_path / "out", height_cm=300)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_workers_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert usable_cpus() == 3
+    monkeypatch.delattr(os, "sched_getaffinity")  # as on macOS and Windows
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert usable_cpus() == 6
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown
+    assert usable_cpus() == 1
+
+
 def test_cells_read_back_as_values() -> None:
     assert parse_cell("trunk_lean", "") is None
     assert parse_cell("trunk_lean", "-2.5") == -2.5
@@ -161,6 +205,103 @@ def test_cells_read_back_as_values() -> None:
     assert parse_cell("stride", "false") is False
     assert parse_cell("name", "123") == "123"  # text columns stay text
     assert parse_cell("trunk_lean_unit", "deg") == "deg"
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def test_the_run_picks_the_engine_from_its_settings() -> None:
+    assert isinstance(pick_engine(workers=0), InProcessEngine)
+    pool = pick_engine(workers=3)
+    assert isinstance(pool, ProcessPoolEngine) and pool.workers == 3
+    assert isinstance(pick_engine(workers=3, dask="tcp://scheduler:8786"), DaskEngine)
+
+
+def test_the_in_process_engine_hands_over_each_record_and_honours_stop(tmp_path: Path, pose_model: Path) -> None:
+    options = Options(model=str(pose_model), max_pixels=DEFAULT_MAX_PIXELS, uncertainty=False)
+    tasks = [Task(str(SAMPLES[0])), Task(str(tmp_path / "missing.png")), Task(str(SAMPLES[1]), height_cm=170.0)]
+    records: list[Record] = []
+    InProcessEngine().run(iter(tasks), options, records.append, threading.Event())
+    assert [(record["path"], record["outcome"]) for record in records] == [
+        (tasks[0].path, "result"), (tasks[1].path, "failure"), (tasks[2].path, "result")]
+    assert records[0]["row"]["status"] == "ok" and records[1]["kind"] == "input"
+    assert records[2]["row"]["height_cm"] == 170.0
+
+    stop = threading.Event()
+    handed: list[Record] = []
+
+    def stop_after_the_first(record: Record) -> None:
+        handed.append(record)
+        stop.set()
+
+    InProcessEngine().run(iter(tasks), options, stop_after_the_first, stop)
+    assert [record["path"] for record in handed] == [tasks[0].path]
+
+
+def test_a_batch_in_process_gives_the_rows_and_tables_of_a_worker_process(tmp_path: Path, pose_model: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, folder / sample.name)
+    (folder / "notes.txt").write_text("not a photo")
+    here = run_batch(folder, tmp_path / "here", workers=0, uncertainty=False, model=pose_model, collect_rows=True)
+    pool = run_batch(folder, tmp_path / "pool", workers=1, uncertainty=False, model=pose_model, collect_rows=True)
+    assert [row["path"] for row in here.rows] == [str(folder / sample.name) for sample in SAMPLES]
+    assert {row["status"] for row in here.rows} == {"ok"}
+    assert here.rows == pool.rows
+    assert [failure["path"] for failure in here.failures] == [str(folder / "notes.txt")]
+    assert _tables(tmp_path / "here") == _tables(tmp_path / "pool")
+
+
+class _ScriptedEngine:
+    """Hands every photo back as a failure without analysing it, and stops the run after ``stop_after`` photos."""
+
+    def __init__(self, stop_after: int) -> None:
+        self.stop_after = stop_after
+        self.given: list[Task] = []
+
+    def run(self, tasks: Iterator[Task], options: Options, handle: Callable[[Record], None],
+            stop: threading.Event) -> None:
+        for task in tasks:
+            self.given.append(task)
+            handle(failure_record(task.path, "worker", "scripted"))
+            if len(self.given) == self.stop_after:
+                stop.set()
+                return
+
+
+def test_the_run_writes_whatever_its_engine_hands_back(tmp_path: Path, pose_model: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for sample in SAMPLES[:3]:
+        shutil.copy(sample, folder / sample.name)
+    engine = _ScriptedEngine(stop_after=2)
+    monkeypatch.setattr(batch_run, "pick_engine", lambda **settings: engine)
+    outcome = run_batch(folder, tmp_path / "out", height_cm=170, model=pose_model)
+    assert [(task.path, task.height_cm) for task in engine.given] == [
+        (str(folder / sample.name), 170.0) for sample in SAMPLES[:2]]
+    assert outcome.interrupted
+    assert _read_csv(tmp_path / "out" / FAILURES_CSV)[1:] == [
+        [str(folder / sample.name), "worker", "scripted"] for sample in SAMPLES[:2]]
+    assert _read_csv(tmp_path / "out" / RESULTS_CSV) == [list(columns())]
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_a_full_disk_is_an_output_error_that_leaves_no_temporary_file(tmp_path: Path, pose_model: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      failing: str) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    out = tmp_path / "out"
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        run_batch(folder, out, workers=0, model=pose_model)
+    assert list(out.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- runs

@@ -145,3 +145,55 @@ def test_a_refused_photo_prints_its_refusal_record(shared_photo: Callable[[str],
     found = np.array(record["landmarks"])[:, :2]
     assert expected.shape == found.shape == (33, 2)
     assert float(np.max(np.linalg.norm(found - expected, axis=1))) <= 15.0
+
+
+# --------------------------------------------------------------------------- descriptor 2 (posture._native)
+
+_SILENCING_THREADS = """
+import os, sys, threading
+from posture._native import native_stderr_silenced, unraisable_ignored
+
+stderr_before, hook_before = os.fstat(2), sys.unraisablehook
+both_ready = threading.Barrier(2)
+
+def close_landmarkers():  # what PoseDetector.close does, over and over
+    both_ready.wait()
+    for _ in range(5000):
+        with native_stderr_silenced(), unraisable_ignored():
+            os.write(2, b"native chatter\\n")
+
+threads = [threading.Thread(target=close_landmarkers) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+stderr_after = os.fstat(2)
+print((stderr_after.st_dev, stderr_after.st_ino) == (stderr_before.st_dev, stderr_before.st_ino))
+print(sys.unraisablehook is hook_before)
+print("posture: still heard.", file=sys.stderr)
+"""
+
+
+def test_two_threads_silencing_at_once_leave_descriptor_2_where_it_was() -> None:
+    """Each thread's block must not put back what the other one saved: the last to leave restores the terminal."""
+    completed = subprocess.run([sys.executable, "-c", _SILENCING_THREADS], capture_output=True, text=True,
+                               env=QUIET, cwd=REPO, check=True, timeout=60)
+    assert completed.stdout == "True\nTrue\n"  # the same file on descriptor 2, the same unraisable hook
+    assert completed.stderr == "posture: still heard.\n"  # no chatter got through, and sys.stderr still arrives
+
+
+_HIDING_WHILE_SILENCED = """
+import os, sys
+from posture._native import hide_native_stderr, native_stderr_silenced
+
+with native_stderr_silenced():
+    hide_native_stderr()
+os.write(2, b"native chatter at exit\\n")
+print("posture: still heard.", file=sys.stderr)
+"""
+
+
+def test_hiding_native_stderr_inside_a_silenced_block_lasts_beyond_it() -> None:
+    completed = subprocess.run([sys.executable, "-c", _HIDING_WHILE_SILENCED], capture_output=True, text=True,
+                               env=QUIET, cwd=REPO, check=True, timeout=60)
+    assert completed.stderr == "posture: still heard.\n"

@@ -1,4 +1,4 @@
-"""Tests for posture.outputs: atomic writes that follow no planted symlink and never touch the input."""
+"""Tests for posture.io.outputs: atomic writes, whole or streamed, that follow no planted symlink and never touch the input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from posture.errors import OutputError
 from posture.io import outputs
-from posture.io.outputs import replace_atomically, write_atomic
+from posture.io.outputs import atomic_file, replace_atomically, write_atomic
 
 
 @pytest.fixture
@@ -100,6 +100,27 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monk
     # The temporary file was beside the destination (a rename cannot cross file systems), recognisably named.
     assert len(seen) == 2
     assert seen[0].startswith(".posture-") and seen[0].endswith(".tmp")
+
+
+def test_a_streamed_file_appears_whole_when_its_block_ends(tmp_path: Path) -> None:
+    destination = tmp_path / "results.csv"
+    destination.write_bytes(b"old")
+    with atomic_file(destination) as stream:
+        stream.write(b"header\n")
+        stream.write(b"row\n")
+        assert destination.read_bytes() == b"old"  # a reader meanwhile sees the old file
+    assert destination.read_bytes() == b"header\nrow\n"
+    assert list(tmp_path.iterdir()) == [destination]
+
+
+def test_an_error_inside_the_block_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    destination = tmp_path / "results.csv"
+    destination.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), atomic_file(destination) as stream:
+        stream.write(b"half a table")
+        raise KeyboardInterrupt
+    assert destination.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [destination]
 
 
 def test_write_atomic_reports_a_failed_write_as_output_error(tmp_path: Path,

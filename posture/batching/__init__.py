@@ -1,1 +1,1 @@
-"""``posture batch``: a folder of photos analysed into one table, in worker processes or on a Dask cluster."""
+"""``posture batch``: a folder of photos analysed into one table, in this process, in worker processes or on a Dask cluster."""

@@ -7,9 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from posture.errors import InputError
-
-_MIN_HEIGHT_CM = 50.0
-_MAX_HEIGHT_CM = 250.0
+from posture.limits import parse_height_cm
 
 
 # --------------------------------------------------------------------------- heights
@@ -79,14 +77,10 @@ def read_heights(path: str | os.PathLike[str]) -> Heights:
         if not any(cell.strip() for cell in row):
             continue
         cells = row + [""] * (len(header) - len(row))
-        text = cells[height_column].strip()
         try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not _MIN_HEIGHT_CM <= value <= _MAX_HEIGHT_CM:
-            raise InputError(f"Line {number} of {shown!r}: {text!r} is not a standing height in cm "
-                             f"(expected {_MIN_HEIGHT_CM:g}-{_MAX_HEIGHT_CM:g}).")
+            value = parse_height_cm(cells[height_column].strip())
+        except ValueError as error:
+            raise InputError(f"Line {number} of {shown!r}: {error}.") from None
         for column, table in ((file_column, heights.by_file), (subject_column, heights.by_subject)):
             key = "" if column is None else cells[column].strip().replace(os.sep, "/")
             if key:

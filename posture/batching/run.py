@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import json
 import os
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -13,22 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from posture.batching.discover import Found, discover, file_sha256
-from posture.batching.engines import (
-    Options,
-    Record,
-    Task,
-    _run_dask,
-    _run_here,
-    _run_pool,
-    _Stop,
-    default_workers,
-)
-from posture.batching.heights import (
-    _MAX_HEIGHT_CM,
-    _MIN_HEIGHT_CM,
-    Heights,
-    read_heights,
-)
+from posture.batching.engines import OnStart, pick_engine
+from posture.batching.heights import Heights, read_heights
 from posture.batching.tables import (
     ANNOTATED_DIR,
     FAILURE_COLUMNS,
@@ -36,17 +24,16 @@ from posture.batching.tables import (
     RESULTS_CSV,
     RESULTS_JSONL,
     SUMMARY_JSON,
-    _atomic,
-    _cell,
-    _Done,
-    _earlier_results,
-    _encode,
-    _Entry,
-    _name,
-    _Tables,
+    EarlierResult,
+    Tables,
+    cell_text,
+    earlier_results,
     parse_cell,
+    write_summary,
 )
+from posture.batching.work import Options, Record, Task
 from posture.errors import OutputError
+from posture.limits import is_standing_height, usable_cpus
 
 # --------------------------------------------------------------------------- the run
 
@@ -86,7 +73,7 @@ def run_batch(
     collect_rows: bool = False,
     on_total: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
-    on_start: Callable[[Task, int], None] | None = None,
+    on_start: OnStart | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Analyse every photo in ``folder`` and write the tables into ``out`` (see docs/batch.md).
@@ -127,13 +114,13 @@ def run_batch(
     if height_cm is not None and heights is not None:
         raise ValueError("give height_cm or heights, not both")
     if height_cm is not None:
-        if not _MIN_HEIGHT_CM <= height_cm <= _MAX_HEIGHT_CM:
+        if not is_standing_height(height_cm):
             raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm")
         height_cm = float(height_cm)  # 170 and 170.0 make the same row, and the same resume key
     table = read_heights(heights) if isinstance(heights, (str, os.PathLike)) else heights
     out_path = Path(out)
     if workers is None:
-        workers = default_workers()
+        workers = usable_cpus()
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -147,16 +134,15 @@ def run_batch(
 
     model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
     columns = row_columns()
-    earlier = _earlier_results(out_path, columns) if resume else {}
+    earlier = earlier_results(out_path, columns) if resume else {}
     from importlib import metadata
 
     current = {"posture_version": __version__, "mediapipe_version": metadata.version("mediapipe"),
-               "model_sha256": sha256_of(model_path), "uncertainty_computed": _cell(uncertainty)}
+               "model_sha256": sha256_of(model_path), "uncertainty_computed": cell_text(uncertainty)}
     options = Options(model=None if dask is not None and model is None else str(model_path),
                       max_pixels=max_pixels or DEFAULT_MAX_PIXELS, uncertainty=uncertainty)
 
-    tables = _Tables(out_path, columns, [(d.csv_line, d.json_line) for d in earlier.values()])
-    carried = dict(zip(earlier, tables.carried_refs))
+    tables = Tables(out_path, columns, earlier)
     counts: Counter[str] = Counter()
     rows: dict[str, dict[str, Any]] = {}
     failures: list[dict[str, Any]] = []
@@ -176,7 +162,7 @@ def run_batch(
     def relative(path: str) -> str:
         return os.path.relpath(path, root).replace(os.sep, "/")
 
-    stop = _Stop()
+    stop = threading.Event()
 
     def tasks() -> Iterator[Task]:
         for path in found.photos:
@@ -188,14 +174,11 @@ def run_batch(
                 digest = file_sha256(path)
                 done = earlier.get(digest) if digest is not None else None
                 if done is not None and _reusable(done, current, height, annotate_to):
-                    csv_ref, json_ref = carried[digest]  # type: ignore[index]
-                    entry = _Entry(path, done.cells["status"], done.cells["view"], done.cells["findings"],
-                                   csv_ref, json_ref, moved_from=None if done.cells["path"] == path else done.cells["path"])
-                    tables.entries.append(entry)
+                    tables.add_reused(path, done.cells["input_sha256"])
                     counts["reused"] += 1
                     if collect_rows:
                         rows[path] = {c: parse_cell(c, done.cells[c]) for c in columns} | {
-                            "path": path, "name": _name(path)}
+                            "path": path, "name": os.path.basename(path)}
                     if on_record is not None:
                         on_record({"outcome": "reused", "path": path})
                     continue
@@ -207,19 +190,13 @@ def run_batch(
             on_total(len(found.photos) + len(found.failures))
         for failure in found.failures:
             handle(failure)
-        with stop:
+        with _set_by_ctrl_c(stop):
             iterator = tasks()
             # Workers start only when there is work: a resumed run with nothing left costs no start-up.
             first = next(iterator, None)
-            iterator = itertools.chain([first], iterator) if first is not None else iter(())
-            if first is None:
-                pass
-            elif dask is not None:
-                _run_dask(iterator, options, dask, handle, stop)
-            elif workers == 0:
-                _run_here(iterator, options, handle, stop)
-            else:
-                _run_pool(iterator, options, min(workers, len(found.photos)), handle, stop, on_start)
+            if first is not None:
+                engine = pick_engine(workers=min(workers, len(found.photos)), dask=dask, on_start=on_start)
+                engine.run(itertools.chain([first], iterator), options, handle, stop)
             interrupted = stop.is_set()
         tables.finish()
     except OSError as error:
@@ -229,8 +206,7 @@ def run_batch(
     elapsed = time.perf_counter() - started
     summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
     try:
-        with _atomic(out_path / SUMMARY_JSON) as stream:
-            stream.write(_encode(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
+        write_summary(out_path, summary)
     except OSError as error:
         raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
     failures.sort(key=lambda failure: failure["path"])
@@ -242,19 +218,33 @@ def _silent(message: str) -> None:
     """Say nothing."""
 
 
-def _reusable(done: _Done, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
+@contextlib.contextmanager
+def _set_by_ctrl_c(stop: threading.Event) -> Iterator[None]:
+    """While inside, Ctrl-C (SIGINT) sets ``stop`` instead of raising KeyboardInterrupt, so the tables get finished."""
+    # Python lets only the main thread install signal handlers; a run from another thread keeps the usual Ctrl-C.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, lambda number, frame: stop.set())
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
     cells = done.cells
     # A refused photo has nothing to estimate an uncertainty for; whether one was asked for does not matter.
     if any(cells[key] != value for key, value in current.items()
            if not (key == "uncertainty_computed" and cells["status"] != "ok")):
         return False
-    if cells["height_cm"] != _cell(height):
+    if cells["height_cm"] != cell_text(height):
         return False
     # An annotated picture asked for now but not drawn before: analyse again.
     return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)
 
 
-def _summary(tables: _Tables, found: Found, counts: Counter[str], elapsed: float, interrupted: bool,
+def _summary(tables: Tables, found: Found, counts: Counter[str], elapsed: float, interrupted: bool,
              total: int) -> dict[str, Any]:
     statuses = Counter(entry.status for entry in tables.entries)
     views = Counter(entry.view for entry in tables.entries)

@@ -1,4 +1,8 @@
-"""The batch's output tables (results.csv, results.jsonl, failures.csv), streamed atomically and read back for ``--resume``."""
+"""The batch's output files (results.csv, results.jsonl, failures.csv, summary.json): how they are written and read back.
+
+The tables are streamed line by line, rewritten sorted at the end through
+:func:`posture.io.outputs.atomic_file`, and read back by ``--resume``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posture.errors import OutputError
-from posture.io.outputs import process_umask
+from posture.io.outputs import atomic_file, replace_atomically
 
 FailureKind = str
 """``input`` (unreadable, not an image, damaged, a folder, a broken link or a loop), ``skipped`` (not a photo
@@ -31,7 +34,7 @@ FAILURE_COLUMNS = ("path", "kind", "reason")
 # --------------------------------------------------------------------------- files
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """How a row value is written in the CSV: empty for None, true/false, numbers as Python writes them."""
     if value is None:
         return ""
@@ -58,7 +61,7 @@ def _encode(text: str) -> bytes:
 
 
 @dataclass(slots=True)
-class _Entry:
+class TableEntry:
     """One photo of the final table: where its lines are in the streamed files, and what the summary needs."""
 
     path: str
@@ -77,7 +80,7 @@ class _Stream:
         self.path = path
         self.refs: list[tuple[int, int]] = []
         offset = 0
-        with _atomic(path) as stream:
+        with atomic_file(path) as stream:
             if header is not None:
                 stream.write(header)
                 offset = len(header)
@@ -101,7 +104,7 @@ class _Stream:
     def rewrite(self, refs: Iterable[tuple[int, int] | bytes]) -> None:
         """Replace the file atomically by the header and these lines (offsets into it, or new bytes), in order."""
         self._stream.flush()
-        with open(self.path, "rb") as source, _atomic(self.path) as target:
+        with open(self.path, "rb") as source, atomic_file(self.path) as target:
             if self.header is not None:
                 target.write(self.header)
             for ref in refs:
@@ -111,59 +114,55 @@ class _Stream:
                     source.seek(ref[0])
                     target.write(source.read(ref[1]))
         self._stream.close()
-        self._stream = open(self.path, "ab")  # noqa: SIM115
+        self._stream = open(self.path, "ab")  # noqa: SIM115 - closed in close()
 
 
-class _atomic:
-    """A binary file written under a temporary name in the same folder, flushed to disk and renamed into place.
+class Tables:
+    """results.csv, results.jsonl and failures.csv: streamed while the run goes, sorted at the end.
 
-    The same steps as :func:`posture.outputs.replace_atomically`, streamed: a
-    table of a hundred thousand photos need not be held in memory.
+    Each line is appended and flushed as its photo finishes, so a crash leaves
+    valid files; :meth:`finish` rewrites them sorted by path, atomically, so a
+    resumed run ends with the same bytes as an uninterrupted one.
+
+    Args:
+        out: the output folder.
+        columns: the columns of results.csv.
+        earlier: the results an earlier run left in ``out``, by the input's sha256
+            (see :func:`earlier_results`); they are carried into the new files
+            and counted once :meth:`add_reused` claims them.
+
+    Attributes:
+        entries: one per photo in results.csv so far, in the order added (sorted by :meth:`finish`).
+        failed: (path, kind, where its line is) per row of failures.csv.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> io.BufferedWriter:
-
-        descriptor, name = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=self.path.parent)
-        self.temporary = Path(name)
-        self.stream = open(descriptor, "wb")  # noqa: SIM115
-        os.fchmod(descriptor, 0o666 & ~process_umask())
-        return self.stream
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
-        try:
-            if kind is None:
-                self.stream.flush()
-                os.fsync(self.stream.fileno())
-            self.stream.close()
-            if kind is None:
-                os.replace(self.temporary, self.path)
-        finally:
-            self.temporary.unlink(missing_ok=True)
-
-
-class _Tables:
-    """results.csv, results.jsonl and failures.csv: streamed while the run goes, sorted at the end."""
-
-    def __init__(self, out: Path, columns: tuple[str, ...], carried: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, out: Path, columns: tuple[str, ...], earlier: dict[str, EarlierResult]) -> None:
         self.columns = columns
         try:
-            self.csv = _Stream(out / RESULTS_CSV, _csv_line(columns), (c for c, _ in carried))
-            self.jsonl = _Stream(out / RESULTS_JSONL, None, (j for _, j in carried))
+            self.csv = _Stream(out / RESULTS_CSV, _csv_line(columns), (e.csv_line for e in earlier.values()))
+            self.jsonl = _Stream(out / RESULTS_JSONL, None, (e.json_line for e in earlier.values()))
             self.failures = _Stream(out / FAILURES_CSV, _csv_line(FAILURE_COLUMNS), ())
         except OSError as error:
             raise OutputError(f"Could not write the tables in {str(out)!r}: {error.strerror or error}.") from None
-        self.carried_refs = list(zip(self.csv.refs, self.jsonl.refs))
-        self.entries: list[_Entry] = []
+        self._earlier = earlier
+        self._carried = dict(zip(earlier, zip(self.csv.refs, self.jsonl.refs)))
+        self.entries: list[TableEntry] = []
         self.failed: list[tuple[str, str, tuple[int, int]]] = []
 
     def add_result(self, row: dict[str, Any], record: dict[str, Any]) -> None:
-        csv_ref = self.csv.append(_csv_line(_cell(row[c]) for c in self.columns))
+        csv_ref = self.csv.append(_csv_line(cell_text(row[c]) for c in self.columns))
         json_ref = self.jsonl.append(_json_line(record))
-        self.entries.append(_Entry(str(row["path"]), str(row["status"]), _cell(row["view"]), _cell(row["findings"]),
-                                   csv_ref, json_ref))
+        self.entries.append(TableEntry(str(row["path"]), str(row["status"]), cell_text(row["view"]),
+                                       cell_text(row["findings"]), csv_ref, json_ref))
+
+    def add_reused(self, path: str, sha256: str) -> None:
+        """Keep the earlier run's result for the photo at ``path`` whose content has this sha256."""
+        earlier = self._earlier[sha256]
+        csv_ref, json_ref = self._carried[sha256]
+        cells = earlier.cells
+        moved_from = None if cells["path"] == path else cells["path"]
+        self.entries.append(TableEntry(path, cells["status"], cells["view"], cells["findings"], csv_ref, json_ref,
+                                       moved_from=moved_from))
 
     def add_failure(self, path: str, kind: str, reason: str) -> None:
         self.failed.append((path, kind, self.failures.append(_csv_line((path, kind, reason)))))
@@ -184,11 +183,11 @@ class _Tables:
                 csv_source.seek(entry.csv_ref[0])
                 cells = next(csv.reader(io.StringIO(csv_source.read(entry.csv_ref[1]).decode("utf-8"), newline="")))
                 values = dict(zip(self.columns, cells))
-                values["path"], values["name"] = entry.path, _name(entry.path)
+                values["path"], values["name"] = entry.path, os.path.basename(entry.path)
                 csv_refs.append(_csv_line(values[c] for c in self.columns))
                 json_source.seek(entry.json_ref[0])
                 record = json.loads(json_source.read(entry.json_ref[1]))
-                record["image"]["path"], record["image"]["name"] = entry.path, _name(entry.path)
+                record["image"]["path"], record["image"]["name"] = entry.path, os.path.basename(entry.path)
                 json_refs.append(_json_line(record))
         self.csv.rewrite(csv_refs)
         self.jsonl.rewrite(json_refs)
@@ -199,12 +198,17 @@ class _Tables:
             stream.close()
 
 
-def _name(path: str) -> str:
-    return os.path.basename(path)
+def write_summary(out: Path, summary: dict[str, Any]) -> None:
+    """Write summary.json into ``out``, atomically.
+
+    Raises:
+        OSError: it could not be written; an earlier summary.json is unchanged.
+    """
+    replace_atomically(out / SUMMARY_JSON, _encode(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
 
 
 @dataclass(frozen=True, slots=True)
-class _Done:
+class EarlierResult:
     """A photo analysed by an earlier run of the same output folder, reusable when nothing it depends on changed."""
 
     csv_line: bytes
@@ -212,7 +216,7 @@ class _Done:
     cells: dict[str, str]
 
 
-def _earlier_results(out: Path, columns: tuple[str, ...]) -> dict[str, _Done]:
+def earlier_results(out: Path, columns: tuple[str, ...]) -> dict[str, EarlierResult]:
     """The complete results of an earlier run in ``out``, by the input's sha256.
 
     A photo counts as done when its row is in results.csv and its record in
@@ -236,14 +240,14 @@ def _earlier_results(out: Path, columns: tuple[str, ...]) -> dict[str, _Done]:
         except (ValueError, KeyError, TypeError):
             continue
         recorded[key] = raw + b"\n"
-    done: dict[str, _Done] = {}
+    done: dict[str, EarlierResult] = {}
     for cells in rows[1:]:
         if len(cells) != len(columns):
             continue
         values = dict(zip(columns, cells))
         json_line = recorded.get((values["path"], values["input_sha256"]))
         if json_line is not None:
-            done.setdefault(values["input_sha256"], _Done(_csv_line(cells), json_line, values))
+            done.setdefault(values["input_sha256"], EarlierResult(_csv_line(cells), json_line, values))
     return done
 
 
@@ -270,4 +274,5 @@ def parse_cell(column: str, text: str) -> Any:
 
 
 def failure_record(path: str, kind: FailureKind, reason: str) -> dict[str, Any]:
+    """The record of a file that gave no result: a row of failures.csv."""
     return {"outcome": "failure", "path": path, "kind": kind, "reason": reason}

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
-
-# Kept here rather than imported from posture.analyzer, which loads numpy and OpenCV: --help stays instant.
-MIN_HEIGHT_CM = 50.0
-MAX_HEIGHT_CM = 250.0
-MAX_USER_ROLL_DEG = 45.0
+from posture.limits import MAX_USER_ROLL_DEG, parse_height_cm
 
 
 def height_cm_argument(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not MIN_HEIGHT_CM <= value <= MAX_HEIGHT_CM:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a standing height in cm (expected a number from {MIN_HEIGHT_CM:g} to {MAX_HEIGHT_CM:g})")
-    return value
+        return parse_height_cm(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def roll_argument(text: str) -> float:

@@ -1,4 +1,4 @@
-"""``posture batch``: the command line of :mod:`posture.batch` (argument parsing, progress, the summary).
+"""``posture batch``: the command line of :mod:`posture.batching` (its arguments, the progress shown, the summary).
 
 Imports nothing heavy at module level, so ``posture --help`` stays instant;
 the engine, rich and the pose model load when the command runs.
@@ -7,13 +7,13 @@ the engine, rich and the pose model load when the command runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from posture.cli.args import height_cm_argument, positive_int_argument
+from posture.limits import usable_cpus
 
 DEFAULT_OUT = "posture-results"
 
@@ -62,7 +62,7 @@ def register(commands: Any) -> None:
                        help=f"folder for the tables (created if missing; default: {DEFAULT_OUT})")
     batch.add_argument("-r", "--recursive", action="store_true", help="also analyse the photos in subfolders")
     batch.add_argument("--workers", type=positive_int_argument, metavar="N",
-                       help=f"worker processes (default: one per CPU, here {_cpus()}); each holds about 300 MB")
+                       help=f"worker processes (default: one per CPU, here {usable_cpus()}); each holds about 300 MB")
     heights = batch.add_mutually_exclusive_group()
     heights.add_argument("--height-cm", type=height_cm_argument, metavar="CM",
                          help="one standing height for every photo: offsets in cm instead of %% of height")
@@ -88,13 +88,6 @@ def register(commands: Any) -> None:
     batch.add_argument("--max-pixels", type=positive_int_argument, default=None, metavar="N",
                        help="refuse photos with more pixels than this (default 100,000,000)")
     batch.set_defaults(run=run)
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from posture.analysis import Analysis
+from posture._native import hide_native_stderr
 from posture._version import __version__
 from posture.cli import batch as cli_batch
 from posture.cli import compare as cli_compare
@@ -21,8 +20,11 @@ from posture.cli.args import (
     positive_int_argument,
     roll_argument,
 )
-from posture.cli.output import hide_native_stderr, notify, write_stdout
+from posture.cli.output import notify, write_stdout
 from posture.errors import ExitCode, InputError, PostureError, UsageError
+
+if TYPE_CHECKING:
+    from posture.analysis import Analysis
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -259,7 +261,6 @@ def run() -> None:
     command keeps its own messages on a copy of stderr and points descriptor 2
     at /dev/null for the rest of the process (unless ``POSTURE_DEBUG`` is set).
     """
-    if not os.environ.get("POSTURE_DEBUG"):
-        hide_native_stderr()
+    hide_native_stderr()
     code = main()
     sys.exit(code)

@@ -1,4 +1,4 @@
-"""What the command writes outside the report files: standard output, notes on stderr, and native stderr silenced."""
+"""What the command writes outside the report files: the report on standard output and notes on stderr."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from posture.errors import OutputError
 
 
 def notify(message: str) -> None:
+    """One line for the user on stderr (preparing the model, for instance)."""
     print(message, file=sys.stderr)
 
 
@@ -32,18 +33,3 @@ def discard_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
-
-
-def hide_native_stderr() -> None:
-    """Keep ``sys.stderr`` on the terminal, but send whatever native code writes to descriptor 2 to /dev/null."""
-    try:
-        sys.stderr.flush()
-        kept = os.dup(2)
-        sys.stderr = os.fdopen(kept, "w", encoding=sys.stderr.encoding, errors="backslashreplace",
-                               buffering=1, closefd=True)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    except (OSError, AttributeError, ValueError):
-        pass  # no stderr at all (closed): nothing can reach the user's terminal anyway
-

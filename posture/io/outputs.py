@@ -1,11 +1,14 @@
-"""Writing output files: atomically, never over the input photo, images without metadata."""
+"""Writing output files: the one atomic writer (whole or streamed), never over the input photo, PNGs without metadata."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -36,21 +39,26 @@ def process_umask() -> int:
     return current
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream that replaces ``path`` when the block ends, so readers see the old file or the new one.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk,
-    and the file is then renamed over ``path``. The temporary file is made by
-    :func:`tempfile.mkstemp`, whose O_EXCL creation never opens an existing
-    file nor follows a symlink planted under its (unpredictable) name, and it
-    gets the permissions a newly created file would: 0o666 less the umask.
+    The bytes go to a temporary file in the same folder (a rename cannot
+    cross file systems); when the block ends without an exception they are
+    flushed to disk and the file is renamed over ``path``. The temporary file
+    is made by :func:`tempfile.mkstemp`, whose O_EXCL creation never opens an
+    existing file nor follows a symlink planted under its (unpredictable)
+    name, and it gets the permissions a newly created file would: 0o666 less
+    the umask. A table of many photos is streamed through it, never held in
+    memory whole.
 
     When ``path`` is itself a symlink, the link is replaced by a regular file
     and the file it pointed to is left as it was.
 
     Raises:
         OSError: the file could not be written; the temporary file is removed
-            and an existing ``path`` is unchanged.
+            and an existing ``path`` is unchanged. An exception raised inside
+            the block does the same.
     """
     descriptor, name = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, suffix=".tmp", dir=path.parent)
     temporary = Path(name)
@@ -58,7 +66,7 @@ def replace_atomically(path: Path, data: bytes) -> None:
         with open(descriptor, "wb") as stream:
             # mkstemp creates the file readable by its owner only.
             os.fchmod(stream.fileno(), 0o666 & ~process_umask())
-            stream.write(data)
+            yield stream
             stream.flush()
             # Without this, a crash soon after the rename can leave an empty file under the final name.
             os.fsync(stream.fileno())
@@ -66,6 +74,16 @@ def replace_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_file`: readers see the old file or the new one, never a part.
+
+    Raises:
+        OSError: the file could not be written; an existing ``path`` is unchanged.
+    """
+    with atomic_file(path) as stream:
+        stream.write(data)
 
 
 def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> None:
