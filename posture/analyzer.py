@@ -7,7 +7,6 @@ of photos with it: file paths, numpy RGB arrays or PIL images.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from importlib import metadata
@@ -26,8 +25,16 @@ from posture.io.loading import (
 from posture.io.model import check_model_file, prepare_model, sha256_of
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import load_knowledge_base
-from posture.limits import MAX_HEIGHT_CM, MAX_USER_ROLL_DEG, MIN_HEIGHT_CM
+from posture.limits import (
+    MAX_HEIGHT_CM,
+    MAX_USER_ROLL_DEG,
+    MIN_HEIGHT_CM,
+    is_camera_roll,
+    is_standing_height,
+    usable_cpus,
+)
 from posture.pipeline import analyze_image
+from posture.stages.copies import PERTURBATIONS
 from posture.stages.detect import PoseDetector
 
 if TYPE_CHECKING:
@@ -71,6 +78,7 @@ class Analyzer:
         self._mediapipe_version = metadata.version("mediapipe")
         self._knowledge = load_knowledge_base()
         self._detector = PoseDetector(path)
+        self._copy_detectors: tuple[PoseDetector, ...] | None = None
 
     def __enter__(self) -> Analyzer:
         return self
@@ -81,8 +89,20 @@ class Analyzer:
         self.close()
 
     def close(self) -> None:
-        """Release the landmarker; the analyzer cannot be used afterwards."""
+        """Release the landmarkers; the analyzer cannot be used afterwards."""
         self._detector.close()
+        for detector in self._copy_detectors or ():
+            detector.close()
+
+    def _copy_landmarkers(self) -> tuple[PoseDetector, ...]:
+        """The landmarkers that read altered copies beside the main one: one per further CPU, opened on first use.
+
+        The main landmarker reads a share of the copies too, so one CPU gets none and two CPUs get one.
+        """
+        if self._copy_detectors is None:
+            extra = max(0, min(len(PERTURBATIONS), usable_cpus()) - 1)
+            self._copy_detectors = tuple(PoseDetector(self.model_path) for _ in range(extra))
+        return self._copy_detectors
 
     def load(self, source: Source) -> LoadedImage:
         """Read a path, a numpy array (H, W, 3) uint8 RGB, or a PIL image, as the pipeline needs it.
@@ -128,15 +148,16 @@ class Analyzer:
             InputError: the file or array cannot be used.
             ValueError: ``height_cm`` is not a standing height, or ``roll`` is beyond ±45°.
         """
-        if height_cm is not None and not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:
+        if height_cm is not None and not is_standing_height(height_cm):
             raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm "
                              f"(expected {MIN_HEIGHT_CM:g}-{MAX_HEIGHT_CM:g})")
-        if roll is not None and not (math.isfinite(roll) and abs(roll) <= MAX_USER_ROLL_DEG):
+        if roll is not None and not is_camera_roll(roll):
             raise ValueError(f"roll={roll!r} is not a camera roll in degrees (expected -{MAX_USER_ROLL_DEG:g} to "
                              f"{MAX_USER_ROLL_DEG:g})")
         return analyze_image(self.load(source), self._detector, model=self.model,
                              mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
-                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers)
+                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
+                             copy_detectors=self._copy_landmarkers() if uncertainty else ())
 
 
 def _ignore(message: str) -> None:

@@ -22,6 +22,11 @@ def is_standing_height(height_cm: float) -> bool:
     return MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
 
 
+def is_camera_roll(roll_deg: float) -> bool:
+    """Whether ``roll_deg`` lies within ±:data:`MAX_USER_ROLL_DEG` (nan does not)."""
+    return abs(roll_deg) <= MAX_USER_ROLL_DEG
+
+
 def parse_height_cm(text: str) -> float:
     """The standing height written in ``text``, in cm.
 

@@ -14,6 +14,8 @@ with an :class:`Analysis` whose ``status`` is ``"refused"``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -76,17 +78,32 @@ def measure(verdict: Verdict, height_cm: float | None,
 
 
 def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measurements: tuple[Measurement, ...],
-                  detector: PoseDetector) -> dict[str, list[Measurement]]:
+                  detectors: Sequence[PoseDetector]) -> dict[str, list[Measurement]]:
     """Every measurement read again in each altered copy of the photo: the photo's own reading first.
 
-    A copy the gate refuses, or sees in another view, adds no reading.
+    The copies are shared out over ``detectors``, each working through its share in a thread of its own: a
+    landmarker runs on about one core and lets go of the interpreter while it runs, so two landmarkers read
+    two copies in little more than the time of one. A copy the gate refuses, or sees in another view, adds
+    no reading.
     """
-    accepted = []
-    for name, copy in altered_copies(image, frame.levelling.camera_roll):
-        copy_verdict = gate(copy, detector.detect(copy))
-        if not copy_verdict.ok or copy_verdict.view.kind != verdict.view.kind:
-            continue
-        accepted.append((copy_sign(name, verdict.view), measure(copy_verdict, frame.scale.height_cm)[1].measurements))
+    copies = list(enumerate(altered_copies(image, frame.levelling.camera_roll)))
+    Reading = tuple[float, tuple[Measurement, ...]]
+
+    def read(share: Sequence[tuple[int, tuple[str, LoadedImage]]], detector: PoseDetector) -> list[tuple[int, Reading]]:
+        readings = []
+        for index, (name, copy) in share:
+            copy_verdict = gate(copy, detector.detect(copy))
+            if copy_verdict.ok and copy_verdict.view.kind == verdict.view.kind:
+                readings.append((index, (copy_sign(name, verdict.view),
+                                         measure(copy_verdict, frame.scale.height_cm)[1].measurements)))
+        return readings
+
+    shares = [copies[start::len(detectors)] for start in range(len(detectors))]
+    with ThreadPoolExecutor(max_workers=len(detectors), thread_name_prefix="posture-copies") as pool:
+        in_order = sorted((reading for share in pool.map(read, shares, detectors) for reading in share),
+                          key=lambda indexed: indexed[0])
+    # In the copies' own order, so that the mean is summed alike however the copies were shared out.
+    accepted = [reading for _, reading in in_order]
     return gather_readings(measurements, accepted)
 
 
@@ -134,6 +151,7 @@ def analyze_image(
     level: bool = True,
     uncertainty: bool = False,
     markers: str | None = None,
+    copy_detectors: Sequence[PoseDetector] = (),
 ) -> Analysis:
     """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`.
 
@@ -141,6 +159,7 @@ def analyze_image(
         roll: degrees (see :class:`~posture.stages.level.Levelling`); replaces the levelling found in the photo.
         level: False measures the photo as it is.
         uncertainty: average over the altered copies and give each measurement its ± (the default reading).
+        copy_detectors: landmarkers that read altered copies alongside ``detector``, one thread each.
         markers: the skin markers' colour; the markers' measures then replace the estimates of the same ids.
     """
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
@@ -165,7 +184,7 @@ def analyze_image(
             return Analysis(image=image, verdict=refusal, frame=None, measurements=(), findings=(),
                             knowledge=knowledge, warnings=warnings, provenance=origin)
     if uncertainty:
-        readings = copy_readings(image, verdict, frame, measurements, detector)
+        readings = copy_readings(image, verdict, frame, measurements, (detector, *copy_detectors))
         measurements = averaged_measurements(measurements, readings, frame.scale.height_cm)
     if markers is not None:
         by_id = {m.id: m for m in marked.measurements}

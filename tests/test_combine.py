@@ -83,7 +83,7 @@ def test_reports_say_how_many_photos_were_combined() -> None:
     photos = [built("one.jpg"), built("two.jpg", hip_ahead=30.0), built("front.jpg", front=True)]
     text = render_terminal(combine_by_view(photos), width=200)
     assert "2 side photos combined" in text and "one.jpg, two.jpg" in text
-    document = json.loads(render_json_photos(photos))
+    document = json.loads(render_json_photos(photos, combine_by_view(photos)))
     assert len(document["photos"]) == 3
     assert [c["combined_from"] for c in document["combined"]] == [["one.jpg", "two.jpg"]]
     assert document["photos"][0]["combined_from"] == []

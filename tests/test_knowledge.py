@@ -400,8 +400,8 @@ KNEE_FACTOR = re.search(r"^knee_angle = [0-9.]+$", REPEATABILITY, re.MULTILINE).
          r"\[factor\]: key 'knee_bend' is not a"),
         (lambda t: t.replace(KNEE_FACTOR, "knee_angle = 0", 1), "must be above zero"),
         (lambda t: t.replace(KNEE_FACTOR + "\n", "", 1), "'knee_angle' needs both a factor and a typical_spread"),
-        (lambda t: t.replace("prior_readings = 5", "prior_readings = 2.5"), "'prior_readings' must be a whole"),
-        (lambda t: t.replace("prior_readings = 5", "prior_readings = 5\nextra = 1"), "unknown key 'extra'"),
+        (lambda t: re.sub(r"prior_readings = \d+", "prior_readings = 2.5", t), "'prior_readings' must be a whole"),
+        (lambda t: re.sub(r"(prior_readings = \d+)", "\\1\nextra = 1", t), "unknown key 'extra'"),
     ],
 )
 def test_the_repeatability_file_is_read_strictly(edit: Callable[[str], str], message: str) -> None:

@@ -185,7 +185,7 @@ def test_the_copies_of_a_rolled_photo_are_made_from_it_turned_upright(roll: floa
     analysis, pose = _rolled_analysis(roll)
     assert _door_lean(analysis.image.rgb) == pytest.approx(roll, abs=0.1)
     detector = _RecordingDetector(pose)
-    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, detector)  # type: ignore[arg-type]
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, (detector,))  # type: ignore[arg-type]
     mirrored, grey = detector.seen
     assert _door_lean(grey) == pytest.approx(0.0, abs=0.1)
     assert _door_lean(mirrored[:, ::-1]) == pytest.approx(0.0, abs=0.1)
@@ -194,5 +194,5 @@ def test_the_copies_of_a_rolled_photo_are_made_from_it_turned_upright(roll: floa
 def test_the_copies_of_a_level_photo_are_its_own_pixels() -> None:
     analysis, pose = _rolled_analysis(0.0)
     detector = _RecordingDetector(pose)
-    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, detector)  # type: ignore[arg-type]
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, (detector,))  # type: ignore[arg-type]
     np.testing.assert_array_equal(detector.seen[0], analysis.image.rgb[:, ::-1])

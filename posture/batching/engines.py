@@ -23,7 +23,14 @@ from typing import Any, Protocol
 
 from posture._native import hide_native_stderr
 from posture.batching.tables import failure_record
-from posture.batching.work import Options, Record, SetupError, Task, analyze_photo, open_analyzer
+from posture.batching.work import (
+    Options,
+    Record,
+    SetupError,
+    Task,
+    analyze_photo,
+    open_analyzer,
+)
 from posture.errors import ExitCode, ModelError, PostureError
 
 _POLL_SECONDS = 0.1  # how often the loops look at a Ctrl-C; well under the promised second

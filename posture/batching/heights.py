@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from posture.errors import InputError
 from posture.limits import parse_height_cm
 
-
 # --------------------------------------------------------------------------- heights
 
 

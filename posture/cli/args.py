@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from posture.limits import MAX_USER_ROLL_DEG, parse_height_cm
+from posture.limits import MAX_USER_ROLL_DEG, is_camera_roll, parse_height_cm
 
 
 def height_cm_argument(text: str) -> float:
@@ -20,7 +20,7 @@ def roll_argument(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not abs(value) <= MAX_USER_ROLL_DEG:  # also refuses nan
+    if not is_camera_roll(value):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a camera roll in degrees (expected a number from -{MAX_USER_ROLL_DEG:g} "
             f"to {MAX_USER_ROLL_DEG:g})")

@@ -186,12 +186,13 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if len(photos) == 1 and analysed:
         _write_single_outputs(args, analysed[0])
     if args.json:
+        from posture.combine import combine_by_view
         from posture.render.json import render_json, render_json_photos
 
         if len(photos) == 1 and analyses:
             write_stdout(render_json(analyses[0]))
         elif len(photos) > 1:
-            write_stdout(render_json_photos(analyses))
+            write_stdout(render_json_photos(analyses, combine_by_view(analyses)))
     elif analysed:
         from rich.console import Console
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 Calibrated = tuple[float, str, tuple[tuple[str, float], ...]]
 """A calibrated value, its method sentence, and the landmark value as a component (empty when uncalibrated)."""
 

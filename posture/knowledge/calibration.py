@@ -18,7 +18,14 @@ from importlib import resources
 from typing import Any
 
 from posture.knowledge import registry
-from posture.knowledge.reader import check_keys, loads, number, number_table, required_table, required_text
+from posture.knowledge.reader import (
+    check_keys,
+    loads,
+    number,
+    number_table,
+    required_table,
+    required_text,
+)
 
 CALIBRATION_VERSION_DIGITS = 12
 

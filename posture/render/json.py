@@ -116,15 +116,17 @@ def render_json(analysis: Analysis) -> str:
     return json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_json_photos(analyses: Sequence[Analysis]) -> str:
-    """Several photos of one person: each photo's document, each view's photos combined, what none measured."""
-    from posture.combine import combine_by_view
+def render_json_photos(analyses: Sequence[Analysis], combined: Sequence[Analysis]) -> str:
+    """Several photos of one person: each photo's document, each view's photos combined, what none measured.
+
+    ``combined`` is :func:`~posture.combine.combine_by_view` of ``analyses``: the caller combines, this only writes.
+    """
     from posture.render.terminal import not_measured_in_any
 
     document = {
         "schema_version": SCHEMA_VERSION,
         "photos": [analysis_to_dict(analysis) for analysis in analyses],
-        "combined": [analysis_to_dict(c) for c in combine_by_view(analyses) if c.combined_from],
+        "combined": [analysis_to_dict(c) for c in combined if c.combined_from],
         "not_measured_in_any": [item.id for item in not_measured_in_any(analyses)],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
