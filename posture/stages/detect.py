@@ -6,9 +6,15 @@ This is the only module that imports mediapipe, and it does so inside
 
 from __future__ import annotations
 
+import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 
 import numpy as np
 
@@ -40,6 +46,39 @@ def pose_from_mediapipe(
     )
 
 
+UNUSED_MEDIAPIPE_PARTS = frozenset({
+    "mediapipe.tasks.python.vision.drawing_utils",
+    "mediapipe.tasks.python.vision.drawing_styles",
+    "mediapipe.tasks.python.audio",
+    "mediapipe.tasks.python.text",
+})
+"""Parts of mediapipe that ``import mediapipe`` loads and posture never uses: the drawing helpers bring
+matplotlib's pyplot (about 0.3 s of a command's start), the audio and text tasks another 0.07 s."""
+
+
+class _DeferredImports(importlib.abc.MetaPathFinder):
+    """Loads the named modules lazily: each runs only when one of its attributes is first read."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+@functools.cache
+def _defer_unused_mediapipe_parts() -> None:
+    # Before mediapipe's first import, so that its package imports bind these modules without running them.
+    if "mediapipe" not in sys.modules:
+        sys.meta_path.insert(0, _DeferredImports(UNUSED_MEDIAPIPE_PARTS))
+
+
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0].rstrip(".") if lines else type(error).__name__
@@ -53,6 +92,7 @@ class PoseDetector:
     """
 
     def __init__(self, model_path: Path) -> None:
+        _defer_unused_mediapipe_parts()
         from mediapipe.tasks.python.core.base_options import BaseOptions
         from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
