@@ -440,7 +440,7 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "",
         f"{len(renders)} renders of {len({r.body for r in renders})} bodies; posture is given each person's true "
         "height, so offsets are in cm, and measures as it does by default: each value is the mean over the photo "
-        "and five altered copies of it (posture/uncertainty.py). *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
+        "and two altered copies of it (posture/stages/copies.py). *MAE* and *bias* compare absolute values; *change MAE* and *change slope* "
         "compare the change from the same body's neutral render in the same view (what a before/after comparison "
         "sees), *change P95* is the 95th percentile of that change's error; a slope of 1 means posture follows a true change at full size. Held-out bodies "
         f"({', '.join(HELD_OUT_BODIES)}) were not used to fit the calibrations; their rows show how the "
@@ -682,7 +682,7 @@ def head_markdown(renders: list[Render], calibration: tuple[float, float, float]
         "(0.45-0.6 m), hip (0.85-1.0 m), chest (1.25-1.4 m) or head height (1.6-1.75 m), tipped to keep the person "
         "centred, 2-5 m away, with a phone's field of view (24-28 mm equivalent on a portrait frame); *level* is "
         "the main set's side views (level camera 0.8-1.3 m high, 30 mm). Every render is analysed as posture "
-        "analyses a photo (the mean over the photo and its five altered copies), given the person's height. "
+        "analyses a photo (the mean over the photo and its altered copies), given the person's height. "
         "*change* compares each render with the neutral render of the same body, facing and camera.",
         "",
         f"Three estimates: *before*: the shoulder → ear landmark angle under the calibration shipped before "

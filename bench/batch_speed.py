@@ -7,7 +7,7 @@ each under ``--copies`` names, linked into a temporary folder.
   bare        one process: ``load_image`` then MediaPipe ``PoseLandmarker.detect``
               (the options posture uses), photo after photo: what a minimal script costs
   batch N     ``run_batch(workers=N, uncertainty=False)`` (``posture batch --fast``; the default's
-              uncertainty costs about five times the work, bench/COVERAGE.md): the whole run (worker start-up included) and
+              uncertainty costs about three times the work, bench/COVERAGE.md): the whole run (worker start-up included) and
               the steady rate (from the first photo finished to the last)
   dask        ``run_batch(dask=...)`` on a ``LocalCluster`` of 2 worker processes, 1 thread each
               (the cluster's start-up is not counted)
@@ -129,7 +129,7 @@ def run(folder: Path, model_path: Path, *, workers: int | None = None, dask: Any
         watch.pids.update(watch_pids)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        # --fast: the comparison is with one bare inference per photo; the default's five more
+        # --fast: the comparison is with one bare inference per photo; the default's two more
         # landmark runs per photo cost what bench/COVERAGE.md measures.
         outcome = run_batch(folder, out, workers=workers, dask=dask, model=model_path, uncertainty=False,
                             on_start=watch.on_start, on_record=watch.on_record)
@@ -185,7 +185,7 @@ def main() -> int:
         f"{' / '.join(f'{v:.2f}' for v in load_start)} at start, {' / '.join(f'{v:.2f}' for v in load_end)} at end.",
         f"{one['photos']} photos (the {len(paths) // args.copies} shared photos under {args.copies} names each), "
         "analysed as `posture batch --fast` does (one landmark run per photo, like the bare script; the default "
-        "adds five, bench/COVERAGE.md).",
+        "adds two, bench/COVERAGE.md).",
         "",
         "| run | photos/s steady | photos/s whole run | vs bare | vs 1 worker | peak RSS per worker "
         "| worker CPU ms per photo |",

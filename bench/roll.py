@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                    "`bench/synthetic/make_roll_set.py` (the structured room: a door, a wall corner, a shelf). "
                    "Each rolled render is compared with the same body and view rendered level, analysed the "
                    "same way, with the default readings: the photo's own reading is levelled in numbers (its "
-                   "landmarks and outline turned by the roll), the five altered copies are made from the photo "
+                   "landmarks and outline turned by the roll), the altered copies are made from the photo "
                    "turned upright. The knee angle and the leg-length difference do not depend on the roll at all: "
                    "what they move is the pose model's own response to re-sampled pixels.\n\n" + text +
                    "\n\n### The level renders turned after the fact\n\n"

@@ -89,8 +89,8 @@ def run_batch(
         annotate: write an annotated PNG per analysed photo into ``out/annotated/``.
         resume: reuse the results in ``out`` of photos already done (by content),
             when the model, versions, height and uncertainty setting are the same.
-        uncertainty: average each measurement over five altered copies and give its repeatability
-            interval (about five times the work); False measures each photo alone (``--fast``).
+        uncertainty: average each measurement over the photo and two altered copies and give its
+            repeatability interval (three landmark runs); False measures each photo alone (``--fast``).
         dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
         model: the pose model bundle; None prepares the default model.
         max_pixels: refuse photos with more pixels than this.

@@ -27,8 +27,8 @@ class Options:
     Attributes:
         model: the pose model bundle; None lets each worker prepare the default model.
         max_pixels: refuse photos with more pixels than this.
-        uncertainty: average each measurement over five altered copies and give its
-            repeatability interval (five more landmark runs); False is ``--fast``.
+        uncertainty: average each measurement over the photo and two altered copies and give its
+            repeatability interval (two more landmark runs); False is ``--fast``.
     """
 
     model: str | None
