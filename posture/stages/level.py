@@ -9,12 +9,15 @@ In pixel coordinates (x right, y down) true up is the direction
 ``(sin r, -cos r)``.
 
 The roll comes, in this order of trust, from the user (``--roll``), from
-the gravity vector an iPhone stores in its maker note, or from straight
-near-vertical lines in the background (door frames, wall corners, shelf
-uprights) outside the person. When none of these is convincing the photo is
-measured as it is, and the report says so.
+the gravity vector an iPhone stores in its maker note (read with the rest
+of the EXIF by :mod:`posture.io.exif`), or from straight near-vertical lines
+in the background (door frames, wall corners, shelf uprights) outside the
+person (:mod:`posture.stages.lines`, which searches them in a thread of its
+own). When none of these is convincing the photo is measured as it is, and
+the report says so.
 
-Everything here is a pure function of its arguments.
+The rotation maths here are pure functions of their arguments;
+:func:`find_levelling` only waits for the line search when it needs it.
 """
 
 from __future__ import annotations
