@@ -1,4 +1,5 @@
-"""Synthetic people for the geometry tests: landmark arrays whose every measurement is known exactly.
+"""What the tests share: synthetic people whose every measurement is known exactly, constructed outline masks,
+whole analyses built without a model, and the paths of the checkout and of the data beside it.
 
 A person is built from named physical parameters, in pixels: where each joint
 stands horizontally (``*_ahead``: forward of the vertical through the ankle, in
@@ -9,7 +10,7 @@ landmark), so ``BodyScale(height_px)`` is the scale of every builder here.
 
 Image coordinates throughout: x right, y down, pixels. ``facing`` is +1 when
 the person faces image-right and -1 when image-left, as in
-:mod:`posture.measurements`.
+:mod:`posture.stages.measure`.
 
 Physically, a person facing image-right turns their right side to the camera
 (forward × up = the person's right, which points at the camera), so the near
@@ -18,13 +19,38 @@ side defaults to ``"right"`` for ``facing=+1`` and ``"left"`` for ``facing=-1``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from posture.analysis import Analysis, ModelIdentity
+from posture.core.image import ImageOrigin, LoadedImage
 from posture.core.pose import NUM_LANDMARKS, Landmark, Pose, side_landmark
+from posture.knowledge.explanations import load_knowledge_base
+from posture.pipeline import measure, provenance
+from posture.stages.findings import evaluate
+from posture.stages.gate import assess
+
+REPO = Path(__file__).resolve().parents[1]
+"""The checkout: computed from this file's place (tests/builders.py), so right from any test directory."""
+SAMPLES = REPO / "samples"
+DATA = REPO / "tests" / "data"
+SYNTHETIC = DATA / "synthetic"
+"""Committed renders of people in known postures, each with its ground truth beside it."""
+KNOWLEDGE = REPO / "posture" / "knowledge"
+SHARED = REPO.parent / "shared"
+"""The real photos and texts kept beside the checkout, not in it."""
+PHOTOS = SHARED / "photos"
 
 SIDES = ("left", "right")
+
+# The side measurements landmarks alone give; the outline measures need a mask (stages/measure/test_silhouette.py).
+SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
+                        "foot_hip_offset", "plumb_line", "knee_angle")
 
 LEVELS: dict[str, float] = {
     "eye": 0.060,
@@ -350,3 +376,123 @@ def silhouette_mask(
     for x0, y0, x1, y1 in ((body,) if body is not None else ()) + extra:
         inside |= (cols >= x0 * s) & (cols <= x1 * s) & (rows >= y0 * s) & (rows <= y1 * s)
     return inside.astype(np.float32)
+
+
+# ------------------------------------------------------------------ exact answers
+
+
+def atan_deg(opposite: float, adjacent: float) -> float:
+    """The angle whose tangent is opposite / adjacent, in degrees (the closed form of most side angles)."""
+    return math.degrees(math.atan2(opposite, adjacent))
+
+
+def phone_gravity(roll_deg: float, quarter_turns: int = 0, pitch_deg: float = 0.0) -> tuple[float, float, float]:
+    """What an iPhone records for a camera rolled by ``roll_deg`` (GROUND_TRUTH sign), in ExifTool's axes.
+
+    Upright in portrait the phone feels (0, -1, 0). Turning the phone
+    counter-clockwise by r (a positive roll) leans true up clockwise on the
+    screen: screen-up-of-sky = (sin r, -cos r) in (right, down), and the
+    stored vector is (-right, down) = (-sin r, -cos r). A landscape hold adds
+    quarter turns, and pitching the phone moves part of the vector into Z.
+    """
+    angle = math.radians(roll_deg + 90.0 * quarter_turns)
+    in_plane = math.cos(math.radians(pitch_deg))
+    return (-math.sin(angle) * in_plane, -math.cos(angle) * in_plane, math.sin(math.radians(pitch_deg)))
+
+
+# ------------------------------------------------------------------ constructed outline masks
+
+MASK_WIDTH, MASK_HEIGHT = 1000, 1100
+"""The size of a constructed mask, in image pixels (room for a side person of the default 1000 px)."""
+EDGE_WIDTH = 4.0
+"""Pixels over which a constructed mask's person probability falls linearly from 1 to 0."""
+
+
+def soft_mask(left: Callable[[float], float], right: Callable[[float], float], *, scale: float = 1.0,
+              rows: int = MASK_HEIGHT, cols: int = MASK_WIDTH) -> np.ndarray:
+    """Person between x = left(y) and x = right(y) (original pixels), with a soft linear edge.
+
+    Bilinear sampling puts the 0.5 crossing exactly where the edge was drawn, so sub-pixel positions can be checked.
+    """
+    mask = np.zeros((round(rows * scale), round(cols * scale)), dtype=np.float32)
+    x = (np.arange(mask.shape[1]) + 0.5) / scale
+    for row in range(mask.shape[0]):
+        y = (row + 0.5) / scale
+        inside = np.minimum(x - left(y), right(y) - x) * scale / EDGE_WIDTH + 0.5
+        mask[row] = np.clip(inside, 0.0, 1.0)
+    return mask
+
+
+def side_mask(xy: np.ndarray, facing: int, back: Callable[[float], float], front: Callable[[float], float],
+              near_side: str = "right") -> np.ndarray:
+    """A side outline around an upright trunk: ``back(t)`` and ``front(t)`` in trunk lengths from the hip."""
+    hip = xy[Landmark[f"{near_side.upper()}_HIP"]]
+    shoulder = xy[Landmark[f"{near_side.upper()}_SHOULDER"]]
+    length = float(hip[1] - shoulder[1])
+
+    def level(y: float) -> float:
+        return (float(hip[1]) - y) / length
+
+    behind = (lambda y: hip[0] - back(level(y)) * length) if facing > 0 else (lambda y: hip[0] - front(level(y)) * length)
+    ahead = (lambda y: hip[0] + front(level(y)) * length) if facing > 0 else (lambda y: hip[0] + back(level(y)) * length)
+    return soft_mask(behind, ahead)
+
+
+def back_outline(t: float) -> float:
+    """A back outline: buttock 0.25 behind the axis at the hip, a lumbar hollow 0.15 at 0.3, upper back 0.22."""
+    if t < 0.0:
+        return 0.25
+    if t < 0.3:
+        return 0.25 - 0.1 * t / 0.3
+    if t < 0.8:
+        return 0.15 + 0.07 * (t - 0.3) / 0.5
+    return 0.22
+
+
+def front_outline(t: float) -> float:
+    """A front outline: groin at 0.15 at the hip level, belly 0.30 at 0.25, lower ribs 0.22 at 0.55."""
+    if t < 0.0:
+        return 0.15 + 0.2 * t ** 2
+    if t < 0.25:
+        return 0.15 + 0.15 * t / 0.25
+    return 0.30 - 0.08 * min(1.0, (t - 0.25) / 0.3)
+
+
+# ------------------------------------------------------------------ whole analyses (no model)
+
+FAKE_MODEL = ModelIdentity(name="pose_landmarker_full.task", sha256="ab" * 32, calibrated=True)
+"""The model an analysis built here claims to come from."""
+
+
+def analysis_image(name: str, *, sha: str, capture_time: str | None = None) -> LoadedImage:
+    """A grey 1000 x 1100 photo named ``name`` (nothing is read from disk)."""
+    rgb = np.full((1100, 1000, 3), 128, dtype=np.uint8)
+    rgb.setflags(write=False)
+    origin = ImageOrigin(sha256=sha, format="JPEG", exif_orientation=1, capture_time=capture_time, file_size=1)
+    return LoadedImage(path=Path(name), width=1000, height=1100, rgb=rgb, scale=1.0, warnings=(), origin=origin)
+
+
+def built(name: str, *, front: bool = False, capture_time: str | None = None, model: ModelIdentity = FAKE_MODEL,
+          uncertainty: float | None = 0.5, **pose: Any) -> Analysis:
+    """An analysis of a constructed person (no model), each measurement given ``uncertainty``."""
+    person = front_pose(**pose) if front else side_pose(facing=1, **pose)
+    verdict = assess((person,), width=1000, height=1100)
+    assert verdict.ok, verdict.problem
+    frame, measured = measure(verdict, None)
+    measurements = measured.measurements
+    measurements = tuple(dataclasses.replace(m, uncertainty=uncertainty) for m in measurements)
+    knowledge = load_knowledge_base()
+    image = analysis_image(name, sha=f"{abs(hash(name)):064x}"[:64], capture_time=capture_time)
+    return Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements,
+                    findings=evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge),
+                    knowledge=knowledge, warnings=(),
+                    provenance=provenance(image, model=model, mediapipe_version="1.2.2", people_detected=1))
+
+
+def refused(name: str) -> Analysis:
+    """The analysis of a photo the quality gate refused (no person found)."""
+    verdict = assess((), width=1000, height=1100)
+    image = analysis_image(name, sha="ee" * 32)
+    return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
+                    knowledge=load_knowledge_base(), warnings=(),
+                    provenance=provenance(image, model=FAKE_MODEL, mediapipe_version="1.2.2", people_detected=0))

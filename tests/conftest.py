@@ -1,4 +1,6 @@
-"""Shared fixtures: the real test photos beside the checkout, the pose model, one Analyzer per session."""
+"""Shared fixtures: the real test photos beside the checkout, the pose model, one Analyzer per session, the
+knowledge base.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +8,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from builders import PHOTOS
 
 from posture.analyzer import Analyzer
 from posture.io.model import prepare_model
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-PHOTOS = SHARED / "photos"
+from posture.knowledge.explanations import KnowledgeBase, load_knowledge_base
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +39,9 @@ def analyzer(pose_model: Path) -> Iterator[Analyzer]:
     """One Analyzer (one open landmarker) for the whole session, as a batch worker would use it."""
     with Analyzer(pose_model) as shared:
         yield shared
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge base, read once per test module."""
+    return load_knowledge_base()

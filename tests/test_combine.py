@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from test_compare import built, refused
+from builders import built, refused
 
 from posture.combine import combine_by_view, combine_measurements, combine_photos
 from posture.core.measurement import Measurement

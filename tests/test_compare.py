@@ -12,7 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from builders import front_pose, side_pose
+from builders import SAMPLES, SYNTHETIC, analysis_image, built, refused
 from PIL import ExifTags, Image
 
 from posture.analysis import Analysis, ModelIdentity
@@ -31,22 +31,13 @@ from posture.compare import (
     order_sessions,
     person_proportions,
 )
-from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import ExitCode
 from posture.knowledge import registry
 from posture.knowledge.changes import ChangeText, load_change_texts, parse_change_texts
 from posture.knowledge.explanations import load_knowledge_base
-from posture.pipeline import measure, provenance
 from posture.render.compare_image import tile_size
 from posture.render.comparison import render_comparison_json
 from posture.render.html import render_comparison_html
-from posture.stages.findings import evaluate
-from posture.stages.gate import assess
-
-SYNTHETIC = Path(__file__).parent / "data" / "synthetic"
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-MODEL = ModelIdentity(name="pose_landmarker_full.task", sha256="ab" * 32, calibrated=True)
-
 
 # ------------------------------------------------------------------ verdicts, pure
 
@@ -91,38 +82,6 @@ def test_distance_to_range(value: float, expected: float) -> None:
 
 
 # ------------------------------------------------------------------ analyses built from landmarks
-
-
-def _image(name: str, *, sha: str, capture_time: str | None = None) -> LoadedImage:
-    rgb = np.full((1100, 1000, 3), 128, dtype=np.uint8)
-    rgb.setflags(write=False)
-    origin = ImageOrigin(sha256=sha, format="JPEG", exif_orientation=1, capture_time=capture_time, file_size=1)
-    return LoadedImage(path=Path(name), width=1000, height=1100, rgb=rgb, scale=1.0, warnings=(), origin=origin)
-
-
-def built(name: str, *, front: bool = False, capture_time: str | None = None, model: ModelIdentity = MODEL,
-          uncertainty: float | None = 0.5, **pose: Any) -> Analysis:
-    """An analysis of a constructed person (no model), each measurement given ``uncertainty``."""
-    person = front_pose(**pose) if front else side_pose(facing=1, **pose)
-    verdict = assess((person,), width=1000, height=1100)
-    assert verdict.ok, verdict.problem
-    frame, measured = measure(verdict, None)
-    measurements = measured.measurements
-    measurements = tuple(dataclasses.replace(m, uncertainty=uncertainty) for m in measurements)
-    knowledge = load_knowledge_base()
-    image = _image(name, sha=f"{abs(hash(name)):064x}"[:64], capture_time=capture_time)
-    return Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements,
-                    findings=evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge),
-                    knowledge=knowledge, warnings=(),
-                    provenance=provenance(image, model=model, mediapipe_version="1.2.2", people_detected=1))
-
-
-def refused(name: str) -> Analysis:
-    verdict = assess((), width=1000, height=1100)
-    image = _image(name, sha="ee" * 32)
-    return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
-                    knowledge=load_knowledge_base(), warnings=(),
-                    provenance=provenance(image, model=MODEL, mediapipe_version="1.2.2", people_detected=0))
 
 
 def test_hips_moving_back_over_the_ankles_is_improved() -> None:
@@ -209,7 +168,7 @@ def test_person_proportions_are_size_free_ratios_and_none_for_a_refused_photo() 
 
 def test_the_same_photo_twice_is_warned() -> None:
     a = built("a.jpg")
-    comparison = compare([a, dataclasses.replace(a, image=_image("copy.jpg", sha=a.provenance.input_sha256))])
+    comparison = compare([a, dataclasses.replace(a, image=analysis_image("copy.jpg", sha=a.provenance.input_sha256))])
     assert any("same image" in w for w in comparison.warnings)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from builders import PHOTOS, SAMPLES
 from PIL import Image
 
 from posture.analysis import Analysis
@@ -138,7 +139,7 @@ def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertain
     the mirrored copy's sign not turned back, it would read about -3% against +3% and the spread alone
     would make the interval wider than the value.
     """
-    sample = Path(__file__).resolve().parents[1] / "samples" / "back_shoulder-drop-5deg.png"
+    sample = SAMPLES / "back_shoulder-drop-5deg.png"
     analysis = analyzer.analyze(sample)
     shoulders = analysis.measurement("shoulder_height_difference")
     assert shoulders is not None and shoulders.uncertainty is not None
@@ -148,7 +149,7 @@ def test_a_mirrored_copy_counts_the_persons_left_as_left_in_front_view_uncertain
 
 def test_every_real_photo_gives_a_result_or_a_clear_refusal(analyzer: Analyzer) -> None:
     """Every photo in ../shared/photos, the outline measures included: measured, or refused with a sentence."""
-    folder = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
+    folder = PHOTOS
     photos = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
     if not photos:
         pytest.skip(f"needs the real test photos in {folder}")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import SAMPLES
 from PIL import Image
 
 from posture.analysis import Analysis
@@ -35,7 +36,6 @@ ANGLE_TOLERANCE_DEG = 2.5
 OFFSET_TOLERANCE_PCT = 0.75
 CROP_FRACTION = 0.25
 """Of the margin between the person (outermost landmarks, top of the head) and each edge, how much is cut away."""
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DEMO = SAMPLES / "side-right_feet-behind-10cm.png"
 
 

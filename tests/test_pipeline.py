@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import side_person, side_pose
-from test_outline import HEIGHT, WIDTH, _back, _front, _side_mask
+from builders import MASK_HEIGHT, MASK_WIDTH, back_outline, front_outline, side_mask, side_person, side_pose
 
 from posture.analysis import ModelIdentity
 from posture.core.image import ImageOrigin, LoadedImage
@@ -30,16 +29,17 @@ class _OnePersonDetector:
 
 def _image() -> LoadedImage:
     origin = ImageOrigin(sha256="ef" * 32, format="PNG", exif_orientation=1, capture_time=None, file_size=1)
-    return LoadedImage(path=Path("side.png"), width=WIDTH, height=HEIGHT,
-                       rgb=np.full((HEIGHT, WIDTH, 3), 200, dtype=np.uint8), scale=1.0, warnings=(), origin=origin)
+    return LoadedImage(path=Path("side.png"), width=MASK_WIDTH, height=MASK_HEIGHT,
+                       rgb=np.full((MASK_HEIGHT, MASK_WIDTH, 3), 200, dtype=np.uint8), scale=1.0, warnings=(),
+                       origin=origin)
 
 
 def _loose_top_pose() -> Pose:
     """A person facing right whose top hangs plumb from the chest over the belly: the outline is the cloth's."""
     xy = side_person(facing=1, near_side="right")
-    hanging_back = lambda t: max(_back(t), 0.22)  # noqa: E731
-    hanging_front = lambda t: 0.30 if 0.0 <= t < 0.25 else _front(t)  # noqa: E731
-    mask = _side_mask(xy, 1, hanging_back, hanging_front)
+    hanging_back = lambda t: max(back_outline(t), 0.22)  # noqa: E731
+    hanging_front = lambda t: 0.30 if 0.0 <= t < 0.25 else front_outline(t)  # noqa: E731
+    mask = side_mask(xy, 1, hanging_back, hanging_front)
     mask[: round(xy[:, 1].min()) - 40] = 0.0  # clear of the photo's top edge above the head
     return side_pose(facing=1, near_side="right", mask=mask)
 

@@ -1,4 +1,4 @@
-"""Tests for posture.model: a reproducible, verified pose model bundle."""
+"""Tests for posture.io.model: a reproducible, verified pose model bundle."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import SHARED
 
 from posture.errors import ModelError
 from posture.io import model
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSE_PHOTO = SHARED / "photos" / "front_warrior2_yoga_man_mediapipe_pose.jpg"
 POSE_EXPECTED = SHARED / "photos" / "mediapipe_pose_test_expected.txt"
 

@@ -1,4 +1,4 @@
-"""Units and number formatting: the one place every renderer asks how to write a value."""
+"""Tests for posture.core.units: units and number formatting, the one place every renderer asks how to write a value."""
 
 from __future__ import annotations
 

@@ -1,17 +1,14 @@
-"""The measurement registry: one definition per id, read by every other part of posture."""
+"""Tests for posture.knowledge.registry: one definition per measurement id, read by every other part of posture."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from builders import REPO
 
 from posture.knowledge import registry
 from posture.knowledge.explanations import load_knowledge_base, parse_knowledge_base
 from posture.render.docs import JSON_TABLE, README_LIST, measurement_table, readme_list, regenerated
 from posture.stages.measure.bodies import FRONT_MEASURES, SIDE_MEASURES
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_every_definition_has_exactly_one_function() -> None:

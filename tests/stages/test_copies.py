@@ -1,4 +1,5 @@
-"""The averaging of a photo's readings and their half-width, on readings with known answers.
+"""Tests for posture.stages.copies: the averaging of a photo's readings and their half-width, on readings with known
+answers.
 
 The whole pipeline (real photos through the Analyzer) is in test_metamorphic.py;
 coverage of re-taken photos is a benchmark (bench/coverage.py), not a test.
@@ -20,12 +21,7 @@ from posture.core.measurement import Measurement
 from posture.core.pose import Pose
 from posture.core.units import CM, DEG
 from posture.knowledge.explanations import load_knowledge_base
-from posture.knowledge.repeatability import (
-    T_975,
-    Repeatability,
-    half_width_of_mean,
-    repeatability,
-)
+from posture.knowledge.repeatability import T_975, Repeatability, half_width_of_mean, repeatability
 from posture.pipeline import copy_readings, measure, provenance
 from posture.stages.copies import averaged_measurement, signed
 from posture.stages.findings import evaluate
@@ -128,7 +124,7 @@ def test_the_shipped_repeatability_is_plausible() -> None:
     shipped = repeatability()
     assert all(0.3 < factor < 4.0 for factor in shipped.factor.values())
     assert shipped.prior_readings >= 1
-    # A measurement the fit has not seen yet gets the defaults (test_knowledge.py), so this is no equality.
+    # A measurement the fit has not seen yet gets the defaults (knowledge/test_repeatability.py), so this is no equality.
     assert set(shipped.factor) == set(shipped.typical_spread) <= {definition.id for definition in DEFINITIONS}
     assert all(0.0 < spread < 5.0 for spread in shipped.typical_spread.values())
 

@@ -1,4 +1,6 @@
-"""Tests for posture.io.outputs: atomic writes, whole or streamed, that follow no planted symlink and never touch the input."""
+"""Tests for posture.io.outputs: atomic writes, whole or streamed, that follow no planted symlink and never touch the
+input.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""HTML reports: escaped text, embedded pictures without EXIF, no external requests; and in a real browser."""
+"""Tests for posture.render.html, the HTML reports: escaped text, embedded pictures without EXIF, no external
+requests; and in a real browser.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import cv2
 import numpy as np
 import pytest
 from browser import chromium, open_page
+from builders import SAMPLES, SYNTHETIC, built, refused
 from PIL import Image
-from test_compare import built, refused
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
@@ -22,8 +24,6 @@ from posture.compare import Session, compare, compare_sessions
 from posture.errors import ExitCode
 from posture.render.html import render_analysis_html, render_comparison_html
 
-SYNTHETIC = Path(__file__).parent / "data" / "synthetic"
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NASTY = "<img src=x onerror=alert(1)> & \"quoted\" 'single' <b>bold.png"
 """A file name full of HTML metacharacters (no slash: it must stay one file name)."""
 

@@ -1,4 +1,6 @@
-"""Renderers on a synthetic analysis with known values: terminal text at width 100, JSON, annotated image."""
+"""Tests for posture.render's renderers on a synthetic analysis with known values: terminal text at width 100, JSON,
+annotated image.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Skin markers (posture.markers) on constructed photos with known answers: found, paired, measured, or refused."""
+"""Tests for posture.stages.measure.markers: skin markers on constructed photos with known answers: found, paired,
+measured, or refused.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from builders import front_pose, side_pose
+from builders import SAMPLES, front_pose, side_pose
 from PIL import Image
 
 from posture.core.pose import Landmark, Pose, side_landmark
@@ -146,11 +148,10 @@ def test_markers_far_from_the_person_are_ignored() -> None:
 
 
 def test_asking_for_markers_on_a_photo_without_them_is_a_refusal_with_exit_8(analyzer: object) -> None:
-    from pathlib import Path
 
     from posture.errors import ExitCode
 
-    sample = Path(__file__).resolve().parents[1] / "samples" / "side-left_neutral.png"
+    sample = SAMPLES / "side-left_neutral.png"
     analysis = analyzer.analyze(sample, markers="green")  # type: ignore[attr-defined]
     assert analysis.status == "refused" and analysis.problem_kind == "markers"
     assert "No pair of green skin markers" in (analysis.problem or "")

@@ -1,4 +1,4 @@
-"""The command line: every bad-input class gets one sentence on stderr and its exit code."""
+"""Tests for posture.cli.main, the command line: every bad-input class gets one sentence on stderr and its exit code."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import REPO
 from PIL import Image
 
 from posture.cli.main import main
 from posture.errors import ExitCode
 from posture.knowledge import registry
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

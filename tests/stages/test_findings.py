@@ -1,22 +1,18 @@
-"""Findings (posture.findings): measurements against the thresholds of the real knowledge base."""
+"""Tests for posture.stages.findings: measurements against the thresholds of the real knowledge base."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-from builders import front_person, side_person
+from builders import SIDE_MEASUREMENT_IDS, front_person, side_person
 
 from posture.core.measurement import Measurement
 from posture.core.units import DEG as DEGREES
-from posture.knowledge.explanations import KnowledgeBase, load_knowledge_base
+from posture.knowledge.explanations import KnowledgeBase
 from posture.stages.findings import Finding, detectable, evaluate, typical_range
 from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.stages.measure.views import measure_front_view, measure_side_view
-
-# The side measurements landmarks alone give; the outline measures need a mask (tests/test_outline.py).
-SIDE_MEASUREMENT_IDS = ("head_forward_angle", "head_forward_offset", "trunk_lean", "hip_extension",
-                        "foot_hip_offset", "plumb_line", "knee_angle")
 
 PERCENT_SCALE = BodyScale(body_height_px=1000.0)
 CM_SCALE = BodyScale(body_height_px=1000.0, height_cm=170.0)
@@ -32,11 +28,6 @@ NEUTRAL: dict[str, float] = {
     "knee_angle": 0.0,
 }
 UNITS = {"head_forward_angle": DEGREES, "trunk_lean": DEGREES, "hip_extension": DEGREES, "knee_angle": DEGREES}
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge_base()
 
 
 def side_measurements(scale: BodyScale = PERCENT_SCALE, **overrides: float) -> tuple[Measurement, ...]:

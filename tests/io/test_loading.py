@@ -1,4 +1,4 @@
-"""Tests for posture.loading; every fixture image is generated in tmp_path."""
+"""Tests for posture.io.loading; every fixture image is generated in tmp_path."""
 
 from __future__ import annotations
 
@@ -19,13 +19,7 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import InputError
-from posture.io.loading import (
-    _to_rgb,
-    image_from_array,
-    image_from_pil,
-    load_image,
-    mean_luminance,
-)
+from posture.io.loading import _to_rgb, image_from_array, image_from_pil, load_image, mean_luminance
 from posture.io.pillow import bomb_pixel_count, pillow_guard
 
 RED = (255, 0, 0)

@@ -1,4 +1,5 @@
-"""The installed ``posture`` command as a user runs it: a real process, its stderr, its exit code.
+"""Tests for posture.cli: the installed ``posture`` command as a user runs it: a real process, its stderr, its exit
+code.
 
 MediaPipe's native code writes to file descriptor 2 at creation, detection,
 close and interpreter exit, none of which an in-process test sees; closed
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import REPO
 
 from posture.errors import ExitCode
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.png"))
 SCRIPT = Path(sys.executable).with_name("posture")
 QUIET = {k: v for k, v in os.environ.items() if k != "POSTURE_DEBUG"}

@@ -1,4 +1,4 @@
-"""The quality gate (posture.quality) on synthetic poses: who is in the photo, and in which view."""
+"""Tests for posture.stages.gate, the quality gate, on synthetic poses: who is in the photo, and in which view."""
 
 from __future__ import annotations
 
@@ -22,14 +22,7 @@ from builders import (
 )
 
 from posture.core.pose import Landmark, Pose
-from posture.stages.gate import (
-    MIN_KEY_VISIBILITY,
-    _facing,
-    _near_side,
-    assess,
-    body_proportions,
-    body_yaw,
-)
+from posture.stages.gate import MIN_KEY_VISIBILITY, _facing, _near_side, assess, body_proportions, body_yaw
 
 # A 1000 px tall person with the head top at y=50 and the soles at y=1050 fits this photo.
 W, HT = 1000, 1100

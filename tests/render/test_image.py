@@ -1,4 +1,5 @@
-"""The annotated picture: golden images at two sizes, level inside the noise, drawing kinds from the registry.
+"""Tests for posture.render.image, the annotated picture: golden images at two sizes, level inside the noise, drawing
+kinds from the registry.
 
 The goldens in tests/data/golden/ are compared with a tolerance (anti-aliasing
 and font rasterising differ a little between library versions). To accept a
@@ -16,25 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import DATA, built, refused
 from PIL import Image
-from test_compare import built
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
 from posture.knowledge import registry
-from posture.render.image import (
-    MAX_HEIGHT,
-    MIN_HEIGHT,
-    PALETTE,
-    Painter,
-    Sizes,
-    render_annotated,
-    value_words,
-)
+from posture.render.image import MAX_HEIGHT, MIN_HEIGHT, PALETTE, Painter, Sizes, render_annotated, value_words
 from posture.stages.findings import detectable
 from posture.stages.level import choose_levelling
 
-GOLDEN = Path(__file__).parent / "data" / "golden"
+GOLDEN = DATA / "golden"
 UPDATE = os.environ.get("POSTURE_UPDATE_GOLDEN") == "1"
 
 
@@ -189,8 +182,6 @@ def test_the_photo_is_not_drawn_on() -> None:
 
 
 def test_refused_photo_has_no_picture() -> None:
-    from test_compare import refused
-
     with pytest.raises(ValueError, match="refused"):
         render_annotated(refused("wall.jpg"))
 

@@ -1,4 +1,5 @@
-"""Regression tests on committed renders of people in known postures (tests/data/synthetic).
+"""Tests for posture.analyzer.Analyzer: regression tests on committed renders of people in known postures
+(tests/data/synthetic).
 
 Each render has its ground truth beside it (bench/synthetic/GROUND_TRUTH.md).
 Posture is held to the change from the same body's neutral render, with
@@ -13,19 +14,17 @@ No renderer or torch is needed: the images are committed.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import SAMPLES, SYNTHETIC
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
 
-DATA = Path(__file__).resolve().parent / "data" / "synthetic"
-
 
 def truth(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text())
+    loaded: dict[str, Any] = json.loads((SYNTHETIC / f"{name}.json").read_text())
     return loaded
 
 
@@ -34,7 +33,7 @@ def analysed(analyzer: Analyzer) -> dict[str, Analysis]:
     """Every committed render, analysed once with the person's true height."""
     return {
         path.stem: analyzer.analyze(path, height_cm=truth(path.stem)["person"]["height_cm"]).raise_for_refusal()
-        for path in sorted(DATA.glob("*.png"))
+        for path in sorted(SYNTHETIC.glob("*.png"))
     }
 
 
@@ -50,10 +49,10 @@ def true_value(name: str, key: str) -> float:
 
 
 def test_the_regression_set_is_small_and_complete() -> None:
-    images = sorted(DATA.glob("*.png"))
+    images = sorted(SYNTHETIC.glob("*.png"))
     assert len(images) == 13
-    assert all((DATA / f"{image.stem}.json").is_file() for image in images)
-    assert sum(p.stat().st_size for p in DATA.iterdir()) < 5_000_000
+    assert all((SYNTHETIC / f"{image.stem}.json").is_file() for image in images)
+    assert sum(p.stat().st_size for p in SYNTHETIC.iterdir()) < 5_000_000
 
 
 def test_every_render_gets_its_true_view(analysed: dict[str, Analysis]) -> None:
@@ -122,7 +121,6 @@ def test_findings_name_the_rendered_pattern(analysed: dict[str, Analysis], name:
     assert expected <= {finding.id for finding in analysed[name].findings}
 
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""The camera frame (posture.frame): the top of the head from the mask, the floor, the body-height scale."""
+"""Tests for posture.stages.frame: the body scale (percent of height or cm) and the body frame built from a pose,
+its head top found in the mask or, failing that, from the face.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +9,43 @@ import pytest
 from builders import front_person, make_pose, side_depth, side_person, silhouette_mask
 
 from posture.core.pose import Landmark, Pose, head_top_from_mask
-from posture.stages.frame import CM, PERCENT_HEIGHT, build_frame
+from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale, build_frame
 
 PHOTO = (1100, 1000)  # rows, cols of the photo: a 1000 px person with the head top at y=50 fits
+
+
+# ------------------------------------------------------------------ BodyScale
+
+
+@pytest.mark.parametrize(
+    ("body_height_px", "height_cm", "distance_px", "expected", "unit"),
+    [
+        (1000.0, None, 50.0, 5.0, PERCENT_HEIGHT),
+        (800.0, None, -20.0, -2.5, PERCENT_HEIGHT),
+        (1000.0, 170.0, 50.0, 8.5, CM),
+        (850.0, 170.0, 85.0, 17.0, CM),
+        (1200.0, 180.0, -30.0, -4.5, CM),
+        (1000.0, None, 0.0, 0.0, PERCENT_HEIGHT),
+    ],
+)
+def test_body_scale_convert(body_height_px: float, height_cm: float | None, distance_px: float, expected: float,
+                            unit: str) -> None:
+    scale = BodyScale(body_height_px, height_cm)
+    assert scale.convert(distance_px) == pytest.approx(expected)
+    assert scale.unit == unit
+
+
+@pytest.mark.parametrize(
+    ("height_cm", "percent", "expected"),
+    [(None, 3.0, 3.0), (None, -2.0, -2.0), (170.0, 3.0, 5.1), (170.0, -2.0, -3.4), (200.0, 1.5, 3.0)],
+)
+def test_body_scale_from_percent(height_cm: float | None, percent: float, expected: float) -> None:
+    assert BodyScale(1000.0, height_cm).from_percent(percent) == pytest.approx(expected)
+
+
+def test_body_scale_round_trip_of_one_percent() -> None:
+    scale = BodyScale(731.0, 163.0)
+    assert scale.convert(7.31) == pytest.approx(scale.from_percent(1.0))
 
 
 def mask_for(xy: np.ndarray, *, mask_scale: float, head_top_y: float, head_centre_x: float,

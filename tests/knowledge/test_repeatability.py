@@ -1,0 +1,112 @@
+"""Tests for posture.knowledge.repeatability: repeatability.toml, its defaults and the half-widths it gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import re
+import sys
+from collections.abc import Callable
+
+import pytest
+from builders import KNOWLEDGE, REPO
+
+from posture.core.measurement import Measurement
+from posture.core.units import CM, DEG
+from posture.knowledge import registry
+from posture.knowledge.repeatability import Repeatability, half_width_of_mean, parse_repeatability, repeatability
+
+# ------------------------------------------------------------------ repeatability.toml and its defaults
+
+
+REPEATABILITY = (KNOWLEDGE / "repeatability.toml").read_text(encoding="utf-8")
+KNEE_FACTOR = re.search(r"^knee_angle = [0-9.]+$", REPEATABILITY, re.MULTILINE).group(0)  # type: ignore[union-attr]
+"""The shipped file's line with the knee angle's factor (the first of its two lines), whatever the fit gave."""
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace(KNEE_FACTOR, KNEE_FACTOR.replace("knee_angle", "knee_bend"), 1),
+         r"\[factor\]: key 'knee_bend' is not a"),
+        (lambda t: t.replace(KNEE_FACTOR, "knee_angle = 0", 1), "must be above zero"),
+        (lambda t: t.replace(KNEE_FACTOR + "\n", "", 1), "'knee_angle' needs both a factor and a typical_spread"),
+        (lambda t: re.sub(r"prior_readings = \d+", "prior_readings = 2.5", t), "'prior_readings' must be a whole"),
+        (lambda t: re.sub(r"(prior_readings = \d+)", "\\1\nextra = 1", t), "unknown key 'extra'"),
+    ],
+)
+def test_the_repeatability_file_is_read_strictly(edit: Callable[[str], str], message: str) -> None:
+    parse_repeatability(REPEATABILITY)
+    with pytest.raises(ValueError, match=message):
+        parse_repeatability(edit(REPEATABILITY))
+
+
+@pytest.fixture
+def new_measurements(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """Two measurements the registry defines but no fit has seen: an angle and a length."""
+    angle = dataclasses.replace(registry.definition("trunk_lean"), id="neck_twist")
+    length = dataclasses.replace(registry.definition("lateral_trunk_shift"), id="waist_shift")
+    for definition in (angle, length):
+        monkeypatch.setitem(registry.BY_ID, definition.id, definition)
+    return angle.id, length.id
+
+
+def test_an_unfitted_measurement_gets_the_widest_fitted_factor_and_spread_of_its_quantity(
+    new_measurements: tuple[str, str],
+) -> None:
+    angle, length = new_measurements
+    shipped = repeatability()
+    assert not shipped.is_fitted(angle) and shipped.is_fitted("trunk_lean")
+    def widest(quantity: str) -> float:
+        return max(v for k, v in shipped.typical_spread.items() if registry.definition(k).quantity == quantity)
+
+    widest_factor = max(shipped.factor.values())
+    assert shipped.factor_of(angle) == shipped.factor_of(length) == widest_factor
+    assert shipped.spread_of(angle) == widest("angle") and shipped.spread_of(length) == widest("length")
+    assert widest("angle") > min(shipped.typical_spread.values())  # the test would not tell a minimum apart
+    values = [1.0, 2.0, 3.0]
+    in_cm = Measurement(length, 1.0, CM, "landmarks", ())
+    assert shipped.half_width(in_cm, values, 170.0) == pytest.approx(
+        half_width_of_mean(values, widest_factor, widest("length") * 1.7, shipped.prior_readings))
+
+
+def test_an_unfitted_measurement_gets_no_narrower_an_interval_than_any_fitted_one(
+    new_measurements: tuple[str, str],
+) -> None:
+    angle, _ = new_measurements
+    shipped = repeatability()
+    values = [10.0, 10.5, 11.0, 10.2, 10.8, 10.4]
+    unfitted = shipped.half_width(Measurement(angle, 10.5, DEG, "landmarks", ()), values, None)
+    fitted_angles = [name for name in shipped.factor if registry.definition(name).quantity == "angle"]
+    assert unfitted is not None and fitted_angles
+    for name in fitted_angles:
+        fitted = shipped.half_width(Measurement(name, 10.5, DEG, "landmarks", ()), values, None)
+        assert fitted is not None and unfitted >= fitted, name
+
+
+def test_a_measurement_left_out_of_the_fit_still_gets_an_interval() -> None:
+    shipped = repeatability()
+    without = Repeatability(prior_readings=shipped.prior_readings,
+                            factor={k: v for k, v in shipped.factor.items() if k != "trunk_lean"},
+                            typical_spread={k: v for k, v in shipped.typical_spread.items() if k != "trunk_lean"})
+    lean = Measurement("trunk_lean", 3.0, DEG, "landmarks", ())
+    values = [2.5, 3.0, 3.5]
+    assert without.half_width(lean, values, None) == pytest.approx(
+        half_width_of_mean(values, max(without.factor.values()),
+                           max(v for k, v in without.typical_spread.items() if registry.definition(k).quantity == "angle"),
+                           shipped.prior_readings))
+    assert without.half_width(lean, values, None) > shipped.half_width(lean, values, None)  # type: ignore[operator]
+
+
+def test_the_coverage_bench_marks_a_measurement_the_fit_has_not_seen(
+    new_measurements: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loaded from its file: bench/ is no package, and the name `coverage` belongs to a well-known one.
+    spec = importlib.util.spec_from_file_location("coverage_bench", REPO / "bench" / "coverage.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    angle, _ = new_measurements
+    assert bench.measurement_cell(angle, repeatability()) == f"{angle} (default, not fitted)"
+    assert bench.measurement_cell("trunk_lean", repeatability()) == "trunk_lean"

@@ -1,0 +1,192 @@
+"""Tests for posture.stages.measure.outline: edges and distances across the body on constructed masks.
+
+A constructed mask (builders.soft_mask) has soft edges: the person probability
+falls linearly from 1 to 0 over four pixels (the landmarker's mask is softer
+still), so bilinear sampling puts the 0.5 crossing exactly where the edge was
+drawn, and sub-pixel positions can be checked.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from builders import EDGE_WIDTH, MASK_HEIGHT, MASK_WIDTH, soft_mask
+
+from posture.stages.measure import outline
+
+# ------------------------------------------------------------------ edges
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5], ids=["full", "half"])
+def test_a_straight_edge_is_found_at_sub_pixel_precision(scale: float) -> None:
+    mask = soft_mask(lambda y: 200.25, lambda y: 623.3, scale=scale)
+    frame = outline.upright_frame(np.array([400.0, 600.0]), 100.0, persons_left=1)
+    levels = np.array([-2.0, 0.0, 3.0])
+    right = outline.edge_distances(mask, scale, frame, levels, direction=1, reach_px=400.0)
+    left = outline.edge_distances(mask, scale, frame, levels, direction=-1, reach_px=400.0)
+    np.testing.assert_allclose(right, 223.3, atol=0.01)
+    np.testing.assert_allclose(left, 199.75, atol=0.01)
+
+
+def test_a_tilted_frame_measures_square_to_its_axis() -> None:
+    """A band 100 px wide leaning 30°: square to it the half-width is 50 px, whatever the level."""
+    lean = math.radians(30.0)
+    mask = np.zeros((MASK_HEIGHT, MASK_WIDTH), dtype=np.float32)
+    yy, xx = np.mgrid[0:MASK_HEIGHT, 0:MASK_WIDTH] + 0.5
+    # Signed distance across the band's centre line through (500, 600) along (sin, -cos).
+    across = (xx - 500.0) * math.cos(lean) + (yy - 600.0) * math.sin(lean)
+    mask[:] = np.clip((50.0 - np.abs(across)) / EDGE_WIDTH + 0.5, 0.0, 1.0)
+    frame = outline.trunk_frame(np.array([500.0, 600.0]), np.array([500.0 + 100 * math.sin(lean),
+                                                                     600.0 - 100 * math.cos(lean)]), facing=1)
+    levels = np.linspace(-2.0, 2.0, 9)
+    for direction in (1, -1):
+        distances = outline.edge_distances(mask, 1.0, frame, levels, direction=direction, reach_px=200.0)
+        np.testing.assert_allclose(distances, 50.0, atol=0.05)
+
+
+def test_a_ray_that_starts_outside_the_body_finds_nothing() -> None:
+    mask = soft_mask(lambda y: 600.0, lambda y: 700.0)
+    frame = outline.upright_frame(np.array([400.0, 500.0]), 100.0, persons_left=1)
+    assert np.isnan(outline.edge_distances(mask, 1.0, frame, np.array([0.0]), direction=1, reach_px=500.0)).all()
+
+
+def test_an_object_beyond_a_gap_is_not_the_outline() -> None:
+    body = soft_mask(lambda y: 300.0, lambda y: 500.0)
+    other = soft_mask(lambda y: 520.0, lambda y: 800.0)  # a hand or a chair 20 px away
+    frame = outline.upright_frame(np.array([400.0, 500.0]), 100.0, persons_left=1)
+    found = outline.edge_distances(np.maximum(body, other), 1.0, frame, np.array([0.0]), direction=1,
+                                   reach_px=450.0)
+    assert found[0] == pytest.approx(100.0, abs=0.01)
+
+
+def test_a_ray_stopped_at_its_edge_reads_what_a_whole_ray_reads() -> None:
+    """edge_distances reads rays in stretches and stops each at its edge; edges_and_gaps reads them whole.
+
+    The edges are placed so the crossing falls on every sample of the first stretches, their ends included.
+    """
+    mask = soft_mask(lambda y: 100.0, lambda y: 400.0 + (y - 300.0) * 0.07)
+    frame = outline.upright_frame(np.array([390.0, 500.0]), 100.0, persons_left=1)
+    levels = np.linspace(-1.5, 3.0, 400)
+    stopped = outline.edge_distances(mask, 1.0, frame, levels, direction=1, start_px=-3.0, reach_px=300.0)
+    whole, _ = outline.edges_and_gaps(mask, 1.0, frame, levels, direction=1, start_px=-3.0, reach_px=300.0)
+    np.testing.assert_array_equal(stopped, whole)
+    y = 500.0 - levels * 100.0
+    np.testing.assert_allclose(stopped, 10.0 + (y - 300.0) * 0.07, atol=0.01)
+
+
+@pytest.mark.parametrize("way", [(1.0, 0.0), (-1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (0.6, 0.8)])
+def test_rays_along_an_axis_read_the_same_values_as_any_ray(way: tuple[float, float],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rays along the image's axes from one row or column are read as a grid; every value must be the same."""
+    grids: list[tuple[object, ...]] = []
+    original_grid = outline.bilinear_grid
+    monkeypatch.setattr(outline, "bilinear_grid", lambda *args: grids.append(args) or original_grid(*args))
+    rng = np.random.default_rng(3)
+    mask = rng.random((40, 50))
+    offsets = np.arange(-3.0, 70.0, 0.5)  # running off the array on both sides
+    way_ = np.array(way)
+    shared = 12.3 if way[1] == 0.0 else 17.7  # the column level rays share, or the row upright ones share
+    varying = np.linspace(-2.0, 45.0, 9)
+    starts = (np.column_stack([np.full(9, shared), varying]) if way[1] == 0.0
+              else np.column_stack([varying, np.full(9, shared)]))
+    points = starts[:, None, :] + offsets[None, :, None] * way_[None, None, :]
+    expected = outline.bilinear(mask, points[..., 0] * 0.8, points[..., 1] * 0.8)
+    np.testing.assert_array_equal(outline._ray_samples(mask, 0.8, starts, way_, offsets), expected)
+    assert len(grids) == (0 if 0.0 not in way else 1)  # the axis-aligned rays did take the grid
+
+
+def test_direction_must_be_a_sign() -> None:
+    frame = outline.upright_frame(np.zeros(2), 1.0, persons_left=1)
+    with pytest.raises(ValueError, match="direction"):
+        outline.edge_distances(np.ones((4, 4)), 1.0, frame, np.zeros(1), direction=0, reach_px=1.0)
+
+
+# ------------------------------------------------------------------ profile geometry
+
+
+def test_the_hollow_under_the_hull() -> None:
+    t = np.linspace(0.0, 1.0, 101)
+    back = np.where(np.abs(t - 0.4) < 0.2, 1.0 - (0.2 - np.abs(t - 0.4)), 1.0)  # a V of depth 0.2 at 0.4
+    depth, level = outline.hollow_depth(t, back, 0.1, 0.7)
+    assert depth == pytest.approx(0.2, abs=1e-9)
+    assert level == pytest.approx(0.4, abs=1e-9)
+
+
+def test_the_hull_spans_a_tilted_line() -> None:
+    t = np.linspace(0.0, 1.0, 51)
+    back = 0.5 + 0.3 * t - 0.1 * np.exp(-((t - 0.5) / 0.1) ** 2)
+    depth, level = outline.hollow_depth(t, back, 0.2, 0.8)
+    assert depth == pytest.approx(0.1, abs=2e-3)
+    assert level == pytest.approx(0.5, abs=0.02)
+
+
+def test_a_bulge_above_its_chord() -> None:
+    t = np.linspace(0.0, 1.0, 101)
+    front = 0.2 + 0.1 * t + 0.05 * np.sin(np.pi * t)
+    assert outline.bulge(t, front, 0.0, 1.0) == pytest.approx(0.05, abs=1e-4)
+    assert outline.bulge(t, -front + 0.4, 0.0, 1.0) <= 0.0  # a hollow does not bulge
+
+
+def test_the_peak_of_a_parabola_between_samples() -> None:
+    t = np.round(np.arange(-0.5, 0.5, 0.01), 2)
+    y = 1.0 - (t - 0.1234) ** 2
+    assert outline.peak_level(t, y, -0.4, 0.4) == pytest.approx(0.1234, abs=1e-6)
+
+
+@pytest.mark.parametrize("shift", [-0.047, 0.0, 0.031])
+def test_the_shift_that_lines_up_two_outlines(shift: float) -> None:
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+
+    def flank(level: np.ndarray) -> np.ndarray:
+        return 0.3 - 0.2 * level + 0.05 * np.exp(-((level + 0.1) / 0.08) ** 2)  # narrowing towards the waist
+
+    left = flank(t - shift) + 0.05  # one flank wider than the other, which the match ignores
+    assert outline.best_shift(t, left, flank(t), 0.1) == pytest.approx(shift, abs=0.003)
+
+
+# ------------------------------------------------------------------ rays from their own starts; the steepest level
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5], ids=["full", "half"])
+def test_rays_from_their_own_starts_find_the_edge_at_sub_pixel_precision(scale: float) -> None:
+    mask = soft_mask(lambda y: 300.25, lambda y: 700.0, scale=scale)
+    starts = np.array([[500.0, 200.0], [420.0, 500.0], [650.5, 800.0]])
+    back = outline.edges_along(mask, scale, starts, np.array([-1.0, 0.0]), reach_px=500.0)
+    ahead = outline.edges_along(mask, scale, starts, np.array([2.0, 0.0]), reach_px=500.0)  # any length
+    np.testing.assert_allclose(back, starts[:, 0] - 300.25, atol=0.01)
+    np.testing.assert_allclose(ahead, 700.0 - starts[:, 0], atol=0.01)
+
+
+def test_a_slanting_ray_measures_along_itself() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    found = outline.edges_along(mask, 1.0, np.array([[500.0, 600.0]]), np.array([-1.0, -1.0]), reach_px=400.0)
+    assert found[0] == pytest.approx(200.0 * math.sqrt(2.0), abs=0.02)
+
+
+def test_rays_that_start_outside_or_never_leave_find_nothing() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    starts = np.array([[200.0, 500.0], [500.0, 500.0]])
+    found = outline.edges_along(mask, 1.0, starts, np.array([1.0, 0.0]), reach_px=100.0)
+    assert np.isnan(found).all()  # the first starts outside, the second is still inside 100 px on
+    with pytest.raises(ValueError, match="direction"):
+        outline.edges_along(mask, 1.0, starts, np.zeros(2), reach_px=100.0)
+
+
+def test_the_steepest_level_between_samples() -> None:
+    t = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    y = t - (t - 0.437) ** 3 / 3.0  # dy/dt = 1 - (t - 0.437)^2: steepest at 0.437
+    assert outline.steepest_level(t, y, 0.1, 0.9) == pytest.approx(0.437, abs=1e-9)
+    assert outline.steepest_level(t, y, 0.6, 0.9) == pytest.approx(0.6, abs=0.006)  # only its own span
+
+
+def test_the_steepest_level_of_a_smoothed_bend_and_across_a_gap() -> None:
+    t = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    # slopes 0.1, 1.0 (from 0.3 to 0.5) and 0.1 again: smoothed, the steepest point is the steep stretch's middle
+    y = np.where(t < 0.3, 0.1 * t, np.where(t < 0.5, 0.03 + (t - 0.3), 0.23 + 0.1 * (t - 0.5)))
+    assert outline.steepest_level(t, y, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
+    gapped = y.copy()
+    gapped[[35, 36, 44]] = np.nan
+    assert outline.steepest_level(t, gapped, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
+    assert np.isnan(outline.steepest_level(t, np.full_like(t, np.nan), 0.0, 1.0))

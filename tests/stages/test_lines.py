@@ -1,0 +1,150 @@
+"""Tests for posture.stages.lines: the camera roll from the background's upright and level lines."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from posture.stages.level import choose_levelling
+from posture.stages.lines import roll_from_lines
+
+# --------------------------------------------------------------------------
+# Background lines
+# --------------------------------------------------------------------------
+
+ROWS, COLS = 1280, 720
+
+
+def _room(lean_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A wall with a door frame and a wall corner, a shelf, and a 'person' whose edges lean 8° the other way.
+
+    ``lean_deg`` turns the picture's content clockwise, as a camera rolled by
+    ``lean_deg`` would: the answer the line search must find.
+    """
+    wall = np.full((ROWS, COLS), 200, np.uint8)
+    cv2.rectangle(wall, (40, 250), (170, 1100), 90, 12)  # door frame
+    cv2.line(wall, (640, 0), (640, 1100), 150, 3)  # wall corner
+    cv2.rectangle(wall, (520, 500), (600, 800), 120, -1)  # shelf unit
+    cv2.rectangle(wall, (0, 1100), (COLS, ROWS), 140, -1)  # floor
+    person = np.zeros((ROWS, COLS), np.uint8)
+    cv2.fillConvexPoly(person, np.array([[330, 200], [430, 200], [560, 1150], [460, 1150]], np.int32), 1)
+    wall[person > 0] = 40
+    matrix = cv2.getRotationMatrix2D((COLS / 2, ROWS / 2), -lean_deg, 1.0)  # OpenCV: + is counter-clockwise
+    turned = cv2.warpAffine(wall, matrix, (COLS, ROWS), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    mask = cv2.warpAffine(person, matrix, (COLS, ROWS), flags=cv2.INTER_NEAREST) > 0
+    return turned, mask
+
+
+@pytest.mark.parametrize("lean", [-4.0, -1.5, 0.0, 2.0, 5.0])
+def test_roll_from_door_frame_and_wall_corner(lean: float) -> None:
+    gray, person = _room(lean)
+    estimate = roll_from_lines(gray, person)
+    assert estimate.roll == pytest.approx(lean, abs=0.2)
+    assert estimate.segments >= 2 and estimate.spread < 0.5
+
+
+def test_the_person_is_kept_out_of_the_line_search() -> None:
+    gray, person = _room(2.0)
+    # Without the mask, the person's leaning edges and limbs are taken for verticals.
+    blind = roll_from_lines(gray, None)
+    seen = roll_from_lines(gray, person)
+    assert seen.roll == pytest.approx(2.0, abs=0.2)
+    assert blind.segments > seen.segments
+
+
+def test_a_plain_wall_gives_no_roll() -> None:
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    cv2.line(gray, (300, 100), (300, 260), 60, 3)  # one short stripe is not a vertical to trust
+    estimate = roll_from_lines(gray)
+    assert estimate.roll is None
+    assert choose_levelling(lines=estimate).source == "none"
+
+
+def test_disagreeing_lines_give_no_roll() -> None:
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    # Two equally strong families of lines 5° apart: neither may be taken for the vertical.
+    for x, lean in ((100, -2.5), (300, 2.5), (500, -2.5), (650, 2.5)):
+        dx = math.tan(math.radians(lean)) * 1000
+        cv2.line(gray, (round(x - dx / 2), 1100), (round(x + dx / 2), 100), 60, 3)
+    assert roll_from_lines(gray).roll is None
+
+
+def test_lines_converging_from_a_pitched_camera_give_no_roll() -> None:
+    # A camera pitched down: true verticals lean by 10° per image height of distance from the centre line. Four
+    # on the right agree with one another (their mean leans 2°, the camera is level); two on the left show the
+    # lean growing across the picture.
+    gray = np.full((ROWS, COLS), 200, np.uint8)
+    for x in (100, 180, 560, 600, 640, 680):
+        lean = math.radians(10.0 * (x - COLS / 2) / ROWS)
+        dx = math.tan(lean) * 400
+        cv2.line(gray, (round(x - dx / 2), 900), (round(x + dx / 2), 500), 60, 3)
+    right_only = gray.copy()
+    right_only[:, :300] = 200
+    estimate = roll_from_lines(gray)
+    assert estimate.roll is None and estimate.segments >= 4
+    # The right four alone cannot show that they converge, and lie too far right to rule it out.
+    assert roll_from_lines(right_only).roll is None
+    # A floor's edge square to the camera stays level under a pitch: it contradicts them rather than confirms.
+    cv2.line(right_only, (0, 1100), (COLS, 1100), 60, 3)
+    assert roll_from_lines(right_only).roll is None
+    # The same lines on a wall seen by a level camera rolled 2°: then the floor's edge agrees, and confirms them.
+    rolled = np.full((ROWS, COLS), 200, np.uint8)
+    for x in (560, 600, 640, 680):
+        dx = math.tan(math.radians(2.0)) * 400
+        cv2.line(rolled, (round(x - dx / 2), 900), (round(x + dx / 2), 500), 60, 3)
+    drop = math.tan(math.radians(2.0)) * COLS
+    cv2.line(rolled, (0, round(1100 - drop / 2)), (COLS, round(1100 + drop / 2)), 60, 3)
+    assert roll_from_lines(rolled).roll == pytest.approx(2.0, abs=0.2)
+
+
+def _cropped_room(lean_deg: float, *, floor_slope_deg: float = 0.0, door: bool = True, floor: bool = True,
+                  shelf: bool = True, door_at_edge: bool = False) -> np.ndarray:
+    """What is left of a room once a crop has cut most of the door frame away: short stretches of two upright
+    edges, the floor's edge across the picture (``floor_slope_deg`` turns it alone, as perspective turns level
+    lines of a wall not square to the camera), and a shelf; all turned by ``lean_deg`` as in :func:`_room`."""
+    wall = np.full((ROWS, COLS), 200, np.uint8)
+    if door:
+        left = -10 if door_at_edge else 40  # at the picture's edge only the post's inner edge is left
+        cv2.rectangle(wall, (left, 700), (100, 1000), 90, -1)  # a door post's lowest 300 px: two upright edges
+    if floor:
+        drop = math.tan(math.radians(floor_slope_deg)) * COLS
+        cv2.fillPoly(wall, [np.array([[0, 1100], [COLS, round(1100 + drop)], [COLS, ROWS], [0, ROWS]], np.int32)], 140)
+    if shelf:
+        cv2.rectangle(wall, (400, 500), (700, 520), 120, -1)  # a shelf board
+    matrix = cv2.getRotationMatrix2D((COLS / 2, ROWS / 2), -lean_deg, 1.0)
+    return cv2.warpAffine(wall, matrix, (COLS, ROWS), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+@pytest.mark.parametrize("lean", [-3.0, 2.0, 4.5])
+def test_level_lines_that_agree_make_up_for_a_short_upright_one(lean: float) -> None:
+    estimate = roll_from_lines(_cropped_room(lean))
+    assert estimate.roll == pytest.approx(lean, abs=0.2)
+    assert estimate.segments == 2 and estimate.level_segments >= 2
+    assert "confirmed by" in choose_levelling(lines=estimate).note
+    # The door alone is too short to trust.
+    assert roll_from_lines(_cropped_room(lean, floor=False, shelf=False)).roll is None
+
+
+def test_level_lines_confirm_but_do_not_move_the_roll() -> None:
+    # The floor's edge turned 0.4° by perspective: still confirming (within 0.5°), but the roll is the door's.
+    door_only = roll_from_lines(_cropped_room(2.0, floor=False, shelf=False))
+    assert door_only.roll is None and door_only.segments == 2
+    confirmed = roll_from_lines(_cropped_room(2.0, floor_slope_deg=0.4, shelf=False))
+    assert confirmed.roll == pytest.approx(2.0, abs=0.02)
+
+
+def test_level_lines_alone_or_disagreeing_give_no_roll() -> None:
+    assert roll_from_lines(_cropped_room(2.0, door=False)).roll is None
+    # One upright edge is not enough, however many level lines confirm it: one stripe is no vertical to trust.
+    assert roll_from_lines(_cropped_room(2.0, door_at_edge=True)).roll is None
+    # The floor's edge turned 1° from the door's (perspective, not roll, may have turned it), and nothing else
+    # level to outvote it: the level family is clear on its own but does not agree with the upright one.
+    assert roll_from_lines(_cropped_room(2.0, floor_slope_deg=1.0, shelf=False)).roll is None
+
+
+def test_the_gray_image_is_checked() -> None:
+    with pytest.raises(ValueError, match="uint8"):
+        roll_from_lines(np.zeros((10, 10), np.float32))
