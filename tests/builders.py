@@ -29,10 +29,12 @@ import numpy as np
 
 from posture.analysis import Analysis, ModelIdentity
 from posture.core.image import ImageOrigin, LoadedImage
+from posture.core.measurement import Measurement
 from posture.core.pose import NUM_LANDMARKS, Landmark, Pose, side_landmark
 from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import measure, provenance
 from posture.stages.findings import evaluate
+from posture.stages.frame import PERCENT_HEIGHT
 from posture.stages.gate import assess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -496,3 +498,9 @@ def refused(name: str) -> Analysis:
     return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(),
                     knowledge=load_knowledge_base(), warnings=(),
                     provenance=provenance(image, model=FAKE_MODEL, mediapipe_version="1.2.2", people_detected=0))
+
+
+def hip_height_reading(value: float, **components: float) -> Measurement:
+    """One reading of the front view's hip height in % of body height, with the given components."""
+    return Measurement("hip_height_difference", value, PERCENT_HEIGHT, "outline", (),
+                       components=tuple(components.items()))

@@ -19,7 +19,6 @@ same turn moves trunk lean by about 3° and the plumb line by several cm.
 from __future__ import annotations
 
 import math
-
 import sys
 from collections.abc import Callable
 from pathlib import Path

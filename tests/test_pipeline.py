@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from builders import MASK_HEIGHT, MASK_WIDTH, back_outline, front_outline, side_mask, side_person, side_pose
 
-from posture.analysis import ModelIdentity
+from posture.analysis import Analysis, ModelIdentity
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.core.pose import Pose
 from posture.knowledge.explanations import load_knowledge_base
-from posture.pipeline import analyze_image
+from posture.pipeline import analyze_image, copy_readings, measure, provenance
+from posture.stages.findings import evaluate
+from posture.stages.gate import assess
+from posture.stages.level import choose_levelling
 
 MODEL = ModelIdentity("pose_landmarker_full.task", "ab" * 32, True)
 
@@ -53,3 +58,68 @@ def test_the_loose_clothing_note_reaches_the_report_on_a_levelled_photo_too(roll
     assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in analysis.measurements}
     notes = [w for w in analysis.warnings if w.startswith("Probably loose clothing")]
     assert len(notes) == 1 and "pelvic_tilt and belly_prominence" in notes[0]
+
+
+# ------------------------------------------------------------------ copies of a photo taken with a rolled camera
+
+
+class _RecordingDetector:
+    """Stands in for the landmarker: finds the same person in every copy and keeps each copy's pixels."""
+
+    def __init__(self, pose: Pose) -> None:
+        self.pose = pose
+        self.seen: list[np.ndarray] = []
+
+    def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
+        self.seen.append(image.rgb.copy())
+        return (self.pose,)
+
+
+def _rolled_analysis(roll: float) -> tuple[Analysis, Pose]:
+    rgb = np.full((1100, 1000, 3), 200, dtype=np.uint8)
+    rgb[:, 100:110] = 30  # a door frame, upright in the world
+    turned = cv2.warpAffine(rgb, cv2.getRotationMatrix2D((500.0, 550.0), -roll, 1.0), (1000, 1100),
+                            borderValue=(200, 200, 200))  # as a camera rolled by ``roll`` sees it
+    origin = ImageOrigin(sha256="cd" * 32, format="PNG", exif_orientation=1, capture_time=None, file_size=1)
+    image = LoadedImage(path=Path("rolled.png"), width=1000, height=1100, rgb=turned, scale=1.0, warnings=(),
+                        origin=origin)
+    pose = side_pose(facing=1)
+    verdict = assess((pose,), width=1000, height=1100)
+    frame, measured = measure(verdict, 170.0, choose_levelling(user_roll=roll))
+    measurements = measured.measurements
+    knowledge = load_knowledge_base()
+    analysis = Analysis(image=image, verdict=verdict, frame=frame, measurements=measurements,
+                        findings=evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge),
+                        knowledge=knowledge, warnings=(),
+                        provenance=provenance(image, model=ModelIdentity("m.task", "ab" * 32, True),
+                                              mediapipe_version="1.2.2", people_detected=1))
+    return analysis, pose
+
+
+def _door_lean(rgb: np.ndarray) -> float:
+    """The dark door frame's lean in degrees from image-up, + when its top leans clockwise (right).
+
+    Columns from 50 on: the black corners an upright copy gets are narrower than that.
+    """
+    dark = rgb[:, 50:300, 0] < 100
+    rows = np.arange(300, 800)
+    centres = np.array([np.flatnonzero(dark[row]).mean() for row in rows])
+    return math.degrees(math.atan(-np.polyfit(rows, centres, 1)[0]))
+
+
+@pytest.mark.parametrize("roll", [3.0, -2.0])
+def test_the_copies_of_a_rolled_photo_are_made_from_it_turned_upright(roll: float) -> None:
+    analysis, pose = _rolled_analysis(roll)
+    assert _door_lean(analysis.image.rgb) == pytest.approx(roll, abs=0.1)
+    detector = _RecordingDetector(pose)
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, (detector,))  # type: ignore[arg-type]
+    mirrored, grey = detector.seen
+    assert _door_lean(grey) == pytest.approx(0.0, abs=0.1)
+    assert _door_lean(mirrored[:, ::-1]) == pytest.approx(0.0, abs=0.1)
+
+
+def test_the_copies_of_a_level_photo_are_its_own_pixels() -> None:
+    analysis, pose = _rolled_analysis(0.0)
+    detector = _RecordingDetector(pose)
+    copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, (detector,))  # type: ignore[arg-type]
+    np.testing.assert_array_equal(detector.seen[0], analysis.image.rgb[:, ::-1])

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import math
 import re
 import sys
 from collections.abc import Callable
 
 import pytest
-from builders import KNOWLEDGE, REPO
+from builders import KNOWLEDGE, REPO, hip_height_reading
 
 from posture.core.measurement import Measurement
 from posture.core.units import CM, DEG
 from posture.knowledge import registry
-from posture.knowledge.repeatability import Repeatability, half_width_of_mean, parse_repeatability, repeatability
+from posture.knowledge.repeatability import T_975, Repeatability, half_width_of_mean, parse_repeatability, repeatability
 
 # ------------------------------------------------------------------ repeatability.toml and its defaults
 
@@ -110,3 +111,74 @@ def test_the_coverage_bench_marks_a_measurement_the_fit_has_not_seen(
     angle, _ = new_measurements
     assert bench.measurement_cell(angle, repeatability()) == f"{angle} (default, not fitted)"
     assert bench.measurement_cell("trunk_lean", repeatability()) == "trunk_lean"
+
+
+# ------------------------------------------------------------------ half-widths
+
+
+def test_half_width_is_t_times_the_standard_error_of_the_mean_times_the_factor() -> None:
+    # Readings 1, 2, 3: standard deviation 1, standard error 1/sqrt(3), two degrees of freedom.
+    assert half_width_of_mean([1.0, 2.0, 3.0], 1.0) == pytest.approx(T_975[2] / math.sqrt(3))
+    assert half_width_of_mean([1.0, 2.0, 3.0], 1.5) == pytest.approx(1.5 * T_975[2] / math.sqrt(3))
+    assert half_width_of_mean([1.0, 2.0], 1.0) is None  # two readings say too little about their spread
+    assert half_width_of_mean([2.0, 2.0, 2.0], 1.0) == 0.0
+
+
+def test_a_typical_spread_is_pooled_with_the_readings_own() -> None:
+    # Readings 1, 2, 3 (variance 1, two degrees of freedom) pooled with a typical spread of 2 counting for 6:
+    # variance (6 * 4 + 2 * 1) / 8 = 3.25, t at 8 degrees of freedom.
+    pooled = half_width_of_mean([1.0, 2.0, 3.0], 1.5, typical=2.0, prior_readings=6)
+    assert pooled == pytest.approx(1.5 * T_975[8] * math.sqrt(3.25 / 3))
+    # Identical readings still get the typical spread's share: no photo is measured without noise.
+    assert half_width_of_mean([2.0, 2.0, 2.0], 1.0, typical=1.0, prior_readings=2) == pytest.approx(
+        T_975[4] * math.sqrt(0.5 / 3))
+    assert half_width_of_mean([1.0, 2.0, 3.0], 1.0, typical=2.0, prior_readings=0) == pytest.approx(
+        T_975[2] / math.sqrt(3))
+
+
+def test_two_readings_give_an_interval_only_with_a_typical_spread_pooled_in() -> None:
+    # The photo and one copy (the other refused): variance 0.5 with one degree of freedom, pooled with a
+    # typical spread of 1 counting for 5: (5 * 1 + 1 * 0.5) / 6, t at 6 degrees of freedom, over two readings.
+    assert half_width_of_mean([1.0, 2.0], 1.0, typical=1.0, prior_readings=5) == pytest.approx(
+        T_975[6] * math.sqrt((5.5 / 6) / 2))
+    assert half_width_of_mean([1.0, 2.0], 1.0, typical=1.0, prior_readings=0) is None
+    assert half_width_of_mean([1.0], 1.0, typical=1.0, prior_readings=5) is None
+
+
+def test_each_measurement_is_widened_by_its_own_factor() -> None:
+    repeat = Repeatability(prior_readings=0, factor={"hip_height_difference": 2.0, "knee_angle": 0.5},
+                           typical_spread={})
+    values = [1.0, 2.0, 3.0]
+    assert repeat.half_width(hip_height_reading(1.0), values, None) == pytest.approx(2.0 * T_975[2] / math.sqrt(3))
+    knee = Measurement("knee_angle", 3.0, DEG, "landmarks", ())
+    assert repeat.half_width(knee, values, None) == pytest.approx(0.5 * T_975[2] / math.sqrt(3))
+    # A measurement no factor was fitted for gets the widest fitted one; with none fitted at all, no interval.
+    unfitted = Measurement("trunk_lean", 3.0, DEG, "landmarks", ())
+    assert repeat.half_width(unfitted, values, None) == pytest.approx(2.0 * T_975[2] / math.sqrt(3))
+    assert Repeatability(prior_readings=0, factor={}, typical_spread={}).half_width(unfitted, values, None) is None
+
+
+def test_a_typical_spread_in_percent_of_height_is_turned_into_cm() -> None:
+    repeat = Repeatability(prior_readings=5, factor={}, typical_spread={"hip_height_difference": 0.5,
+                                                                        "knee_angle": 1.2})
+    assert repeat.typical(hip_height_reading(1.0), None) == 0.5
+    in_cm = Measurement("hip_height_difference", 1.0, CM, "outline", ())
+    assert repeat.typical(in_cm, 180.0) == pytest.approx(0.9)
+    assert repeat.typical(Measurement("knee_angle", 3.0, DEG, "landmarks", ()), 180.0) == 1.2
+    with pytest.raises(ValueError, match="height"):
+        repeat.typical(in_cm, None)
+
+
+def test_the_shipped_repeatability_is_plausible() -> None:
+    """Re-takes scatter about as much as the copies of one photo, some more, some less (bench/COVERAGE.md).
+
+    Every fitted measurement has a typical spread, of a size landmarks jitter by: under 5° or 2% of body height.
+    """
+    from posture.knowledge.registry import DEFINITIONS
+
+    shipped = repeatability()
+    assert all(0.3 < factor < 4.0 for factor in shipped.factor.values())
+    assert shipped.prior_readings >= 1
+    # A measurement the fit has not seen yet gets the defaults (knowledge/test_repeatability.py), so this is no equality.
+    assert set(shipped.factor) == set(shipped.typical_spread) <= {definition.id for definition in DEFINITIONS}
+    assert all(0.0 < spread < 5.0 for spread in shipped.typical_spread.values())
