@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import queue
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
 
@@ -41,6 +42,7 @@ from posture.stages.level import (
     Levelling,
     find_levelling,
     level_pose,
+    levelling_before_the_person,
     levelling_centre,
     unlevel_points,
 )
@@ -77,34 +79,70 @@ def measure(verdict: Verdict, height_cm: float | None,
     return frame, measure_person(verdict, pose, frame.scale)
 
 
+class CopyReading:
+    """The altered copies of a photo being read: each detected, gated and measured, in threads of their own.
+
+    The copy landmarkers start as soon as the copies are made, beside the main landmarker's work on the
+    photo itself; the main landmarker then takes whatever copies are left (:meth:`readings`). A landmarker
+    runs on about one core and lets go of the interpreter while it runs, so on two cores the copies cost
+    little more than one landmark run. Each copy is read by one landmarker only, and the readings are
+    gathered in the copies' own order, so the result is the same however they were shared out.
+    """
+
+    def __init__(self, image: LoadedImage, roll: float, height_cm: float | None,
+                 detectors: Sequence[PoseDetector], pool: Executor | None) -> None:
+        self.roll = roll
+        self._height_cm = height_cm
+        self._waiting: queue.SimpleQueue[tuple[int, tuple[str, LoadedImage]]] = queue.SimpleQueue()
+        for indexed in enumerate(altered_copies(image, roll)):
+            self._waiting.put(indexed)
+        self._read: dict[int, tuple[str, Verdict, tuple[Measurement, ...]]] = {}
+        self._helpers = [pool.submit(self._work, detector) for detector in detectors] if pool is not None else []
+
+    def _work(self, detector: PoseDetector) -> None:
+        while True:
+            try:
+                index, (name, copy) = self._waiting.get_nowait()
+            except queue.Empty:
+                return
+            verdict = gate(copy, detector.detect(copy))
+            self._read[index] = (name, verdict, measure(verdict, self._height_cm)[1].measurements if verdict.ok
+                                 else ())
+
+    def readings(self, detector: PoseDetector, verdict: Verdict,
+                 measurements: tuple[Measurement, ...]) -> dict[str, list[Measurement]]:
+        """Every measurement of the photo with its readings in the copies: the photo's own first.
+
+        ``detector`` reads the copies not yet taken. A copy the gate refuses, or sees in another view than
+        ``verdict``'s, adds no reading.
+        """
+        self._work(detector)
+        for helper in self._helpers:
+            helper.result()
+        accepted = [(copy_sign(name, verdict.view), taken) for _, (name, copy_verdict, taken) in sorted(self._read.items())
+                    if copy_verdict.ok and copy_verdict.view.kind == verdict.view.kind]
+        return gather_readings(measurements, accepted)
+
+    def abandon(self) -> None:
+        """Take no more copies and wait for those being read: their readings are not wanted."""
+        while True:
+            try:
+                self._waiting.get_nowait()
+            except queue.Empty:
+                break
+        for helper in self._helpers:
+            helper.exception()
+
+
 def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measurements: tuple[Measurement, ...],
                   detectors: Sequence[PoseDetector]) -> dict[str, list[Measurement]]:
-    """Every measurement read again in each altered copy of the photo: the photo's own reading first.
+    """Every measurement read again in each altered copy of the photo (:class:`CopyReading`): the photo's first.
 
-    The copies are shared out over ``detectors``, each working through its share in a thread of its own: a
-    landmarker runs on about one core and lets go of the interpreter while it runs, so two landmarkers read
-    two copies in little more than the time of one. A copy the gate refuses, or sees in another view, adds
-    no reading.
+    The first of ``detectors`` reads in this thread, the others each in a thread of their own.
     """
-    copies = list(enumerate(altered_copies(image, frame.levelling.camera_roll)))
-    Reading = tuple[float, tuple[Measurement, ...]]
-
-    def read(share: Sequence[tuple[int, tuple[str, LoadedImage]]], detector: PoseDetector) -> list[tuple[int, Reading]]:
-        readings = []
-        for index, (name, copy) in share:
-            copy_verdict = gate(copy, detector.detect(copy))
-            if copy_verdict.ok and copy_verdict.view.kind == verdict.view.kind:
-                readings.append((index, (copy_sign(name, verdict.view),
-                                         measure(copy_verdict, frame.scale.height_cm)[1].measurements)))
-        return readings
-
-    shares = [copies[start::len(detectors)] for start in range(len(detectors))]
-    with ThreadPoolExecutor(max_workers=len(detectors), thread_name_prefix="posture-copies") as pool:
-        in_order = sorted((reading for share in pool.map(read, shares, detectors) for reading in share),
-                          key=lambda indexed: indexed[0])
-    # In the copies' own order, so that the mean is summed alike however the copies were shared out.
-    accepted = [reading for _, reading in in_order]
-    return gather_readings(measurements, accepted)
+    with ThreadPoolExecutor(max_workers=max(1, len(detectors) - 1), thread_name_prefix="posture-copies") as pool:
+        run = CopyReading(image, frame.levelling.camera_roll, frame.scale.height_cm, detectors[1:], pool)
+        return run.readings(detectors[0], verdict, measurements)
 
 
 def photo_points(measurements: tuple[Measurement, ...], levelling: Levelling,
@@ -159,9 +197,32 @@ def analyze_image(
         roll: degrees (see :class:`~posture.stages.level.Levelling`); replaces the levelling found in the photo.
         level: False measures the photo as it is.
         uncertainty: average over the altered copies and give each measurement its ± (the default reading).
-        copy_detectors: landmarkers that read altered copies alongside ``detector``, one thread each.
         markers: the skin markers' colour; the markers' measures then replace the estimates of the same ids.
+        copy_detectors: landmarkers that read altered copies alongside ``detector``, one thread each.
     """
+    with ThreadPoolExecutor(max_workers=max(1, len(copy_detectors)), thread_name_prefix="posture-copies") as pool:
+        copies = None
+        if uncertainty and copy_detectors:
+            # The copies are read beside the photo from the start: turned upright by a roll known without the
+            # person, or else as taken, on the bet that the background's lines will not level the photo (a
+            # lost bet is read again once the roll is known).
+            early = levelling_before_the_person(image, roll=roll, level=level)
+            copies = CopyReading(image, early.camera_roll if early is not None else 0.0, height_cm, copy_detectors,
+                                 pool)
+        try:
+            return _analyze(image, detector, model=model, mediapipe_version=mediapipe_version, knowledge=knowledge,
+                            height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
+                            copies=copies, copy_detectors=copy_detectors, pool=pool)
+        finally:
+            if copies is not None:
+                copies.abandon()
+
+
+def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity, mediapipe_version: str,
+             knowledge: KnowledgeBase, height_cm: float | None, roll: float | None, level: bool, uncertainty: bool,
+             markers: str | None, copies: CopyReading | None, copy_detectors: Sequence[PoseDetector],
+             pool: Executor) -> Analysis:
+    """:func:`analyze_image` with the copies' reading already under way (``copies``), if it is."""
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
     lines = start_line_search(image, roll=roll, level=level)
     poses = detector.detect(image)
@@ -184,7 +245,11 @@ def analyze_image(
             return Analysis(image=image, verdict=refusal, frame=None, measurements=(), findings=(),
                             knowledge=knowledge, warnings=warnings, provenance=origin)
     if uncertainty:
-        readings = copy_readings(image, verdict, frame, measurements, (detector, *copy_detectors))
+        if copies is None or copies.roll != levelling.camera_roll:
+            if copies is not None:
+                copies.abandon()
+            copies = CopyReading(image, levelling.camera_roll, height_cm, copy_detectors, pool)
+        readings = copies.readings(detector, verdict, measurements)
         measurements = averaged_measurements(measurements, readings, frame.scale.height_cm)
     if markers is not None:
         by_id = {m.id: m for m in marked.measurements}

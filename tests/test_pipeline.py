@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from builders import MASK_HEIGHT, MASK_WIDTH, back_outline, front_outline, side_
 
 from posture.analysis import Analysis, ModelIdentity
 from posture.core.image import ImageOrigin, LoadedImage
-from posture.core.pose import Pose
+from posture.core.pose import Landmark, Pose
 from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import analyze_image, copy_readings, measure, provenance
 from posture.stages.findings import evaluate
@@ -123,3 +124,39 @@ def test_the_copies_of_a_level_photo_are_its_own_pixels() -> None:
     detector = _RecordingDetector(pose)
     copy_readings(analysis.image, analysis.verdict, analysis.frame, analysis.measurements, (detector,))  # type: ignore[arg-type]
     np.testing.assert_array_equal(detector.seen[0], analysis.image.rgb[:, ::-1])
+
+
+class _PixelMindedDetector(_RecordingDetector):
+    """Finds the ears further forward the brighter the picture's left edge: a copy made from the photo turned
+    upright (black corners) reads otherwise than one made from the photo as taken."""
+
+    def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
+        super().detect(image)
+        xy = self.pose.xy.copy()
+        xy[[Landmark.LEFT_EAR, Landmark.RIGHT_EAR], 0] += float(image.rgb[:, :40].mean()) / 10.0
+        return (dataclasses.replace(self.pose, xy=xy),)
+
+
+@pytest.mark.parametrize("roll", [None, 2.0], ids=["levelled-by-lines", "users-roll"])
+def test_copies_read_beside_the_photo_give_what_one_landmarker_gives(roll: float | None) -> None:
+    """With lines to level it, the copies begun from the photo as taken are read again from it turned upright;
+    with the user's roll they are made upright from the start. Either way, as one landmarker reads them."""
+    rgb = np.full((1100, 1000, 3), 200, dtype=np.uint8)
+    for left in (100, 180, 820, 900):  # door frames and wall corners on both sides, upright in the world
+        rgb[:, left:left + 10] = 30
+    turned = cv2.warpAffine(rgb, cv2.getRotationMatrix2D((500.0, 550.0), -2.0, 1.0), (1000, 1100),
+                            borderValue=(200, 200, 200))
+    origin = ImageOrigin(sha256="ef" * 32, format="PNG", exif_orientation=1, capture_time=None, file_size=1)
+    image = LoadedImage(path=Path("rolled.png"), width=1000, height=1100, rgb=turned, scale=1.0, warnings=(),
+                        origin=origin)
+    pose = side_pose(facing=1)
+    settings = {"model": MODEL, "mediapipe_version": "1.2.2", "knowledge": load_knowledge_base(), "roll": roll,
+                "height_cm": 170.0, "uncertainty": True}
+    alone = analyze_image(image, _PixelMindedDetector(pose), **settings)  # type: ignore[arg-type]
+    helper = _PixelMindedDetector(pose)
+    together = analyze_image(image, _PixelMindedDetector(pose), copy_detectors=(helper,),  # type: ignore[arg-type]
+                             **settings)
+    assert alone.frame is not None and alone.frame.levelling.source == ("lines" if roll is None else "user")
+    assert together.measurements == alone.measurements
+    assert all(m.uncertainty is not None for m in together.measurements)
+    assert helper.seen, "the second landmarker read no copy"

@@ -36,12 +36,12 @@ from posture.stages.level import upright_image
 
 
 def _mirrored(image: LoadedImage) -> LoadedImage:
-    return dataclasses.replace(image, rgb=np.ascontiguousarray(image.rgb[:, ::-1]))
+    return dataclasses.replace(image, rgb=cv2.flip(image.rgb, 1))
 
 
 def _grey(image: LoadedImage) -> LoadedImage:
     grey = cv2.cvtColor(image.rgb, cv2.COLOR_RGB2GRAY)
-    return dataclasses.replace(image, rgb=np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)))
+    return dataclasses.replace(image, rgb=cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
 
 
 PERTURBATIONS: tuple[tuple[str, Callable[[LoadedImage], LoadedImage]], ...] = (

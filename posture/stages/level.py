@@ -221,6 +221,21 @@ def level_pose(pose: Pose, roll: float) -> Pose:
                                visibility=pose.visibility.copy(), world=pose.world.copy(), mask=mask)
 
 
+def levelling_before_the_person(image: LoadedImage, *, roll: float | None = None,
+                                level: bool = True) -> Levelling | None:
+    """The levelling when the person is not needed for it: turned off, the user's roll, or the phone's gravity
+    record; None when the background's lines must decide (their search leaves the person's own edges out)."""
+    if not level:
+        return NOT_LEVELLED
+    if roll is not None:
+        return choose_levelling(user_roll=roll)
+    if image.origin.gravity is not None:
+        chosen = choose_levelling(gravity=image.origin.gravity)
+        if chosen.applied:
+            return chosen
+    return None
+
+
 def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None, level: bool = True,
                    lines: concurrent.futures.Future[LineSearch] | None = None) -> Levelling:
     """The levelling for one photo and its person: ``roll`` when given, else gravity, else background lines.
@@ -232,14 +247,9 @@ def find_levelling(image: LoadedImage, pose: Pose, *, roll: float | None = None,
         level: False turns levelling off (``--no-level``); ``roll`` is then ignored.
         lines: the line search started with :func:`start_line_search`, if it was; else it is done here.
     """
-    if not level:
-        return NOT_LEVELLED
-    if roll is not None:
-        return choose_levelling(user_roll=roll)
-    if image.origin.gravity is not None:
-        chosen = choose_levelling(gravity=image.origin.gravity)
-        if chosen.applied:
-            return chosen
+    known = levelling_before_the_person(image, roll=roll, level=level)
+    if known is not None:
+        return known
     search = lines.result() if lines is not None else search_lines(image)
     person = person_mask(pose, search.shape)
     return choose_levelling(lines=roll_from_segments(search.segments, search.shape, person))
