@@ -17,13 +17,28 @@ measures, with one pose detector per process as the CLI uses:
                       ``uncertainty=False`` against the same 50 decoded and detected bare
                       (target: at most 1.1)
   (h) default         ``Analyzer.analyze(path)`` plus ``render_json``: the default, which
-                      averages the photo and five altered copies for its uncertainty; h / d
-                      is what the uncertainty costs
+                      averages the photo and two altered copies (mirror, grey), read by two
+                      landmarkers at once, for its uncertainty; h / d is what that costs
 
 and, for the 12 MP photo, a naive full-resolution pipeline (``cv2.imread`` at
 full size, then ``detect`` on the full-size array).
 
-Usage: python bench/speed.py [--repeat N] [--cli-repeat N] [--out FILE]
+Two sections check the speed targets of issue 16:
+
+  default vs --fast   for every sample in ``samples/`` (the PNGs), the median of
+                      ``Analyzer.analyze(path)`` and of ``Analyzer.analyze(path,
+                      uncertainty=False)`` in one process (one Analyzer, a warm-up round,
+                      the two alternating), and their ratio (target: the median ratio over
+                      the samples at most 2.5)
+  whole command       pairs of whole processes on the 12 MP JPEG, alternating A B A B after
+                      one warm-up pair: A is ``python -m posture analyze PHOTO --fast``
+                      (then the default, without ``--fast``) with the user's environment,
+                      B is ``bench/naive_detect.py PHOTO MODEL`` (``cv2.imread`` of the full
+                      photo plus one ``PoseLandmarker.detect`` with posture's options and
+                      model); the median wall time of each and the median per-pair ratio
+                      A/B (targets: at most 0.9 for ``--fast``, 1.0 for the default)
+
+Usage: python bench/speed.py [--repeat N] [--cli-repeat N] [--sample-repeat N] [--pairs N] [--out FILE]
 Needs PYTHONPATH to reach the package when it is not installed; the pose model
 is taken from ``prepare_model()`` (``POSTURE_MODEL_DIR`` is honoured).
 """
@@ -35,6 +50,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,6 +63,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = REPO.parent / "shared" / "photos"
+SAMPLES = REPO / "samples"
+NAIVE_SCRIPT = REPO / "bench" / "naive_detect.py"
 PHOTO_NAMES = (
     "side_bodytracker_1.jpg",
     "side_sarweshgait_1.jpg",
@@ -63,6 +81,9 @@ RATIO_TARGET = 1.15
 RSS_TARGET_MB = 400.0
 SERIES_LENGTH = 50
 SERIES_TARGET = 1.1
+DEFAULT_COST_TARGET = 2.5  # default / --fast per photo, median over the samples
+# The whole command / the naive detect-only script on the 12 MP JPEG, median of the per-pair ratios.
+PAIR_TARGETS = {"--fast": 0.9, "default": 1.0}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -298,6 +319,58 @@ def measure_naive_full_resolution(path: Path, model_path: Path, repeat: int) -> 
     return {key: median_ms(values) for key, values in samples.items()}
 
 
+@dataclass
+class SampleCost:
+    """The default reading against ``--fast`` on one sample, in one process (seconds per run)."""
+
+    name: str
+    size: tuple[int, int]
+    fast: list[float] = field(default_factory=list)
+    default: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.error or not self.fast or not self.default:
+            return None
+        return statistics.median(self.default) / statistics.median(self.fast)
+
+
+def measure_default_cost(paths: list[Path], model_path: Path, repeat: int) -> list[SampleCost]:
+    """Median of ``analyze(path)`` and ``analyze(path, uncertainty=False)`` per sample, one Analyzer.
+
+    Round 0 is the warm-up (it also opens the copies' landmarker). Each round takes every sample in
+    turn and runs both readings on it, fast first in one round and default first in the next (and
+    shifted by one from one sample to the next), so a slow moment of the machine falls on both.
+    """
+    from PIL import Image
+
+    from posture.analyzer import Analyzer
+
+    costs = []
+    for path in paths:
+        with Image.open(path) as image:
+            costs.append(SampleCost(name=path.name, size=image.size))
+    with Analyzer(model_path) as analyzer:
+        for path, cost in zip(paths, costs):
+            for uncertainty in (False, True):
+                analysis = analyzer.analyze(path, uncertainty=uncertainty)
+                if not analysis.ok:
+                    cost.error = f"refused: {analysis.problem}"
+        for round_index in range(repeat + 1):
+            for index, (path, cost) in enumerate(zip(paths, costs)):
+                if cost.error:
+                    continue
+                order = (False, True) if (round_index + index) % 2 == 0 else (True, False)
+                for uncertainty in order:
+                    start = time.perf_counter()
+                    analyzer.analyze(path, uncertainty=uncertainty)
+                    elapsed = time.perf_counter() - start
+                    if round_index:
+                        (cost.default if uncertainty else cost.fast).append(elapsed)
+    return costs
+
+
 # --------------------------------------------------------------------------- the CLI as a process
 
 # A tiny parent for the CLI process. ru_maxrss of a child started straight from
@@ -335,8 +408,7 @@ def run_cli(photo: Path, env: dict[str, str], scratch: Path) -> tuple[float, flo
 
 
 def measure_cli(results: list[PhotoResult], repeat: int, scratch: Path) -> None:
-    env = dict(ORIGINAL_ENV)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = cli_env()
     for result in results:
         for round_index in range(repeat + 1):  # round 0 warms the page cache
             wall, rss, code, stderr = run_cli(result.path, env, scratch)
@@ -347,6 +419,69 @@ def measure_cli(results: list[PhotoResult], repeat: int, scratch: Path) -> None:
             if round_index:
                 result.cli_wall_s.append(wall)
                 result.cli_rss_mb.append(rss)
+
+
+def cli_env() -> dict[str, str]:
+    """The user's environment (not the benchmark's), with the checkout on PYTHONPATH."""
+    env = dict(ORIGINAL_ENV)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def timed_process(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
+    """Run one process to its end; return its wall time (s), its CPU time (user + system, s) and exit code."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    completed = subprocess.run(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, completed.returncode
+
+
+@dataclass
+class PairRun:
+    """Pairs of whole processes: A the posture command, B the naive detect-only script."""
+
+    variant: str  # "--fast" or "default"
+    command: list[str]
+    a_wall: list[float] = field(default_factory=list)
+    a_cpu: list[float] = field(default_factory=list)
+    b_wall: list[float] = field(default_factory=list)
+    b_cpu: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ratios(self) -> list[float]:
+        return [a / b for a, b in zip(self.a_wall, self.b_wall)]
+
+    @property
+    def ratio(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios and not self.error else None
+
+
+def measure_pairs(photo: Path, model_path: Path, pairs: int, scratch: Path) -> list[PairRun]:
+    """For ``--fast`` and then the default: one warm-up pair, then ``pairs`` pairs A B A B of whole processes."""
+    env = cli_env()
+    naive = [sys.executable, str(NAIVE_SCRIPT), str(photo), str(model_path)]
+    runs = []
+    for variant, extra in (("--fast", ["--fast"]), ("default", [])):
+        run = PairRun(variant, [sys.executable, "-m", "posture", "analyze", str(photo), *extra])
+        runs.append(run)
+        for round_index in range(pairs + 1):  # round 0 warms the page cache
+            a_wall, a_cpu, a_code = timed_process(run.command, env, scratch)
+            b_wall, b_cpu, b_code = timed_process(naive, env, scratch)
+            if a_code or b_code:
+                which = f"posture exited {a_code}" if a_code else f"naive_detect.py exited {b_code}"
+                run.error = f"{which} in pair {round_index}"
+                break
+            if round_index:
+                run.a_wall.append(a_wall)
+                run.a_cpu.append(a_cpu)
+                run.b_wall.append(b_wall)
+                run.b_cpu.append(b_cpu)
+    return runs
 
 
 # --------------------------------------------------------------------------- reporting
@@ -445,8 +580,69 @@ def verdicts(results: list[PhotoResult]) -> list[str]:
     return lines
 
 
+COST_HEADERS = ("sample", "size", "--fast ms", "default ms", "default / --fast")
+
+
+def cost_rows(costs: list[SampleCost]) -> list[list[str]]:
+    rows = []
+    for c in costs:
+        size = f"{c.size[0]}x{c.size[1]}"
+        ratio = c.ratio
+        if ratio is None:
+            rows.append([c.name, size, "–", "–", c.error or "–"])
+            continue
+        rows.append([c.name, size, fmt_ms(median_ms(c.fast)), fmt_ms(median_ms(c.default)),
+                     f"{ratio:.2f} {'✓' if ratio <= DEFAULT_COST_TARGET else '✗'}"])
+    return rows
+
+
+def cost_line(costs: list[SampleCost]) -> str:
+    ratios = [c.ratio for c in costs if c.ratio is not None]
+    if not ratios:
+        return f"Default ≤ {DEFAULT_COST_TARGET}× --fast per photo: not measured."
+    median = statistics.median(ratios)
+    return (f"Default ≤ {DEFAULT_COST_TARGET}× --fast per photo (median over the {len(ratios)} samples of each "
+            f"sample's default / --fast): {'met' if median <= DEFAULT_COST_TARGET else 'NOT met'} "
+            f"({median:.2f}; samples {min(ratios):.2f} to {max(ratios):.2f}).")
+
+
+PAIR_HEADERS = ("command A", "A wall s", "A CPU s", "naive B wall s", "naive B CPU s", "A / B (median of pairs)",
+                "target")
+
+
+def pair_rows(runs: list[PairRun]) -> list[list[str]]:
+    rows = []
+    for run in runs:
+        label = f"posture analyze LARGE{' --fast' if run.variant == '--fast' else ''}"
+        target = PAIR_TARGETS[run.variant]
+        ratio = run.ratio
+        if ratio is None:
+            rows.append([label, *["–"] * 4, run.error or "–", f"≤ {target}"])
+            continue
+        rows.append([label, f"{statistics.median(run.a_wall):.2f}", f"{statistics.median(run.a_cpu):.2f}",
+                     f"{statistics.median(run.b_wall):.2f}", f"{statistics.median(run.b_cpu):.2f}",
+                     f"{ratio:.2f} {'✓' if ratio <= target else '✗'}", f"≤ {target}"])
+    return rows
+
+
+def pair_lines(runs: list[PairRun]) -> list[str]:
+    lines = []
+    for run in runs:
+        target = PAIR_TARGETS[run.variant]
+        name = "posture analyze --fast" if run.variant == "--fast" else "posture analyze (default)"
+        ratio = run.ratio
+        if ratio is None:
+            lines.append(f"{name} ≤ {target}× the naive script: not measured ({run.error}).")
+            continue
+        lines.append(f"{name} ≤ {target}× the naive script's wall time on the 12 MP JPEG: "
+                     f"{'met' if ratio <= target else 'NOT met'} (median of {len(run.ratios)} per-pair ratios "
+                     f"{ratio:.2f}; each pair: {' '.join(f'{r:.2f}' for r in run.ratios)}).")
+    return lines
+
+
 def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: list[list[str]],
-               series: dict[str, float], repeat: int, cli_repeat: int) -> None:
+               series: dict[str, float], costs: list[SampleCost], pairs: list[PairRun], args: argparse.Namespace,
+               ) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -456,11 +652,15 @@ def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: l
         console = Console(width=170)
     console.print(" · ".join(f"[bold]{k}[/bold] {v}" for k, v in facts.items()))
     tables = (
-        (f"posture speed: medians of {repeat} (CLI: {cli_repeat}), after one warm-up",
+        (f"posture speed: medians of {args.repeat} (CLI: {args.cli_repeat}), after one warm-up",
          MAIN_HEADERS, main_rows(results)),
         ("Where (d) goes (in-process, working image already decoded except load_image)",
          BREAKDOWN_HEADERS, breakdown_rows(results)),
         ("Why decoding at reduced size matters", NAIVE_HEADERS, naive_table),
+        (f"The default against --fast, samples/ in one process: medians of {args.sample_repeat} after one warm-up",
+         COST_HEADERS, cost_rows(costs)),
+        (f"The whole command against the naive detect-only script, 12 MP JPEG: medians of {args.pairs} pairs of "
+         "processes after one warm-up pair", PAIR_HEADERS, pair_rows(pairs)),
     )
     for title, headers, rows in tables:
         if not rows:
@@ -471,7 +671,7 @@ def print_rich(facts: dict[str, str], results: list[PhotoResult], naive_table: l
         for row in rows:
             table.add_row(*row)
         console.print(table)
-    for line in [*verdicts(results), series_line(series)]:
+    for line in [*verdicts(results), series_line(series), cost_line(costs), *pair_lines(pairs)]:
         console.print(line)
 
 
@@ -483,22 +683,50 @@ def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), "| " + " | ".join(aligns) + " |", *map(line, rows)])
 
 
-def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
-                   naive_table: list[list[str]], series: dict[str, float], repeat: int, cli_repeat: int) -> None:
+def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult], naive_table: list[list[str]],
+                   series: dict[str, float], costs: list[SampleCost], pairs: list[PairRun],
+                   args: argparse.Namespace) -> None:
     parts = [
         "# posture speed benchmark",
         "",
-        f"Generated by `bench/speed.py --repeat {repeat}`; see `bench/README.md` for what each "
-        f"column measures. In-process times are medians of {repeat} runs after one warm-up, "
+        f"Generated by `bench/speed.py --repeat {args.repeat} --cli-repeat {args.cli_repeat} "
+        f"--sample-repeat {args.sample_repeat} --pairs {args.pairs}`; see `bench/README.md` for what each "
+        f"column measures. In-process times are medians of {args.repeat} runs after one warm-up, "
         f"with one detector reused; CLI figures are medians (wall) and maxima (RSS) of "
-        f"{cli_repeat} runs after one warm-up. The 12 MP photo is {LARGE_SOURCE} upscaled "
+        f"{args.cli_repeat} runs after one warm-up. The 12 MP photo is {LARGE_SOURCE} upscaled "
         f"(Lanczos) to {LARGE_SIZE[0]}x{LARGE_SIZE[1]}, JPEG quality {LARGE_QUALITY}.",
         "",
         "## Machine",
         "",
         *(f"- {key}: {value}" for key, value in facts.items()),
         "",
-        "## Results",
+        "## The default against --fast (the samples, in one process)",
+        "",
+        f"For each PNG in `samples/`: `Analyzer.analyze(path, uncertainty=False)` (`--fast`) and "
+        f"`Analyzer.analyze(path)` (the default: the photo and two altered copies, mirror and grey, read by two "
+        f"landmarkers at once), medians of {args.sample_repeat} runs each in one process with one Analyzer, after "
+        f"a warm-up round; the two alternate (which goes first changes from run to run), so a slow moment of the "
+        f"machine falls on both. No renderer is timed.",
+        "",
+        markdown_table(COST_HEADERS, cost_rows(costs)),
+        "",
+        f"- {cost_line(costs)}",
+        "",
+        "## The whole command against a naive detect-only script (12 MP JPEG)",
+        "",
+        f"Pairs of whole processes on the 12 MP photo, A then B, one warm-up pair and then {args.pairs} timed "
+        f"pairs, for `--fast` and then for the default. A is `python -m posture analyze LARGE [--fast]` (the "
+        f"terminal report) with the user's environment; B is `python bench/naive_detect.py LARGE MODEL`: "
+        f"`cv2.imread` of the full photo, BGR to RGB, one `PoseLandmarker` (IMAGE mode, num_poses=2, "
+        f"segmentation masks on, the same model file) and one `detect`. Wall time is `time.perf_counter` around "
+        f"`subprocess.run` (output to /dev/null), CPU time (user + system) comes from `getrusage` of the "
+        f"children; both are medians over the pairs. The ratio is the median of the per-pair ratios A / B.",
+        "",
+        markdown_table(PAIR_HEADERS, pair_rows(pairs)),
+        "",
+        *(f"- {line}" for line in pair_lines(pairs)),
+        "",
+        "## Per photo: decode, inference, end to end, CLI",
         "",
         markdown_table(MAIN_HEADERS, main_rows(results)),
         "",
@@ -516,7 +744,7 @@ def write_markdown(out: Path, facts: dict[str, str], results: list[PhotoResult],
         "renders the JSON, and the report's cost is its own column.",
     ]
     if naive_table:
-        parts += ["", "## Why decoding at reduced size matters (12 MP photo)", "",
+        parts += ["", "## Why decoding at reduced size matters (12 MP photo, in one process)", "",
                   markdown_table(NAIVE_HEADERS, naive_table)]
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
 
@@ -529,10 +757,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="timed runs per in-process measurement, after one warm-up (default 5)")
     parser.add_argument("--cli-repeat", type=int, default=3, metavar="N",
                         help="timed CLI processes per photo, after one warm-up (default 3)")
+    parser.add_argument("--sample-repeat", type=int, default=15, metavar="N",
+                        help="timed runs of --fast and of the default per sample, after one warm-up (default 15)")
+    parser.add_argument("--pairs", type=int, default=9, metavar="N",
+                        help="timed pairs of processes (posture, naive script) on the 12 MP photo for --fast and "
+                             "for the default, after one warm-up pair each (default 9)")
     parser.add_argument("--out", type=Path, metavar="FILE", help="also write a Markdown report here")
     args = parser.parse_args(argv)
-    if args.repeat < 1 or args.cli_repeat < 1:
-        parser.error("--repeat and --cli-repeat must be at least 1")
+    if min(args.repeat, args.cli_repeat, args.sample_repeat, args.pairs) < 1:
+        parser.error("--repeat, --cli-repeat, --sample-repeat and --pairs must be at least 1")
     return args
 
 
@@ -544,6 +777,9 @@ def main(argv: list[str] | None = None) -> int:
     missing = [name for name in PHOTO_NAMES if not (PHOTOS / name).is_file()]
     if missing:
         sys.exit(f"speed.py: {', '.join(missing)} missing from {PHOTOS}.")
+    samples = sorted(SAMPLES.glob("*.png"))
+    if not samples:
+        sys.exit(f"speed.py: no PNG samples in {SAMPLES}.")
     sys.path.insert(0, str(REPO))  # run from a checkout without installing
     os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ warnings, before it loads
 
@@ -565,6 +801,10 @@ def main(argv: list[str] | None = None) -> int:
             with Image.open(path) as image:
                 results.append(PhotoResult(name=path.name, path=path, original=image.size))
 
+        print(f"pairs of processes on the 12 MP photo (2 × {args.pairs + 1} pairs)…", file=sys.stderr)
+        pairs = measure_pairs(large, model_path, args.pairs, scratch)
+        print(f"default against --fast on {len(samples)} samples ({args.sample_repeat} runs each)…", file=sys.stderr)
+        costs = measure_default_cost(samples, model_path, args.sample_repeat)
         print(f"in-process timings ({args.repeat} runs per step)…", file=sys.stderr)
         measure_in_process(results, model_path, args.repeat)
         print(f"a series of {SERIES_LENGTH} photos…", file=sys.stderr)
@@ -574,10 +814,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CLI processes ({args.cli_repeat + 1} per photo)…", file=sys.stderr)
         measure_cli(results, args.cli_repeat, scratch)
 
+    if hasattr(os, "getloadavg"):
+        facts["load average at end (1/5/15 min)"] = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     naive_table = naive_rows(results[-1], naive)
-    print_rich(facts, results, naive_table, series, args.repeat, args.cli_repeat)
+    print_rich(facts, results, naive_table, series, costs, pairs, args)
     if args.out:
-        write_markdown(args.out, facts, results, naive_table, series, args.repeat, args.cli_repeat)
+        write_markdown(args.out, facts, results, naive_table, series, costs, pairs, args)
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
