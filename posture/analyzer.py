@@ -128,8 +128,9 @@ class Analyzer:
                 instead of % of body height.
             uncertainty: average each measurement over the photo and two
                 altered copies and give its 95% repeatability interval (two
-                more landmark runs); False measures the photo alone, in about
-                two fifths of the time, with no interval (``--fast``).
+                more landmark runs, beside the photo's own when a second CPU
+                core is free); False measures the photo alone, in about half
+                the time, with no interval (``--fast``).
             markers: the colour of skin markers on the person (``"green"``,
                 ``"blue"``, ``"magenta"``): pelvic tilt, head angle and hip
                 height are then measured from them; a photo whose markers
