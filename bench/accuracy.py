@@ -708,7 +708,7 @@ def head_markdown(renders: list[Render], calibration: tuple[float, float, float]
                 band_label = band if band != "all" else "all four bands"
                 lines.append(f"| {label} | {band_label} | {bodies} | {detected}/{len(group)} | "
                              + " | ".join(_head_cells(errors, changes)) + " |")
-    lines += ["", "How posture finds the two points (posture/measurements.py, `head_points`): the back outline of "
+    lines += ["", "How posture finds the two points (posture/stages/measure/head.py, `head_points`): the back outline of "
               "the neck is read row by row from the segmentation mask; C7's row mixes the nape's hollow, the "
               "steepest stretch of the bend into the upper back and the ear landmark's row, and C7 sits on the "
               "outline there; the tragus proxy is the ear landmark moved along the ear → nose line and across it. "
@@ -858,7 +858,7 @@ height, 1.2 cm, from them) rather than any two points whose line happens to foll
 
 def fit_head_geometry(renders: list[Render], head_folder: Path, main_folder: Path | None, model_path: Path) -> str:
     """Fit the head angle's outline constants (measurements.C7_ROW, C7_FORWARD, TRAGUS_FROM_EAR) on the calibration
-    bodies, single runs of the photo itself; returns them as Python to paste into posture/measurements.py.
+    bodies, single runs of the photo itself; returns them as Python to paste into posture/stages/measure/head.py.
 
     The constants are fitted to the angle the two points give (Levenberg-Marquardt from the current constants):
     its error against the CVA, the error of its change from the neutral render (:data:`HEAD_FIT_CHANGE_WEIGHT`),

@@ -41,7 +41,7 @@ START, END = "<!-- looser-clothing:start -->", "<!-- looser-clothing:end -->"
 ALLOWED = 1.5
 """A measure passes when its loose-clothing error stays within this many times its close-fitting error."""
 CLOTH_NOTE = "Probably loose clothing"
-"""The start of the warning posture gives when it withholds an outline measure (posture.measurements)."""
+"""The start of the warning posture gives when it withholds an outline measure (posture.stages.measure.views)."""
 
 
 def _pairing(label: str) -> Pairing:

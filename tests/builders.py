@@ -317,7 +317,7 @@ def make_pose(
     mask: np.ndarray | None = None,
     mask_scale: float = 1.0,
 ) -> Pose:
-    """A :class:`posture.landmarks.Pose` from a landmark array.
+    """A :class:`posture.core.pose.Pose` from a landmark array.
 
     ``z`` defaults to zeros (every landmark in one plane); ``world`` defaults to
     :func:`world_from` ``(xy, z)``, so a profile built with :func:`side_depth`

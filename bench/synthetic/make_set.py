@@ -98,7 +98,7 @@ MARKER_ROOM = "structured"
 levels their rolled cameras from the background lines, as it would a practitioner's photo taken in a room."""
 FRAME_LONG_SIDE_35MM = 34.6
 """The long side (mm) of the 4:3 frame whose diagonal is the 35 mm frame's: what a phone's 35 mm-equivalent focal
-length refers to (as posture/markers.py reads it)."""
+length refers to (as posture/stages/measure/markers.py reads it)."""
 
 
 def marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:

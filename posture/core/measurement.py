@@ -13,7 +13,7 @@ class Measurement:
     """One measured quantity, with what it means and how it was obtained.
 
     Attributes:
-        id: the measurement id of :mod:`posture.registry`, e.g. ``"trunk_lean"``.
+        id: the measurement id of :mod:`posture.knowledge.registry`, e.g. ``"trunk_lean"``.
         value: the number, in ``unit``; sign conventions are in the registry and SPEC.md.
         unit: ``"deg"``, ``"cm"`` or ``"percent_height"`` (% of body height).
         method: how it was measured, and how it was calibrated if it was.

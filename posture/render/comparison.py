@@ -1,6 +1,6 @@
 """A :class:`~posture.compare.Comparison` as plain data (``--json``) and as terminal text.
 
-Every number goes through :mod:`posture.units`; the HTML report reads the
+Every number goes through :mod:`posture.core.units`; the HTML report reads the
 same helpers, so the words for a verdict and the way a change is written are
 decided once.
 """

@@ -2,7 +2,7 @@
 
 Built from the jinja2 templates in ``posture/templates`` with autoescaping
 on, so every file name, label and text from the knowledge base is escaped.
-Pictures are embedded as base64 PNG made by :func:`posture.outputs.encode_png`
+Pictures are embedded as base64 PNG made by :func:`posture.io.outputs.encode_png`
 (no EXIF, no GPS); the page loads nothing from anywhere (its
 Content-Security-Policy forbids it), prints on paper and reads on a phone.
 """

@@ -86,7 +86,7 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def value_words(measurement: Measurement, scale: BodyScale) -> str:
     """The value for people: ``"+0.8 ± 1.2°"``, ``"1.2% ht left higher"``, or ``"level (within ± 1.1% ht)"``.
 
-    A sided difference inside its noise (:func:`posture.findings.noise`, as the
+    A sided difference inside its noise (:func:`posture.stages.findings.noise`, as the
     terminal and the JSON judge it) is written as level, with no side.
     """
     definition = registry.definition(measurement.id)

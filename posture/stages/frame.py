@@ -1,9 +1,9 @@
 """The camera frame: which way is up, and how many pixels one body height spans.
 
-Which way is up is found by :mod:`posture.level` (the user's roll, the
+Which way is up is found by :mod:`posture.stages.level` (the user's roll, the
 phone's gravity record, or upright lines in the background); the pose is
 turned into that levelled frame before the frame is built, and the frame
-keeps the :class:`~posture.level.Levelling` so every report can say how the
+keeps the :class:`~posture.stages.level.Levelling` so every report can say how the
 vertical was found. The body height comes from the top of the head in the
 segmentation mask down to the lowest foot landmark, because MediaPipe has
 no landmark on the crown of the head.
@@ -72,7 +72,7 @@ class Frame:
 def build_frame(pose: Pose, *, height_cm: float | None = None, levelling: Levelling = NOT_LEVELLED) -> Frame:
     """The frame for a standing person: head top, floor, and the body-height scale.
 
-    ``pose`` must already be levelled by ``levelling`` (see :func:`posture.level.level_pose`).
+    ``pose`` must already be levelled by ``levelling`` (see :func:`posture.stages.level.level_pose`).
     """
     floor_y = float(np.max(pose.xy[_FEET, 1]))
     head_top = head_top_from_mask(pose)

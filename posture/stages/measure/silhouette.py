@@ -6,7 +6,7 @@ image-left, so ``forward = facing * dx`` and ``up = -dy``. Offsets are returned
 both in pixels and, through :class:`BodyScale`, as % of body height or cm.
 Signs follow SPEC.md: for every side-view measurement, + means forward.
 
-Each measurement id of :mod:`posture.registry` has one function here,
+Each measurement id of :mod:`posture.knowledge.registry` has one function here,
 registered with :func:`_measures`; :func:`measure_side_view` and
 :func:`measure_front_view` run those that apply, in the registry's order.
 """
