@@ -55,7 +55,8 @@ psoas muscles. It is not a diagnosis.
 Each measurement is the mean over the photo and two altered copies of it,
 with a 95% repeatability interval (±); a finding within its ± of the
 threshold is marked borderline. Several shots of one view are combined into
-one steadier value.
+one steadier value; the same photo given twice (identical files, under any
+name) counts once, with a warning.
 
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.
@@ -182,11 +183,13 @@ def _run_analyze(args: argparse.Namespace) -> int:
             refusal = analysis.error()
             if refusal is not None:
                 errors.append(refusal)
+    from posture.combine import combine_by_view, note_repeated_photos
+
+    analyses = note_repeated_photos(analyses)
     analysed = [a for a in analyses if a.ok]
     if len(photos) == 1 and analysed:
         _write_single_outputs(args, analysed[0])
     if args.json:
-        from posture.combine import combine_by_view
         from posture.render.json import render_json, render_json_photos
 
         if len(photos) == 1 and analyses:
@@ -196,7 +199,6 @@ def _run_analyze(args: argparse.Namespace) -> int:
     elif analysed:
         from rich.console import Console
 
-        from posture.combine import combine_by_view
         from posture.render.terminal import render_terminal
 
         console = Console()
