@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from posture._native import hide_native_stderr
 from posture._version import __version__
@@ -84,8 +84,29 @@ def _measurements_help() -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but help and version text that cannot be written to standard output is an output error (exit 7),
+    and a usage error never reaches standard output.
+
+    argparse's own printing swallows a failed write, so ``--help > /dev/full`` would exit 0 with the text lost.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """The usage and the error on stderr, exit 2; argparse would print the usage on stdout when stderr is closed."""
+        notify(self.format_usage().rstrip("\n"))
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if not message:
+            return
+        if file is not None and file is sys.stdout:
+            write_stdout(message)
+        else:  # argparse's None is stderr, where usage errors go and a line that cannot be written is dropped
+            notify(message.rstrip("\n"))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posture",
         description="Read standing posture from ordinary photos, explained through a somatics article on "
         "tight psoas muscles. Everything runs on this computer; no photo is uploaded.",
@@ -204,7 +225,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         console = Console()
         write_stdout(render_terminal(combine_by_view(analysed), width=console.width, color=console.is_terminal))
     for error in errors[:-1]:
-        print(f"posture: {error}", file=sys.stderr)
+        notify(f"posture: {error}")
     if errors:
         raise errors[-1]
     return ExitCode.OK
@@ -230,7 +251,7 @@ def _run_model(args: argparse.Namespace) -> int:
     from posture.io.model import prepare_model, sha256_of
 
     path = prepare_model(args.dir, notify=notify, force=args.force, from_wheel=args.from_wheel)
-    print(f"{path} (sha256 {sha256_of(path)})")
+    write_stdout(f"{path} (sha256 {sha256_of(path)})\n")
     return ExitCode.OK
 
 
@@ -243,16 +264,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK if exit_.code is None else ExitCode.USAGE
     except PostureError as error:
-        print(f"posture: {error}", file=sys.stderr)
+        notify(f"posture: {error}")
         return error.exit_code
     except KeyboardInterrupt:
-        print("posture: interrupted.", file=sys.stderr)
+        notify("posture: interrupted.")
         return ExitCode.INTERRUPTED
     except Exception as error:
         if os.environ.get("POSTURE_DEBUG"):
             raise
-        print(f"posture: internal error ({type(error).__name__}: {error}); "
-              "set POSTURE_DEBUG=1 to see the traceback.", file=sys.stderr)
+        notify(f"posture: internal error ({type(error).__name__}: {error}); "
+               "set POSTURE_DEBUG=1 to see the traceback.")
         return ExitCode.INTERNAL
 
 
