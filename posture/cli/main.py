@@ -208,8 +208,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
     analyses = note_repeated_photos(analyses)
     analysed = [a for a in analyses if a.ok]
-    if len(photos) == 1 and analysed:
-        _write_single_outputs(args, analysed[0])
+    if len(photos) == 1 and analyses:
+        _write_single_outputs(args, analyses[0])
     if args.json:
         from posture.render.json import render_json, render_json_photos
 
@@ -232,11 +232,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 
 def _write_single_outputs(args: argparse.Namespace, analysis: Analysis) -> None:
-    """The annotated picture and the HTML report of one analysed photo, written atomically."""
+    """The annotated picture of an analysed photo and the HTML report of any photo (a refused one's says why),
+    written atomically."""
     from posture.io.outputs import write_atomic
 
     photo = args.photos[0]
-    if args.annotate is not None:
+    if args.annotate is not None and analysis.ok:
         from posture.io.outputs import encode_png
         from posture.render.image import render_annotated
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -350,3 +351,15 @@ def test_the_same_photo_twice_counts_once_with_a_warning(capsys: pytest.CaptureF
     code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(copy))
     assert code == ExitCode.OK and err == ""
     assert "photos combined" not in out and "'copy.png' is the same photo" in out
+
+
+def test_a_refused_photo_gets_an_html_report_saying_why(capsys: pytest.CaptureFixture[str], blank_photo: Path,
+                                                         tmp_path: Path, pose_model: Path) -> None:
+    report = tmp_path / "report.html"
+    code, out, err = run(capsys, "analyze", str(blank_photo), "--html", str(report))
+    assert code == ExitCode.NO_USABLE_PERSON
+    assert_one_sentence(err)
+    assert out == ""
+    page = report.read_text(encoding="utf-8")
+    reason = err.strip().removeprefix("posture: ")
+    assert 'id="refused"' in page and html.escape(reason, quote=False) in page
