@@ -36,6 +36,7 @@ from posture.limits import (
 from posture.pipeline import analyze_image
 from posture.stages.copies import PERTURBATIONS
 from posture.stages.detect import PoseDetector
+from posture.stages.measure.markers import COLOURS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,6 +80,7 @@ class Analyzer:
         self._knowledge = load_knowledge_base()
         self._detector = PoseDetector(path)
         self._copy_detectors: tuple[PoseDetector, ...] | None = None
+        self.closed = False
 
     def __enter__(self) -> Analyzer:
         return self
@@ -90,6 +92,7 @@ class Analyzer:
 
     def close(self) -> None:
         """Release the landmarkers; the analyzer cannot be used afterwards."""
+        self.closed = True
         self._detector.close()
         for detector in self._copy_detectors or ():
             detector.close()
@@ -147,8 +150,13 @@ class Analyzer:
 
         Raises:
             InputError: the file or array cannot be used.
-            ValueError: ``height_cm`` is not a standing height, or ``roll`` is beyond ±45°.
+            ValueError: ``height_cm`` is not a standing height, ``roll`` is beyond ±45°, ``markers`` is not one
+                of the colours above, or the analyzer is closed.
         """
+        if self.closed:
+            raise ValueError("this Analyzer is closed (close() or the end of its with block); open a new one")
+        if markers is not None and markers not in COLOURS:
+            raise ValueError(f"markers={markers!r} is not a marker colour (expected one of: {', '.join(COLOURS)})")
         if height_cm is not None and not is_standing_height(height_cm):
             raise ValueError(f"height_cm={height_cm!r} is not a standing height in cm "
                              f"(expected {MIN_HEIGHT_CM:g}-{MAX_HEIGHT_CM:g})")

@@ -89,14 +89,47 @@ def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
                                combined_from=names)
 
 
+def repeated_photos(analyses: Sequence[Analysis]) -> list[tuple[int, int]]:
+    """(earlier, repeat) positions of each photo whose input is an earlier photo's byte for byte (same input sha256).
+
+    The one rule for "the same photo", whatever its name: a repeat adds no
+    independent shot, so counting it would shrink every ± by √2 for nothing.
+    """
+    first_with_input: dict[str, int] = {}
+    repeats = []
+    for position, analysis in enumerate(analyses):
+        earlier = first_with_input.setdefault(analysis.provenance.input_sha256, position)
+        if earlier != position:
+            repeats.append((earlier, position))
+    return repeats
+
+
+def note_repeated_photos(analyses: Sequence[Analysis]) -> list[Analysis]:
+    """The photos, each one given again later carrying a warning that names its repeats (it stands for them)."""
+    repeat_names: dict[int, list[str]] = {}
+    for earlier, repeat in repeated_photos(analyses):
+        repeat_names.setdefault(earlier, []).append(analyses[repeat].image.display_name)
+    noted = list(analyses)
+    for earlier, names in repeat_names.items():
+        analysis = analyses[earlier]
+        warning = (f"{', '.join(repr(name) for name in names)} {'is' if len(names) == 1 else 'are'} the same "
+                   f"photo as {analysis.image.display_name!r} (identical files); it was counted once.")
+        noted[earlier] = dataclasses.replace(analysis, warnings=(*analysis.warnings, warning))
+    return noted
+
+
 def combine_by_view(analyses: Sequence[Analysis]) -> list[Analysis]:
     """The photos with each view's analysed photos combined into one, in the order the views first appear.
 
-    A view with one analysed photo keeps it as it is; refused photos stay, each on its own.
+    A view with one analysed photo keeps it as it is; refused photos stay, each on its own; a photo given again
+    (:func:`repeated_photos`) is left out.
     """
+    repeats = {repeat for _, repeat in repeated_photos(analyses)}
     groups: dict[str, list[Analysis]] = {}
     order: list[Analysis | str] = []
-    for analysis in analyses:
+    for position, analysis in enumerate(analyses):
+        if position in repeats:
+            continue
         if not analysis.ok:
             order.append(analysis)
             continue

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from posture.analysis import Analysis
-from posture.combine import combine_photos
+from posture.combine import combine_photos, repeated_photos
 from posture.core.pose import Landmark, side_landmark
 from posture.errors import ExitCode, PostureError
 from posture.knowledge import registry
@@ -417,16 +417,15 @@ def compare_sessions(sessions: Sequence[Session], *, order_by_time: bool = True,
     notes: list[str] = []
     warnings: list[str] = []
     by_view: dict[str, list[Analysis | None]] = {view: [None] * len(ordered) for view in VIEW_ORDER}
-    seen_inputs: dict[str, str] = {}
+    every_photo = [a for s in ordered for a in s.analyses]
+    for earlier, repeat in repeated_photos(every_photo):
+        warnings.append(f"{every_photo[repeat].image.display_name!r} is the same image as "
+                        f"{every_photo[earlier].image.display_name!r}; "
+                        "comparing a photo with itself shows only the method's noise.")
     shots: dict[tuple[str, int], list[Analysis]] = {}
     for index, session in enumerate(ordered):
         for analysis in session.analyses:
             name = analysis.image.display_name
-            digest = analysis.provenance.input_sha256
-            if digest in seen_inputs:
-                warnings.append(f"{name!r} is the same image as {seen_inputs[digest]!r}; "
-                                "comparing a photo with itself shows only the method's noise.")
-            seen_inputs.setdefault(digest, name)
             if not analysis.ok:
                 notes.append(f"{session.label}: {name!r} was not measured: {analysis.problem}")
                 continue

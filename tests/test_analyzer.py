@@ -14,6 +14,7 @@ No renderer or torch is needed: the images are committed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,3 +149,16 @@ def test_pelvic_tilt_follows_a_change_of_the_pelvis(analysed: dict[str, Analysis
     truth = true_value(tilted, "pelvic_tilt_deg") - true_value(neutral, "pelvic_tilt_deg")
     assert truth == pytest.approx(10.0, abs=0.5)
     assert measured == pytest.approx(truth, abs=4.0)
+
+
+def test_an_unknown_marker_colour_is_a_value_error_naming_the_colours(analyzer: Analyzer) -> None:
+    with pytest.raises(ValueError, match="'red' is not a marker colour .*green, blue, magenta"):
+        analyzer.analyze(SAMPLES / "side-left_neutral.png", markers="red")
+
+
+def test_a_closed_analyzer_says_so(pose_model: Path) -> None:
+    with Analyzer(pose_model) as closing:
+        pass
+    with pytest.raises(ValueError, match="this Analyzer is closed") as raised:
+        closing.analyze(SAMPLES / "side-left_neutral.png")
+    assert "PoseDetector" not in str(raised.value)

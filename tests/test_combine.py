@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import pytest
-from builders import built, refused
+from builders import analysis_image, built, refused
 
-from posture.combine import combine_by_view, combine_measurements, combine_photos
+from posture.combine import combine_by_view, combine_measurements, combine_photos, note_repeated_photos
 from posture.core.measurement import Measurement
 from posture.knowledge.repeatability import T_975
 from posture.render.json import render_json_photos
@@ -87,3 +88,17 @@ def test_reports_say_how_many_photos_were_combined() -> None:
     assert len(document["photos"]) == 3
     assert [c["combined_from"] for c in document["combined"]] == [["one.jpg", "two.jpg"]]
     assert document["photos"][0]["combined_from"] == []
+
+
+def test_the_same_photo_under_another_name_counts_once_and_is_named() -> None:
+    """A byte-identical copy is no second shot: combining it would shrink every ± by the root of two."""
+    side = built("side.jpg")
+    copy = dataclasses.replace(side, image=analysis_image("copy.jpg", sha=side.provenance.input_sha256))
+    [alone] = combine_by_view(note_repeated_photos([side, copy]))
+    assert alone.combined_from == ()
+    assert alone.measurements == side.measurements
+    assert alone.warnings == ("'copy.jpg' is the same photo as 'side.jpg' (identical files); it was counted once.",)
+    other = built("other.jpg", hip_ahead=30.0)
+    [combined] = combine_by_view(note_repeated_photos([side, copy, other, side]))
+    assert combined.combined_from == ("side.jpg", "other.jpg")
+    assert any("'copy.jpg', 'side.jpg' are the same photo as 'side.jpg'" in w for w in combined.warnings)

@@ -96,9 +96,7 @@ def _sessions(args: argparse.Namespace) -> list[tuple[str, list[Path]]]:
 
 
 def _usage(message: str) -> int:
-    import sys
-
-    print(f"posture compare: error: {message}", file=sys.stderr)
+    notify(f"posture compare: error: {message}")
     return 2
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from posture._native import hide_native_stderr
 from posture._version import __version__
@@ -55,7 +55,8 @@ psoas muscles. It is not a diagnosis.
 Each measurement is the mean over the photo and two altered copies of it,
 with a 95% repeatability interval (±); a finding within its ± of the
 threshold is marked borderline. Several shots of one view are combined into
-one steadier value.
+one steadier value; the same photo given twice (identical files, under any
+name) counts once, with a warning.
 
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.
@@ -83,8 +84,29 @@ def _measurements_help() -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but help and version text that cannot be written to standard output is an output error (exit 7),
+    and a usage error never reaches standard output.
+
+    argparse's own printing swallows a failed write, so ``--help > /dev/full`` would exit 0 with the text lost.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """The usage and the error on stderr, exit 2; argparse would print the usage on stdout when stderr is closed."""
+        notify(self.format_usage().rstrip("\n"))
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if not message:
+            return
+        if file is not None and file is sys.stdout:
+            write_stdout(message)
+        else:  # argparse's None is stderr, where usage errors go and a line that cannot be written is dropped
+            notify(message.rstrip("\n"))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posture",
         description="Read standing posture from ordinary photos, explained through a somatics article on "
         "tight psoas muscles. Everything runs on this computer; no photo is uploaded.",
@@ -182,11 +204,13 @@ def _run_analyze(args: argparse.Namespace) -> int:
             refusal = analysis.error()
             if refusal is not None:
                 errors.append(refusal)
+    from posture.combine import combine_by_view, note_repeated_photos
+
+    analyses = note_repeated_photos(analyses)
     analysed = [a for a in analyses if a.ok]
-    if len(photos) == 1 and analysed:
-        _write_single_outputs(args, analysed[0])
+    if len(photos) == 1 and analyses:
+        _write_single_outputs(args, analyses[0])
     if args.json:
-        from posture.combine import combine_by_view
         from posture.render.json import render_json, render_json_photos
 
         if len(photos) == 1 and analyses:
@@ -196,24 +220,24 @@ def _run_analyze(args: argparse.Namespace) -> int:
     elif analysed:
         from rich.console import Console
 
-        from posture.combine import combine_by_view
         from posture.render.terminal import render_terminal
 
         console = Console()
         write_stdout(render_terminal(combine_by_view(analysed), width=console.width, color=console.is_terminal))
     for error in errors[:-1]:
-        print(f"posture: {error}", file=sys.stderr)
+        notify(f"posture: {error}")
     if errors:
         raise errors[-1]
     return ExitCode.OK
 
 
 def _write_single_outputs(args: argparse.Namespace, analysis: Analysis) -> None:
-    """The annotated picture and the HTML report of one analysed photo, written atomically."""
+    """The annotated picture of an analysed photo and the HTML report of any photo (a refused one's says why),
+    written atomically."""
     from posture.io.outputs import write_atomic
 
     photo = args.photos[0]
-    if args.annotate is not None:
+    if args.annotate is not None and analysis.ok:
         from posture.io.outputs import encode_png
         from posture.render.image import render_annotated
 
@@ -228,7 +252,7 @@ def _run_model(args: argparse.Namespace) -> int:
     from posture.io.model import prepare_model, sha256_of
 
     path = prepare_model(args.dir, notify=notify, force=args.force, from_wheel=args.from_wheel)
-    print(f"{path} (sha256 {sha256_of(path)})")
+    write_stdout(f"{path} (sha256 {sha256_of(path)})\n")
     return ExitCode.OK
 
 
@@ -241,16 +265,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK if exit_.code is None else ExitCode.USAGE
     except PostureError as error:
-        print(f"posture: {error}", file=sys.stderr)
+        notify(f"posture: {error}")
         return error.exit_code
     except KeyboardInterrupt:
-        print("posture: interrupted.", file=sys.stderr)
+        notify("posture: interrupted.")
         return ExitCode.INTERRUPTED
     except Exception as error:
         if os.environ.get("POSTURE_DEBUG"):
             raise
-        print(f"posture: internal error ({type(error).__name__}: {error}); "
-              "set POSTURE_DEBUG=1 to see the traceback.", file=sys.stderr)
+        notify(f"posture: internal error ({type(error).__name__}: {error}); "
+               "set POSTURE_DEBUG=1 to see the traceback.")
         return ExitCode.INTERNAL
 
 

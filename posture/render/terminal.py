@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
@@ -158,7 +159,10 @@ def report_renderable(analyses: Analysis | Sequence[Analysis]) -> RenderableType
 
 def render_terminal(analyses: Analysis | Sequence[Analysis], *, width: int = 100, color: bool = False) -> str:
     """The report as text (ANSI-coloured when ``color``), for one photo or several of one person."""
-    console = Console(width=width, color_system="standard" if color else None, force_terminal=color)
+    # A console of its own file: rich's capture still touches the console's file on leaving, and a renderer
+    # must not write to (or fail on) standard output.
+    console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
+                      force_terminal=color)
     with console.capture() as capture:
         console.print(report_renderable(analyses))
     text: str = capture.get()

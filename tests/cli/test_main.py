@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -335,3 +336,30 @@ def test_every_bad_photo_among_several_gets_its_sentence(capsys: pytest.CaptureF
     assert code == ExitCode.BAD_INPUT
     lines = err.strip().splitlines()
     assert len(lines) == 2 and "one.jpg" in lines[0] and "two.jpg" in lines[1]
+
+
+def test_the_same_photo_twice_counts_once_with_a_warning(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                         pose_model: Path) -> None:
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(SIDE_SAMPLE.read_bytes())
+    code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(copy), "--json")
+    assert code == ExitCode.OK and err == ""
+    document = json.loads(out)
+    assert document["combined"] == []  # one distinct photo: nothing to combine
+    warning = "'copy.png' is the same photo as 'side-left_neutral.png' (identical files); it was counted once."
+    assert warning in document["photos"][0]["warnings"]
+    code, out, err = run(capsys, "analyze", str(SIDE_SAMPLE), str(copy))
+    assert code == ExitCode.OK and err == ""
+    assert "photos combined" not in out and "'copy.png' is the same photo" in out
+
+
+def test_a_refused_photo_gets_an_html_report_saying_why(capsys: pytest.CaptureFixture[str], blank_photo: Path,
+                                                         tmp_path: Path, pose_model: Path) -> None:
+    report = tmp_path / "report.html"
+    code, out, err = run(capsys, "analyze", str(blank_photo), "--html", str(report))
+    assert code == ExitCode.NO_USABLE_PERSON
+    assert_one_sentence(err)
+    assert out == ""
+    page = report.read_text(encoding="utf-8")
+    reason = err.strip().removeprefix("posture: ")
+    assert 'id="refused"' in page and html.escape(reason, quote=False) in page

@@ -8,6 +8,7 @@ pipes and Ctrl-C only exist for a real process.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from builders import REPO
+from PIL import Image
 
 from posture.errors import ExitCode
 
@@ -198,3 +200,61 @@ def test_hiding_native_stderr_inside_a_silenced_block_lasts_beyond_it() -> None:
     completed = subprocess.run([sys.executable, "-c", _HIDING_WHILE_SILENCED], capture_output=True, text=True,
                                env=QUIET, cwd=REPO, check=True, timeout=60)
     assert completed.stderr == "posture: still heard.\n"
+
+
+# --------------------------------------------------------------------------- standard streams closed, full or broken
+
+
+def posture_in_shell(command_line: str) -> subprocess.CompletedProcess[str]:
+    """``posture`` run by bash, for redirections such as ``2>&-`` that subprocess cannot express."""
+    return subprocess.run(["bash", "-c", f'"{SCRIPT}" {command_line}'], capture_output=True, text=True, env=QUIET,
+                          cwd=REPO, check=False)
+
+
+def test_a_closed_stderr_loses_the_messages_and_nothing_else(tmp_path: Path, pose_model: Path) -> None:
+    """``2>&-``: the report and the exit codes as usual; a sentence with nowhere to go is dropped, not put on stdout."""
+    analysed = posture_in_shell(f'analyze "{SAMPLES[0]}" --json 2>&-')
+    assert analysed.returncode == ExitCode.OK
+    assert json.loads(analysed.stdout)["status"] == "ok"
+    missing = posture_in_shell(f'analyze "{tmp_path / "absent.jpg"}" 2>&-')
+    assert (missing.returncode, missing.stdout) == (ExitCode.BAD_INPUT, "")
+    wall = tmp_path / "wall.png"
+    Image.fromarray(np.full((480, 640, 3), 200, dtype=np.uint8)).save(wall)
+    refused = posture_in_shell(f'analyze "{wall}" --json 2>&-')
+    assert refused.returncode == ExitCode.NO_USABLE_PERSON
+    assert json.loads(refused.stdout)["status"] == "refused"  # the refusal record alone: its sentence went nowhere
+    usage = posture_in_shell(f'analyze "{wall}" --no-such-option 2>&-')
+    assert (usage.returncode, usage.stdout) == (ExitCode.USAGE, "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device that is always full (Linux)")
+@pytest.mark.parametrize("args", [("analyze", str(SAMPLES[0])), ("model",), ("--help",), ("analyze", "--help")],
+                         ids=["report", "model", "help", "analyze-help"])
+def test_standard_output_on_a_full_disk_exits_7(args: tuple[str, ...], pose_model: Path) -> None:
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run([str(SCRIPT), *args], stdout=full, stderr=subprocess.PIPE, text=True, env=QUIET,
+                                   cwd=REPO, check=False)
+    assert completed.returncode == ExitCode.OUTPUT, completed.stderr
+    assert_one_sentence(completed.stderr)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="needs a pipe whose buffer can be made small (Linux)")
+@pytest.mark.parametrize("unbuffered", ["1", ""], ids=["unbuffered", "buffered"])
+def test_a_reader_that_stops_early_is_an_output_error(unbuffered: str, pose_model: Path) -> None:
+    """``posture analyze photo --json | head -c 100`` with a document longer than the pipe holds: exit 7, as documented.
+
+    Unbuffered (PYTHONUNBUFFERED), the text layer drops what the pipe did not take and reports success.
+    """
+    read_end, write_end = os.pipe()
+    page = 4096
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, page)  # the JSON document (some 17 KB) is then a few pipes long
+    env = {**QUIET, "PYTHONUNBUFFERED": unbuffered}
+    with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0]), "--json", "--fast"], stdout=write_end,
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=REPO) as process:
+        os.close(write_end)
+        assert process.stderr is not None
+        assert len(os.read(read_end, 100)) > 0
+        os.close(read_end)
+        err = process.stderr.read()
+        assert process.wait() == ExitCode.OUTPUT, err
+    assert_one_sentence(err)
