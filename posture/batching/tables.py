@@ -6,6 +6,7 @@ The tables are streamed line by line, rewritten sorted at the end through
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -99,7 +100,10 @@ class _Stream:
         return offset, len(line)
 
     def close(self) -> None:
-        self._stream.close()
+        # Closing flushes what is still buffered: only a line whose write already failed (each append
+        # flushes), an error already raised. Raised again, it would hide that error (a full disk) as a bug.
+        with contextlib.suppress(OSError):
+            self._stream.close()
 
     def rewrite(self, refs: Iterable[tuple[int, int] | bytes]) -> None:
         """Replace the file atomically by the header and these lines (offsets into it, or new bytes), in order."""

@@ -7,7 +7,9 @@ folder of photos and the reference run (one worker) are shared by the module.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,12 +19,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from batch_tables import SAMPLE_PHOTOS, read_csv, tables
 from builders import PHOTOS
 
 from posture.analysis import columns
+from posture.batching import tables as batch_tables_module
 from posture.batching.api import Rows
 from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL
@@ -305,3 +309,49 @@ def test_resume_after_a_crash_mid_line(photo_folder: Path, reference: Path, tmp_
     run_batch(photo_folder, out, workers=0, resume=True, model=pose_model, on_record=seen.append)
     assert sorted(Path(str(r["path"])).name for r in seen if r["outcome"] == "result") == ["0" + last[1:], last]
     assert tables(out) == tables(reference)  # in this process, as in worker processes
+
+
+# --------------------------------------------------------------------------- issue 18: the output folder
+
+
+class _FullDisk(io.RawIOBase):
+    """A file on a full disk: it opens, but no byte can be written to it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def test_a_disk_that_fills_up_during_the_run_is_exit_code_7(tmp_path: Path, pose_model: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The lines that could not be written are not written again when the tables are closed."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("x")
+
+    def open_on_a_full_disk(path: str | os.PathLike[str], mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "ab":  # the tables' streams; the atomic writer opens its temporary files otherwise
+            return io.BufferedWriter(_FullDisk(path))
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(batch_tables_module, "open", open_on_a_full_disk, raising=False)
+    code = main(["batch", str(folder), "-o", str(tmp_path / "out"), "--quiet", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.OUTPUT, message
+    assert os.strerror(errno.ENOSPC) in message and message.count("\n") == 1
