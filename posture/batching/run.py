@@ -199,10 +199,17 @@ def run_batch(
                 engine.run(itertools.chain([first], iterator), options, handle, stop)
             interrupted = stop.is_set()
         tables.finish()
-    except OSError as error:
-        raise OutputError(f"Could not write the tables in {str(out_path)!r}: {error.strerror or error}.") from None
-    finally:
+    except BaseException as error:
         tables.close()
+        # A run that fails before any photo is in its tables (a model that does not load) leaves none
+        # behind, so the next run into this folder is not refused as the continuation of an earlier one.
+        if not tables.entries and not earlier:
+            tables.remove()
+        if isinstance(error, OSError):
+            raise OutputError(f"Could not write the tables in {str(out_path)!r}: {error.strerror or error}.") \
+                from None
+        raise
+    tables.close()
     elapsed = time.perf_counter() - started
     summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
     try:

@@ -201,6 +201,11 @@ class Tables:
         for stream in (self.csv, self.jsonl, self.failures):
             stream.close()
 
+    def remove(self) -> None:
+        """Delete the three files (after :meth:`close`)."""
+        for stream in (self.csv, self.jsonl, self.failures):
+            stream.path.unlink(missing_ok=True)
+
 
 def write_summary(out: Path, summary: dict[str, Any]) -> None:
     """Write summary.json into ``out``, atomically.

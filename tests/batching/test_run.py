@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batch_tables import SAMPLE_PHOTOS, read_csv, tables
+from batch_tables import SAMPLE_PHOTOS, broken_model, read_csv, tables
 from builders import PHOTOS
 
 from posture.analysis import columns
@@ -32,7 +32,7 @@ from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL
 from posture.batching.work import Task
 from posture.cli.main import main
-from posture.errors import ExitCode
+from posture.errors import ExitCode, ModelError
 
 # Real photos when they sit beside the checkout: analysed ones and refused ones.
 SHARED_NAMES = ("side_bodytracker_1.jpg", "side_biomechgait_normal01.jpg", "back_standing_woman_h36m_room_01.jpg",
@@ -355,3 +355,16 @@ def test_a_disk_that_fills_up_during_the_run_is_exit_code_7(tmp_path: Path, pose
     message = capsys.readouterr().err
     assert code == ExitCode.OUTPUT, message
     assert os.strerror(errno.ENOSPC) in message and message.count("\n") == 1
+
+
+def test_a_run_that_cannot_load_its_model_leaves_no_tables(tmp_path: Path, pose_model: Path) -> None:
+    """Else the next run into that folder would be refused as if it held an earlier run."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLE_PHOTOS[0], folder / "a.png")
+    (folder / "notes.txt").write_text("x")
+    out = tmp_path / "out"
+    with pytest.raises(ModelError, match="could not be loaded"):
+        run_batch(folder, out, workers=0, model=broken_model(tmp_path / "broken.task"))
+    assert list(out.iterdir()) == []
+    assert main(["batch", str(folder), "-o", str(out), "--quiet", "--fast", "--model", str(pose_model)]) == 0
