@@ -88,7 +88,8 @@ def run_batch(
         heights: heights by photo or subject (a :class:`Heights` or a CSV file, see :func:`read_heights`).
         annotate: write an annotated PNG per analysed photo into ``out/annotated/``.
         resume: reuse the results in ``out`` of photos already done (by content),
-            when the model, versions, height and uncertainty setting are the same.
+            when the model, versions, height and uncertainty setting are the same
+            and the photo is within ``max_pixels``.
         uncertainty: average each measurement over the photo and two altered copies and give its
             repeatability interval (three landmark runs); False measures each photo alone (``--fast``).
         dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
@@ -173,7 +174,7 @@ def run_batch(
             if earlier:
                 digest = file_sha256(path)
                 done = earlier.get(digest) if digest is not None else None
-                if done is not None and _reusable(done, current, height, annotate_to):
+                if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to):
                     tables.add_reused(path, done.cells["input_sha256"])
                     counts["reused"] += 1
                     if collect_rows:
@@ -239,13 +240,19 @@ def _set_by_ctrl_c(stop: threading.Event) -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
+def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, max_pixels: int,
+              annotate_to: str | None) -> bool:
     cells = done.cells
     # A refused photo has nothing to estimate an uncertainty for; whether one was asked for does not matter.
     if any(cells[key] != value for key, value in current.items()
            if not (key == "uncertainty_computed" and cells["status"] != "ok")):
         return False
     if cells["height_cm"] != cell_text(height):
+        return False
+    # The pixel limit changes a result only by refusing the photo as too large, so a result is what a run
+    # under this limit would give exactly when its photo is within it.
+    pixel_width, pixel_height = cells["input_width"], cells["input_height"]
+    if not (pixel_width.isdigit() and pixel_height.isdigit()) or int(pixel_width) * int(pixel_height) > max_pixels:
         return False
     # An annotated picture asked for now but not drawn before: analyse again.
     return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)

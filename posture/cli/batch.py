@@ -74,7 +74,8 @@ def register(commands: Any) -> None:
                        help="also write an annotated PNG per analysed photo into OUTDIR/annotated/")
     batch.add_argument("--resume", action="store_true",
                        help="continue an earlier run into the same OUTDIR: photos already analysed (same content, "
-                       "model, version, height and uncertainty setting) are not analysed again; failures are retried")
+                       "model, version, height and uncertainty setting, within --max-pixels) are not analysed "
+                       "again; failures are retried")
     batch.add_argument("--fast", dest="uncertainty", action="store_false",
                        help="measure each photo alone, one landmark run instead of three, with no ± interval; by "
                        "default each measurement is averaged over the photo and two altered copies of it and "

@@ -368,3 +368,24 @@ def test_a_run_that_cannot_load_its_model_leaves_no_tables(tmp_path: Path, pose_
         run_batch(folder, out, workers=0, model=broken_model(tmp_path / "broken.task"))
     assert list(out.iterdir()) == []
     assert main(["batch", str(folder), "-o", str(out), "--quiet", "--fast", "--model", str(pose_model)]) == 0
+
+
+def test_resume_reanalyses_a_result_made_under_a_higher_max_pixels(tmp_path: Path, pose_model: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLE_PHOTOS[0], folder / "a.png")
+    out = tmp_path / "out"
+    run_batch(folder, out, workers=0, uncertainty=False, model=pose_model)
+    row = read_csv(out / RESULTS_CSV)[1]
+    width, height = (int(row[columns().index(name)]) for name in ("input_width", "input_height"))
+
+    def outcome_under(max_pixels: int) -> list[object]:
+        seen: list[dict[str, object]] = []
+        run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, resume=True, max_pixels=max_pixels,
+                  on_record=seen.append)
+        return [record["outcome"] for record in seen]
+
+    assert outcome_under(width * height) == ["reused"]  # the photo is within the limit: the same result
+    assert outcome_under(width * height - 1) == ["failure"]  # now too large
+    assert read_csv(out / RESULTS_CSV)[1:] == []
+    assert "more than the limit" in read_csv(out / FAILURES_CSV)[1][2]
