@@ -44,7 +44,8 @@ exit codes:
   2  the command line is wrong
   3  the folder or the --heights file cannot be used
   6  the pose model is missing or cannot be prepared
-  7  an output could not be written, or OUTDIR holds an earlier run (add --resume)
+  7  an output could not be written, OUTDIR holds an earlier run (add --resume),
+     or another run is writing into OUTDIR
   130  interrupted (Ctrl-C): the tables hold the photos that finished; --resume continues
 """
 

@@ -389,3 +389,21 @@ def test_resume_reanalyses_a_result_made_under_a_higher_max_pixels(tmp_path: Pat
     assert outcome_under(width * height - 1) == ["failure"]  # now too large
     assert read_csv(out / RESULTS_CSV)[1:] == []
     assert "more than the limit" in read_csv(out / FAILURES_CSV)[1][2]
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path, pose_model: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("x")
+    out = tmp_path / "out"
+    command = ["batch", str(folder), "-o", str(out), "--resume", "--quiet", "--model", str(pose_model)]
+    codes: list[int] = []
+    # Started while the first run holds its tables open; --resume so that it is not refused for the tables alone.
+    run_batch(folder, out, workers=0, model=pose_model, on_total=lambda total: codes.append(main(command)))
+    assert codes == [ExitCode.OUTPUT]
+    message = capsys.readouterr().err
+    assert "another" in message.lower() and message.count("\n") == 1 and "Traceback" not in message
+    assert [row[:2] for row in read_csv(out / FAILURES_CSV)[1:]] == [[str(folder / "notes.txt"), "skipped"]]
+    assert main(command) == ExitCode.OK  # the first run let go of the folder
+    assert sorted(path.name for path in out.iterdir()) == [FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, "summary.json"]
