@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import errno
 import hashlib
 import os
@@ -9,12 +10,27 @@ import stat
 from dataclasses import dataclass
 from typing import Any
 
-from posture.batching.tables import failure_record
+from posture.batching.tables import (
+    ANNOTATED_DIR,
+    FAILURES_CSV,
+    RESULTS_CSV,
+    RESULTS_JSONL,
+    SUMMARY_JSON,
+    failure_record,
+)
 from posture.errors import InputError
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif"})
 """File name endings (any case) taken as photos; other files are reported as skipped."""
 _HASH_CHUNK = 1 << 20
+
+OUTPUT_NAMES = frozenset({RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV, SUMMARY_JSON, ANNOTATED_DIR})
+"""What a run writes into its output folder; never read as input when that folder is the photo folder."""
+
+Identity = tuple[int, int]
+"""A file's (device, inode): the same folder under any path."""
+
+_LOOP = "The symbolic link leads back to a folder already searched (a loop); it was not followed again."
 
 
 # --------------------------------------------------------------------------- discovery
@@ -40,10 +56,14 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
     """List the photos in ``folder`` (by name ending, any case; see :data:`PHOTO_SUFFIXES`).
 
     Names starting with a dot are ignored (system files such as ``.DS_Store``),
-    and so is ``exclude`` (the output folder). Symbolic links are followed; a
-    link that leads back to a folder already searched, a link loop and a broken
-    link are failures. Without ``recursive``, a subfolder whose name ends like a
-    photo (``x.jpg/``) is a failure and other subfolders are counted.
+    and so is what a run writes into ``exclude`` (the output folder): all of it
+    when it lies inside ``folder``, its tables and annotated pictures when it is
+    ``folder`` itself. Symbolic links are followed. Each folder is searched
+    once, under its real path when it has one below ``folder`` (links to it are
+    skipped as duplicates); a link to a folder that holds it is a loop, and
+    link loops and broken links are failures. Without ``recursive``, a
+    subfolder whose name ends like a photo (``x.jpg/``) is a failure and other
+    subfolders are counted.
 
     Raises:
         InputError: ``folder`` does not exist or is not a folder.
@@ -56,22 +76,39 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
     if not stat.S_ISDIR(info.st_mode):
         raise InputError(f"{root!r} is not a folder; give a folder of photos (for one photo use posture analyze).")
     excluded = _identity(exclude) if exclude is not None else None
-    visited = {(info.st_dev, info.st_ino)}
+    root_identity = (info.st_dev, info.st_ino)
+    visited = {root_identity}
     photos: list[str] = []
     failures: list[dict[str, Any]] = []
     not_searched = 0
-    stack = [root]
-    while stack:
-        directory = stack.pop()
+    # Each folder with the identities of the folders that hold it, to tell a loop from a duplicate.
+    stack: list[tuple[str, tuple[Identity, ...]]] = [(root, (root_identity,))]
+    # Linked folders wait until every real folder is searched, so a folder is listed under its real path
+    # even when a link to it sorts before it.
+    links: collections.deque[tuple[str, Identity, tuple[Identity, ...]]] = collections.deque()
+    while stack or links:
+        if not stack:
+            path, identity, holders = links.popleft()
+            if identity in holders:
+                failures.append(failure_record(path, "input", _LOOP))
+            elif identity in visited:
+                failures.append(failure_record(path, "skipped", "The symbolic link leads to a folder searched "
+                                               "under another path; it was not followed again."))
+            else:
+                visited.add(identity)
+                stack.append((path, (*holders, identity)))
+            continue
+        directory, holders = stack.pop()
         try:
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             failures.append(failure_record(directory, "input", f"The folder cannot be read ({error.strerror or error})."))
             continue
+        in_output_folder = holders[-1] == excluded
         subfolders = []
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (in_output_folder and entry.name in OUTPUT_NAMES):
                 continue
             path = entry.path
             suffix = os.path.splitext(entry.name)[1].lower()
@@ -94,12 +131,13 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
                         failures.append(failure_record(path, "input", "It is a folder, not a photo."))
                     else:
                         not_searched += 1
+                elif entry.is_symlink():
+                    links.append((path, identity, holders))
                 elif identity in visited:
-                    failures.append(failure_record(path, "input", "The symbolic link leads back to a folder already "
-                                             "searched (a loop); it was not followed again."))
+                    failures.append(failure_record(path, "input", _LOOP))
                 else:
                     visited.add(identity)
-                    subfolders.append(path)
+                    subfolders.append((path, (*holders, identity)))
             elif suffix in PHOTO_SUFFIXES:
                 photos.append(path)
             else:
@@ -111,7 +149,7 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
     return Found(photos=tuple(photos), failures=tuple(failures), folders_not_searched=not_searched)
 
 
-def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+def _identity(path: str | os.PathLike[str]) -> Identity | None:
     try:
         info = os.stat(path)
     except OSError:

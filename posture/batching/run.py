@@ -28,6 +28,7 @@ from posture.batching.tables import (
     Tables,
     cell_text,
     earlier_results,
+    output_folder_lock,
     parse_cell,
     write_summary,
 )
@@ -81,14 +82,15 @@ def run_batch(
     Args:
         folder: the folder of photos.
         out: the output folder (created if missing). It may not hold the results
-            of an earlier run unless ``resume`` is set.
+            of an earlier run unless ``resume`` is set, nor be written by another run meanwhile.
         recursive: also search subfolders.
         workers: worker processes (default: one per CPU); 0 analyses in this process.
         height_cm: one standing height for every photo.
         heights: heights by photo or subject (a :class:`Heights` or a CSV file, see :func:`read_heights`).
         annotate: write an annotated PNG per analysed photo into ``out/annotated/``.
         resume: reuse the results in ``out`` of photos already done (by content),
-            when the model, versions, height and uncertainty setting are the same.
+            when the model, versions, height and uncertainty setting are the same
+            and the photo is within ``max_pixels``.
         uncertainty: average each measurement over the photo and two altered copies and give its
             repeatability interval (three landmark runs); False measures each photo alone (``--fast``).
         dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
@@ -102,7 +104,8 @@ def run_batch(
 
     Raises:
         InputError: ``folder`` or ``heights`` cannot be used.
-        OutputError: ``out`` cannot be written or holds an earlier run without ``resume``.
+        OutputError: ``out`` cannot be written, holds an earlier run without ``resume``, or another
+            run is writing into it.
         ModelError: the pose model cannot be prepared or opened.
     """
     from posture._version import __version__
@@ -126,92 +129,100 @@ def run_batch(
     except OSError as error:
         raise OutputError(f"Could not create the output folder {str(out_path)!r}: {error.strerror or error}.") \
             from None
-    if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
-        raise OutputError(f"{str(out_path)!r} already holds the results of an earlier run; add --resume to "
-                          "continue it, or choose another output folder with -o.")
-    found = discover(folder, recursive=recursive, exclude=out_path)
-    root = os.fspath(folder)
+    with output_folder_lock(out_path):
+        if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
+            raise OutputError(f"{str(out_path)!r} already holds the results of an earlier run; add --resume to "
+                              "continue it, or choose another output folder with -o.")
+        found = discover(folder, recursive=recursive, exclude=out_path)
+        root = os.fspath(folder)
 
-    model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
-    columns = row_columns()
-    earlier = earlier_results(out_path, columns) if resume else {}
-    from importlib import metadata
+        model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
+        columns = row_columns()
+        earlier = earlier_results(out_path, columns) if resume else {}
+        from importlib import metadata
 
-    current = {"posture_version": __version__, "mediapipe_version": metadata.version("mediapipe"),
-               "model_sha256": sha256_of(model_path), "uncertainty_computed": cell_text(uncertainty)}
-    options = Options(model=None if dask is not None and model is None else str(model_path),
-                      max_pixels=max_pixels or DEFAULT_MAX_PIXELS, uncertainty=uncertainty)
+        current = {"posture_version": __version__, "mediapipe_version": metadata.version("mediapipe"),
+                   "model_sha256": sha256_of(model_path), "uncertainty_computed": cell_text(uncertainty)}
+        options = Options(model=None if dask is not None and model is None else str(model_path),
+                          max_pixels=max_pixels or DEFAULT_MAX_PIXELS, uncertainty=uncertainty)
 
-    tables = Tables(out_path, columns, earlier)
-    counts: Counter[str] = Counter()
-    rows: dict[str, dict[str, Any]] = {}
-    failures: list[dict[str, Any]] = []
+        tables = Tables(out_path, columns, earlier)
+        counts: Counter[str] = Counter()
+        rows: dict[str, dict[str, Any]] = {}
+        failures: list[dict[str, Any]] = []
 
-    def handle(record: Record) -> None:
-        if record["outcome"] == "result":
-            tables.add_result(record["row"], record["record"])
-            counts["analysed"] += 1
-            if collect_rows:
-                rows[record["path"]] = record["row"]
-        else:
-            tables.add_failure(record["path"], record["kind"], record["reason"])
-            failures.append({k: record[k] for k in FAILURE_COLUMNS})
-        if on_record is not None:
-            on_record(record)
+        def handle(record: Record) -> None:
+            if record["outcome"] == "result":
+                tables.add_result(record["row"], record["record"])
+                counts["analysed"] += 1
+                if collect_rows:
+                    rows[record["path"]] = record["row"]
+            else:
+                tables.add_failure(record["path"], record["kind"], record["reason"])
+                failures.append({k: record[k] for k in FAILURE_COLUMNS})
+            if on_record is not None:
+                on_record(record)
 
-    def relative(path: str) -> str:
-        return os.path.relpath(path, root).replace(os.sep, "/")
+        def relative(path: str) -> str:
+            return os.path.relpath(path, root).replace(os.sep, "/")
 
-    stop = threading.Event()
+        stop = threading.Event()
 
-    def tasks() -> Iterator[Task]:
-        for path in found.photos:
-            if stop.is_set():
-                return
-            height = height_cm if table is None else table.height_for(relative(path))
-            annotate_to = str(out_path / ANNOTATED_DIR / (relative(path) + ".png")) if annotate else None
-            if earlier:
-                digest = file_sha256(path)
-                done = earlier.get(digest) if digest is not None else None
-                if done is not None and _reusable(done, current, height, annotate_to):
-                    tables.add_reused(path, done.cells["input_sha256"])
-                    counts["reused"] += 1
-                    if collect_rows:
-                        rows[path] = {c: parse_cell(c, done.cells[c]) for c in columns} | {
-                            "path": path, "name": os.path.basename(path)}
-                    if on_record is not None:
-                        on_record({"outcome": "reused", "path": path})
-                    continue
-            yield Task(path=path, height_cm=height, annotate_to=annotate_to)
+        def tasks() -> Iterator[Task]:
+            for path in found.photos:
+                if stop.is_set():
+                    return
+                height = height_cm if table is None else table.height_for(relative(path))
+                annotate_to = str(out_path / ANNOTATED_DIR / (relative(path) + ".png")) if annotate else None
+                if earlier:
+                    digest = file_sha256(path)
+                    done = earlier.get(digest) if digest is not None else None
+                    if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to):
+                        tables.add_reused(path, done.cells["input_sha256"])
+                        counts["reused"] += 1
+                        if collect_rows:
+                            rows[path] = {c: parse_cell(c, done.cells[c]) for c in columns} | {
+                                "path": path, "name": os.path.basename(path)}
+                        if on_record is not None:
+                            on_record({"outcome": "reused", "path": path})
+                        continue
+                yield Task(path=path, height_cm=height, annotate_to=annotate_to)
 
-    interrupted = False
-    try:
-        if on_total is not None:
-            on_total(len(found.photos) + len(found.failures))
-        for failure in found.failures:
-            handle(failure)
-        with _set_by_ctrl_c(stop):
-            iterator = tasks()
-            # Workers start only when there is work: a resumed run with nothing left costs no start-up.
-            first = next(iterator, None)
-            if first is not None:
-                engine = pick_engine(workers=min(workers, len(found.photos)), dask=dask, on_start=on_start)
-                engine.run(itertools.chain([first], iterator), options, handle, stop)
-            interrupted = stop.is_set()
-        tables.finish()
-    except OSError as error:
-        raise OutputError(f"Could not write the tables in {str(out_path)!r}: {error.strerror or error}.") from None
-    finally:
+        interrupted = False
+        try:
+            if on_total is not None:
+                on_total(len(found.photos) + len(found.failures))
+            for failure in found.failures:
+                handle(failure)
+            with _set_by_ctrl_c(stop):
+                iterator = tasks()
+                # Workers start only when there is work: a resumed run with nothing left costs no start-up.
+                first = next(iterator, None)
+                if first is not None:
+                    engine = pick_engine(workers=min(workers, len(found.photos)), dask=dask, on_start=on_start)
+                    engine.run(itertools.chain([first], iterator), options, handle, stop)
+                interrupted = stop.is_set()
+            tables.finish()
+        except BaseException as error:
+            tables.close()
+            # A run that fails before any photo is in its tables (a model that does not load) leaves none
+            # behind, so the next run into this folder is not refused as the continuation of an earlier one.
+            if not tables.entries and not earlier:
+                tables.remove()
+            if isinstance(error, OSError):
+                raise OutputError(f"Could not write the tables in {str(out_path)!r}: "
+                                  f"{error.strerror or error}.") from None
+            raise
         tables.close()
-    elapsed = time.perf_counter() - started
-    summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
-    try:
-        write_summary(out_path, summary)
-    except OSError as error:
-        raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
-    failures.sort(key=lambda failure: failure["path"])
-    return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
-                   failures=failures)
+        elapsed = time.perf_counter() - started
+        summary = _summary(tables, found, counts, elapsed, interrupted, total=len(found.photos))
+        try:
+            write_summary(out_path, summary)
+        except OSError as error:
+            raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
+        failures.sort(key=lambda failure: failure["path"])
+        return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
+                       failures=failures)
 
 
 def _silent(message: str) -> None:
@@ -232,13 +243,19 @@ def _set_by_ctrl_c(stop: threading.Event) -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, annotate_to: str | None) -> bool:
+def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, max_pixels: int,
+              annotate_to: str | None) -> bool:
     cells = done.cells
     # A refused photo has nothing to estimate an uncertainty for; whether one was asked for does not matter.
     if any(cells[key] != value for key, value in current.items()
            if not (key == "uncertainty_computed" and cells["status"] != "ok")):
         return False
     if cells["height_cm"] != cell_text(height):
+        return False
+    # The pixel limit changes a result only by refusing the photo as too large, so a result is what a run
+    # under this limit would give exactly when its photo is within it.
+    pixel_width, pixel_height = cells["input_width"], cells["input_height"]
+    if not (pixel_width.isdigit() and pixel_height.isdigit()) or int(pixel_width) * int(pixel_height) > max_pixels:
         return False
     # An annotated picture asked for now but not drawn before: analyse again.
     return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)

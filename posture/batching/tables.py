@@ -6,11 +6,13 @@ The tables are streamed line by line, rewritten sorted at the end through
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ FAILURES_CSV = "failures.csv"
 SUMMARY_JSON = "summary.json"
 ANNOTATED_DIR = "annotated"
 FAILURE_COLUMNS = ("path", "kind", "reason")
+LOCK_FILE = ".posture-batch.lock"
+"""Held by the run writing into the output folder; hidden, so a run into its own photo folder does not list it."""
 
 
 # --------------------------------------------------------------------------- files
@@ -99,7 +103,10 @@ class _Stream:
         return offset, len(line)
 
     def close(self) -> None:
-        self._stream.close()
+        # Closing flushes what is still buffered: only a line whose write already failed (each append
+        # flushes), an error already raised. Raised again, it would hide that error (a full disk) as a bug.
+        with contextlib.suppress(OSError):
+            self._stream.close()
 
     def rewrite(self, refs: Iterable[tuple[int, int] | bytes]) -> None:
         """Replace the file atomically by the header and these lines (offsets into it, or new bytes), in order."""
@@ -196,6 +203,57 @@ class Tables:
     def close(self) -> None:
         for stream in (self.csv, self.jsonl, self.failures):
             stream.close()
+
+    def remove(self) -> None:
+        """Delete the three files (after :meth:`close`)."""
+        for stream in (self.csv, self.jsonl, self.failures):
+            stream.path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def output_folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out`` for one run while inside: a second run into it meanwhile is refused instead of splicing its rows.
+
+    The lock is an exclusive ``flock`` on :data:`LOCK_FILE` in ``out``, which the
+    kernel releases should the process die; the file is removed at the end.
+
+    Raises:
+        OutputError: another run holds ``out``, or the lock cannot be taken there.
+    """
+    path = out / LOCK_FILE
+    while True:
+        try:
+            # No following a link planted under the name: the lock file is created here or refused.
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        except OSError as error:
+            raise OutputError(f"Could not write in {str(out)!r}: {error.strerror or error}.") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(descriptor)
+            if isinstance(error, BlockingIOError):
+                raise OutputError(f"Another posture batch run is writing into {str(out)!r}; wait for it to end, "
+                                  "or choose another output folder with -o.") from None
+            raise OutputError(f"Could not lock {str(path)!r}: {error.strerror or error}.") from None
+        # The run before may have removed the file between the open and the lock: then lock the new one.
+        if _same_file(descriptor, path):
+            break
+        os.close(descriptor)
+    try:
+        yield
+    finally:
+        # Removed while still locked, so a run that opened it meanwhile finds it gone and locks a new one.
+        path.unlink(missing_ok=True)
+        os.close(descriptor)
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        named = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
 
 
 def write_summary(out: Path, summary: dict[str, Any]) -> None:

@@ -71,6 +71,8 @@ def open_analyzer(options: Options) -> Any:
             if cached[1] in _OPENED:
                 _OPENED.remove(cached[1])
         cached[1].close()
+        # Forgotten at once: should the new one fail to open, a later run must not be handed the closed one.
+        del _LOCAL.analyzer
     try:
         analyzer = Analyzer(options.model, max_pixels=options.max_pixels)
     except PostureError:

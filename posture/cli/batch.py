@@ -44,7 +44,8 @@ exit codes:
   2  the command line is wrong
   3  the folder or the --heights file cannot be used
   6  the pose model is missing or cannot be prepared
-  7  an output could not be written, or OUTDIR holds an earlier run (add --resume)
+  7  an output could not be written, OUTDIR holds an earlier run (add --resume),
+     or another run is writing into OUTDIR
   130  interrupted (Ctrl-C): the tables hold the photos that finished; --resume continues
 """
 
@@ -74,7 +75,8 @@ def register(commands: Any) -> None:
                        help="also write an annotated PNG per analysed photo into OUTDIR/annotated/")
     batch.add_argument("--resume", action="store_true",
                        help="continue an earlier run into the same OUTDIR: photos already analysed (same content, "
-                       "model, version, height and uncertainty setting) are not analysed again; failures are retried")
+                       "model, version, height and uncertainty setting, within --max-pixels) are not analysed "
+                       "again; failures are retried")
     batch.add_argument("--fast", dest="uncertainty", action="store_false",
                        help="measure each photo alone, one landmark run instead of three, with no ± interval; by "
                        "default each measurement is averaged over the photo and two altered copies of it and "

@@ -13,7 +13,7 @@ import pytest
 from posture.batching.discover import discover
 from posture.batching.heights import Heights, read_heights
 from posture.batching.run import run_batch
-from posture.batching.tables import parse_cell
+from posture.batching.tables import ANNOTATED_DIR, FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, SUMMARY_JSON, parse_cell
 from posture.cli.args import height_cm_argument
 from posture.errors import InputError
 from posture.limits import usable_cpus
@@ -47,6 +47,50 @@ def test_discover_reports_what_is_not_a_photo(tmp_path: Path) -> None:
     assert any(Path(f["path"]).name == "back" and "already searched" in f["reason"] for f in deep.failures)
     # The output folder inside the input folder is not searched.
     assert str(tmp_path / "sub" / "b.png") not in discover(tmp_path, recursive=True, exclude=tmp_path / "sub").photos
+
+
+def test_discover_leaves_out_what_a_run_wrote_into_the_photo_folder_itself(tmp_path: Path) -> None:
+    """With -o set to the photo folder, its tables and annotated pictures are not read as photos or failures."""
+    (tmp_path / "a.png").write_bytes(b"x")
+    for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV, SUMMARY_JSON):
+        (tmp_path / name).write_text("written by a run")
+    (tmp_path / ANNOTATED_DIR).mkdir()
+    (tmp_path / ANNOTATED_DIR / "a.png.png").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / RESULTS_CSV).write_text("not the output folder's: a file like any other")
+    for recursive in (False, True):
+        found = discover(tmp_path, recursive=recursive, exclude=tmp_path)
+        assert found.photos == (str(tmp_path / "a.png"),)
+        assert found.folders_not_searched == (0 if recursive else 1)
+        assert [(f["path"], f["kind"]) for f in found.failures] == (
+            [(str(tmp_path / "sub" / RESULTS_CSV), "skipped")] if recursive else [])
+
+
+def test_a_link_to_a_folder_searched_under_its_own_path_is_a_duplicate_not_a_loop(tmp_path: Path) -> None:
+    """The real folder is searched under its real path, whether the link sorts before it or after it."""
+    (tmp_path / "m" / "real").mkdir(parents=True)
+    (tmp_path / "m" / "real" / "b.png").write_bytes(b"x")
+    (tmp_path / "a_link").symlink_to(tmp_path / "m" / "real")  # sorts before the folder, and is shallower
+    (tmp_path / "z_link").symlink_to(tmp_path / "m" / "real")
+    found = discover(tmp_path, recursive=True)
+    assert found.photos == (str(tmp_path / "m" / "real" / "b.png"),)
+    reasons = {Path(f["path"]).name: (f["kind"], f["reason"]) for f in found.failures}
+    assert set(reasons) == {"a_link", "z_link"}
+    assert all(kind == "skipped" and "under another path" in reason and "loop" not in reason
+               for kind, reason in reasons.values())
+
+
+def test_a_link_to_a_folder_outside_is_searched_once(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "c.png").write_bytes(b"x")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "one").symlink_to(outside)
+    (folder / "two").symlink_to(outside)
+    found = discover(folder, recursive=True)
+    assert found.photos == (str(folder / "one" / "c.png"),)
+    assert [(Path(f["path"]).name, f["kind"]) for f in found.failures] == [("two", "skipped")]
 
 
 def test_discover_refuses_a_file_or_a_missing_folder(tmp_path: Path) -> None:

@@ -6,18 +6,19 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from batch_tables import SAMPLE_PHOTOS, read_csv, tables
+from batch_tables import SAMPLE_PHOTOS, broken_model, read_csv, tables
 
 from posture.analysis import columns
 from posture.batching import run as batch_run
 from posture.batching.engines import DaskEngine, InProcessEngine, ProcessPoolEngine, pick_engine
 from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, failure_record
-from posture.batching.work import Options, Record, Task
-from posture.errors import OutputError
+from posture.batching.work import Options, Record, Task, analyze_photo
+from posture.errors import ModelError, OutputError
 from posture.io.loading import DEFAULT_MAX_PIXELS
 
 # --------------------------------------------------------------------------- engines
@@ -49,6 +50,16 @@ def test_the_in_process_engine_hands_over_each_record_and_honours_stop(tmp_path:
 
     InProcessEngine().run(iter(tasks), options, stop_after_the_first, stop)
     assert [record["path"] for record in handed] == [tasks[0].path]
+
+
+def test_a_model_that_does_not_load_leaves_no_closed_analyzer_in_use(tmp_path: Path, pose_model: Path) -> None:
+    """A thread keeps its Analyzer between runs; the one it closed to open another model must not be kept."""
+    usable = Options(model=str(pose_model), max_pixels=DEFAULT_MAX_PIXELS, uncertainty=False)
+    task = Task(str(SAMPLE_PHOTOS[0]))
+    assert analyze_photo(task, usable)["outcome"] == "result"
+    with pytest.raises(ModelError):
+        analyze_photo(task, replace(usable, model=str(broken_model(tmp_path / "broken.task"))))
+    assert analyze_photo(task, usable)["outcome"] == "result"
 
 
 def test_a_batch_in_process_gives_the_rows_and_tables_of_a_worker_process(tmp_path: Path, pose_model: Path) -> None:

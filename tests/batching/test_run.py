@@ -7,7 +7,9 @@ folder of photos and the reference run (one worker) are shared by the module.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,18 +19,20 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from batch_tables import SAMPLE_PHOTOS, read_csv, tables
+from batch_tables import SAMPLE_PHOTOS, broken_model, read_csv, tables
 from builders import PHOTOS
 
 from posture.analysis import columns
+from posture.batching import tables as batch_tables_module
 from posture.batching.api import Rows
 from posture.batching.run import run_batch
 from posture.batching.tables import FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL
 from posture.batching.work import Task
 from posture.cli.main import main
-from posture.errors import ExitCode
+from posture.errors import ExitCode, ModelError
 
 # Real photos when they sit beside the checkout: analysed ones and refused ones.
 SHARED_NAMES = ("side_bodytracker_1.jpg", "side_biomechgait_normal01.jpg", "back_standing_woman_h36m_room_01.jpg",
@@ -305,3 +309,101 @@ def test_resume_after_a_crash_mid_line(photo_folder: Path, reference: Path, tmp_
     run_batch(photo_folder, out, workers=0, resume=True, model=pose_model, on_record=seen.append)
     assert sorted(Path(str(r["path"])).name for r in seen if r["outcome"] == "result") == ["0" + last[1:], last]
     assert tables(out) == tables(reference)  # in this process, as in worker processes
+
+
+# --------------------------------------------------------------------------- issue 18: the output folder
+
+
+class _FullDisk(io.RawIOBase):
+    """A file on a full disk: it opens, but no byte can be written to it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def test_a_disk_that_fills_up_during_the_run_is_exit_code_7(tmp_path: Path, pose_model: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The lines that could not be written are not written again when the tables are closed."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("x")
+
+    def open_on_a_full_disk(path: str | os.PathLike[str], mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "ab":  # the tables' streams; the atomic writer opens its temporary files otherwise
+            return io.BufferedWriter(_FullDisk(path))
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(batch_tables_module, "open", open_on_a_full_disk, raising=False)
+    code = main(["batch", str(folder), "-o", str(tmp_path / "out"), "--quiet", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.OUTPUT, message
+    assert os.strerror(errno.ENOSPC) in message and message.count("\n") == 1
+
+
+def test_a_run_that_cannot_load_its_model_leaves_no_tables(tmp_path: Path, pose_model: Path) -> None:
+    """Else the next run into that folder would be refused as if it held an earlier run."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLE_PHOTOS[0], folder / "a.png")
+    (folder / "notes.txt").write_text("x")
+    out = tmp_path / "out"
+    with pytest.raises(ModelError, match="could not be loaded"):
+        run_batch(folder, out, workers=0, model=broken_model(tmp_path / "broken.task"))
+    assert list(out.iterdir()) == []
+    assert main(["batch", str(folder), "-o", str(out), "--quiet", "--fast", "--model", str(pose_model)]) == 0
+
+
+def test_resume_reanalyses_a_result_made_under_a_higher_max_pixels(tmp_path: Path, pose_model: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLE_PHOTOS[0], folder / "a.png")
+    out = tmp_path / "out"
+    run_batch(folder, out, workers=0, uncertainty=False, model=pose_model)
+    row = read_csv(out / RESULTS_CSV)[1]
+    width, height = (int(row[columns().index(name)]) for name in ("input_width", "input_height"))
+
+    def outcome_under(max_pixels: int) -> list[object]:
+        seen: list[dict[str, object]] = []
+        run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, resume=True, max_pixels=max_pixels,
+                  on_record=seen.append)
+        return [record["outcome"] for record in seen]
+
+    assert outcome_under(width * height) == ["reused"]  # the photo is within the limit: the same result
+    assert outcome_under(width * height - 1) == ["failure"]  # now too large
+    assert read_csv(out / RESULTS_CSV)[1:] == []
+    assert "more than the limit" in read_csv(out / FAILURES_CSV)[1][2]
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path, pose_model: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("x")
+    out = tmp_path / "out"
+    command = ["batch", str(folder), "-o", str(out), "--resume", "--quiet", "--model", str(pose_model)]
+    codes: list[int] = []
+    # Started while the first run holds its tables open; --resume so that it is not refused for the tables alone.
+    run_batch(folder, out, workers=0, model=pose_model, on_total=lambda total: codes.append(main(command)))
+    assert codes == [ExitCode.OUTPUT]
+    message = capsys.readouterr().err
+    assert "another" in message.lower() and message.count("\n") == 1 and "Traceback" not in message
+    assert [row[:2] for row in read_csv(out / FAILURES_CSV)[1:]] == [[str(folder / "notes.txt"), "skipped"]]
+    assert main(command) == ExitCode.OK  # the first run let go of the folder
+    assert sorted(path.name for path in out.iterdir()) == [FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, "summary.json"]
