@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
+from posture.core.paths import path_text
 from posture.core.pose import Pose
 from posture.core.units import round_for_data
 from posture.core.views import View
@@ -201,7 +202,7 @@ def to_row(analysis: Analysis) -> dict[str, Scalar]:
     image = analysis.image
     row: dict[str, Scalar] = {
         "schema_version": SCHEMA_VERSION,
-        "path": None if image.path is None else str(image.path),
+        "path": None if image.path is None else path_text(image.path),
         "name": image.display_name,
         "status": analysis.status,
         "problem_kind": analysis.problem_kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -387,3 +388,34 @@ def test_a_pelvis_tipped_ten_degrees_further_is_a_detected_change(measured: Call
     assert result is not None
     assert result.overall.verdict != "no detectable change", (result.overall, result.readings)
     assert result.overall.change == pytest.approx(10.0, abs=4.0)  # bench/ACCURACY.md: change P95 3.6° held out
+
+
+def test_compare_png_with_nothing_comparable_exits_like_without_it_and_still_writes_the_html(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, pose_model: Path) -> None:
+    """A side and a front photo share no view: the same exit code and sentence as without --png, and the HTML."""
+    side = SYNTHETIC / "woman_average_side-left_neutral.png"
+    front = SYNTHETIC / "woman_average_front_pelvic-drop+0_shoulder-drop+0.png"
+    expected = main(["compare", str(side), str(front)])
+    expected_err = capsys.readouterr().err
+    code = main(["compare", str(side), str(front), "--png", str(tmp_path / "pair.png"),
+                 "-o", str(tmp_path / "report.html")])
+    err = capsys.readouterr().err
+    assert code == expected == ExitCode.BAD_INPUT
+    assert err == expected_err and len(err.strip().splitlines()) == 1, err
+    assert (tmp_path / "report.html").is_file()
+    assert not (tmp_path / "pair.png").exists()
+
+
+def test_compare_html_of_photos_named_not_utf8_names_them_with_xnn(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path, pose_model: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    photos = []
+    for raw, source in ((b"before\xff.png", "woman_average_side-left_neutral.png"),
+                        (b"after\xfe.png", "woman_average_side-left_neck-flexion+30.png")):
+        photo = Path(os.fsdecode(os.path.join(folder, raw)))
+        photo.write_bytes((SYNTHETIC / source).read_bytes())
+        photos.append(str(photo))
+    code = main(["compare", *photos, "-o", str(tmp_path / "report.html")])
+    assert code == ExitCode.OK, capsys.readouterr().err
+    page = (tmp_path / "report.html").read_bytes().decode("utf-8")
+    assert "before\\xff.png" in page and "after\\xfe.png" in page

@@ -18,6 +18,7 @@ from posture.batching.tables import (
     SUMMARY_JSON,
     failure_record,
 )
+from posture.core.paths import path_text
 from posture.errors import InputError
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif"})
@@ -72,9 +73,10 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
     try:
         info = os.stat(root)
     except OSError as error:
-        raise InputError(f"The folder {root!r} cannot be read ({error.strerror or error}).") from None
+        raise InputError(f"The folder {path_text(root)!r} cannot be read ({error.strerror or error}).") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{root!r} is not a folder; give a folder of photos (for one photo use posture analyze).")
+        raise InputError(f"{path_text(root)!r} is not a folder; give a folder of photos "
+                         "(for one photo use posture analyze).")
     excluded = _identity(exclude) if exclude is not None else None
     root_identity = (info.st_dev, info.st_ino)
     visited = {root_identity}
@@ -141,7 +143,7 @@ def discover(folder: str | os.PathLike[str], *, recursive: bool = False,
             elif suffix in PHOTO_SUFFIXES:
                 photos.append(path)
             else:
-                shown = suffix or "no ending"
+                shown = path_text(suffix) or "no ending"
                 failures.append(failure_record(path, "skipped", f"Not a photo by its name ({shown}); posture reads "
                                          ".jpg, .jpeg, .png, .webp, .heic and .heif files."))
         stack.extend(reversed(subfolders))

@@ -6,6 +6,7 @@ import csv
 import os
 from dataclasses import dataclass, field
 
+from posture.core.paths import path_text
 from posture.errors import InputError
 from posture.limits import parse_height_cm
 
@@ -55,7 +56,7 @@ def read_heights(path: str | os.PathLike[str]) -> Heights:
     Raises:
         InputError: the file cannot be read, lacks the columns, or a height is not a standing height in cm.
     """
-    shown = os.fspath(path)
+    shown = path_text(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
             rows = list(csv.reader(stream))

@@ -33,6 +33,7 @@ from posture.batching.tables import (
     write_summary,
 )
 from posture.batching.work import Options, Record, Task
+from posture.core.paths import path_text
 from posture.errors import OutputError
 from posture.limits import is_standing_height, usable_cpus
 
@@ -127,11 +128,11 @@ def run_batch(
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"Could not create the output folder {str(out_path)!r}: {error.strerror or error}.") \
+        raise OutputError(f"Could not create the output folder {path_text(out_path)!r}: {error.strerror or error}.") \
             from None
     with output_folder_lock(out_path):
         if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
-            raise OutputError(f"{str(out_path)!r} already holds the results of an earlier run; add --resume to "
+            raise OutputError(f"{path_text(out_path)!r} already holds the results of an earlier run; add --resume to "
                               "continue it, or choose another output folder with -o.")
         found = discover(folder, recursive=recursive, exclude=out_path)
         root = os.fspath(folder)
@@ -182,7 +183,7 @@ def run_batch(
                         counts["reused"] += 1
                         if collect_rows:
                             rows[path] = {c: parse_cell(c, done.cells[c]) for c in columns} | {
-                                "path": path, "name": os.path.basename(path)}
+                                "path": path_text(path), "name": path_text(os.path.basename(path))}
                         if on_record is not None:
                             on_record({"outcome": "reused", "path": path})
                         continue
@@ -210,7 +211,7 @@ def run_batch(
             if not tables.entries and not earlier:
                 tables.remove()
             if isinstance(error, OSError):
-                raise OutputError(f"Could not write the tables in {str(out_path)!r}: "
+                raise OutputError(f"Could not write the tables in {path_text(out_path)!r}: "
                                   f"{error.strerror or error}.") from None
             raise
         tables.close()
@@ -219,7 +220,8 @@ def run_batch(
         try:
             write_summary(out_path, summary)
         except OSError as error:
-            raise OutputError(f"Could not write {str(out_path / SUMMARY_JSON)!r}: {error.strerror or error}.") from None
+            raise OutputError(f"Could not write {path_text(out_path / SUMMARY_JSON)!r}: "
+                              f"{error.strerror or error}.") from None
         failures.sort(key=lambda failure: failure["path"])
         return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
                        failures=failures)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from posture.core.paths import path_text
 from posture.errors import OutputError
 from posture.io.outputs import atomic_file, replace_atomically
 
@@ -60,7 +61,8 @@ def _json_line(record: dict[str, Any]) -> bytes:
 
 
 def _encode(text: str) -> bytes:
-    # A file name that is not valid UTF-8 reaches Python as lone surrogates; written escaped, not refused.
+    # Paths arrive already written by path_text; a lone surrogate in any other text (a library's message)
+    # is escaped rather than failing the whole run.
     return text.encode("utf-8", "backslashreplace")
 
 
@@ -150,7 +152,7 @@ class Tables:
             self.jsonl = _Stream(out / RESULTS_JSONL, None, (e.json_line for e in earlier.values()))
             self.failures = _Stream(out / FAILURES_CSV, _csv_line(FAILURE_COLUMNS), ())
         except OSError as error:
-            raise OutputError(f"Could not write the tables in {str(out)!r}: {error.strerror or error}.") from None
+            raise OutputError(f"Could not write the tables in {path_text(out)!r}: {error.strerror or error}.") from None
         self._earlier = earlier
         self._carried = dict(zip(earlier, zip(self.csv.refs, self.jsonl.refs)))
         self.entries: list[TableEntry] = []
@@ -167,8 +169,9 @@ class Tables:
         earlier = self._earlier[sha256]
         csv_ref, json_ref = self._carried[sha256]
         cells = earlier.cells
-        moved_from = None if cells["path"] == path else cells["path"]
-        self.entries.append(TableEntry(path, cells["status"], cells["view"], cells["findings"], csv_ref, json_ref,
+        shown = path_text(path)
+        moved_from = None if cells["path"] == shown else cells["path"]
+        self.entries.append(TableEntry(shown, cells["status"], cells["view"], cells["findings"], csv_ref, json_ref,
                                        moved_from=moved_from))
 
     def add_failure(self, path: str, kind: str, reason: str) -> None:
@@ -226,15 +229,15 @@ def output_folder_lock(out: Path) -> Iterator[None]:
             # No following a link planted under the name: the lock file is created here or refused.
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         except OSError as error:
-            raise OutputError(f"Could not write in {str(out)!r}: {error.strerror or error}.") from None
+            raise OutputError(f"Could not write in {path_text(out)!r}: {error.strerror or error}.") from None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             os.close(descriptor)
             if isinstance(error, BlockingIOError):
-                raise OutputError(f"Another posture batch run is writing into {str(out)!r}; wait for it to end, "
+                raise OutputError(f"Another posture batch run is writing into {path_text(out)!r}; wait for it to end, "
                                   "or choose another output folder with -o.") from None
-            raise OutputError(f"Could not lock {str(path)!r}: {error.strerror or error}.") from None
+            raise OutputError(f"Could not lock {path_text(path)!r}: {error.strerror or error}.") from None
         # The run before may have removed the file between the open and the lock: then lock the new one.
         if _same_file(descriptor, path):
             break
@@ -333,4 +336,4 @@ def parse_cell(column: str, text: str) -> Any:
 
 def failure_record(path: str, kind: FailureKind, reason: str) -> dict[str, Any]:
     """The record of a file that gave no result: a row of failures.csv."""
-    return {"outcome": "failure", "path": path, "kind": kind, "reason": reason}
+    return {"outcome": "failure", "path": path_text(path), "kind": kind, "reason": reason}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.batching.tables import failure_record
+from posture.core.paths import path_text
 from posture.errors import InputError, ModelError, OutputError, PostureError
 
 Record = dict[str, Any]
@@ -125,7 +126,7 @@ def analyze_photo(task: Task, options: Options) -> Record:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise OutputError(f"Could not create the folder {str(target.parent)!r}: "
+                raise OutputError(f"Could not create the folder {path_text(target.parent)!r}: "
                                   f"{error.strerror or error}.") from None
             write_atomic(target, encode_png(render_annotated(analysis)), protect=(Path(task.path),))
         row = to_row(analysis)

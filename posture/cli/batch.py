@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.cli.args import height_cm_argument, positive_int_argument
+from posture.core.paths import path_text
 from posture.limits import usable_cpus
 
 DEFAULT_OUT = "posture-results"
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     summary = outcome.summary
     if outcome.interrupted:
         done = summary["results"] + summary["failures"]
-        print(f"posture: interrupted; {done} photos and files are in the tables in {str(args.out)!r}. "
+        print(f"posture: interrupted; {done} photos and files are in the tables in {path_text(args.out)!r}. "
               "Run the same command with --resume to continue.", file=sys.stderr)
         return ExitCode.INTERRUPTED
     if not args.quiet:

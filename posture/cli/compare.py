@@ -17,6 +17,7 @@ from posture.cli.args import (
     positive_int_argument,
 )
 from posture.cli.output import notify, write_stdout
+from posture.core.paths import path_text
 
 COMPARE_DESCRIPTION = """\
 Compare photos of one person taken at different times (before and after a
@@ -92,7 +93,7 @@ def _sessions(args: argparse.Namespace) -> list[tuple[str, list[Path]]]:
         return groups
     if len(args.photos) < 2:
         raise SystemExit(_usage("give at least two photos (before and after)"))
-    return [(path.name, [path]) for path in args.photos]
+    return [(path_text(path.name), [path]) for path in args.photos]
 
 
 def _usage(message: str) -> int:
@@ -117,7 +118,8 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.html is not None or args.png is not None:
         from posture.io.outputs import encode_png, write_atomic
 
-        if args.png is not None:
+        # With no view in two sessions there is nothing to put side by side; the refusal below says why.
+        if args.png is not None and comparison.series:
             from posture.render.compare_image import render_comparison_image
 
             write_atomic(args.png, encode_png(render_comparison_image(comparison)), protect=inputs)

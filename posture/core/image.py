@@ -8,6 +8,8 @@ from typing import cast
 
 import numpy as np
 
+from posture.core.paths import path_text
+
 
 @dataclass(frozen=True, slots=True)
 class ImageOrigin:
@@ -83,7 +85,7 @@ class LoadedImage:
 
     @property
     def display_name(self) -> str:
-        """The file's name, or the label of in-memory input: how reports call the image."""
+        """The file's name as :func:`path_text` writes it, or the label of in-memory input: how reports call it."""
         if self.path is not None:
-            return self.path.name
+            return path_text(self.path.name)
         return cast(str, self.label)  # __post_init__ makes sure there is one

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from posture.core.image import ImageOrigin, LoadedImage
+from posture.core.paths import path_text
 from posture.errors import InputError
 from posture.io.exif import ORIENTATION_TRANSPOSE, ExifFacts, read_exif
 from posture.io.pillow import (
@@ -92,7 +93,7 @@ def load_image(
     """
     _check_limits(max_pixels, working_long_side)
     path = Path(path)
-    name = _display(str(path))
+    name = _display(path_text(path))
     _check_file(path, name)
     try:
         with path.open("rb") as fp:

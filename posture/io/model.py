@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from posture.core.paths import path_text
 from posture.errors import ModelError
 from posture.io.outputs import replace_atomically
 
@@ -118,12 +119,12 @@ def check_model_file(path: Path) -> Path:
     """
     path = Path(path)
     if not path.exists():
-        raise ModelError(f"The pose model file {str(path)!r} does not exist.")
+        raise ModelError(f"The pose model file {path_text(path)!r} does not exist.")
     if not path.is_file():
-        raise ModelError(f"The pose model path {str(path)!r} is not a file.")
+        raise ModelError(f"The pose model path {path_text(path)!r} is not a file.")
     problem = _bundle_problem(path)
     if problem:
-        raise ModelError(f"The pose model file {str(path)!r} {problem}.")
+        raise ModelError(f"The pose model file {path_text(path)!r} {problem}.")
     return path
 
 
@@ -160,7 +161,7 @@ def prepare_model(
     if path.is_file() and not force:
         if sha256_of(path) == _recorded_sha256(sidecar):
             return path
-        notify(f"The pose model {str(path)!r} does not match its recorded sha256.")
+        notify(f"The pose model {path_text(path)!r} does not match its recorded sha256.")
     first_use = "" if path.exists() else " (first use)"
     if from_wheel:
         notify(f"Preparing the pose model{first_use}: building it from the mediapipe 0.10.21 wheel on PyPI…")
@@ -178,7 +179,7 @@ def prepare_model(
         replace_atomically(path, data)
         replace_atomically(sidecar, f"{digest}  {path.name}\n".encode())
     except OSError as exc:
-        raise ModelError(f"Cannot write the pose model to {str(path)!r}: {exc.strerror}.") from None
+        raise ModelError(f"Cannot write the pose model to {path_text(path)!r}: {exc.strerror}.") from None
     return path
 
 

@@ -13,6 +13,7 @@ from typing import BinaryIO
 import cv2
 import numpy as np
 
+from posture.core.paths import path_text
 from posture.errors import OutputError
 
 # Hidden, and says which program left the file should a crash ever do so.
@@ -101,13 +102,13 @@ def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> 
     path = Path(path)
     for kept in protect:
         if path.exists() and kept.exists() and path.resolve() == kept.resolve():
-            raise OutputError(f"Refusing to overwrite the input photo {str(path)!r}; choose another output name.")
+            raise OutputError(f"Refusing to overwrite the input photo {path_text(path)!r}; choose another output name.")
     if path.is_dir():
-        raise OutputError(f"The output path {str(path)!r} is a directory; give a file name.")
+        raise OutputError(f"The output path {path_text(path)!r} is a directory; give a file name.")
     directory = path.parent
     if not directory.is_dir():
-        raise OutputError(f"The output folder {str(directory)!r} does not exist.")
+        raise OutputError(f"The output folder {path_text(directory)!r} does not exist.")
     try:
         replace_atomically(path, data)
     except OSError as error:
-        raise OutputError(f"Could not write {str(path)!r}: {error.strerror or error}.") from None
+        raise OutputError(f"Could not write {path_text(path)!r}: {error.strerror or error}.") from None

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from posture.compare import Comparison, MeasurementChange, Reading, Verdict
+from posture.core.paths import path_text
 from posture.core.units import (
     format_measured,
     format_number,
@@ -74,7 +75,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
     """The comparison as JSON-ready data (documented in docs/json-output.md)."""
     sessions = [
         {"label": s.label, "capture_time": s.capture_time,
-         "photos": [{"name": a.image.display_name, "path": None if a.image.path is None else str(a.image.path),
+         "photos": [{"name": a.image.display_name, "path": None if a.image.path is None else path_text(a.image.path),
                      "status": a.status, "view": a.view, "problem": a.problem} for a in s.analyses]}
         for s in comparison.sessions
     ]

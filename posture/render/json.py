@@ -8,6 +8,7 @@ from typing import Any
 
 from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
 from posture.core.measurement import Measurement
+from posture.core.paths import path_text
 from posture.core.units import round_for_data
 from posture.stages.findings import Finding, detectable
 from posture.stages.frame import BodyScale
@@ -77,7 +78,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "status": analysis.status,
         "problem": None if error is None else {
             "kind": analysis.problem_kind, "message": analysis.problem, "exit_code": int(error.exit_code)},
-        "image": {"path": None if image.path is None else str(image.path), "name": image.display_name,
+        "image": {"path": None if image.path is None else path_text(image.path), "name": image.display_name,
                   "width": image.width, "height": image.height},
         "provenance": provenance_to_dict(analysis.provenance),
         "view": verdict.view,

@@ -407,3 +407,23 @@ def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path, pos
     assert [row[:2] for row in read_csv(out / FAILURES_CSV)[1:]] == [[str(folder / "notes.txt"), "skipped"]]
     assert main(command) == ExitCode.OK  # the first run let go of the folder
     assert sorted(path.name for path in out.iterdir()) == [FAILURES_CSV, RESULTS_CSV, RESULTS_JSONL, "summary.json"]
+
+
+def test_names_not_utf8_are_written_with_xnn_escapes(tmp_path: Path, pose_model: Path) -> None:
+    """docs/batch.md: bytes that are not UTF-8 are written as \\xNN, in the results and in the failures."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    raw_folder = os.fsencode(folder)
+    with open(os.path.join(raw_folder, b"photo\xff.png"), "wb") as photo:
+        photo.write(SAMPLE_PHOTOS[0].read_bytes())
+    with open(os.path.join(raw_folder, b"empty\xfe.jpg"), "wb"):
+        pass
+    out = tmp_path / "out"
+    assert main(["batch", str(folder), "-o", str(out), "--quiet", "--model", str(pose_model)]) == ExitCode.OK
+    results = read_csv(out / RESULTS_CSV)
+    row = dict(zip(results[0], results[1]))
+    assert (row["path"], row["name"], row["status"]) == (f"{folder}/photo\\xff.png", "photo\\xff.png", "ok")
+    record = json.loads((out / RESULTS_JSONL).read_bytes().decode("utf-8"))
+    assert (record["image"]["path"], record["image"]["name"]) == (row["path"], row["name"])
+    failure = read_csv(out / FAILURES_CSV)[1]
+    assert failure[0] == f"{folder}/empty\\xfe.jpg" and "\\xfe" in failure[2] and "\\udc" not in failure[2]

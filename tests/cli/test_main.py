@@ -363,3 +363,29 @@ def test_a_refused_photo_gets_an_html_report_saying_why(capsys: pytest.CaptureFi
     page = report.read_text(encoding="utf-8")
     reason = err.strip().removeprefix("posture: ")
     assert 'id="refused"' in page and html.escape(reason, quote=False) in page
+
+
+def _name_not_utf8(folder: Path) -> Path:
+    """A copy of a sample photo under the bytes name ``photo\\xff.png``, which is not valid UTF-8."""
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), b"photo\xff.png")))
+    path.write_bytes(sorted((REPO / "samples").glob("*.png"))[0].read_bytes())
+    return path
+
+
+def test_a_name_not_utf8_gets_an_html_report_naming_it_with_xnn(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                pose_model: Path) -> None:
+    photo = _name_not_utf8(tmp_path)
+    report = tmp_path / "report.html"
+    code, _, err = run(capsys, "analyze", str(photo), "--html", str(report))
+    assert code == ExitCode.OK, err
+    assert "photo\\xff.png" in report.read_bytes().decode("utf-8")
+
+
+def test_a_name_not_utf8_gives_utf8_json_naming_it_with_xnn(tmp_path: Path, pose_model: Path) -> None:
+    photo = _name_not_utf8(tmp_path)
+    completed = subprocess.run([sys.executable, "-m", "posture", "analyze", os.fsencode(photo), "--json"],
+                               capture_output=True, cwd=REPO, check=False)
+    assert completed.returncode == ExitCode.OK, completed.stderr
+    document = json.loads(completed.stdout.decode("utf-8"))
+    assert document["image"]["name"] == "photo\\xff.png"
+    assert document["image"]["path"].endswith("/photo\\xff.png")
