@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from posture.core.image import LoadedImage
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.core.paths import path_text
 from posture.core.pose import Pose
 from posture.core.units import round_for_data
@@ -25,7 +25,7 @@ from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
 
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -94,6 +94,8 @@ class Analysis:
         provenance: what the result depends on (of the first photo, when combined).
         combined_from: the names of the photos of one view combined into this
             result (:mod:`posture.combine`); empty for a single photo.
+        withheld: the measures this photo's view could give but this photo does not, each with the cause in
+            this photo and what to change.
     """
 
     image: LoadedImage
@@ -105,6 +107,7 @@ class Analysis:
     warnings: tuple[str, ...]
     provenance: Provenance
     combined_from: tuple[str, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -177,8 +180,8 @@ Scalar = str | int | float | bool | None
 
 _HEAD = ("schema_version", "path", "name", "status", "problem_kind", "problem", "view", "near_side", "stride",
          "height_cm", "body_height_px", "camera_roll_deg", "camera_roll_source")
-_TAIL = ("findings", "borderline_findings", "warnings", "posture_version", "mediapipe_version", "model_name",
-         "model_sha256", "model_calibrated", "calibration_version", "input_sha256", "input_format", "input_width",
+_TAIL = ("findings", "borderline_findings", "withheld", "warnings", "posture_version", "mediapipe_version",
+         "model_name",         "model_sha256", "model_calibrated", "calibration_version", "input_sha256", "input_format", "input_width",
          "input_height", "exif_orientation", "capture_time", "uncertainty_computed", "people_detected")
 LIST_SEPARATOR = "; "
 """Joins the finding ids and warnings held in one cell."""
@@ -227,6 +230,7 @@ def to_row(analysis: Analysis) -> dict[str, Scalar]:
     row.update({
         "findings": LIST_SEPARATOR.join(f.id for f in analysis.findings),
         "borderline_findings": LIST_SEPARATOR.join(f.id for f in analysis.findings if f.borderline),
+        "withheld": LIST_SEPARATOR.join(w.id for w in analysis.withheld),
         "warnings": LIST_SEPARATOR.join(analysis.warnings),
         "posture_version": provenance.posture_version,
         "mediapipe_version": provenance.mediapipe_version,

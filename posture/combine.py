@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from posture.analysis import Analysis
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.knowledge.repeatability import T_975, Z_95
 from posture.stages.findings import evaluate
 
@@ -85,8 +85,14 @@ def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
     findings = evaluate(measurements, view=first.view, scale=frame.scale, knowledge=first.knowledge)
     names = tuple(a.image.display_name for a in analyses)
     warnings = tuple(f"{a.image.display_name}: {w}" for a in analyses for w in a.warnings)
+    # A measure one photo withheld and another gave is combined from the other; one no photo gave keeps a reason.
+    withheld: dict[str, Withheld] = {}
+    for analysis in analyses:
+        for item in analysis.withheld:
+            if item.id not in ids and item.id not in withheld:
+                withheld[item.id] = dataclasses.replace(item, reason=f"{analysis.image.display_name}: {item.reason}")
     return dataclasses.replace(first, measurements=measurements, findings=findings, warnings=warnings,
-                               combined_from=names)
+                               combined_from=names, withheld=tuple(withheld.values()))
 
 
 def repeated_photos(analyses: Sequence[Analysis]) -> list[tuple[int, int]]:

@@ -235,7 +235,7 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
                         warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
     levelling = find_levelling(image, verdict.pose, roll=roll, level=level, lines=lines)
     frame, measured = measure(verdict, height_cm, levelling)
-    warnings = image.warnings + verdict.warnings + (levelling.note,) + measured.withheld + model_warning
+    warnings = image.warnings + verdict.warnings + (levelling.note,) + model_warning
     measurements = measured.measurements
     if markers is not None:
         try:
@@ -258,4 +258,4 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
-                    knowledge=knowledge, warnings=warnings, provenance=origin)
+                    knowledge=knowledge, warnings=warnings, provenance=origin, withheld=measured.withheld)

@@ -44,3 +44,26 @@ class Measurement:
     def landmark_value(self) -> float:
         """The value as the landmarks give it, before any calibration (the value itself when uncalibrated)."""
         return dict(self.components).get("uncalibrated", self.value)
+
+
+WithheldKind = str
+"""Why a measure was withheld, in a word: ``"pose"`` (the body's position hides or bends what it reads),
+``"landmarks"`` (the landmarks are implausible or off the body), ``"clothing"`` (the outline is cloth, not body),
+``"unsteady"`` (the altered copies disagree, or could not be read), ``"sides"`` (two readings disagree on the
+side), ``"scene"`` (something in the photo hides the body or the camera's position bends it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """A measure this photo does not give, though its view could: its id, the kind of cause, and one sentence.
+
+    Attributes:
+        id: the measurement id of :mod:`posture.knowledge.registry`.
+        kind: see :data:`WithheldKind`.
+        reason: one sentence naming the cause in this photo and what to change, e.g. "the left arm touches the
+            hip from waist to wrist: hold both arms a hand's width away from the body".
+    """
+
+    id: str
+    kind: WithheldKind
+    reason: str

@@ -389,6 +389,13 @@ def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes
             marker_color = FLAG if finding.measurement else (140, 220, 140)
             for index, part in enumerate(_wrap(label, small, inner - size)):
                 text(("· " if index == 0 else "  ") + part, small, marker_color)
+    if analysis.withheld:
+        y += step * 0.4
+        text("Not given for this photo", regular, WHITE)
+        for withheld in analysis.withheld:
+            sentence = f"{registry.definition(withheld.id).name}: {withheld.reason}"
+            for index, part in enumerate(_wrap(sentence, small, inner - size)):
+                text(("· " if index == 0 else "  ") + part, small, MUTED)
     y += step * 0.4
     for part in _wrap("Not a diagnosis: a photo shows positions, not muscles.", small, inner):
         text(part, small, MUTED)

@@ -96,6 +96,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         },
         "measurements": {m.id: _measurement(m, None if frame is None else frame.scale) for m in analysis.measurements},
         "findings": [_finding(f) for f in analysis.findings],
+        "withheld": [{"id": w.id, "kind": w.kind, "reason": w.reason} for w in analysis.withheld],
         "not_measured": [
             {"id": n.id, "title": n.title, "reason": n.reason, "what_to_look_for": n.what_to_look_for,
              "article_sections": list(n.article_sections)}

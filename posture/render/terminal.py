@@ -114,6 +114,12 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         parts.append(_indented("Article: " + "; ".join(finding.article_sections), "dim"))
         if finding.threshold_source:
             parts.append(_indented("Threshold: " + finding.threshold_source, "dim"))
+    if analysis.withheld:
+        parts.append(Text(""))
+        parts.append(Text("Not given for this photo", style="bold underline"))
+        for withheld in analysis.withheld:
+            parts.append(Text("• " + registry.definition(withheld.id).name, style="bold"))
+            parts.append(_indented(withheld.reason))
     if analysis.warnings:
         parts.append(Text(""))
         parts.append(Text("Warnings", style="bold underline"))

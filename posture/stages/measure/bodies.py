@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.core.measurement import Calibrated, Measurement
+from posture.core.measurement import Calibrated, Measurement, Withheld
 from posture.core.pose import Landmark
 from posture.knowledge import registry
 from posture.knowledge.calibration import Calibrations, LinearCalibration
@@ -109,23 +109,15 @@ class FrontBody:
 
 
 @dataclass(frozen=True, slots=True)
-class Withheld:
-    """An outline measure not given because the outline is probably not the body's: its id and why (a clause)."""
-
-    id: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class Measured:
-    """The measurements of one view, and one sentence per reason an outline measure was withheld.
+    """The measurements of one view, and the measures its view could give but this photo does not, with why.
 
-    The notes travel beside the measurements, not on them, so that turning or
+    The withheld measures travel beside the measurements, not on them, so that turning or
     averaging the measurements can never drop them on the way to the report.
     """
 
     measurements: tuple[Measurement, ...]
-    withheld: tuple[str, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
 
 
 SideFunction = Callable[[SideBody], "Measurement | Withheld | None"]

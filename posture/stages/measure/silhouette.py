@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark, midpoint
 from posture.core.units import DEG
 from posture.stages.measure import outline
@@ -25,7 +25,6 @@ from posture.stages.measure.bodies import (
     FrontBody,
     SideBody,
     SideProfile,
-    Withheld,
     landmark_names,
     measures,
 )
@@ -200,6 +199,13 @@ def side_cloth(profile: SideProfile) -> str | None:
     return None
 
 
+def loose_cloth(measurement_id: str, clause: str) -> Withheld:
+    """An outline measure withheld because the outline looks like loose clothing (``clause`` says how)."""
+    return Withheld(measurement_id, "clothing",
+                    f"Probably loose clothing around the pelvis ({clause}): the outline would measure the cloth, not "
+                    "the body; a photo in close-fitting clothes (or with the top tucked in) lets posture read it.")
+
+
 def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) -> np.ndarray:
     return np.where((levels >= span[0]) & (levels <= span[1]), profile, np.nan)
 
@@ -212,7 +218,7 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
         return None
     cloth = side_cloth(profile)
     if cloth is not None:
-        return Withheld("pelvic_tilt", cloth)
+        return loose_cloth("pelvic_tilt", cloth)
     levels, back = profile.levels, profile.back
     hollow, lumbar_level = outline.hollow_depth(levels, back, *LUMBAR_SPAN)
     buttock_level = outline.peak_level(levels, _span(back, levels, BUTTOCK_SPAN), *BUTTOCK_SPAN)
@@ -244,7 +250,7 @@ def belly_prominence(body: SideBody) -> Measurement | Withheld | None:
         return None
     cloth = side_cloth(profile)
     if cloth is not None:
-        return Withheld("belly_prominence", cloth)
+        return loose_cloth("belly_prominence", cloth)
     levels, front = profile.levels, profile.front
     groin_level = outline.peak_level(levels, -_span(front, levels, GROIN_SPAN), *GROIN_SPAN)
     if not np.isfinite(groin_level):
@@ -344,11 +350,11 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
     if np.isfinite(widths).any() and shoulder_span > 0.0:
         ratio = float(np.nanmean(widths)) / shoulder_span
         if ratio > CLOTH_WAIST_WIDTH:
-            return Withheld("hip_height_difference", f"the waist is {ratio:.2f} times as wide as the shoulder "
+            return loose_cloth("hip_height_difference", f"the waist is {ratio:.2f} times as wide as the shoulder "
                             "landmarks are apart, wider than a body in close-fitting clothes")
     inset = float(np.mean([waist_inset(HIP_LEVELS, spans[side] / trunk) for side in spans]))
     if inset < CLOTH_WAIST_INSET:  # NaN (a flank not read enough) is no sign either way
-        return Withheld("hip_height_difference", f"the flanks hang almost straight from the chest to the hips, as "
+        return loose_cloth("hip_height_difference", f"the flanks hang almost straight from the chest to the hips, as "
                         f"a loose top does: they draw in at the waist by {inset:.3f} trunk lengths, where the "
                         f"close-fitting bodies posture was checked on drew in by more than {CLOTH_WAIST_INSET:.3f} "
                         "(a body with little waist can look the same)")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark, Pose, side_landmark
 from posture.knowledge import registry
 from posture.knowledge.calibration import Calibrations, load_calibrations
@@ -27,7 +27,6 @@ from posture.stages.measure.bodies import (
     Mask,
     Measured,
     SideBody,
-    Withheld,
 )
 from posture.stages.measure.silhouette import side_profile
 
@@ -104,16 +103,12 @@ def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrat
 
 
 def _collect(results: Iterable[Measurement | Withheld | None]) -> Measured:
-    """The measurements, and one warning per distinct reason naming the outline measures it withheld."""
+    """The measurements, and the measures withheld with their reasons."""
     measurements: list[Measurement] = []
-    reasons: dict[str, list[str]] = {}
+    withheld: list[Withheld] = []
     for result in results:
         if isinstance(result, Withheld):
-            reasons.setdefault(result.reason, []).append(result.id)
+            withheld.append(result)
         elif result is not None:
             measurements.append(result)
-    notes = tuple(
-        f"Probably loose clothing around the pelvis ({reason}): {' and '.join(ids)} not given, since the outline "
-        "would measure the cloth, not the body; a photo in close-fitting clothes lets posture read "
-        f"{'them' if len(ids) > 1 else 'it'}." for reason, ids in reasons.items())
-    return Measured(tuple(measurements), notes)
+    return Measured(tuple(measurements), tuple(withheld))
