@@ -4,7 +4,8 @@
 :mod:`posture.stages.plausibility` whether the landmarks are a plausible reading of the body, and checks the
 body's position and the scene here: an arm raised or a hand at the head, hands on the hips or in the
 pockets, crossed legs, one knee bent, a walking step, the torso turned against the hips, another person in
-front of the subject, and leaning on something. Each check names the
+front of the subject, leaning on something, and (in side views) a camera far above the body's middle or
+below the feet. Each check names the
 measures it affects with one sentence (the cause in this photo and what to change); when nothing of the
 view is left, or the pose defeats the view as a whole (both arms raised), the photo is refused.
 
@@ -57,6 +58,12 @@ FRONT_USES: dict[str, tuple[str, ...]] = {
 LEG_MEASURES = ("apparent_leg_length_difference", "hip_height_difference")
 """Front/back measures a leg's position changes: a bent or crossed leg tips the pelvis and shortens the leg."""
 SHOULDER_MEASURES = ("shoulder_height_difference", "lateral_trunk_shift")
+CAMERA_BENT = ("head_forward_angle", "trunk_lean", "hip_extension", "knee_angle", "plumb_line")
+"""Side measures a camera far above or below the body bends: the angles from the vertical and the plumb line.
+On renders of seven bodies photographed from 2.3 m at 2.5 m, against 1 m at 3.5 m, the head angle fell by 6-13°
+(a forward head where there is none), the trunk lean rose by up to 3°, the hip and knee angles moved by up to
+5°, the plumb line's offsets by up to 2.3 cm; the head offset, the foot-hip offset and the outline's measures
+moved by less than their noise."""
 
 RAISED_SHARE = 0.1
 """A wrist, fingertip or elbow this share of the torso length above the shoulder line is raised (at the head,
@@ -87,6 +94,15 @@ the renders with the arms held away, 0.56 on the real photos."""
 LEAN_DEG = 8.0
 """With an arm out to a support, a trunk this far off vertical (sideways in front/back views) leans on it.
 The side renders lean up to 21.5° forward or back, with no arm out (a reach of 0.3 at most)."""
+CAMERA_ABOVE_DROP = -0.5
+"""In side views, the far knee and ankle together this many torso lengths above the near ones (the sum of the
+two vertical offsets; the ground recedes upwards in a picture taken from above): a camera far above the body's
+middle. -0.06 to -0.44 on the 630 standing renders (cameras 0.8-1.3 m high, 2.5-4 m away) and -0.45 to -0.67
+from 1.75-2.3 m at 2.5 m; -0.2 at most on the real side photos."""
+CAMERA_BELOW_DROP = 0.1
+"""... and this many torso lengths below them: the camera below the feet (-0.04 at most on renders from a
+camera 0.25 m above the floor, so only a camera below the floor the person stands on, as on a stage or a
+treadmill, reaches it)."""
 BASE_SHARE = 0.05
 """In front and back views, the mid-shoulder point this share of the landmarks' height beyond the feet's
 base (from the outermost foot landmark on one side to that on the other) stands out of balance: the body
@@ -290,8 +306,31 @@ def lean_doubt(xy: np.ndarray, side_view: bool) -> Doubt | None:
     return Doubt(("ALL",), None, "scene", f"{cause}: stand free, away from walls and furniture")
 
 
+def far_leg_drop(xy: np.ndarray, near_side: str) -> float:
+    """In side views: how far the far knee and ankle lie below the near ones (their two vertical offsets added),
+    in torso lengths; negative when above."""
+    far_side = "left" if near_side == "right" else "right"
+    drop = sum(float(xy[side_landmark(far_side, name)][1] - xy[side_landmark(near_side, name)][1])
+               for name in ("KNEE", "ANKLE"))
+    return drop / _torso_length(xy)
+
+
+def camera_doubt(xy: np.ndarray, near_side: str) -> Doubt | None:
+    """In side views: a camera far above the body's middle, or below the feet, from the far leg's height."""
+    drop = far_leg_drop(xy, near_side)
+    if drop < CAMERA_ABOVE_DROP:
+        where = "from far above the body's middle (the far leg appears well above the near one)"
+    elif drop > CAMERA_BELOW_DROP:
+        where = "from below the feet (the far leg appears lower than the near one)"
+    else:
+        return None
+    return Doubt(("CAMERA",), None, "scene",
+                 f"The camera looks at the body {where}, and its perspective bends the body's verticals in the "
+                 "picture: hold the camera level at the height of the hips, two to four metres away")
+
+
 def scene_doubts(verdict: Verdict, pose: Pose, others: tuple[Pose, ...]) -> list[Doubt]:
-    """The torso turned against the hips, leaning on something, another person in front."""
+    """The torso turned against the hips, leaning on something, another person in front, the camera's height."""
     doubts = []
     xy = pose.xy
     turn = torso_turn(pose.world)
@@ -303,6 +342,11 @@ def scene_doubts(verdict: Verdict, pose: Pose, others: tuple[Pose, ...]) -> list
     if lean is not None:
         doubts.append(lean)
     doubts += overlapping_people(pose, others)
+    # In a walking step the far leg is wherever the step put it, so its height says nothing of the camera's.
+    if verdict.view.is_side and verdict.near_side is not None and not verdict.stride:
+        camera = camera_doubt(xy, verdict.near_side)
+        if camera is not None:
+            doubts.append(camera)
     return doubts
 
 
@@ -348,6 +392,8 @@ def affected(doubt: Doubt, verdict: Verdict, uses: dict[str, tuple[str, ...]]) -
     if doubt.side is not None and doubt.side != verdict.near_side:
         return []
     joints = set(doubt.parts)
+    if "CAMERA" in joints:
+        return [m for m in uses if m in CAMERA_BENT]
     if "STEP" in joints:
         # The registry knows which side measures a walking step leaves readable.
         safe = {d.id for d in registry.for_view("side", stride=True)}

@@ -18,10 +18,12 @@ from posture.core.pose import Landmark, Pose, side_landmark
 from posture.knowledge import registry
 from posture.stages.gate import Verdict, assess
 from posture.stages.pose_checks import (
+    CAMERA_BENT,
     FRONT_USES,
     SIDE_USES,
     beyond_base,
     crossed_legs,
+    far_leg_drop,
     foot_lift,
     hands_at_hips,
     knee_bends,
@@ -328,3 +330,31 @@ def test_the_standing_real_profile_keeps_every_measure(photo_analysis: Callable[
     analysis = photo_analysis("side_bodytracker_1.jpg")
     assert analysis.ok and analysis.withheld == ()  # type: ignore[attr-defined]
     assert len(analysis.measurements) == len(SIDE_USES)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ the camera's height, side views
+
+
+@pytest.mark.parametrize(("drop", "where"), [(-151.0, "from far above"), (-149.0, None), (29.0, None),
+                                             (31.0, "from below the feet")])
+def test_a_far_leg_well_above_or_below_the_near_one_is_a_camera_far_above_or_below(drop: float,
+                                                                                   where: str | None) -> None:
+    # The torso is 300 px: the far knee and ankle each moved by half of ``drop``, i.e. -0.5 and +0.1 torso
+    # lengths in all at the thresholds.
+    pose = side_pose(facing=1)  # near side right
+    xy = pose.xy.copy()
+    move(xy, "left", ("KNEE", "ANKLE"), dy=drop / 2.0)
+    assert far_leg_drop(xy, "right") == pytest.approx(drop / TORSO_PX)
+    result = review(accepted(make_pose(xy, z=pose.z)))
+    assert [w.id for w in result.withheld] == ([m for m in SIDE_USES if m in CAMERA_BENT] if where else [])
+    if where:
+        assert {w.kind for w in result.withheld} == {"scene"}
+        assert result.withheld[0].reason.startswith(f"The camera looks at the body {where}")
+
+
+def test_the_far_leg_of_a_walking_step_says_nothing_of_the_camera() -> None:
+    pose = side_pose(facing=1)
+    xy = pose.xy.copy()
+    move(xy, "left", ("KNEE", "ANKLE"), dy=-100.0)
+    verdict = dataclasses.replace(accepted(make_pose(xy, z=pose.z)), stride=True)
+    assert not {"head_forward_angle", "trunk_lean"} & {w.id for w in review(verdict).withheld}
