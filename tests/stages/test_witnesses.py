@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -15,6 +16,7 @@ from posture.stages.witnesses import (
     UNSTEADY_CHI2,
     copies_problem,
     sides_agree,
+    spread_limit,
     spread_ratio,
     steady_measurements,
 )
@@ -81,6 +83,19 @@ def test_readings_spread_beyond_the_chi_squared_limit_are_withheld(ratio: float,
     assert bool(kept) is steady and bool(withheld) is not steady
     if withheld:
         assert f"{ratio:.1f} times" in withheld[0].reason and "+15.3°" in withheld[0].reason
+
+
+def test_the_measures_that_spread_more_on_renders_have_their_own_limit() -> None:
+    assert spread_limit("trunk_lean", 3) == pytest.approx(LIMIT)
+    assert spread_limit("lateral_trunk_shift", 3) == 3.9
+    shift = Measurement("lateral_trunk_shift", 0.0, PERCENT_HEIGHT, "test", ())
+    repeat = Repeatability(prior_readings=2, factor={"lateral_trunk_shift": 1.0},
+                           typical_spread={"lateral_trunk_shift": TYPICAL})
+    for ratio, steady in ((3.85, True), (3.95, False)):
+        readings = gather_readings((dataclasses.replace(shift, value=_spread_of(ratio)[0]),), [
+            (name, 1.0, (dataclasses.replace(shift, value=value),)) for name, value in
+            zip(("mirror", "grayscale"), _spread_of(ratio)[1:])])
+        assert bool(steady_measurements((shift,), readings, None, repeat)[0]) is steady
 
 
 def test_two_readings_are_judged_at_one_degree_of_freedom() -> None:
