@@ -277,8 +277,9 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
     body_like, cloth_like = measured(FLANK), measured(0.45)
     assert "hip_height_difference" in {m.id for m in body_like.measurements} and body_like.withheld == ()
     assert "hip_height_difference" not in {m.id for m in cloth_like.measurements}
-    (note,) = cloth_like.withheld
+    note = cloth_like.withheld[0]
     assert note.id == "hip_height_difference" and note.kind == "clothing" and "wider than a body" in note.reason
+    assert [w.id for w in cloth_like.withheld[1:]] == ["apparent_leg_length_difference"]
 
 
 def test_the_waist_inset_of_a_flank() -> None:
@@ -319,10 +320,13 @@ def test_flanks_hanging_straight_from_chest_to_hips_withhold_the_hip_height(back
                                   outline=Mask(_shirt_mask(xy, back, waist), 1.0))
 
     shirt, body = measured(0.32), measured(0.26)
-    assert "hip_height_difference" not in {m.id for m in shirt.measurements}
-    (note,) = shirt.withheld
-    assert note.id == "hip_height_difference" and "hang almost straight" in note.reason and "by 0.030 " in note.reason
-    assert "hip_height_difference" in {m.id for m in body.measurements} and body.withheld == ()
+    assert not {"hip_height_difference", "apparent_leg_length_difference"} & {m.id for m in shirt.measurements}
+    hips, legs = shirt.withheld
+    assert hips.id == "hip_height_difference" and "hang almost straight" in hips.reason and "by 0.030 " in hips.reason
+    # The cloth that hides the flanks hides where the legs begin: their length is withheld with the hips.
+    assert (legs.id, legs.kind) == ("apparent_leg_length_difference", "clothing") and "hip landmarks" in legs.reason
+    assert {"hip_height_difference", "apparent_leg_length_difference"} <= {m.id for m in body.measurements}
+    assert body.withheld == ()
 
 
 def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
