@@ -55,8 +55,9 @@ FRONT_USES: dict[str, tuple[str, ...]] = {
     "lateral_trunk_shift": ("SHOULDER", "HIP"),
 }
 """The joints of both sides each front/back-view measure reads (hip height reads the flanks between them)."""
-LEG_MEASURES = ("apparent_leg_length_difference", "hip_height_difference")
-"""Front/back measures a leg's position changes: a bent or crossed leg tips the pelvis and shortens the leg."""
+LEG_MEASURES = ("apparent_leg_length_difference", "hip_height_difference", "lateral_trunk_shift")
+"""Front/back measures a leg's position changes: a bent or crossed leg, or a lifted heel, tips the pelvis,
+shortens the leg and shifts the pelvis sideways over the other leg, under the trunk."""
 SHOULDER_MEASURES = ("shoulder_height_difference", "lateral_trunk_shift")
 CAMERA_BENT = ("head_forward_angle", "trunk_lean", "hip_extension", "knee_angle", "plumb_line")
 """Side measures a camera far above or below the body bends: the angles from the vertical and the plumb line.

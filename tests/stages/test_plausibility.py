@@ -115,13 +115,13 @@ def test_a_thigh_more_than_1_65_shins_long_is_a_landmark_off_its_joint(ratio: fl
     assert [(d.side, d.parts) for d in doubts] == ([("left", ("HIP", "KNEE", "ANKLE"))] if implausible else [])
 
 
-@pytest.mark.parametrize(("ratio", "implausible"), [(1.11, False), (1.09, True)])
-def test_legs_shorter_than_1_1_torsos_are_implausible(ratio: float, implausible: bool) -> None:
+@pytest.mark.parametrize(("ratio", "implausible"), [(0.96, False), (0.94, True)])
+def test_legs_shorter_than_0_95_torsos_are_implausible(ratio: float, implausible: bool) -> None:
     xy = straight_legs(front_person())
     xy[Landmark.RIGHT_SHOULDER] = (450.0, 530.0 - 480.0 / ratio)  # above the right hip; the leg is 480 px long
     doubts = implausible_lengths(make_pose(xy), ("right",), compare_sides=False)
     assert [(d.side, d.parts) for d in doubts] == (
-        [("right", ("SHOULDER", "HIP", "KNEE", "ANKLE"))] if implausible else [])
+        [("right", ("HIP", "KNEE", "ANKLE"))] if implausible else [])
 
 
 @pytest.mark.parametrize(("factor", "disagree"), [(1.19, False), (1.21, True)])
@@ -133,7 +133,7 @@ def test_left_and_right_shins_may_differ_by_a_fifth_at_most(factor: float, disag
     doubts = implausible_lengths(pose, ("left", "right"), compare_sides=True)
     assert [(d.side, d.parts) for d in doubts] == ([(None, ("KNEE", "ANKLE"))] if disagree else [])
     if disagree:
-        assert doubts[0].reason.startswith("The right shin looks 21% shorter than the other")
+        assert doubts[0].reason.startswith("The right shin looks 17% shorter than the other")  # 1 - 1 / 1.21
 
 
 # ------------------------------------------------------------------ side views: depth and crossing

@@ -39,6 +39,8 @@ HEIGHT_PX = 940.0
 TORSO_PX = 300.0
 """Mid-shoulder (y 230) to mid-hip (y 530) of a default constructed person."""
 HAND = ("WRIST", "INDEX", "PINKY", "THUMB")
+LEGS = ["hip_height_difference", "apparent_leg_length_difference", "lateral_trunk_shift"]
+"""The front measures a leg's position changes, in the registry's order."""
 
 
 def accepted(pose: Pose) -> Verdict:
@@ -171,7 +173,7 @@ def test_ankles_on_the_wrong_sides_by_a_hundredth_of_the_height_are_crossed_legs
     assert crossed_legs(xy) is crossed
     if crossed:
         result = review(front(xy))
-        assert [w.id for w in result.withheld] == ["hip_height_difference", "apparent_leg_length_difference"]
+        assert [w.id for w in result.withheld] == LEGS
         assert result.withheld[0].reason.startswith("The legs are crossed")
 
 
@@ -183,7 +185,7 @@ def test_one_knee_bent_12_degrees_more_than_the_other_withholds_the_legs(bend: f
     assert knee_bends(xy)["left"] == pytest.approx(0.0)
     result = review(front(xy))
     assert [w.id for w in result.withheld] == (
-        ["hip_height_difference", "apparent_leg_length_difference"] if withheld else [])
+        LEGS if withheld else [])
     if withheld:
         assert result.withheld[0].reason.startswith(f"The right knee is bent {bend:.0f}° more than the other")
 
@@ -193,7 +195,7 @@ def test_one_foot_three_percent_higher_withholds_the_legs(lift: float, withheld:
     xy = straight_legs(front_person())
     move(xy, "left", ("ANKLE", "HEEL", "FOOT_INDEX"), dy=-lift * HEIGHT_PX)
     assert foot_lift(xy) == pytest.approx(lift)
-    assert withheld_ids(front(xy)) == (["hip_height_difference", "apparent_leg_length_difference"] if withheld
+    assert withheld_ids(front(xy)) == (LEGS if withheld
                                        else [])
 
 
