@@ -27,9 +27,12 @@ from posture.stages.measure.markers import (
     _outline,
     _toward_body,
     find_markers,
+    labelled_measurements,
     marker_measurements,
     photo_perspective,
+    unused_sentences,
 )
+from posture.stages.measure.marker_labels import label_markers
 
 GREEN = (40, 215, 70)
 H = 1000.0
@@ -130,13 +133,79 @@ def test_hip_height_from_markers_on_both_iliac_crests(back: bool) -> None:
                                                                               abs=0.3)
 
 
-def test_three_markers_where_two_belong_is_ambiguous() -> None:
+def test_a_third_marker_below_the_line_from_asis_to_psis_is_ambiguous() -> None:
     pose, verdict = side(1)
     hip = pose.xy[Landmark.RIGHT_HIP]
     markers = find_markers(photo([(hip[0] + 70, hip[1] - 60), (hip[0] - 70, hip[1] - 60), (hip[0], hip[1] - 20)]),
                            1.0, pose, H)
-    with pytest.raises(MarkerProblem, match="found 3 markers near the pelvis"):
+    with pytest.raises(MarkerProblem, match="below the line from one to the other, where no iliac crest is"):
         marker_measurements(markers, verdict, BodyScale(H))
+
+
+def test_a_back_photo_with_both_psis_and_both_crests_gives_hip_height_from_the_psis() -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    # From behind the person's left is on the image left. The PSIS 30 px either side of the spine, the left one
+    # 4 px higher; the crests 100 px out, the left one 20 px lower (a hip height they would read wrongly).
+    centres = [(hips[0] - 30.0, hips[1] - 82.0), (hips[0] + 30.0, hips[1] - 78.0),
+               (hips[0] - 100.0, hips[1] - 80.0), (hips[0] + 100.0, hips[1] - 100.0)]
+    markers = find_markers(photo(centres), 1.0, pose, H)
+    assert len(markers) == 4
+    labels = label_markers(markers, verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H, 170.0))
+    assert measured.id == "hip_height_difference"
+    assert measured.value == pytest.approx(4.0 * 170.0 / H, abs=0.03)
+    assert dict(measured.components)["pelvic_obliquity_deg"] == pytest.approx(math.degrees(math.atan2(4.0, 60.0)),
+                                                                              abs=0.3)
+    assert "both PSIS" in measured.method
+    assert unused_sentences(labels) == ("2 iliac-crest markers were recognised and not used.",)
+
+
+def test_a_back_photo_with_both_crests_and_one_psis_gives_hip_height_from_the_crests() -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    centres = [(hips[0] - 30.0, hips[1] - 82.0), (hips[0] - 100.0, hips[1] - 86.0), (hips[0] + 100.0, hips[1] - 80.0)]
+    labels = label_markers(find_markers(photo(centres), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H, 170.0))
+    assert measured.value == pytest.approx(6.0 * 170.0 / H, abs=0.03) and "both iliac crests" in measured.method
+    assert unused_sentences(labels) == ("1 PSIS marker was recognised and not used.",)
+
+
+def test_a_back_photo_with_a_psis_on_one_side_and_a_crest_on_the_other_gives_no_hip_height() -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    labels = label_markers(find_markers(photo([(hips[0] - 30.0, hips[1] - 80.0), (hips[0] + 100.0, hips[1] - 80.0)]),
+                                        1.0, pose, H), verdict)
+    assert set(labels.named) == {"left_psis", "right_iliac_crest"}
+    assert labelled_measurements(labels, verdict, BodyScale(H)) == ()
+
+
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+def test_a_side_photo_with_asis_psis_and_crest_gives_pelvic_tilt_from_asis_and_psis(facing: int) -> None:
+    pose, verdict = side(facing)
+    hip = pose.xy[side_landmark(verdict.near_side or "right", "HIP")]
+    tilt = 12.0
+    dx, dy = 70.0 * math.cos(math.radians(tilt)), 70.0 * math.sin(math.radians(tilt))
+    asis, psis = (hip[0] + facing * dx, hip[1] - 60.0 + dy), (hip[0] - facing * dx, hip[1] - 60.0 - dy)
+    crest = (hip[0] + facing * 10.0, hip[1] - 85.0)  # between them, above the line
+    labels = label_markers(find_markers(photo([crest, psis, asis]), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H))
+    assert measured.id == "pelvic_tilt" and measured.value == pytest.approx(tilt, abs=0.5)
+    assert unused_sentences(labels) == ("1 iliac-crest marker was recognised and not used.",)
+
+
+def test_a_lone_tragus_is_left_out_and_the_pelvis_still_measured() -> None:
+    pose, verdict = side(1)
+    hip, ear = pose.xy[Landmark.RIGHT_HIP], pose.xy[Landmark.RIGHT_EAR]
+    labels = label_markers(find_markers(photo([(hip[0] + 70, hip[1] - 60), (hip[0] - 70, hip[1] - 70),
+                                               (ear[0] + 4.0, ear[1] + 3.0)]), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H))
+    assert measured.id == "pelvic_tilt"
+    assert unused_sentences(labels) == (
+        "1 marker at the neck was not used: the head angle needs markers on both the tragus and C7.",)
 
 
 def test_markers_far_from_the_person_are_ignored() -> None:
