@@ -138,6 +138,10 @@ class Scene:
         How far the hanging arms stand out from the body, degrees from the
         vertical (6: hands touching the thighs; about 20: a hand's width from
         the hips, as posture's photo advice asks for front and back photos).
+    arm_flexion_deg
+        Both arms swung forwards by this much about the shoulders' axis (0:
+        hanging); side views with a marker on the iliac crest hold them about
+        30 deg forwards, or the hanging arm hides it.
     shoulder_drop_deg
         + = the person's left shoulder higher (the right one dropped), in
         degrees of the line through the shoulder joints; achieved by rotating
