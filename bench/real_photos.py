@@ -4,6 +4,7 @@ Each photo of ``bench/real/sets/*.toml`` names its repository, commit, path and 
 of a video, the frame's index). A photo whose licence lets the project carry it is committed under
 ``bench/real/photos/``; every other one is written to ``bench/real/cache/`` (ignored by git) from the mirror
 ``/work/.mirror/<owner>+<name>/repo`` (made by the tool library's ``fetch``), and checked against its sha256.
+An entry with ``shared = "name"`` instead of a repository is a photo of ``../shared/photos``.
 
     python bench/real_photos.py            # rebuild what is missing, say what cannot be
     python bench/real_photos.py --check    # only say which photos are present
@@ -25,6 +26,8 @@ SETS = HERE / "sets"
 COMMITTED = HERE / "photos"
 CACHE = HERE / "cache"
 MIRRORS = Path("/work/.mirror")
+SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "photos"
+"""The project's test photos beside the checkout (``../shared/photos``): a set entry with ``shared = "name"``."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class RealPhoto:
 
     @property
     def path(self) -> Path:
+        if "shared" in self.entry:
+            return SHARED_PHOTOS / self.entry["shared"]
         committed = COMMITTED / self.file
         return committed if committed.exists() else CACHE / self.file
 
@@ -77,6 +82,8 @@ def rebuild(photo: RealPhoto) -> str | None:
     """Write the photo into the cache from its mirror; None when done, else why not."""
     if photo.path.exists():
         return None
+    if "shared" in photo.entry:
+        return f"not in {SHARED_PHOTOS}"
     entry = photo.entry
     owner, name = entry["repo"].split("/")
     mirror = MIRRORS / f"{owner}+{name}" / "repo"
