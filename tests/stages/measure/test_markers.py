@@ -13,6 +13,7 @@ import pytest
 from builders import SAMPLES, front_pose, side_pose
 from PIL import Image
 
+from posture.analyzer import Analyzer
 from posture.core.pose import Landmark, Pose, side_landmark
 from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict
@@ -444,3 +445,38 @@ def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phone
     focal_px = (recorded or PHONE_FOCAL_35MM) / (0.8 * math.hypot(36.0, 24.0)) * 400.0
     assert perspective.distance_cm == pytest.approx(focal_px * (height_cm or 170.0) / body_px, rel=1e-3)
     assert (perspective.centre_x, perspective.centre_y) == (150.0, 200.0)
+
+
+# --- Renders marked as a practitioner often marks: more points than the measures need ---
+
+MARKED_RENDERS = Path(__file__).resolve().parents[2] / "data" / "markers"
+"""Two renders of bench/synthetic/make_set.py --fuller-markers (held-out bodies), with their truth."""
+
+
+def read_render(name: str) -> tuple[Path, dict]:
+    import json
+
+    return MARKED_RENDERS / f"{name}.png", json.loads((MARKED_RENDERS / f"{name}.json").read_text())
+
+
+def test_a_back_render_with_both_psis_and_both_crests_reads_hip_height_from_the_psis(analyzer: Analyzer) -> None:
+    path, truth = read_render("man_tall_lean_back_pelvic-drop+4_markers")
+    analysis = analyzer.analyze(path, markers="green", height_cm=truth["person"]["height_cm"], uncertainty=False)
+    assert analysis.ok
+    measured = {m.id: m for m in analysis.measurements}["hip_height_difference"]
+    assert measured.method.startswith("From skin markers on both PSIS")
+    psis_rise = 100.0 * (truth["world_m"]["psis_left_skin"][2] - truth["world_m"]["psis_right_skin"][2])
+    assert measured.value == pytest.approx(psis_rise, abs=0.3)  # the marker target for hip height
+    assert any("4 found (both PSIS, both iliac crests)" in w and "2 iliac-crest markers were recognised and not used"
+               in w for w in analysis.warnings)
+
+
+def test_a_side_render_with_asis_crest_and_psis_reads_the_tilt_from_asis_and_psis(analyzer: Analyzer) -> None:
+    path, truth = read_render("woman_heavy_older_side-left_pelvic-tilt+10_markers")
+    analysis = analyzer.analyze(path, markers="green", height_cm=truth["person"]["height_cm"], uncertainty=False)
+    assert analysis.ok
+    measured = {m.id: m.value for m in analysis.measurements if m.method.startswith("From skin markers")}
+    assert measured["pelvic_tilt"] == pytest.approx(truth["measures"]["pelvic_tilt_left_skin_deg"], abs=1.5)
+    assert measured["head_forward_angle"] == pytest.approx(truth["measures"]["craniovertebral_angle_left_deg"],
+                                                           abs=1.5)
+    assert any("1 iliac-crest marker was recognised and not used" in w for w in analysis.warnings)
