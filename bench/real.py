@@ -60,11 +60,13 @@ class Outcome:
 def judge(photo: RealPhoto, analysis: Analysis) -> Outcome:
     """Compare one analysis with what a person saw in the photo."""
     entry = photo.entry
+    # getattr: the benchmark also judges older versions of posture, from before measures were withheld.
+    withheld = getattr(analysis, "withheld", ())
     outcome = Outcome(photo, status=analysis.status, view=str(analysis.view),
                       findings=tuple(f.id for f in analysis.findings),
-                      withheld=tuple((w.id, w.kind) for w in analysis.withheld), problem=analysis.problem or "")
+                      withheld=tuple((w.id, w.kind) for w in withheld), problem=analysis.problem or "")
     measured = {m.id for m in analysis.measurements}
-    for item in analysis.withheld:
+    for item in withheld:
         if len(item.reason) < 40:
             outcome.notes.append(f"{item.id} withheld without a specific reason")
     if entry["expect"] == "refuse":
