@@ -91,6 +91,55 @@ def unused_counts(renders: list[Render]) -> dict[str, int]:
     return counts
 
 
+def naming_margins(renders: list[Render]) -> list[str]:
+    """How near the renders' marked skin points came to each naming rule's limit (posture.stages.measure.marker_labels),
+    from the true points and posture's landmarks (the balls' centres stand 1.25 cm off these points)."""
+    from posture.core.pose import Landmark
+    from posture.stages.measure.marker_labels import CREST_BELOW, CREST_BOUNDARY, MIDLINE, ORDER_GAP, SPREAD
+
+    seen: dict[str, list[float]] = {}
+    for render in renders:
+        if render.document is None:
+            continue
+        landmarks = np.array(render.document["landmarks"])[:, :2]
+        hips = (landmarks[Landmark.LEFT_HIP] + landmarks[Landmark.RIGHT_HIP]) / 2.0
+        trunk = float(np.hypot(*((landmarks[Landmark.LEFT_SHOULDER] + landmarks[Landmark.RIGHT_SHOULDER]) / 2.0
+                                 - hips)))
+        pixels = {name: np.array(xy[:2]) for name, xy in render.truth["pixels"].items()}
+        if render.view.startswith("back"):
+            half = abs(float(landmarks[Landmark.LEFT_HIP][0] - landmarks[Landmark.RIGHT_HIP][0])) / 2.0
+            for side in ("left", "right"):
+                psis, crest = pixels[f"psis_{side}_skin"], pixels[f"iliac_crest_{side}_skin"]
+                inner, outer = abs(psis[0] - hips[0]) / half, abs(crest[0] - hips[0]) / half
+                seen.setdefault("psis", []).append(inner)
+                seen.setdefault("crest", []).append(outer)
+                seen.setdefault("spread", []).append(outer - inner)
+                seen.setdefault("below", []).append((crest[1] - psis[1]) / trunk)
+        else:
+            near, facing = render.truth["near_side"], 1.0 if render.view.startswith("side-right") else -1.0
+            asis, crest, psis = (pixels[f"{name}_{near}_skin"] for name in ("asis", "iliac_crest", "psis"))
+            seen.setdefault("order", []).extend([facing * (asis[0] - crest[0]) / trunk,
+                                                 facing * (crest[0] - psis[0]) / trunk])
+            along = (psis - asis) / np.hypot(*(psis - asis))
+            up = np.array([along[1], -along[0]])
+            seen.setdefault("above", []).append(float((crest - asis) @ (-up if up[1] > 0 else up)) / trunk)
+            seen.setdefault("neck", []).append((pixels["c7"][1] - pixels[f"tragus_{near}"][1]) / trunk)
+    if not seen:
+        return []
+    return [
+        "How near these renders came to the naming rules' limits (the marked skin points, against posture's "
+        "landmarks): from behind, the PSIS lie "
+        f"{min(seen['psis']):.2f}-{max(seen['psis']):.2f} of the hip landmarks' half-distance from the spine's line "
+        f"(no side below {MIDLINE:g}; a PSIS without partner below {CREST_BOUNDARY[0]:g}), the crests "
+        f"{min(seen['crest']):.2f}-{max(seen['crest']):.2f} (a crest without partner above {CREST_BOUNDARY[1]:g}), "
+        f"{min(seen['spread']):.2f} or more further out than the PSIS on their side (limit {SPREAD:g}) and at most "
+        f"{max(seen['below']):.3f} trunk lengths below it (limit {CREST_BELOW:g}); from the side, neighbours near "
+        f"the pelvis lie at least {min(seen['order']):.2f} trunk lengths apart front to back and the tragus "
+        f"{min(seen['neck']):.2f} above C7 (limit {ORDER_GAP:g}), and the crest {min(seen['above']):.3f} or more "
+        "above the line from the ASIS to the PSIS (limit 0).",
+    ]
+
+
 def verdicts(table: list, renders: list[Render]) -> list[str]:
     """Each target against its held-out MAE (and every body's)."""
     lines = []
@@ -134,6 +183,8 @@ def section(table: list, renders: list[Render]) -> str:
         "markers near the pelvis (ASIS and PSIS), where 2 were expected\" from the side, \"found 4 markers near the "
         "pelvis (both iliac crests or both PSIS)\" from behind.",
         *(f"- {r.name}: {r.failure}" for r in failures[:20]),
+        "",
+        *naming_margins(renders),
         "",
         "Against the marker targets (issue 10):",
         "",
