@@ -364,7 +364,7 @@ def labelled_measurements(labels: MarkerLabels, verdict: Verdict, scale: BodySca
 
 
 LANDMARK_WORDS = {"asis": ("ASIS", "ASIS"), "psis": ("PSIS", "PSIS"), "iliac_crest": ("iliac crest", "iliac crests"),
-                  "tragus": ("tragus", "tragus"), "c7": ("C7", "C7"), "pelvis": ("pelvis", "pelvis")}
+                  "tragus": ("tragus", "tragus"), "c7": ("C7", "C7"), "pelvis": ("pelvis", "sides of the pelvis")}
 """How the note names each landmark, once and for both sides."""
 
 

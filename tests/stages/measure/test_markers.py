@@ -129,6 +129,8 @@ def test_hip_height_from_markers_on_both_iliac_crests(back: bool) -> None:
     right = (hips[0] - persons_left * 120.0, hips[1] - 80.0 + 6.0)
     (measured,) = marker_measurements(find_markers(photo([left, right]), 1.0, pose, H), verdict, BodyScale(H, 170.0))
     assert measured.id == "hip_height_difference"
+    # 2 hip half-widths out: from behind, outside the hip joints' line, the crests; in front, the pelvis's pair.
+    assert measured.method.startswith(f"From skin markers on both {'iliac crests' if back else 'sides of the pelvis'}:")
     assert measured.value == pytest.approx(12.0 * 170.0 / H, abs=0.05)
     assert dict(measured.components)["pelvic_obliquity_deg"] == pytest.approx(math.degrees(math.atan2(12.0, 240.0)),
                                                                               abs=0.3)
