@@ -38,17 +38,26 @@ RGB = tuple[int, int, int]
 
 WHITE: RGB = (255, 255, 255)
 DARK: RGB = (20, 20, 20)
-NEAR: RGB = (60, 200, 255)
-PLUMB: RGB = (255, 210, 0)
+NEAR: RGB = (95, 200, 255)
+"""The near side's skeleton in a side view: apart from every measurement's colour."""
 PANEL: RGB = (28, 30, 34)
 MUTED: RGB = (170, 175, 185)
-FLAG: RGB = (255, 196, 60)
+PLUMB: RGB = (251, 187, 44)
+"""The plumb line and the level line: the true vertical and horizontal the measures are read against."""
+FLAG: RGB = (255, 255, 0)
+"""A measurement that raised a finding, and the finding, in the panel."""
+BALANCED: RGB = (170, 255, 154)
+"""A finding that no single measurement raised (balanced alignment), in the panel."""
 
 PALETTE: tuple[RGB, ...] = (
-    (255, 120, 40), (90, 220, 120), (240, 90, 200), (255, 230, 80), (120, 170, 255), (255, 90, 90),
-    (160, 120, 255), (60, 220, 220),
+    (241, 120, 6), (0, 129, 255), (8, 183, 135), (0, 255, 255), (234, 99, 92), (255, 151, 192),
 )
-"""One colour per drawn measurement, in report order: it ties the line on the photo to its row in the panel."""
+"""One colour per drawn measurement, in report order: it ties the line on the photo to its row in the panel.
+
+With :data:`PLUMB`, :data:`FLAG`, :data:`BALANCED` and the comparison's ghost skeleton, every pair differs by a
+CIEDE2000 of 20 or more, and of 10 or more as people with protanopia or deuteranopia see them; each also differs
+from :data:`NEAR` by 20 or more (tests/render/test_image_palette.py). Found by a search over sRGB within those bounds
+that kept the keyed colours near their hues (plumb line amber, flag yellow, balanced green, ghost pink)."""
 
 MIN_HEIGHT = 600
 MAX_HEIGHT = 4000
@@ -423,7 +432,7 @@ def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes
         text("Findings", regular, WHITE)
         for finding in analysis.findings:
             label = finding.title + (" (borderline)" if finding.borderline else "")
-            marker_color = FLAG if finding.measurement else (140, 220, 140)
+            marker_color = FLAG if finding.measurement else BALANCED
             for index, part in enumerate(_wrap(label, small, inner - size)):
                 text(("· " if index == 0 else "  ") + part, small, marker_color)
     if analysis.withheld:
@@ -477,7 +486,7 @@ def annotate(analysis: Analysis, painter: Painter) -> dict[str, RGB]:
     draw_skeleton(painter.canvas, painter.xy, painter.near, painter.sizes.line)
     drawn = [m for m in analysis.measurements if painter.can_draw(registry.definition(m.id).drawing)]
     colors: dict[str, RGB] = {}
-    palette = iter(PALETTE * 2)
+    palette = iter(PALETTE)
     for measurement in drawn:
         drawing = registry.definition(measurement.id).drawing
         colors[measurement.id] = PLUMB if isinstance(drawing, registry.Plumb) else next(palette)
