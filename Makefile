@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll bench-real calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -155,6 +155,13 @@ SYNTH_ROLL := bench/synthetic/cache-roll
 bench-roll: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_roll_set.py $(SYNTH_ROLL)
 	$(BIN)/python bench/roll.py $(SYNTH_ROLL) --write
+
+# Real photos: does posture say only what each photo shows? The photos of bench/real/sets/*.toml are rebuilt
+# from mirrors of their public repositories (those absent here are listed as absent), then each result is
+# judged against what a person saw in the photo (bench/REAL.md).
+bench-real: model
+	-$(BIN)/python bench/real_photos.py
+	$(BIN)/python bench/real.py --out bench/REAL.md
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md

@@ -77,6 +77,7 @@ STAGES = Unit("posture.stages", (
     (MEASURE,),
     tier("stages.findings"),
     tier("stages.copies"),
+    tier("stages.witnesses"),
 ))
 
 LAYERS: tuple[Tier, ...] = (

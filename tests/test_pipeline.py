@@ -57,8 +57,9 @@ def test_the_loose_clothing_note_reaches_the_report_on_a_levelled_photo_too(roll
     assert analysis.ok, analysis.problem
     assert analysis.frame is not None and analysis.frame.levelling.applied == (roll is not None)
     assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in analysis.measurements}
-    notes = [w for w in analysis.warnings if w.startswith("Probably loose clothing")]
-    assert len(notes) == 1 and "pelvic_tilt and belly_prominence" in notes[0]
+    assert [(w.id, w.kind) for w in analysis.withheld] == [("pelvic_tilt", "clothing"), ("belly_prominence", "clothing")]
+    assert all(w.reason.startswith("Probably loose clothing") for w in analysis.withheld)
+    assert not any("loose clothing" in w for w in analysis.warnings)
 
 
 # ------------------------------------------------------------------ copies of a photo taken with a rolled camera

@@ -20,6 +20,7 @@ import numpy as np
 from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark, midpoint
 from posture.core.units import DEG
+from posture.knowledge.calibration import LinearCalibration
 from posture.stages.measure import outline
 from posture.stages.measure.bodies import (
     FrontBody,
@@ -74,6 +75,15 @@ def shoulder_tops(body: FrontBody) -> dict[str, np.ndarray] | None:
     return tops
 
 
+def outline_estimate(correction: LinearCalibration, features: dict[str, float]) -> float:
+    """The calibrated estimate, in % of body height, from the outline's features alone (the landmarks' left out).
+
+    It is the outline's own witness of which side is higher, beside the landmarks' (``landmark_difference``):
+    a side is claimed only when the two agree (:mod:`posture.stages.witnesses`).
+    """
+    return correction.combine({**features, "landmark_difference": 0.0})
+
+
 @measures("shoulder_height_difference")
 def shoulder_height_difference(body: FrontBody) -> Measurement:
     left, right = body.xy[Landmark.LEFT_SHOULDER], body.xy[Landmark.RIGHT_SHOULDER]
@@ -93,6 +103,7 @@ def shoulder_height_difference(body: FrontBody) -> Measurement:
     outline_rise = float(np.nanmean(tops["left"] - tops["right"]))
     features = {"outline_difference": body.scale.percent(outline_rise), "landmark_difference": body.scale.percent(rise)}
     percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
     tilt = math.degrees(math.atan2(percent * body.scale.body_height_px / 100.0, span))
     return Measurement(
         "shoulder_height_difference", body.scale.from_percent(percent), body.scale.unit,
@@ -370,6 +381,7 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
         "landmark_difference": scale.percent(float(right_hip[1] - left_hip[1])),
     }
     percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
     crest_width = CREST_WIDTH_SHARE * float(np.nanmax(spans["left"]) + np.nanmax(spans["right"]))
     obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, crest_width))
     points = tuple((f"{side}_waist", *(float(c) for c in frame.point(

@@ -12,7 +12,7 @@ import pytest
 from builders import back_outline, front_outline, front_person, side_mask, side_person, soft_mask
 from side_views import H
 
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
 from posture.stages.frame import BodyScale
@@ -210,7 +210,7 @@ def _hanging_back(t: float) -> float:
     return 0.19 if t < 0.0 else 0.25
 
 
-def _side_ids_and_notes(back: Callable[[float], float], front: Callable[[float], float]) -> tuple[set[str], tuple[str, ...]]:
+def _side_ids_and_notes(back: Callable[[float], float], front: Callable[[float], float]) -> tuple[set[str], tuple[Withheld, ...]]:
     xy = side_person(facing=1, near_side="right")
     measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
                                  outline=Mask(side_mask(xy, 1, back, front), 1.0))
@@ -227,15 +227,16 @@ def test_a_trunk_too_deep_for_a_body_reads_as_cloth() -> None:
     """A shirt hanging from chest and shoulder blades: 0.30 + 0.30 trunk lengths deep at the waist."""
     ids, notes = _side_ids_and_notes(lambda t: 0.30, lambda t: 0.30)
     assert "pelvic_tilt" not in ids and "belly_prominence" not in ids
-    (note,) = notes
-    assert "loose clothing" in note and "pelvic_tilt and belly_prominence" in note and "0.60" in note
+    assert [note.id for note in notes] == ["pelvic_tilt", "belly_prominence"]
+    assert all(note.kind == "clothing" and "loose clothing" in note.reason and "0.60" in note.reason
+               for note in notes)
 
 
 def test_a_hem_standing_off_the_body_reads_as_cloth() -> None:
     """Only as deep as the body-like outline at the waist, but with a 0.06 step in the back outline at the hem."""
     ids, notes = _side_ids_and_notes(_hanging_back, front_outline)
     assert "pelvic_tilt" not in ids
-    assert len(notes) == 1 and "hem" in notes[0]
+    assert {note.id for note in notes} == {"pelvic_tilt", "belly_prominence"} and all("hem" in note.reason for note in notes)
 
 
 @pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
@@ -250,8 +251,8 @@ def test_outlines_hanging_plumb_from_chest_and_shoulder_blades_read_as_cloth(fac
 
     hanging = measured(lambda t: max(back_outline(t), 0.22), lambda t: 0.30 if 0.0 <= t < 0.25 else front_outline(t))
     assert not {"pelvic_tilt", "belly_prominence"} & {m.id for m in hanging.measurements}
-    (note,) = hanging.withheld
-    assert "hang plumb" in note and "pelvic_tilt and belly_prominence" in note
+    assert [note.id for note in hanging.withheld] == ["pelvic_tilt", "belly_prominence"]
+    assert all("hang plumb" in note.reason for note in hanging.withheld)
     assert measured(back_outline, front_outline).withheld == ()  # the body draws in by 0.07 behind
 
 
@@ -277,7 +278,7 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
     assert "hip_height_difference" in {m.id for m in body_like.measurements} and body_like.withheld == ()
     assert "hip_height_difference" not in {m.id for m in cloth_like.measurements}
     (note,) = cloth_like.withheld
-    assert "hip_height_difference not given" in note and "wider than a body" in note
+    assert note.id == "hip_height_difference" and note.kind == "clothing" and "wider than a body" in note.reason
 
 
 def test_the_waist_inset_of_a_flank() -> None:
@@ -320,7 +321,7 @@ def test_flanks_hanging_straight_from_chest_to_hips_withhold_the_hip_height(back
     shirt, body = measured(0.32), measured(0.26)
     assert "hip_height_difference" not in {m.id for m in shirt.measurements}
     (note,) = shirt.withheld
-    assert "hip_height_difference not given" in note and "hang almost straight" in note and "by 0.030 " in note
+    assert note.id == "hip_height_difference" and "hang almost straight" in note.reason and "by 0.030 " in note.reason
     assert "hip_height_difference" in {m.id for m in body.measurements} and body.withheld == ()
 
 
