@@ -31,6 +31,7 @@ from posture.render.image import (
     Painter,
     Sizes,
     annotate,
+    photo_canvas,
     render_annotated,
     value_words,
 )
@@ -146,8 +147,6 @@ def test_painter_turns_the_levelled_frame_by_the_roll() -> None:
     assert analysis.frame is not None
     turned = dataclasses.replace(analysis, frame=dataclasses.replace(
         analysis.frame, levelling=choose_levelling(user_roll=10.0)))
-    from posture.render.image import photo_canvas
-
     canvas, place = photo_canvas(turned, 1000)
     painter = Painter(turned, canvas, place, Sizes(1000))
     up = painter.turn(np.array([[0.0, -1.0]]), np.zeros(2))[0]
@@ -171,8 +170,6 @@ def test_an_unknown_drawing_kind_is_listed_not_drawn() -> None:
 
     analysis = built("a.jpg", hip_ahead=60.0)
     canvas = np.zeros((1000, 600, 3), np.uint8)
-    from posture.render.image import photo_canvas
-
     _, place = photo_canvas(analysis, 1000)
     painter = Painter(analysis, canvas, place, Sizes(1000))
     assert not painter.can_draw(Squiggle(at="HIP"))
@@ -217,8 +214,6 @@ def _with_head(analysis: Analysis, value: float, c7: tuple[float, float] | None,
 
 
 def _painter(analysis: Analysis, height: int = 1000) -> Painter:
-    from posture.render.image import photo_canvas
-
     canvas, place = photo_canvas(analysis, height)
     return Painter(analysis, canvas, place, Sizes(height))
 
@@ -229,15 +224,15 @@ def _drawn_angle(geometry: ArcGeometry, reference: str, facing: int, roll: float
     ``"forward"``: how far the closing ray rises above true forward; ``"up"``: how far it leans from true up
     towards forward; both in the levelled frame (the photo's directions turned back by the camera's roll).
     """
-    tip = geometry.vertex + geometry.reach * ArcGeometry.direction(geometry.end) - geometry.vertex
-    dx, dy = ArcGeometry.direction(roll) @ tip, ArcGeometry.direction(90.0 + roll) @ tip  # levelled x and y
+    ray = geometry.reach * ArcGeometry.direction(geometry.end)  # from the vertex to the closing ray's tip
+    dx, dy = ArcGeometry.direction(roll) @ ray, ArcGeometry.direction(90.0 + roll) @ ray  # levelled x and y
     if reference == "forward":
         return math.degrees(math.atan2(-dy, facing * dx))
     return math.degrees(math.atan2(facing * dx, -dy))
 
 
-def _head_case(facing: int, roll: float, value: float, reach: float = 110.0) -> tuple[Analysis, np.ndarray,
-                                                                                       np.ndarray]:
+def _head_case(facing: int, roll: float, value: float,
+               reach: float = 110.0) -> tuple[Analysis, np.ndarray, np.ndarray]:
     """A side analysis whose head angle ``value`` was read from C7 and a tragus at exactly that angle."""
     analysis = built("side.jpg")
     assert analysis.frame is not None

@@ -127,7 +127,7 @@ VISIONS: dict[str, tuple[np.ndarray | None, float]] = {
 
 
 def too_close(colours: dict[str, RGB], vision: np.ndarray | None, apart: float) -> list[str]:
-    """Every pair of ``colours`` that differs by less than ``apart`` as seen with ``vision``, named with its CIEDE2000."""
+    """Every pair of ``colours`` closer than ``apart`` as seen with ``vision``, named with its CIEDE2000."""
     return [f"{first} {colours[first]} and {second} {colours[second]}: "
             f"{ciede2000(seen_as(colours[first], vision), seen_as(colours[second], vision)):.1f}"
             for first, second in itertools.combinations(colours, 2)
@@ -169,7 +169,8 @@ def test_the_colour_conversion_and_the_simulation_keep_their_anchors() -> None:
 def test_a_pair_is_too_close_just_below_the_bound_and_apart_just_above() -> None:
     """Two greys whose difference straddles the bound: the one just below is named, the one just above is not."""
     base = (100, 100, 100)
-    differences = {level: ciede2000(seen_as(base, None), seen_as((level, level, level), None)) for level in range(101, 256)}
+    differences = {level: ciede2000(seen_as(base, None), seen_as((level, level, level), None))
+                   for level in range(101, 256)}
     below = max(level for level, difference in differences.items() if difference < TYPICAL_APART)
     above = below + 1
     assert TYPICAL_APART - 1.5 < differences[below] < TYPICAL_APART <= differences[above] < TYPICAL_APART + 1.5
