@@ -53,13 +53,14 @@ def _cva(document: dict[str, Any], truth: dict[str, Any]) -> float:
     return float(truth["measures"][f"craniovertebral_angle_{truth['near_side']}_deg"])
 
 
-def _psis_rise(document: dict[str, Any], truth: dict[str, Any]) -> float:
-    """The left PSIS's height above the right one's, cm (the world's z is up)."""
-    return 100.0 * (truth["world_m"]["psis_left_skin"][2] - truth["world_m"]["psis_right_skin"][2])
+def _crest_rise(document: dict[str, Any], truth: dict[str, Any]) -> float:
+    """The left iliac crest's height above the right one's, cm (the world's z is up)."""
+    return 100.0 * (truth["world_m"]["iliac_crest_left_skin"][2] - truth["world_m"]["iliac_crest_right_skin"][2])
 
 
-def _psis_obliquity(document: dict[str, Any], truth: dict[str, Any]) -> float:
-    left, right = np.array(truth["world_m"]["psis_left_skin"]), np.array(truth["world_m"]["psis_right_skin"])
+def _crest_obliquity(document: dict[str, Any], truth: dict[str, Any]) -> float:
+    left = np.array(truth["world_m"]["iliac_crest_left_skin"])
+    right = np.array(truth["world_m"]["iliac_crest_right_skin"])
     return float(np.degrees(np.arctan2(left[2] - right[2], np.hypot(*(left[:2] - right[:2])))))
 
 
@@ -67,10 +68,10 @@ PAIRINGS = (
     Pairing("pelvic_tilt (markers) vs ASIS–PSIS (skin points)", "deg", _value("pelvic_tilt"), _near_tilt,
             sign_from=3.0),
     Pairing("head_forward_angle (markers) vs CVA", "deg", _value("head_forward_angle"), _cva),
-    Pairing("hip_height_difference (markers) vs both PSIS (skin points)", "cm", _value("hip_height_difference"),
-            _psis_rise, sign_from=0.5),
-    Pairing("pelvic obliquity (markers) vs both PSIS (skin points)", "deg",
-            _value("hip_height_difference", "pelvic_obliquity_deg"), _psis_obliquity),
+    Pairing("hip_height_difference (markers) vs both iliac crests (skin points)", "cm",
+            _value("hip_height_difference"), _crest_rise, sign_from=0.5),
+    Pairing("pelvic obliquity (markers) vs both iliac crests (skin points)", "deg",
+            _value("hip_height_difference", "pelvic_obliquity_deg"), _crest_obliquity),
 )
 
 

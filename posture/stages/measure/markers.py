@@ -290,13 +290,14 @@ def chosen_pairs(labels: MarkerLabels) -> dict[str, tuple[str, str]]:
     """The named markers each measure takes: measure id → the two landmark names.
 
     Side view: pelvic tilt from the ASIS and the PSIS, the craniovertebral angle from the tragus and C7. Back or
-    front view: hip height from both PSIS (both ASIS in front), else from both iliac crests: balls on the PSIS face
-    the camera, while a crest's ball on the outline of the waist hides behind an arm held close.
+    front view: hip height from both iliac crests, else from both PSIS (both ASIS in front). The crests come first:
+    posture's hip height, its thresholds and its calibration all speak of the crests' heights, and the PSIS, about
+    9 cm apart against the crests' 30, show the same tilt of the pelvis at about a third of the height.
     """
     named = labels.named
     pairs = {"pelvic_tilt": ("asis", "psis"), "head_forward_angle": ("tragus", "c7")}
     chosen = {measure: pair for measure, pair in pairs.items() if pair[0] in named and pair[1] in named}
-    for point in ("psis", "asis", "iliac_crest", "pelvis"):
+    for point in ("iliac_crest", "psis", "asis", "pelvis"):
         if f"left_{point}" in named and f"right_{point}" in named:
             chosen["hip_height_difference"] = (f"left_{point}", f"right_{point}")
             break
