@@ -61,6 +61,11 @@ UNCALIBRATED_MODEL_WARNING = (
     "a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` installs that exact model.")
 
 
+MARKERS_SINGLE_READING = (" The markers' measures are read once, from the photo as taken, and carry no ±: markers "
+                          "are found by their colour, which the grey copy removes; their precision is in "
+                          "bench/MARKERS.md.")
+
+
 def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
     """The quality gate's verdict on the people found in ``image``."""
     return assess(poses, width=image.width, height=image.height, dark=image.is_dark)
@@ -299,7 +304,7 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
         # The markers' own reading of a measure replaces the estimate, and whatever kept that estimate back.
         marked_ids = {m.id for m in marked.measurements} - unsupported
         withheld = tuple(w for w in withheld if w.id not in marked_ids)
-        warnings += (marked.note,)
+        warnings += (marked.note + MARKERS_SINGLE_READING if uncertainty else marked.note,)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
