@@ -59,6 +59,8 @@ LEG_MEASURES = ("apparent_leg_length_difference", "hip_height_difference", "late
 """Front/back measures a leg's position changes: a bent or crossed leg, or a lifted heel, tips the pelvis,
 shortens the leg and shifts the pelvis sideways over the other leg, under the trunk."""
 SHOULDER_MEASURES = ("shoulder_height_difference", "lateral_trunk_shift")
+PELVIS_OUTLINE_MEASURES = ("pelvic_tilt", "belly_prominence")
+"""Side measures read from the outline of the low back, buttock and belly, which a hand on the hip covers."""
 CAMERA_BENT = ("head_forward_angle", "trunk_lean", "hip_extension", "knee_angle", "plumb_line")
 """Side measures a camera far above or below the body bends: the angles from the vertical and the plumb line.
 On renders of seven bodies photographed from 2.3 m at 2.5 m, against 1 m at 3.5 m, the head angle fell by 6-13°
@@ -169,20 +171,28 @@ def hands_at_hips(xy: np.ndarray) -> list[str]:
 
 def arm_doubts(verdict: Verdict, xy: np.ndarray) -> tuple[list[Doubt], str | None]:
     """Raised arms and hands at the hips: the doubts, and a refusal when both arms are raised."""
-    raised = raised_arms(xy)
+    raised = list(raised_arms(xy))
     if len(raised) == 2:
         return [], ("Both hands are raised to the head or above it, which lifts both shoulders and hides the neck: "
                     "stand with both arms hanging, a hand's width away from the body.")
+    side_view = verdict.view.is_side
+    # In a profile a raised near arm also carries the body's weight up and back, and the hips move to balance it.
+    parts = ("SHOULDER", "BALANCE") if side_view else ("SHOULDER",)
     doubts = []
     for side in raised:
-        doubts.append(Doubt(("SHOULDER",), side if verdict.view.is_side else None, "pose",
+        doubts.append(Doubt(parts, side if side_view else None, "pose",
                             f"The {side} hand is raised to the head or above it, which lifts that shoulder: let both "
                             "arms hang a hand's width away from the body"))
-    if not verdict.view.is_side:
-        for side in hands_at_hips(xy):
+    for side in hands_at_hips(xy):
+        if not side_view:
             doubts.append(Doubt(("FLANKS",), None, "pose",
                                 f"The {side} hand rests on the hip or in a pocket, so the arm covers the flank the hip "
                                 "height is read from: let both arms hang a hand's width away from the body"))
+        else:
+            doubts.append(Doubt(("PELVIS_OUTLINE",), side, "pose",
+                                f"The {side} hand rests on the hip, so the arm covers the outline of the low back and "
+                                "the belly that the pelvis is read from: let both arms hang a hand's width away from "
+                                "the body"))
     return doubts, None
 
 
@@ -393,6 +403,10 @@ def affected(doubt: Doubt, verdict: Verdict, uses: dict[str, tuple[str, ...]]) -
     if doubt.side is not None and doubt.side != verdict.near_side:
         return []
     joints = set(doubt.parts)
+    if "PELVIS_OUTLINE" in joints:
+        return [m for m in uses if m in PELVIS_OUTLINE_MEASURES]
+    if "BALANCE" in joints:
+        return [m for m, reads in uses.items() if joints & set(reads) or m == "foot_hip_offset"]
     if "CAMERA" in joints:
         return [m for m in uses if m in CAMERA_BENT]
     if "STEP" in joints:

@@ -123,7 +123,19 @@ def test_a_raised_far_arm_leaves_a_profile_measured() -> None:
         xy[side_landmark("right", name), 1] = 150.0
         xy[side_landmark("left", name), 1] = pose.xy[side_landmark("left", name), 1]
     assert withheld_ids(accepted(make_pose(xy, z=pose.z))) == [
-        m for m, reads in SIDE_USES.items() if "SHOULDER" in reads]
+        m for m, reads in SIDE_USES.items() if "SHOULDER" in reads or m == "foot_hip_offset"]
+
+
+def test_a_near_hand_on_the_hip_in_a_profile_withholds_the_pelvis_outline() -> None:
+    pose = side_pose(facing=1)  # near side right: shoulder and hip at x 500, y 230 and 530
+    xy = pose.xy.copy()
+    xy[Landmark.RIGHT_ELBOW] = (430.0, 400.0)  # back and out: the elbow bent well over 35°
+    for name in HAND:
+        xy[side_landmark("right", name)] = (500.0, 500.0)
+    assert hands_at_hips(xy) == ["right"]
+    result = review(accepted(make_pose(xy, z=pose.z)))
+    assert [(w.id, w.kind) for w in result.withheld] == [("pelvic_tilt", "pose"), ("belly_prominence", "pose")]
+    assert result.withheld[0].reason.startswith("The right hand rests on the hip, so the arm covers the outline")
 
 
 def _bent_arm(xy: np.ndarray, bend_deg: float) -> None:
