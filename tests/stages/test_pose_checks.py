@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import front_depth, front_person, make_pose, move, side_pose, world_from
+from builders import REPO, front_depth, front_person, make_pose, move, side_pose, world_from
 
 from posture.analyzer import Analyzer
 from posture.core.geometry import joint_bend
@@ -372,3 +372,47 @@ def test_the_far_leg_of_a_walking_step_says_nothing_of_the_camera() -> None:
     move(xy, "left", ("KNEE", "ANKLE"), dy=-100.0)
     verdict = dataclasses.replace(accepted(make_pose(xy, z=pose.z)), stride=True)
     assert not {"head_forward_angle", "trunk_lean"} & {w.id for w in review(verdict).withheld}
+
+
+# ------------------------------------------------------------------ the real-photo benchmark's photos
+
+BENCH_PHOTOS = (REPO / "bench" / "real" / "photos", REPO / "bench" / "real" / "cache")
+"""Where bench/real_photos.py puts the benchmark's photos: committed ones, then those rebuilt from mirrors."""
+
+
+def bench_photo(name: str) -> Path:
+    for folder in BENCH_PHOTOS:
+        if (folder / name).is_file():
+            return folder / name
+    pytest.skip(f"needs the real-photo benchmark's {name} (make bench-real rebuilds it from its repository's mirror)")
+
+
+@pytest.mark.parametrize(("name", "refusal"), [
+    ("side_woman_hands_behind_head_01.png", "Both hands are raised"),
+    ("hard_hands_on_head_against_wall_01.jpg", "Both hands are raised"),
+])
+def test_real_photos_with_both_hands_at_the_head_are_refused(analyzer: Analyzer, name: str, refusal: str) -> None:
+    analysis = analyzer.analyze(bench_photo(name), uncertainty=False)
+    assert analysis.status == "refused" and analysis.problem_kind == "view"
+    assert analysis.problem is not None and analysis.problem.startswith(refusal)
+
+
+@pytest.mark.parametrize(("name", "measure", "kind", "reason"), [
+    ("frontback_econ_woman_dress_hand_at_head_01.jpg", "shoulder_height_difference", "pose",
+     "The right hand is raised"),
+    ("hard_plus_size_skirt_hands_in_pockets_front_01.jpg", "hip_height_difference", "pose",
+     "The left hand rests on the hip or in a pocket"),
+    ("hard_sheath_dress_crossed_ankles_01.jpg", "apparent_leg_length_difference", "pose", "The legs are crossed"),
+    ("frontback_gaitlab_woman_walking_away_01.png", "hip_height_difference", "pose", "The right foot stands"),
+    ("side_darebee_woman_hands_on_hips_01.png", "pelvic_tilt", "pose", "The left hand rests on the hip"),
+    ("frontback_shapy_older_woman_walking_bag_01.jpg", "apparent_leg_length_difference", "landmarks",
+     "The right shin looks"),
+])
+def test_real_photos_withhold_what_their_pose_hides(analyzer: Analyzer, name: str, measure: str, kind: str,
+                                                    reason: str) -> None:
+    analysis = analyzer.analyze(bench_photo(name), uncertainty=False)
+    assert analysis.ok, analysis.problem
+    withheld = {w.id: w for w in analysis.withheld}
+    assert withheld[measure].kind == kind
+    assert withheld[measure].reason.startswith(reason)
+    assert measure not in {m.id for m in analysis.measurements}
