@@ -231,22 +231,23 @@ def leg_doubts(verdict: Verdict, xy: np.ndarray) -> list[Doubt]:
         return []
     if crossed_legs(xy):
         return [Doubt(("LEGS",), None, "pose",
-                      "The legs are crossed, which tips the pelvis and puts one leg in front of the other: stand with "
-                      "the feet hip-width apart and the weight on both")]
+                      "The legs are crossed, which tips and shifts the pelvis and puts one leg in front of the other: "
+                      "stand with the feet hip-width apart and the weight on both")]
     bends = knee_bends(xy)
     bent = max(bends, key=lambda side: bends[side])
     difference = bends[bent] - min(bends.values())
     if difference > KNEE_BEND_DEG:
         return [Doubt(("LEGS",), None, "pose",
-                      f"The {bent} knee is bent {difference:.0f}° more than the other, which lowers that hip: stand "
-                      "with both knees straight and the weight on both feet")]
+                      f"The {bent} knee is bent {difference:.0f}° more than the other, which lowers that hip and "
+                      "shifts the pelvis over the other leg: stand with both knees straight and the weight on both "
+                      "feet")]
     lift = foot_lift(xy)
     if lift > FOOT_LIFT_SHARE:
         higher = "left" if xy[Landmark.LEFT_ANKLE][1] < xy[Landmark.RIGHT_ANKLE][1] else "right"
         return [Doubt(("LEGS",), None, "pose",
                       f"The {higher} foot stands {100.0 * lift:.0f}% of the body's height higher than the other (a "
-                      "heel lifted, a knee bent or a step), which tips the pelvis: stand with both feet flat, side "
-                      "by side")]
+                      "heel lifted, a knee bent or a step), which tips the pelvis and shifts it over the other leg: "
+                      "stand with both feet flat, side by side")]
     return []
 
 
