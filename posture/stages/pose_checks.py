@@ -417,6 +417,14 @@ def affected(doubt: Doubt, verdict: Verdict, uses: dict[str, tuple[str, ...]]) -
     return [m for m, reads in uses.items() if joints & set(reads)]
 
 
+MOST_DOUBTED_SHARE = 0.5
+"""A side photo whose doubts withhold more than this share of its measures is refused: what is left (a knee angle
+under a barbell on the shoulders) would be read as the whole posture, and a "balanced alignment" from it claims
+what the photo does not show. A walking step's withholding (the SPEC's own rule for walking frames) and a high or
+low camera's (the body is all there, only its angles are bent) are not counted. A front or back view has four measures, and one leg doubt takes three of them while the shoulders stay
+readable: it keeps withholding instead."""
+
+
 def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     """What the accepted verdict's pose lets posture measure: a refusal, or the measures to withhold.
 
@@ -444,12 +452,17 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
         landmark_doubts.append(feet)
     doubts = landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others)
     withheld: dict[str, Withheld] = {}
+    doubted: set[str] = set()
     for doubt in doubts:
         for measure in affected(doubt, verdict, uses):
             withheld.setdefault(measure, Withheld(measure, doubt.kind, _sentence(doubt.reason)))
-    if withheld and set(withheld) >= set(uses):
-        first = withheld[next(iter(uses))]
+            if not {"STEP", "CAMERA"} & set(doubt.parts):
+                doubted.add(measure)
+    too_little = side_view and len(doubted) > MOST_DOUBTED_SHARE * len(uses)
+    if withheld and (set(withheld) >= set(uses) or too_little):
+        first = withheld[next(m for m in uses if m in withheld)]
         kind: ProblemKind = "person" if all(w.kind == "landmarks" for w in withheld.values()) else "view"
-        return PoseReview(f"Nothing of this view can be measured: {first.reason[0].lower()}{first.reason[1:]}", kind,
+        what = "Nothing" if set(withheld) >= set(uses) else "Too little"
+        return PoseReview(f"{what} of this view can be measured: {first.reason[0].lower()}{first.reason[1:]}", kind,
                           ())
     return PoseReview(None, None, tuple(withheld[m] for m in uses if m in withheld))

@@ -28,6 +28,7 @@ from posture.stages.pose_checks import (
     hands_at_hips,
     knee_bends,
     raised_arms,
+    MOST_DOUBTED_SHARE,
     review,
     support_reach,
     torso_turn,
@@ -122,8 +123,10 @@ def test_a_raised_far_arm_leaves_a_profile_measured() -> None:
     for name in HAND:
         xy[side_landmark("right", name), 1] = 150.0
         xy[side_landmark("left", name), 1] = pose.xy[side_landmark("left", name), 1]
-    assert withheld_ids(accepted(make_pose(xy, z=pose.z))) == [
-        m for m, reads in SIDE_USES.items() if "SHOULDER" in reads or m == "foot_hip_offset"]
+    # The near arm raised doubts every measure that reads the shoulder, and the balance (8 of 9): too little is left.
+    result = review(accepted(make_pose(xy, z=pose.z)))
+    assert result.problem is not None and result.problem.startswith("Too little of this view can be measured: the "
+                                                                     "right hand is raised")
 
 
 def test_a_near_hand_on_the_hip_in_a_profile_withholds_the_pelvis_outline() -> None:
@@ -416,3 +419,23 @@ def test_real_photos_withhold_what_their_pose_hides(analyzer: Analyzer, name: st
     assert withheld[measure].kind == kind
     assert withheld[measure].reason.startswith(reason)
     assert measure not in {m.id for m in analysis.measurements}
+
+
+def _side_hiding(part: str) -> Verdict:
+    near = "right"
+    visibility = np.ones(33)
+    visibility[side_landmark(near, part)] = 0.3
+    return accepted(side_pose(facing=1, near_side=near, visibility=visibility))
+
+
+def test_doubts_withholding_more_than_half_of_a_side_view_refuse_the_photo() -> None:
+    """A hidden near hip doubts 7 of the 9 side measures: too little is left to call a posture."""
+    result = review(_side_hiding("HIP"))
+    assert result.problem is not None and result.problem.startswith("Too little of this view can be measured")
+    assert MOST_DOUBTED_SHARE * len(registry.for_view("side")) < 7
+
+
+def test_a_side_view_with_a_third_doubted_is_still_measured() -> None:
+    result = review(_side_hiding("ANKLE"))
+    assert result.problem is None
+    assert {w.id for w in result.withheld} == {"foot_hip_offset", "plumb_line", "knee_angle"}
