@@ -427,3 +427,49 @@ def test_names_not_utf8_are_written_with_xnn_escapes(tmp_path: Path, pose_model:
     assert (record["image"]["path"], record["image"]["name"]) == (row["path"], row["name"])
     failure = read_csv(out / FAILURES_CSV)[1]
     assert failure[0] == f"{folder}/empty\\xfe.jpg" and "\\xfe" in failure[2] and "\\udc" not in failure[2]
+
+
+def test_an_unreachable_dask_scheduler_is_exit_9_in_one_sentence_leaving_no_tables(
+        tmp_path: Path, pose_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.png").symlink_to(SAMPLE_PHOTOS[0])
+    (folder / "notes.txt").write_text("x")  # a skipped file, which would otherwise begin failures.csv
+    out = tmp_path / "out"
+    started = time.monotonic()
+    # Port 1 on this machine: nothing listens there, so the connection is refused until the timeout.
+    code = main(["batch", str(folder), "-o", str(out), "--dask", "tcp://127.0.0.1:1", "--dask-timeout", "0.5",
+                 "--quiet", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.SCHEDULER == 9, message
+    assert message.startswith("posture: The Dask scheduler at 'tcp://127.0.0.1:1' could not be reached within 0.5 s")
+    assert message.count("\n") == 1 and "Traceback" not in message
+    assert time.monotonic() - started < 15
+    assert list(out.iterdir()) == []
+
+
+def test_the_cli_default_dask_timeout_is_the_engines() -> None:
+    from posture.batching.engines import DASK_CONNECT_SECONDS
+    from posture.cli.batch import DASK_CONNECT_SECONDS as CLI_DEFAULT
+
+    assert CLI_DEFAULT == DASK_CONNECT_SECONDS <= 10
+
+
+@pytest.mark.parametrize("planted", ["annotated", "annotated/sub"])
+def test_a_symlink_planted_in_the_annotated_folder_is_refused(tmp_path: Path, pose_model: Path, planted: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.png").symlink_to(SAMPLE_PHOTOS[0])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    (out / planted).parent.mkdir(parents=True, exist_ok=True)
+    (out / planted).symlink_to(outside, target_is_directory=True)
+    code = main(["batch", str(folder), "-o", str(out), "--recursive", "--annotate", "--quiet", "--workers", "1",
+                 "--fast", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.OUTPUT, message
+    assert f"{str(out / planted)!r} is a symbolic link" in message and message.count("\n") == 1
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in out.iterdir()) == ["annotated"]
