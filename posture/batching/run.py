@@ -130,6 +130,8 @@ def run_batch(
     out_path = Path(out)
     if workers is None:
         workers = usable_cpus()
+    # Before the output folder is made: a folder of photos that cannot be used leaves nothing behind.
+    found = discover(folder, recursive=recursive, exclude=out_path)
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -139,9 +141,10 @@ def run_batch(
         if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
             raise OutputError(f"{path_text(out_path)!r} already holds the results of an earlier run; add --resume to "
                               "continue it, or choose another output folder with -o.")
+        if resume:
+            _refuse_foreign_tables(out_path)
         if annotate:
             _refuse_linked_folders(out_path / ANNOTATED_DIR)
-        found = discover(folder, recursive=recursive, exclude=out_path)
         root = os.fspath(folder)
 
         model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
@@ -235,6 +238,29 @@ def run_batch(
         failures.sort(key=lambda failure: failure["path"])
         return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
                        failures=failures, signal_number=received[0] if interrupted and received else None)
+
+
+def _refuse_foreign_tables(out: Path) -> None:
+    """Raise OutputError when a table ``--resume`` would replace in ``out`` is not one a posture batch wrote.
+
+    A results.csv of another posture version has other columns and is
+    replaced by this run's; a file of the same name that is no posture table
+    at all (a spreadsheet of one's own) must not be.
+    """
+    for name in (RESULTS_CSV, FAILURES_CSV):
+        try:
+            with open(out / name, "rb") as stream:
+                header = stream.readline()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise OutputError(f"{path_text(out / name)!r} cannot be read ({error.strerror or error}).") from None
+        columns = header.rstrip(b"\r\n").split(b",")
+        ours = {b"path", b"input_sha256", b"posture_version"} <= set(columns) if name == RESULTS_CSV \
+            else columns == [column.encode() for column in FAILURE_COLUMNS]
+        if not ours:
+            raise OutputError(f"{path_text(out / name)!r} is not a table posture wrote, so --resume would replace it; "
+                              "choose another output folder with -o.")
 
 
 def _refuse_linked_folders(annotated: Path) -> None:
