@@ -95,7 +95,8 @@ def register(commands: Any) -> None:
     batch.add_argument("--model", type=Path, metavar="PATH",
                        help="a MediaPipe pose_landmarker .task bundle (default: the full model, prepared on first use)")
     batch.add_argument("--max-pixels", type=positive_int_argument, default=None, metavar="N",
-                       help="refuse photos with more pixels than this (default 100,000,000)")
+                       help="refuse photos with more pixels than this, a 16-bit pixel counting twice "
+                       "(default 100,000,000)")
     batch.set_defaults(run=run)
 
 

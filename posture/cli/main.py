@@ -169,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
                          "default: the full model, prepared on first use")
     analyze.add_argument("--max-pixels", type=positive_int_argument, default=None, metavar="N",
-                         help="refuse photos with more pixels than this (guards against decompression bombs; "
-                         "default 100,000,000)")
+                         help="refuse photos with more pixels than this, a 16-bit pixel counting twice (guards "
+                         "against decompression bombs; default 100,000,000)")
 
     analyze.set_defaults(run=_run_analyze)
 

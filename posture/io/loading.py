@@ -81,7 +81,8 @@ def load_image(
 
     Args:
         path: the photo.
-        max_pixels: refuse images with more pixels than this, before decoding.
+        max_pixels: refuse images with more pixels than this, before decoding;
+            a pixel of 16 bits counts twice, one of 32 bits four times.
         working_long_side: longest side of the returned array.
 
     Returns:
@@ -161,7 +162,9 @@ def image_from_pil(
     """Take a PIL image, upright and reduced to working size as files are.
 
     Its EXIF orientation, if any, is applied, and any mode is converted to RGB
-    as for files. The image object is not changed, beyond being loaded if it
+    as for files. Integer grey is scaled by what it holds: "I;16" from
+    0-65535, and "I" from 0-255 when all its values lie there, else from
+    0-65535. The image object is not changed, beyond being loaded if it
     was opened lazily; closing it stays the caller's business.
 
     Args:

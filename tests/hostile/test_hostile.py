@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from builders import REPO
 from cases import CASES, Case, Layout
+from exit_codes import MEANINGS, render
 
 from posture.batching import run as batch_run
 from posture.batching.engines import Engine
@@ -38,6 +39,20 @@ TEMPORARY = re.compile(r"^\.posture-.*\.tmp$")
 def test_the_suite_has_at_least_120_cases_with_distinct_names() -> None:
     assert len(CASES) >= 120
     assert len({case.id for case in CASES}) == len(CASES)
+
+
+def test_every_exit_code_has_a_meaning_in_docs_exit_codes() -> None:
+    assert set(MEANINGS) == set(ExitCode)
+
+
+def test_docs_exit_codes_is_current() -> None:
+    written = (REPO / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    assert written == render(), "docs/exit-codes.md is stale: run make exit-codes"
+
+
+def test_every_exit_code_but_internal_is_given_by_a_case() -> None:
+    given = {case.code for case in CASES}
+    assert given == set(ExitCode) - {ExitCode.INTERNAL}
 
 
 @functools.cache
