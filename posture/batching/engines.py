@@ -300,7 +300,7 @@ class DaskEngine:
 
         threads = sum(client.nthreads().values()) or 1
         window = max(16, 4 * threads)
-        completed = as_completed()
+        completed = as_completed(loop=client.loop)  # the client of this run, which need not be the default one
         held: dict[Any, Task] = {}
 
         def submit() -> bool:

@@ -138,9 +138,22 @@ def test_dask_local_cluster_gives_the_same_tables(photo_folder: Path, reference:
                                                   pose_model: Path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         run_batch(photo_folder, tmp_path, dask=client, model=pose_model)
     assert tables(tmp_path) == tables(reference)
+
+
+def test_dask_by_address_needs_no_client_of_ones_own(tmp_path: Path, pose_model: Path) -> None:
+    """The run connects its own client, which is not made the process's default (as_completed must be told)."""
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "photos"
+    _link_photos(folder, copies=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        outcome = run_batch(folder, tmp_path / "out", dask=cluster.scheduler_address, model=pose_model,
+                            uncertainty=False)
+    assert outcome.summary["results"] == len(list(folder.iterdir()))
+    assert outcome.summary["failures"] == 0
 
 
 def test_interrupt_then_resume_gives_the_uninterrupted_tables(photo_folder: Path, reference: Path,
