@@ -48,6 +48,7 @@ exit codes:
   6  the pose model is missing or cannot be prepared
   7  an output (file or standard output) could not be written
   8  --markers: the skin markers cannot be found or paired without guessing
+  9  batch --dask: the scheduler cannot be reached within --dask-timeout
   129  hung up (SIGHUP: the terminal was closed)
   130  interrupted (Ctrl-C, SIGINT)
   143  terminated (SIGTERM, e.g. kill)
