@@ -191,7 +191,8 @@ def run_batch(
                 if earlier:
                     digest = file_sha256(path)
                     done = earlier.get(digest) if digest is not None else None
-                    if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to):
+                    if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to) \
+                            and _within_limit(path, options.max_pixels):
                         tables.add_reused(path, done.cells["input_sha256"])
                         counts["reused"] += 1
                         if collect_rows:
@@ -316,12 +317,24 @@ def _reusable(done: EarlierResult, current: dict[str, str], height: float | None
     if cells["height_cm"] != cell_text(height):
         return False
     # The pixel limit changes a result only by refusing the photo as too large, so a result is what a run
-    # under this limit would give exactly when its photo is within it.
+    # under this limit would give exactly when its photo is within it (the bytes of a value: _within_limit).
     pixel_width, pixel_height = cells["input_width"], cells["input_height"]
     if not (pixel_width.isdigit() and pixel_height.isdigit()) or int(pixel_width) * int(pixel_height) > max_pixels:
         return False
     # An annotated picture asked for now but not drawn before: analyse again.
     return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)
+
+
+def _within_limit(path: str, max_pixels: int) -> bool:
+    """Whether the photo at ``path`` is within ``max_pixels`` as the loader counts it: a 16-bit value twice.
+
+    The row has the pixels but not the bytes of a value, so the header is read
+    again; only for a photo whose earlier result could otherwise be reused.
+    """
+    from posture.io.loading import limit_count
+
+    count = limit_count(path, max_pixels)
+    return count is not None and count <= max_pixels
 
 
 def _summary(tables: Tables, found: Found, counts: Counter[str], elapsed: float, interrupted: bool,

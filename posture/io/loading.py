@@ -187,6 +187,27 @@ def image_from_pil(
     return _from_memory(image, _display(name), image.format or "PIL", max_pixels, working_long_side)
 
 
+def limit_count(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> int | None:
+    """What ``max_pixels`` is compared with for the photo at ``path`` (pixels x bytes per value), from its header.
+
+    Only the header is read. None when it cannot be read, or Pillow refuses
+    the image as beyond twice ``max_pixels`` while opening it.
+    """
+    try:
+        with open(path, "rb") as stream:
+            formats: tuple[str, ...] = _FORMATS
+            if stream.read(8)[4:8] == b"ftyp":
+                _register_heif_opener()
+            else:
+                formats = tuple(f for f in _FORMATS if f != "HEIF")
+            stream.seek(0)
+            with pillow_guard([], max_pixels), Image.open(stream, formats=formats) as image:
+                width, height = image.size
+                return width * height * bytes_per_sample(image.mode)
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS):
+        return None
+
+
 def mean_luminance(rgb: np.ndarray) -> float:
     """Mean BT.601 luma of an (H, W, 3) uint8 RGB array, from 0 (black) to 255 (white)."""
     # OpenCV's per-channel mean reads the array in place (~0.3 ms at working size); Pillow's

@@ -21,9 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from batch_tables import SAMPLE_PHOTOS, broken_model, read_csv, tables
 from builders import PHOTOS
+from PIL import Image
 
 from posture.analysis import columns
 from posture.batching import tables as batch_tables_module
@@ -402,6 +404,29 @@ def test_resume_reanalyses_a_result_made_under_a_higher_max_pixels(tmp_path: Pat
     assert outcome_under(width * height - 1) == ["failure"]  # now too large
     assert read_csv(out / RESULTS_CSV)[1:] == []
     assert "more than the limit" in read_csv(out / FAILURES_CSV)[1][2]
+
+
+def test_resume_reanalyses_a_16_bit_photo_whose_bytes_are_now_beyond_the_limit(tmp_path: Path,
+                                                                                pose_model: Path) -> None:
+    # A 16-bit PNG counts each pixel twice: within 2 x its pixels it is taken, one less and it is refused.
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    values = np.linspace(0, 65535, 200 * 120).reshape(200, 120).astype(np.uint16)
+    Image.fromarray(values).save(folder / "deep.png")
+    out = tmp_path / "out"
+    limit = 2 * 200 * 120
+    run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, max_pixels=limit)
+    assert len(read_csv(out / RESULTS_CSV)) == 2  # analysed (a refused photo: no person), not too large
+
+    def outcome_under(max_pixels: int) -> list[object]:
+        seen: list[dict[str, object]] = []
+        run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, resume=True, max_pixels=max_pixels,
+                  on_record=seen.append)
+        return [record["outcome"] for record in seen]
+
+    assert outcome_under(limit) == ["reused"]
+    assert outcome_under(limit - 1) == ["failure"]  # as a fresh run under this limit: too large
+    assert "pixels of 16 bits" in read_csv(out / FAILURES_CSV)[1][2]
 
 
 def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path, pose_model: Path,

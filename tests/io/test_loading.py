@@ -19,7 +19,14 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import InputError
-from posture.io.loading import _to_rgb, image_from_array, image_from_pil, load_image, mean_luminance
+from posture.io.loading import (
+    _to_rgb,
+    image_from_array,
+    image_from_pil,
+    limit_count,
+    load_image,
+    mean_luminance,
+)
 from posture.io.pillow import bomb_pixel_count, pillow_guard
 
 RED = (255, 0, 0)
@@ -461,6 +468,18 @@ def test_a_16_bit_pixel_counts_twice_against_the_limit(tmp_path: Path, max_pixel
     assert str(caught.value) == (
         f"{path} has 10,000 pixels of 16 bits, which count as 20,000 against the limit of 19,999 (each byte of a "
         "pixel counts once); resize it, save it with 8 bits per channel, or raise --max-pixels.")
+
+
+def test_limit_count_reads_the_header_alone(tmp_path: Path) -> None:
+    deep = _save(Image.fromarray(np.full((100, 80), 300, dtype=np.uint16)), tmp_path / "deep.png")
+    colour = _save(Image.new("RGB", (100, 80), BLUE), tmp_path / "colour.jpg")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    assert limit_count(deep) == 2 * 100 * 80
+    assert limit_count(colour) == 100 * 80
+    assert limit_count(text) is None
+    assert limit_count(tmp_path / "absent.png") is None
+    assert limit_count(colour, max_pixels=1000) is None  # beyond twice the limit Pillow refuses to open it
 
 
 def test_an_8_bit_grey_png_counts_each_pixel_once(tmp_path: Path) -> None:
