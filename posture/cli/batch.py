@@ -7,12 +7,14 @@ the engine, rich and the pose model load when the command runs.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from posture.cli.args import height_cm_argument, positive_int_argument, positive_seconds_argument
+from posture.cli.output import notify, write_stdout
 from posture.core.paths import path_text
 from posture.limits import usable_cpus
 
@@ -105,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
     from posture.batching.run import run_batch
     from posture.errors import ExitCode, stopped_by
 
-    progress = None if args.quiet else (_RichProgress() if sys.stderr.isatty() else _PlainProgress())
+    # With stderr closed (2>&-) there is nowhere to show progress; sys.stderr is then None.
+    progress = None if args.quiet or sys.stderr is None else (
+        _RichProgress() if sys.stderr.isatty() else _PlainProgress())
     try:
         outcome = run_batch(
             args.folder, args.out, recursive=args.recursive, workers=args.workers, height_cm=args.height_cm,
@@ -113,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             dask=args.dask, dask_timeout=args.dask_timeout, model=args.model, max_pixels=args.max_pixels,
             on_total=None if progress is None else progress.start,
             on_record=None if progress is None else progress.advance,
-            notify=lambda message: print(message, file=sys.stderr),
+            notify=notify,
         )
     finally:
         if progress is not None:
@@ -121,11 +125,13 @@ def run(args: argparse.Namespace) -> int:
     summary = outcome.summary
     if outcome.interrupted:
         done = summary["results"] + summary["failures"]
-        print(f"posture: interrupted; {done} photos and files are in the tables in {path_text(args.out)!r}. "
-              "Run the same command with --resume to continue.", file=sys.stderr)
-        return stopped_by(outcome.signal_number) if outcome.signal_number is not None else ExitCode.INTERRUPTED
+        number = outcome.signal_number if outcome.signal_number is not None else signal.SIGINT
+        how = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
+        notify(f"posture: {how}; {done} photos and files are in the tables in {path_text(args.out)!r}, and the "
+               "same command with --resume continues the run.")
+        return stopped_by(number)
     if not args.quiet:
-        print(format_summary(summary, args.out))
+        write_stdout(format_summary(summary, args.out) + "\n")  # a full or closed standard output is exit 7
     return ExitCode.OK
 
 
@@ -174,7 +180,7 @@ class _PlainProgress:
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            print(f"posture: {self.line(now)}", file=sys.stderr, flush=True)
+            notify(f"posture: {self.line(now)}")
 
     def line(self, now: float) -> str:
         elapsed = max(now - self.started, 1e-9)

@@ -465,3 +465,23 @@ CASES += [
          batch("--dask", "not an address::", "--dask-timeout", "0.5"), (person("p.png"),), outputs=("out",),
          check=lambda layout, stdout: list(layout.out.iterdir()) == []),
 ]
+
+CASES += [
+    Case("batch-stderr-closed", ExitCode.OK, "batch with standard error closed: the summary still on standard output",
+         lambda layout: ["batch", os.fspath(layout.photos), "-o", os.fspath(layout.out), "--workers", "1", "--fast"],
+         (written("notes.txt", b"x"),), how="process", stderr="closed", outputs=("out",),
+         check=lambda layout, stdout: stdout.startswith("0 photos, 0 results")),
+    Case("batch-stdout-to-dev-full", ExitCode.OUTPUT, "batch's summary into /dev/full (the tables are written)",
+         lambda layout: ["batch", os.fspath(layout.photos), "-o", os.fspath(layout.out), "--workers", "1", "--fast"],
+         (written("notes.txt", b"x"),), how="process", stdout="full", outputs=("out",),
+         check=lambda layout, stdout: failure_kinds(layout) == ["skipped"]),
+]
+CASES += [
+    Case("batch-stdout-closed", ExitCode.OUTPUT, "batch's summary with standard output closed",
+         lambda layout: ["batch", os.fspath(layout.photos), "-o", os.fspath(layout.out), "--workers", "1", "--fast"],
+         (written("notes.txt", b"x"),), how="process", stdout="closed", outputs=("out",)),
+    Case("compare-to-dev-full", ExitCode.OUTPUT, "compare's report into /dev/full",
+         lambda layout: ["compare", *map(os.fspath, layout.made)],
+         (person("before.png"), person("after.png", lambda image: image.rotate(2, fillcolor=(255, 255, 255)))),
+         how="process", stdout="full"),
+]
