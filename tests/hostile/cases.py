@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +20,15 @@ from photos import (
     cropped_at_the_waist,
     exif_rotated,
     far_away,
+    garbage_exif,
     jpeg_bytes,
     noise,
+    odd_orientation,
     person,
-    sample,
     png_bomb,
     png_bytes,
     png_header_only,
+    sample,
     saved,
     shared,
     side_person,
@@ -484,4 +487,32 @@ CASES += [
          lambda layout: ["compare", *map(os.fspath, layout.made)],
          (person("before.png"), person("after.png", lambda image: image.rotate(2, fillcolor=(255, 255, 255)))),
          how="process", stdout="full"),
+]
+
+CASES += [
+    *(Case(f"analyze-exif-orientation-{n}", ExitCode.OK, f"an upright JPEG with EXIF orientation {n} (not 1-8)",
+           analyze(), (odd_orientation(n),)) for n in (0, 9, 65535)),
+    Case("analyze-exif-garbage", ExitCode.OK, "a JPEG whose EXIF block is noise", analyze(), (garbage_exif,)),
+    Case("analyze-dash-name-missing", ExitCode.BAD_INPUT, "the photo named '-' (not standard input), missing",
+         lambda layout: ["analyze", "--", "-"]),
+    Case("analyze-name-too-long", ExitCode.BAD_INPUT, "a photo whose name is longer than the system allows",
+         lambda layout: ["analyze", os.fspath(layout.root / ("x" * 300 + ".jpg"))]),
+    Case("analyze-html-to-a-pipe", ExitCode.OUTPUT, "--html naming a named pipe (it must stay a pipe)",
+         lambda layout: ["analyze", layout.first, "--fast", "--html", os.fspath(layout.root / "pipe.html")],
+         (person("p.png"),), setup=lambda layout: os.mkfifo(layout.root / "pipe.html"), outputs=("pipe.html",),
+         check=lambda layout, stdout: stat.S_ISFIFO((layout.root / "pipe.html").lstat().st_mode)),
+    Case("analyze-annotate-to-dev-null-link", ExitCode.OUTPUT, "--annotate naming a link to /dev/null",
+         lambda layout: ["analyze", layout.first, "--fast", "--annotate", os.fspath(layout.root / "null.png")],
+         (person("p.png"),), setup=lambda layout: (layout.root / "null.png").symlink_to(os.devnull),
+         outputs=("null.png",), check=lambda layout, stdout: (layout.root / "null.png").is_symlink()),
+    Case("analyze-annotate-parent-is-a-file", ExitCode.OUTPUT, "--annotate into a 'folder' that is a file",
+         lambda layout: ["analyze", layout.first, "--fast", "--annotate", os.fspath(layout.root / "f" / "a.png")],
+         (person("p.png"),), setup=file_at("f")),
+    Case("batch-heights-out-of-range", ExitCode.BAD_INPUT, "batch --heights with a height of 1.75 (metres)",
+         lambda layout: [*batch()(layout), "--heights", os.fspath(layout.root / "h.csv")], (person("p.png"),),
+         setup=lambda layout: (layout.root / "h.csv").write_text("file,height_cm\np.png,1.75\n"), outputs=("out",)),
+    Case("batch-link-loop-in-folder", ExitCode.OK, "batch over a folder holding a link to itself (a failure row)",
+         lambda layout: [*batch()(layout), "--recursive"], (written("notes.txt", b"x"),),
+         setup=lambda layout: (layout.photos / "loop").symlink_to(layout.photos, target_is_directory=True),
+         outputs=("out",)),
 ]

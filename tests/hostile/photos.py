@@ -153,6 +153,26 @@ def exif_rotated(orientation: int) -> Maker:
     return make
 
 
+def odd_orientation(orientation: int) -> Maker:
+    """The side person upright, with an EXIF orientation outside 1-8 (ignored)."""
+
+    def make(folder: Path) -> Path:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        path = folder / f"orientation-{orientation}.jpg"
+        side_person().save(path, "JPEG", quality=92, exif=exif.tobytes())
+        return path
+
+    return make
+
+
+def garbage_exif(folder: Path) -> Path:
+    """The side person with an EXIF block of noise after its header."""
+    path = folder / "garbage-exif.jpg"
+    side_person().save(path, "JPEG", quality=92, exif=b"Exif\x00\x00MM\x00*" + bytes(range(256)) * 4)
+    return path
+
+
 def sixteen_bit(image: Image.Image) -> Image.Image:
     """The grey of ``image`` in 16 bits (0-65535), as a 16-bit PNG holds it."""
     grey = np.asarray(image.convert("L"), dtype=np.uint16) * 257
