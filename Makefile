@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll bench-real calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -136,6 +136,14 @@ SYNTH_MARKERS := bench/synthetic/cache-markers-room
 bench-markers: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS) --markers
 	$(BIN)/python bench/accuracy.py $(SYNTH_MARKERS) --markers --out bench/MARKERS.md
+
+# Marker mode with more points marked than the measures need (side: ASIS, iliac crest, PSIS, tragus, C7;
+# back: both PSIS and both iliac crests): its own section of bench/MARKERS.md.
+SYNTH_MARKERS_FULLER := bench/synthetic/cache-markers-fuller
+
+bench-markers-fuller: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS_FULLER) --fuller-markers
+	$(BIN)/python bench/markers_fuller.py $(SYNTH_MARKERS_FULLER) --out bench/MARKERS.md
 
 # Looser clothing: a subset of the set in a loose T-shirt and shorts with a hair volume, each outline
 # measure against its close-fitting twin (the "Looser clothing" section of bench/ACCURACY.md).

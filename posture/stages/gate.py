@@ -45,6 +45,10 @@ STRIDE_FRACTION = 0.1
 """Ankles further apart than this fraction of the body's landmark height: a walking stride, not standing."""
 STRIDE_KNEE_BEND_DEG = 20.0
 """A knee bent more than this is a swing leg or a step, not quiet standing (standing knees are within ~10°)."""
+STRIDE_FEET_SPAN = 1.6
+"""Both feet spanning more than this many foot lengths from heel to toe: one foot ahead of the other, a step.
+A ratio of the feet's own landmarks, so it holds at any resolution: 1.0-1.25 on the standing renders and photos
+and on walking frames at mid-stance (their bent knee flags them), 2.0-2.6 on the frames with the feet apart."""
 
 _BODY = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _WHOLE_BODY = (Landmark.NOSE,) + tuple(side_landmark(s, n) for s in ("left", "right") for n in _BODY + ("HEEL",))
@@ -99,7 +103,8 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         ``leg_drop``: vertical hip → ankle distance over torso length (about 1.6 standing);
         ``leg_length``: hip → knee → ankle path length over torso length;
         ``stance``: horizontal ankle distance over the landmarks' vertical extent;
-        ``knee_bend``: the larger of the two knees' bend from straight, degrees.
+        ``knee_bend``: the larger of the two knees' bend from straight, degrees;
+        ``feet_span``: the horizontal span of both feet, heel to toe, over one foot's mean heel → toe length.
     """
     shoulders, hips, ankles = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP"), midpoint(xy, "ANKLE")
     torso = float(np.linalg.norm(shoulders - hips)) or 1e-9
@@ -112,6 +117,9 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         for s in ("left", "right")
     ]
     extent = float(np.ptp(xy[:, 1])) or 1e-9
+    feet = xy[[side_landmark(s, n) for s in ("left", "right") for n in ("HEEL", "FOOT_INDEX")], 0]
+    foot = float(np.mean([abs(xy[side_landmark(s, "FOOT_INDEX")][0] - xy[side_landmark(s, "HEEL")][0])
+                          for s in ("left", "right")])) or 1e-9
     return {
         "width": float(np.mean(widths)) / torso,
         "torso_tilt": math.degrees(math.atan2(abs(shoulders[0] - hips[0]), hips[1] - shoulders[1])),
@@ -122,6 +130,7 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
             joint_bend(xy[side_landmark(s, "HIP")], xy[side_landmark(s, "KNEE")], xy[side_landmark(s, "ANKLE")])
             for s in ("left", "right")
         ),
+        "feet_span": float(np.ptp(feet)) / foot,
     }
 
 
@@ -277,7 +286,8 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     yaw = body_yaw(pose.world)
     if shape["width"] <= SIDE_MAX_WIDTH_RATIO and yaw >= SIDE_MIN_YAW_DEG:
         facing = _facing(pose.xy)
-        stride = shape["stance"] > STRIDE_FRACTION or shape["knee_bend"] > STRIDE_KNEE_BEND_DEG
+        stride = (shape["stance"] > STRIDE_FRACTION or shape["knee_bend"] > STRIDE_KNEE_BEND_DEG
+                  or shape["feet_span"] > STRIDE_FEET_SPAN)
         if stride:
             warnings.append("The legs are in a walking step (feet apart or a knee clearly bent), not standing "
                             "still: head and trunk are measured, foot-to-hip alignment and the knees are not.")

@@ -392,6 +392,19 @@ def test_feet_slightly_apart_are_not_a_stride() -> None:
     assert verdict.warnings == ()
 
 
+@pytest.mark.parametrize(("step", "stride"), [(80.0, False), (88.0, True)])
+def test_one_foot_ahead_by_more_than_six_tenths_of_a_foot_is_a_stride(step: float, stride: bool) -> None:
+    # Feet 140 px long: the span is 1.57 foot lengths at 80 px and 1.63 at 88, with the ankles less than a
+    # tenth of the height apart and the knees straight, so only the feet's span tells the step.
+    xy = striding(1, step=step)
+    shape = body_proportions(xy)
+    assert shape["feet_span"] == pytest.approx((140.0 + step) / 140.0)
+    assert shape["stance"] < 0.1 and shape["knee_bend"] < 20.0
+    verdict = check(pose_of(xy, "right"))
+    assert verdict.ok
+    assert verdict.stride is stride
+
+
 def test_a_clearly_bent_knee_is_a_stride() -> None:
     xy = side_person(facing=1)
     move(xy, "left", ("KNEE",), dx=60.0)  # far knee bent 2 * atan(60 / 240) = 28°
@@ -414,6 +427,7 @@ def test_body_proportions_of_a_profile() -> None:
         "leg_length": 1.6,
         "stance": 30.0 / 940.0,
         "knee_bend": 0.0,
+        "feet_span": (140.0 + 30.0) / 140.0,  # a foot is 0.03 + 0.11 of the height from heel to toe
     })
 
 

@@ -346,3 +346,23 @@ def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
     assert chosen(True, both) is behind
     assert chosen(False, both) is generic
     assert chosen(True, only_generic) is generic
+
+
+# ------------------------------------------------------------------ an outline that cannot be read
+
+
+def test_a_side_outline_missing_the_trunk_withholds_the_outline_measures_with_that_reason() -> None:
+    xy = side_person(facing=1, near_side="right")
+    mask = side_mask(xy, 1, back_outline, front_outline)
+    shoulder_row, hip_row = int(xy[Landmark.RIGHT_SHOULDER][1]), int(xy[Landmark.RIGHT_HIP][1])
+    mask[shoulder_row:hip_row] = 0.0  # the trunk blends into the background: its outline is not there to follow
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
+                                 outline=Mask(mask, 1.0))
+    assert {(w.id, w.kind) for w in measured.withheld} == {("pelvic_tilt", "outline"), ("belly_prominence", "outline")}
+    assert all("most of the trunk" in w.reason for w in measured.withheld)
+
+
+def test_without_any_outline_the_outline_measures_are_simply_not_measured() -> None:
+    xy = side_person(facing=1, near_side="right")
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY)
+    assert measured.withheld == () and not {"pelvic_tilt", "belly_prominence"} & {m.id for m in measured.measurements}
