@@ -43,6 +43,10 @@ FRONT_MAX_YAW_DEG = 35.0
 40–55° in the three-quarter views of the test photos."""
 STRIDE_FRACTION = 0.1
 """Ankles further apart than this fraction of the body's landmark height: a walking stride, not standing."""
+MAX_THIGH_FROM_VERTICAL_DEG = 50.0
+"""A thigh turned further than this from vertical (hip → knee) is sitting, crouching, lunging or a raised leg, not
+standing: standing renders keep both thighs within 10°, walking frames within 30°, and a man seated at a laptop,
+seen from the side with his feet below the hips (so his legs still drop far enough), showed 81° and 85°."""
 STRIDE_KNEE_BEND_DEG = 20.0
 """A knee bent more than this is a swing leg or a step, not quiet standing (standing knees are within ~10°)."""
 STRIDE_FEET_SPAN = 1.6
@@ -104,7 +108,8 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         ``leg_length``: hip → knee → ankle path length over torso length;
         ``stance``: horizontal ankle distance over the landmarks' vertical extent;
         ``knee_bend``: the larger of the two knees' bend from straight, degrees;
-        ``feet_span``: the horizontal span of both feet, heel to toe, over one foot's mean heel → toe length.
+        ``feet_span``: the horizontal span of both feet, heel to toe, over one foot's mean heel → toe length;
+        ``thigh``: the larger of the two thighs' (hip → knee) angles from vertical, degrees.
     """
     shoulders, hips, ankles = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP"), midpoint(xy, "ANKLE")
     torso = float(np.linalg.norm(shoulders - hips)) or 1e-9
@@ -131,6 +136,10 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
             for s in ("left", "right")
         ),
         "feet_span": float(np.ptp(feet)) / foot,
+        "thigh": max(
+            math.degrees(math.atan2(abs(float(knee[0] - hip[0])), float(knee[1] - hip[1])))
+            for hip, knee in ((xy[side_landmark(s, "HIP")], xy[side_landmark(s, "KNEE")]) for s in ("left", "right"))
+        ),
     }
 
 
@@ -279,7 +288,7 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     if implausible:
         return _refuse(pose, "person", f"What was found does not look like a clearly visible person ({implausible}).",
                        warnings)
-    if shape["leg_drop"] < 1.1:
+    if shape["leg_drop"] < 1.1 or shape["thigh"] > MAX_THIGH_FROM_VERTICAL_DEG:
         return _refuse(pose, "view", "The person is not standing upright on both feet (sitting, crouching, or in a "
                        "wide or one-legged stance); posture needs a relaxed standing photo.", warnings)
 
