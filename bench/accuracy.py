@@ -326,6 +326,7 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
 
 
 _HIP_FEATURES = ("waist_difference", "outline_shift", "landmark_difference")
+_WAIST_FEATURES = ("waist_difference", "landmark_difference")
 _SHOULDER_FEATURES = ("outline_difference", "landmark_difference")
 OUTLINE_FITS = {
     # calibration name: (views, the true value in the measurement's fitted unit, the features)
@@ -334,6 +335,10 @@ OUTLINE_FITS = {
     # Seen from behind the flanks and shoulders have another outline (buttocks, shoulder blades): a fit each.
     "hip_height_difference": (("front",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
     "hip_height_difference_back": (("back",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
+    # Read from the waist alone where the arms rest against the body (bench/hip_sides.py): fitted on every
+    # render whose reading carries the two features, the full reading's renders as well.
+    "hip_height_difference_waist": (("front",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
+    "hip_height_difference_waist_back": (("back",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
     "shoulder_height_difference": (("front",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
     "shoulder_height_difference_back": (("back",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
 }
@@ -341,8 +346,8 @@ OUTLINE_FITS = {
 
 
 def _measurement_of(calibration_name: str) -> str:
-    """The measurement id a calibration entry belongs to (``hip_height_difference_back`` → ``hip_height_difference``)."""
-    return calibration_name.removesuffix("_back")
+    """The measurement id a calibration entry belongs to (``hip_height_difference_waist_back`` → ``hip_height_difference``)."""
+    return calibration_name.removesuffix("_back").removesuffix("_waist")
 
 
 def _features(document: dict[str, Any], measurement_id: str) -> dict[str, float] | None:
@@ -979,7 +984,8 @@ def _mid_plane_tragus(render: Render) -> np.ndarray:
 
 KEPT_SECTIONS = (("<!-- looser-clothing:start -->", "<!-- looser-clothing:end -->"),
                  ("<!-- roll.py begin -->", "<!-- roll.py end -->"),
-                 (HEAD_BEGIN, HEAD_END))
+                 (HEAD_BEGIN, HEAD_END),
+                 ("<!-- hip-sides begin -->", "<!-- hip-sides end -->"))
 """Sections of bench/ACCURACY.md written by other benchmarks, kept when this one rewrites the file."""
 
 
