@@ -234,12 +234,11 @@ def edges_and_gaps(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels
     return result, gaps
 
 
-SEAM_DIP = 0.9
 SEAM_RISE = 0.1
 """Where an arm rests against the body the mask has no gap, but its person probability sinks along the seam
-between them: :func:`seams` takes a valley for the seam when it falls below SEAM_DIP and the probability rises
-again by at least SEAM_RISE beyond it, before the outer edge. On the front and back renders with the arms against
-the flanks the seam sank to 0.5-0.8 at the waist; the inside of a body stays above 0.95."""
+between them: :func:`seams` takes a valley for the seam when the probability rises again beyond it by at least
+this much, before the outer edge. On the front and back renders with the arms against the flanks the seam sank to
+0.5-0.8 at the waist, where the inside of a body and of an arm stays above 0.95."""
 
 
 def seams(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndarray, *,
@@ -248,8 +247,7 @@ def seams(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndar
 
     Rays run as in :func:`edges_and_gaps`. Going inward from the outer edge, the probability first climbs to
     the peak of whatever lies against the body (an arm); the seam is the lowest point between the axis and that
-    peak, refined by a parabola, if it lies below :data:`SEAM_DIP` and at least :data:`SEAM_RISE` below the
-    peak. A ray that starts outside the person, or meets the person again beyond its edge (a gap, which
+    peak, refined by a parabola, if it lies at least :data:`SEAM_RISE` below the peak. A ray that starts outside the person, or meets the person again beyond its edge (a gap, which
     :func:`edges_and_gaps` reads), gives NaN.
     """
     step, offsets, starts = _axis_rays(mask_scale, frame, levels, direction, start_px=0.0, reach_px=reach_px)
@@ -265,7 +263,7 @@ def seams(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndar
     bottom = np.argmin(before_peak, axis=1)
     rows = np.arange(values.shape[0])
     low, high = values[rows, bottom], values[rows, peak]
-    found = usable & (peak > 0) & (low < SEAM_DIP) & (high - low >= SEAM_RISE)
+    found = usable & (peak > 0) & (high - low >= SEAM_RISE)
     inner = np.clip(bottom, 1, offsets.size - 2)
     left, centre, right = values[rows, inner - 1], values[rows, inner], values[rows, inner + 1]
     curvature = left - 2.0 * centre + right

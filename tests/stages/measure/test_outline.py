@@ -83,15 +83,17 @@ def test_the_seam_of_an_arm_resting_against_the_body_is_its_valley() -> None:
     assert _seams(_seam_row(0.7)) == pytest.approx(20.0, abs=0.01)
 
 
-def test_a_seam_must_sink_below_its_dip() -> None:
-    assert math.isfinite(_seams(_seam_row(outline.SEAM_DIP - 0.01)))
-    assert math.isnan(_seams(_seam_row(outline.SEAM_DIP + 0.01)))
+@pytest.mark.parametrize("peak", [1.0, 0.9], ids=["arm-certain", "arm-faint"])
+def test_beyond_a_seam_the_probability_must_rise_again(peak: float) -> None:
+    assert math.isfinite(_seams(_seam_row(peak - outline.SEAM_RISE - 0.01, peak=peak)))
+    assert math.isnan(_seams(_seam_row(peak - outline.SEAM_RISE + 0.01, peak=peak)))
 
 
-def test_beyond_a_seam_the_probability_must_rise_again() -> None:
-    low = 0.8
-    assert math.isfinite(_seams(_seam_row(low, peak=low + outline.SEAM_RISE + 0.01)))
-    assert math.isnan(_seams(_seam_row(low, peak=low + outline.SEAM_RISE - 0.01)))
+def test_an_arm_that_peaks_at_a_point_still_shows_its_seam() -> None:
+    """The arm's probability peaks at pixel 33 and falls away at once: the rise is read up to the peak itself."""
+    row = _seam_row(0.85, peak=0.97, arm_end=34)
+    row[34:40] = 0.6
+    assert math.isfinite(_seams(row))
 
 
 def test_a_plain_edge_or_a_gap_is_no_seam() -> None:
