@@ -326,7 +326,7 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
 
 
 _HIP_FEATURES = ("waist_difference", "outline_shift", "landmark_difference")
-_WAIST_FEATURES = ("waist_difference", "landmark_difference")
+_WAIST_FEATURES = ("narrowest_waist_difference", "landmark_difference")
 _SHOULDER_FEATURES = ("outline_difference", "landmark_difference")
 OUTLINE_FITS = {
     # calibration name: (views, the true value in the measurement's fitted unit, the features)
@@ -336,7 +336,7 @@ OUTLINE_FITS = {
     "hip_height_difference": (("front",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
     "hip_height_difference_back": (("back",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
     # Read from the waist alone where the arms rest against the body (bench/hip_sides.py): fitted on every
-    # render whose reading carries the two features, the full reading's renders as well.
+    # render whose reading carries the two features, the whole flank's readings as well.
     "hip_height_difference_waist": (("front",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
     "hip_height_difference_waist_back": (("back",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
     "shoulder_height_difference": (("front",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
@@ -346,7 +346,8 @@ OUTLINE_FITS = {
 
 
 def _measurement_of(calibration_name: str) -> str:
-    """The measurement id a calibration entry belongs to (``hip_height_difference_waist_back`` → ``hip_height_difference``)."""
+    """The measurement id a calibration entry belongs to (``hip_height_difference_waist_back`` → its id,
+    ``hip_height_difference``)."""
     return calibration_name.removesuffix("_back").removesuffix("_waist")
 
 

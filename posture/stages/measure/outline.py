@@ -247,7 +247,8 @@ def seams(mask: np.ndarray, mask_scale: float, frame: AxisFrame, levels: np.ndar
 
     Rays run as in :func:`edges_and_gaps`. Going inward from the outer edge, the probability first climbs to
     the peak of whatever lies against the body (an arm); the seam is the lowest point between the axis and that
-    peak, refined by a parabola, if it lies at least :data:`SEAM_RISE` below the peak. A ray that starts outside the person, or meets the person again beyond its edge (a gap, which
+    peak, refined by a parabola, if it lies at least :data:`SEAM_RISE` below the peak. A ray that starts outside
+    the person, or meets the person again beyond its edge (a gap, which
     :func:`edges_and_gaps` reads), gives NaN.
     """
     step, offsets, starts = _axis_rays(mask_scale, frame, levels, direction, start_px=0.0, reach_px=reach_px)

@@ -411,6 +411,9 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
         "outline_shift": scale.percent(shift * trunk),
         "landmark_difference": _landmark_difference(body),
     }
+    narrowest = narrowest_waist_difference(waist)
+    if np.isfinite(narrowest):  # reported so that the waist reading's calibration is fitted on these renders too
+        features["narrowest_waist_difference"] = scale.percent(narrowest)
     percent = correction.combine(features)
     crest_width = CREST_WIDTH_SHARE * float(np.nanmax(spans["left"]) + np.nanmax(spans["right"]))
     return _hip_measurement(
@@ -452,32 +455,54 @@ FLANKS_OVER_HIP_JOINTS = 2.03
 renders with the arms a hand's width away. Where resting hands hide the hips it stands in for their width."""
 
 
+WAIST_NARROWEST = 5
+"""A waist's narrowest width is the mean of its five narrowest readings: one level alone would follow a single
+stray seam. On the front and back renders of bodies held out of the fit, the narrowest widths' difference read
+the hip height more closely than the mean widths' (bench/ACCURACY.md, "Arms resting at the sides")."""
+
+
+def narrowest_waist_difference(waist: dict[str, np.ndarray]) -> float:
+    """How much narrower the left waist is than the right at their narrowest (:data:`WAIST_NARROWEST`), in the
+    flanks' units; NaN where either waist has fewer readings. + when the left is the narrower, as a hip drawn up
+    narrows the waist above it."""
+    narrowest = []
+    for side in ("right", "left"):
+        read = np.sort(waist[side][np.isfinite(waist[side])])
+        if read.size < WAIST_NARROWEST:
+            return math.nan
+        narrowest.append(float(np.mean(read[:WAIST_NARROWEST])))
+    return narrowest[0] - narrowest[1]
+
+
 def hip_height_from_waist(body: FrontBody, flanks: Flanks) -> Measurement | Withheld:
     """The hip height read from the waist alone, where the arms rest against the body below and above it.
 
-    Its own calibration (``hip_height_difference_waist``) weighs the waists' difference and the hip landmarks'
-    one; without it, or when an arm hides most of a waist, the measure is withheld with the arm named.
+    Its own calibration (``hip_height_difference_waist``) weighs the difference of the waists' narrowest widths
+    and the hip landmarks' difference; without it, or when an arm hides most of a waist, the measure is withheld
+    with the arm named.
     """
     waist = {side: _span(flank, HIP_LEVELS, WAIST_SPAN) for side, flank in flanks.seamed.items()}
     in_waist = (HIP_LEVELS >= WAIST_SPAN[0]) & (HIP_LEVELS <= WAIST_SPAN[1])
     hidden = [side for side in ("left", "right") if np.isfinite(waist[side][in_waist]).mean() < MIN_WAIST_SHARE]
     correction = body.correction("hip_height_difference_waist")
-    gap = waist["right"] - waist["left"]
-    if hidden or correction is None or not np.isfinite(gap).any():
-        blocked = [side for side in ("left", "right") if np.isfinite(flanks.clear[side]).mean() < MIN_HIP_OUTLINE_SHARE]
+    narrowest = narrowest_waist_difference(waist)
+    if hidden or correction is None or not np.isfinite(narrowest):
+        blocked = [side for side in ("left", "right")
+                   if np.isfinite(flanks.clear[side]).mean() < MIN_HIP_OUTLINE_SHARE]
         return arms_hide_flanks(body, flanks, hidden or blocked)
     cloth = _cloth_width(body, waist)
     if cloth is not None:
         return cloth
-    features = {"waist_difference": body.scale.percent(float(np.nanmean(gap))),
+    features = {"narrowest_waist_difference": body.scale.percent(narrowest),
                 "landmark_difference": _landmark_difference(body)}
     hip_span = float(abs(body.xy[Landmark.LEFT_HIP][0] - body.xy[Landmark.RIGHT_HIP][0]))
     return _hip_measurement(
         body, flanks, waist, correction.combine(features), features,
         CREST_WIDTH_SHARE * FLANKS_OVER_HIP_JOINTS * hip_span,
         "Estimated from the outline of each flank at the waist alone, as the arms rest against the body "
-        "(silhouette: how much narrower one waist is than the other; where an arm touches the flank, the seam "
-        "between them in the person mask is taken for the flank) together with the hip landmarks, calibrated on "
+        "(silhouette: how much narrower one waist is than the other at its narrowest; where an arm touches the "
+        "flank, the seam between them in the person mask is taken for the flank) together with the hip landmarks, "
+        "calibrated on "
         "rendered bodies against the iliac crests (bench/ACCURACY.md, \"Arms resting at the sides\"); the "
         "obliquity is that height over the hips' width, taken from the hip landmarks (pelvic obliquity "
         "{obliquity:+.1f} deg). With the arms a hand's width from the body the whole flank is read.")
@@ -500,7 +525,8 @@ def arms_hide_flanks(body: FrontBody, flanks: Flanks, sides: list[str]) -> Withh
     if len(sides) == 2 and stretches[0] == stretches[1]:
         who = f"both arms rest against the body {stretches[0]}"
     else:
-        who = " and ".join(f"the {side} arm rests against the body {stretch}" for side, stretch in zip(sides, stretches))
+        who = " and ".join(f"the {side} arm rests against the body {stretch}"
+                           for side, stretch in zip(sides, stretches))
     return Withheld("hip_height_difference", "pose",
                     f"In this photo {who}, hiding the outline of the waist and hip: stand with both arms a hand's "
                     "width away from the body.")

@@ -209,7 +209,7 @@ def test_arms_resting_on_the_hips_withhold_the_hip_height() -> None:
 # ------------------------------------------------------------------ arms resting at the sides
 WAIST_ONLY = Calibrations(corrections={
     "hip_height_difference": LinearCalibration(offset=0.0, weights={"outline_shift": 1.0}),
-    "hip_height_difference_waist": LinearCalibration(offset=0.0, weights={"waist_difference": 1.0})},
+    "hip_height_difference_waist": LinearCalibration(offset=0.0, weights={"narrowest_waist_difference": 1.0})},
     model_sha256="", fitted_on="", version="")
 
 
