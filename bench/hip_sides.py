@@ -170,8 +170,8 @@ def write_waist_calibration(fitted: dict[str, tuple[float, dict[str, float]]]) -
     """Replace (or add) the waist reading's entries in calibration.toml, leaving every other entry as it is."""
     text = CALIBRATION_FILE.read_text()
     for name in WAIST_ENTRIES:
-        # An entry runs from its header to the next entry's header that is not its own weights table.
-        text = re.sub(rf"\n\[{name}\]\n(?:[^\[].*\n|\[{name}\.weights\]\n)*", "\n", text)
+        # An entry runs from its header over its lines, blank lines and its own weights table to the next header.
+        text = re.sub(rf"\n\[{name}\]\n(?:[^\[\n].*\n|\n|\[{name}\.weights\]\n)*", "\n", text)
     text = text.rstrip("\n") + "\n"
     for name in WAIST_ENTRIES:
         offset, weights = fitted.get(name, (0.0, {}))
