@@ -463,6 +463,10 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "- The row \"hip landmarks alone\" shows why the hip landmarks (joint centres) cannot carry a hip-height "
         "finding: they follow a true pelvic drop at a fraction of its size. hip_height_difference adds each hip's "
         "outline in the segmentation mask.",
+        "- In the front and back rows (arms against the thighs) hip_height_difference is read from the whole flank "
+        "where the arms hang clear of it, and otherwise from the waist alone with its own calibration (\"Arms "
+        "resting at the sides\" below compares both, and the renders given before the waist reading with those "
+        "given since); the arms-away rows read the whole flank.",
         "- pelvic_tilt is read from the outline of the low back and buttock (the hip landmarks do not move when "
         "the pelvis tilts about them). Its truth is the ASIS–PSIS line of the rendered pelvis; part of it comes "
         "from trunk lean (bending at the hips tilts the pelvis too), which the outline sees only through the trunk "
