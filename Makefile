@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll bench-hip-sides calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -132,6 +132,14 @@ bench-markers: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS) --markers
 	$(BIN)/python bench/accuracy.py $(SYNTH_MARKERS) --markers --out bench/MARKERS.md
 
+# Marker mode with more points marked than the measures need (side: ASIS, iliac crest, PSIS, tragus, C7;
+# back: both PSIS and both iliac crests): its own section of bench/MARKERS.md.
+SYNTH_MARKERS_FULLER := bench/synthetic/cache-markers-fuller
+
+bench-markers-fuller: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS_FULLER) --fuller-markers
+	$(BIN)/python bench/markers_fuller.py $(SYNTH_MARKERS_FULLER) --out bench/MARKERS.md
+
 # Looser clothing: a subset of the set in a loose T-shirt and shorts with a hair volume, each outline
 # measure against its close-fitting twin (the "Looser clothing" section of bench/ACCURACY.md).
 SYNTH_LOOSE := bench/synthetic/cache-loose
@@ -168,6 +176,13 @@ SYNTH_ROLL := bench/synthetic/cache-roll
 bench-roll: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_roll_set.py $(SYNTH_ROLL)
 	$(BIN)/python bench/roll.py $(SYNTH_ROLL) --write
+
+# Real photos: does posture say only what each photo shows? The photos of bench/real/sets/*.toml are rebuilt
+# from mirrors of their public repositories (those absent here are listed as absent), then each result is
+# judged against what a person saw in the photo (bench/REAL.md).
+bench-real: model
+	-$(BIN)/python bench/real_photos.py
+	$(BIN)/python bench/real.py --out bench/REAL.md
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md

@@ -163,6 +163,8 @@ MARKER_PAIRINGS = (
             _true("iliac_crest_height_difference_skin_cm"), sign_from=1.0),
 )
 """Marker mode (``posture analyze --markers``): renders with round skin markers on the measured points."""
+FULLER_BEGIN, FULLER_END = "<!-- fuller-markers begin -->", "<!-- fuller-markers end -->"
+"""bench/MARKERS.md's section written by bench/markers_fuller.py (more points marked than the measures need)."""
 
 
 @dataclass
@@ -1022,6 +1024,12 @@ def main() -> int:
         text = marker_markdown(marker_rows(renders), renders, marker_rows(unlevelled), unlevelled)
         print(text)
         if args.out:
+            # bench/markers_fuller.py writes its own section into the same file: keep it.
+            current = args.out.read_text() if args.out.exists() else ""
+            _, found, rest = current.partition(FULLER_BEGIN)
+            if found:
+                section, closed, _ = rest.partition(FULLER_END)
+                text = text.rstrip("\n") + "\n\n" + FULLER_BEGIN + section + closed + "\n"
             replace_atomically(args.out, text.encode())
         return 0
     if args.fit_calibration:

@@ -209,13 +209,13 @@ def analyse(renders: list[Path]) -> tuple[Readings, dict[str, str], dict[str, fl
                 refused += 1
                 continue
             photo_readings = copy_readings(fast.image, fast.verdict, fast.frame, fast.measurements, detectors)
-            averaged = averaged_measurements(fast.measurements, photo_readings, height)
+            averaged = averaged_measurements(fast.measurements, photo_readings.by_id, height)
             seconds["fast"] += middle - start
             seconds["default"] += time.perf_counter() - start
             for m in averaged:
                 units[m.id] = m.unit
                 readings[(truth["set"]["group"], m.id)].append(
-                    Shot(m, tuple(r.value for r in photo_readings[m.id]), fast.measurement(m.id).value, height))
+                    Shot(m, tuple(r.value for r in photo_readings.by_id[m.id]), fast.measurement(m.id).value, height))
         for detector in detectors:
             detector.close()
     return dict(readings), units, seconds, refused

@@ -139,8 +139,10 @@ class Analysis:
 
     @property
     def not_measured(self) -> tuple[NotMeasured, ...]:
-        """What the article cares about that this photo did not measure (none of the entry's measurements taken)."""
-        taken = {m.id for m in self.measurements}
+        """What the article cares about that this photo did not measure (none of the entry's measurements taken or
+        withheld with a reason of its own)."""
+        # A measure withheld for this photo has its own, specific reason (``withheld``), not the general one.
+        taken = {m.id for m in self.measurements} | {w.id for w in self.withheld}
         return tuple(item for item in self.knowledge.not_measured if not taken.intersection(item.measurements))
 
     @property

@@ -1,8 +1,9 @@
 """The one orchestrator: a loaded photo through every stage into one :class:`Analysis`.
 
 detect (with the background's line search alongside) → gate → level once →
-frame → measure → altered copies (the default reading) → skin markers (when
-asked) → findings, judged once → the measurements' points turned back into
+frame → measure → altered copies (the default reading), which must read each
+measure again (witnesses) → a side for left–right differences only where the
+outline and the landmarks agree → skin markers (when asked) → findings, judged once → the measurements' points turned back into
 the photo's pixels → :class:`Analysis`.
 
 Everything is measured in the levelled frame and turned back only at the
@@ -28,6 +29,7 @@ from posture.core.pose import Pose
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import KnowledgeBase
 from posture.stages.copies import (
+    CopyReadings,
     altered_copies,
     averaged_measurements,
     copy_sign,
@@ -50,10 +52,16 @@ from posture.stages.lines import start_line_search
 from posture.stages.measure.bodies import Measured
 from posture.stages.measure.markers import MarkersUnusable, measure_markers
 from posture.stages.measure.views import measure_person
+from posture.stages.witnesses import copies_problem, sides_agree, steady_measurements
 
 UNCALIBRATED_MODEL_WARNING = (
     "This pose model is not the one posture's calibrations were fitted with, so calibrated values may be off by "
     "a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` installs that exact model.")
+
+
+MARKERS_SINGLE_READING = (" The markers' measures are read once, from the photo as taken, and carry no ±: markers "
+                          "are found by their colour, which the grey copy removes; their precision is in "
+                          "bench/MARKERS.md.")
 
 
 def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
@@ -109,19 +117,22 @@ class CopyReading:
             self._read[index] = (name, verdict, measure(verdict, self._height_cm)[1].measurements if verdict.ok
                                  else ())
 
-    def readings(self, detector: PoseDetector, verdict: Verdict,
-                 measurements: tuple[Measurement, ...]) -> dict[str, list[Measurement]]:
+    def readings(self, detector: PoseDetector, verdict: Verdict, measurements: tuple[Measurement, ...]) -> CopyReadings:
         """Every measurement of the photo with its readings in the copies: the photo's own first.
 
         ``detector`` reads the copies not yet taken. A copy the gate refuses, or sees in another view than
-        ``verdict``'s, adds no reading.
+        ``verdict``'s, adds no reading and is named among the ``lost``.
         """
         self._work(detector)
         for helper in self._helpers:
             helper.result()
-        accepted = [(copy_sign(name, verdict.view), taken) for _, (name, copy_verdict, taken) in sorted(self._read.items())
-                    if copy_verdict.ok and copy_verdict.view.kind == verdict.view.kind]
-        return gather_readings(measurements, accepted)
+        accepted, lost = [], []
+        for _, (name, copy_verdict, taken) in sorted(self._read.items()):
+            if copy_verdict.ok and copy_verdict.view.kind == verdict.view.kind:
+                accepted.append((name, copy_sign(name, verdict.view), taken))
+            else:
+                lost.append(name)
+        return gather_readings(measurements, accepted, lost)
 
     def abandon(self) -> None:
         """Take no more copies and wait for those being read: their readings are not wanted."""
@@ -135,7 +146,7 @@ class CopyReading:
 
 
 def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measurements: tuple[Measurement, ...],
-                  detectors: Sequence[PoseDetector]) -> dict[str, list[Measurement]]:
+                  detectors: Sequence[PoseDetector]) -> CopyReadings:
     """Every measurement read again in each altered copy of the photo (:class:`CopyReading`): the photo's first.
 
     The first of ``detectors`` reads in this thread, the others each in a thread of their own.
@@ -237,6 +248,7 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     frame, measured = measure(verdict, height_cm, levelling)
     warnings = image.warnings + verdict.warnings + (levelling.note,) + model_warning
     measurements = measured.measurements
+    withheld = measured.withheld
     if markers is not None:
         try:
             marked = measure_markers(image, verdict, frame, colour=markers)
@@ -250,12 +262,24 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
                 copies.abandon()
             copies = CopyReading(image, levelling.camera_roll, height_cm, copy_detectors, pool)
         readings = copies.readings(detector, verdict, measurements)
-        measurements = averaged_measurements(measurements, readings, frame.scale.height_cm)
+        unreadable = copies_problem(readings)
+        if unreadable is not None:
+            refusal = dataclasses.replace(verdict, problem=unreadable[0].upper() + unreadable[1:],
+                                          problem_kind="person")
+            return Analysis(image=image, verdict=refusal, frame=None, measurements=(), findings=(),
+                            knowledge=knowledge, warnings=warnings, provenance=origin)
+        measurements = averaged_measurements(measurements, readings.by_id, frame.scale.height_cm)
+        measurements, unsteady = steady_measurements(measurements, readings, frame.scale.height_cm)
+        withheld += unsteady
+    measurements, one_sided = sides_agree(measurements, frame.scale)
+    withheld += one_sided
     if markers is not None:
         by_id = {m.id: m for m in marked.measurements}
         measurements = tuple(by_id.pop(m.id, m) for m in measurements) + tuple(by_id.values())
-        warnings += (marked.note,)
+        # The markers' own reading of a measure replaces the estimate, and whatever kept that estimate back.
+        withheld = tuple(w for w in withheld if w.id not in {m.id for m in marked.measurements})
+        warnings += (marked.note + MARKERS_SINGLE_READING if uncertainty else marked.note,)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
-                    knowledge=knowledge, warnings=warnings, provenance=origin, withheld=measured.withheld)
+                    knowledge=knowledge, warnings=warnings, provenance=origin, withheld=withheld)

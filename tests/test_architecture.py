@@ -59,7 +59,7 @@ def tier(*names: str) -> Tier:
 
 
 MEASURE = Unit("posture.stages.measure", (
-    tier("stages.measure.outline"),
+    tier("stages.measure.outline", "stages.measure.marker_labels"),
     tier("stages.measure.bodies"),
     # The head angle reads C7 off the neck's outline (silhouette), which takes its trunk line from the landmarks.
     tier("stages.measure.landmark", "stages.measure.markers"),
@@ -77,6 +77,7 @@ STAGES = Unit("posture.stages", (
     (MEASURE,),
     tier("stages.findings"),
     tier("stages.copies"),
+    tier("stages.witnesses"),
 ))
 
 LAYERS: tuple[Tier, ...] = (

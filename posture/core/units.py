@@ -80,3 +80,8 @@ def format_measured(value: float, uncertainty: float | None, unit: str, *, signe
 def round_for_data(value: float | None) -> float | None:
     """A value (or an uncertainty) rounded for JSON and CSV; None stays None."""
     return None if value is None else round(float(value), JSON_DECIMALS)
+
+
+SINGLE_READING = ("Each value is a single reading (--fast), without a ±: the default reading measures the photo again "
+                  "in altered copies, gives each value its ± and withholds what does not read steadily.")
+"""What a report says when its values carry no ±."""

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from posture._version import __version__
 from posture.analysis import Analysis
 from posture.compare import Comparison, MeasurementChange
-from posture.core.units import format_number, format_value, unit_symbol
+from posture.core.units import SINGLE_READING, format_number, format_value, unit_symbol
 from posture.io.outputs import encode_png
 from posture.knowledge import registry
 from posture.render.comparison import (
@@ -113,6 +113,7 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
         unit_note=(f"Offsets in cm for a body height of {frame.scale.height_cm:g} cm."
                    if frame.scale.height_cm is not None else "Offsets in % of body height (% ht)."),
         uncertainty=any(m.uncertainty is not None for m in analysis.measurements),
+        single_reading=SINGLE_READING,
     )
     return context
 

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement
-from posture.core.units import format_measured, format_value
+from posture.core.units import SINGLE_READING, format_measured, format_value
 from posture.knowledge import registry
 from posture.knowledge.explanations import NotMeasured
 from posture.stages.findings import detectable, near_a_limit, typical_range
@@ -97,6 +97,8 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     if any(m.uncertainty is not None for m in analysis.measurements):
         parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
+    elif analysis.measurements:
+        parts.append(Text(SINGLE_READING, style="dim"))
     knowledge = analysis.knowledge
     parts.append(Text(""))
     parts.append(Text("Findings", style="bold underline"))

@@ -22,6 +22,7 @@ the landmarker, the gate and the measures on each copy in between.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Mapping
 
 import cv2
@@ -73,24 +74,46 @@ def copy_sign(name: str, view: str) -> float:
     return -1.0 if name == "mirror" and View(view).kind != "side" else 1.0
 
 
-def gather_readings(photo: tuple[Measurement, ...],
-                    copies: Iterable[tuple[float, tuple[Measurement, ...]]]) -> dict[str, list[Measurement]]:
+@dataclass(frozen=True, slots=True)
+class CopyReadings:
+    """What the altered copies said about a photo's measurements.
+
+    Attributes:
+        by_id: each measurement of the photo with the same measurement of every copy that took it, the photo's
+            first, signed so that all say the same side (:func:`copy_sign`).
+        read: the names of the copies the gate accepted in the photo's view, in :data:`PERTURBATIONS`' order.
+        lost: the names of the copies the gate refused, or saw in another view.
+        takers: each measurement of the photo → the names of the read copies that took it too.
+    """
+
+    by_id: dict[str, list[Measurement]]
+    read: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    takers: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+def gather_readings(photo: tuple[Measurement, ...], copies: Iterable[tuple[str, float, tuple[Measurement, ...]]],
+                    lost: Iterable[str] = ()) -> CopyReadings:
     """Each measurement of the photo with the same measurement of every copy that took it: the photo's first.
 
     ``copies`` holds, per copy that the gate accepted in the photo's view, its
-    sign (:func:`copy_sign`) and its measurements.
+    name, its sign (:func:`copy_sign`) and its measurements; ``lost`` names the others.
     """
     readings: dict[str, list[Measurement]] = {m.id: [m] for m in photo}
-    for sign, measurements in copies:
+    takers: dict[str, list[str]] = {m.id: [] for m in photo}
+    read = []
+    for name, sign, measurements in copies:
+        read.append(name)
         for measurement in measurements:
             if measurement.id in readings:
                 readings[measurement.id].append(signed(measurement, sign))
-    return readings
+                takers[measurement.id].append(name)
+    return CopyReadings(readings, tuple(read), tuple(lost), {key: tuple(names) for key, names in takers.items()})
 
 
 def averaged_measurements(measurements: tuple[Measurement, ...], readings: Mapping[str, list[Measurement]],
                           height_cm: float | None, repeat: Repeatability | None = None) -> tuple[Measurement, ...]:
-    """Each measurement as the mean of its ``readings`` (:func:`gather_readings`), with its ±.
+    """Each measurement as the mean of its ``readings`` (:attr:`CopyReadings.by_id`), with its ±.
 
     ``repeat`` defaults to the shipped :func:`~posture.knowledge.repeatability.repeatability`.
     """

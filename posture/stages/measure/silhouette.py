@@ -21,6 +21,7 @@ import numpy as np
 from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark, midpoint
 from posture.core.units import DEG
+from posture.knowledge.calibration import LinearCalibration
 from posture.stages.measure import outline
 from posture.stages.measure.bodies import (
     FrontBody,
@@ -75,6 +76,15 @@ def shoulder_tops(body: FrontBody) -> dict[str, np.ndarray] | None:
     return tops
 
 
+def outline_estimate(correction: LinearCalibration, features: dict[str, float]) -> float:
+    """The calibrated estimate, in % of body height, from the outline's features alone (the landmarks' left out).
+
+    It is the outline's own witness of which side is higher, beside the landmarks' (``landmark_difference``):
+    a side is claimed only when the two agree (:mod:`posture.stages.witnesses`).
+    """
+    return correction.combine({**features, "landmark_difference": 0.0})
+
+
 @measures("shoulder_height_difference")
 def shoulder_height_difference(body: FrontBody) -> Measurement:
     left, right = body.xy[Landmark.LEFT_SHOULDER], body.xy[Landmark.RIGHT_SHOULDER]
@@ -94,6 +104,7 @@ def shoulder_height_difference(body: FrontBody) -> Measurement:
     outline_rise = float(np.nanmean(tops["left"] - tops["right"]))
     features = {"outline_difference": body.scale.percent(outline_rise), "landmark_difference": body.scale.percent(rise)}
     percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
     tilt = math.degrees(math.atan2(percent * body.scale.body_height_px / 100.0, span))
     return Measurement(
         "shoulder_height_difference", body.scale.from_percent(percent), body.scale.unit,
@@ -200,6 +211,17 @@ def side_cloth(profile: SideProfile) -> str | None:
     return None
 
 
+def trunk_unread(measurement_id: str, body: SideBody) -> Withheld | None:
+    """An outline measure withheld because the side outline misses much of the trunk; None without any outline."""
+    if body.outline is None:
+        return None
+    return Withheld(measurement_id, "outline", (
+        "The body's outline could not be followed along most of the trunk from the hips to the shoulders (the "
+        "person blends into the background there, or an arm or an object crosses the trunk); a photo against a "
+        "plain background that contrasts with the clothes, the arms hanging clear of the trunk, lets posture "
+        "read it."))
+
+
 def loose_cloth(measurement_id: str, clause: str) -> Withheld:
     """An outline measure withheld because the outline looks like loose clothing (``clause`` says how)."""
     return Withheld(measurement_id, "clothing",
@@ -215,8 +237,10 @@ def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) ->
 def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     correction = body.calibrations.get("pelvic_tilt") if body.calibrations is not None else None
     profile = body.profile
-    if correction is None or profile is None:
+    if correction is None:
         return None
+    if profile is None:
+        return trunk_unread("pelvic_tilt", body)
     cloth = side_cloth(profile)
     if cloth is not None:
         return loose_cloth("pelvic_tilt", cloth)
@@ -225,7 +249,10 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     buttock_level = outline.peak_level(levels, _span(back, levels, BUTTOCK_SPAN), *BUTTOCK_SPAN)
     upper_level = outline.peak_level(levels, _span(back, levels, (LUMBAR_SPAN[1], 1.0)), LUMBAR_SPAN[1], 1.0)
     if not all(np.isfinite(v) for v in (hollow, lumbar_level, buttock_level, upper_level)):
-        return None
+        return Withheld("pelvic_tilt", "outline", (
+            "The outline of the back shows no buttock, hollow of the low back and upper back that posture can "
+            "place along the trunk (a bag, a hand or a jacket's tail may hide them); a side photo with the back of "
+            "the body clear against a plain background lets posture read them."))
     buttock = float(np.nanmax(_span(back, levels, BUTTOCK_SPAN))) - float(np.interp(lumbar_level, levels, back))
     features = {"hollow_depth": hollow, "buttock_prominence": buttock,
                 "trunk_lean_landmarks": trunk_landmark_angle(body)}
@@ -248,14 +275,17 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
 def belly_prominence(body: SideBody) -> Measurement | Withheld | None:
     profile = body.profile
     if profile is None:
-        return None
+        return trunk_unread("belly_prominence", body)
     cloth = side_cloth(profile)
     if cloth is not None:
         return loose_cloth("belly_prominence", cloth)
     levels, front = profile.levels, profile.front
     groin_level = outline.peak_level(levels, -_span(front, levels, GROIN_SPAN), *GROIN_SPAN)
     if not np.isfinite(groin_level):
-        return None
+        return Withheld("belly_prominence", "outline", (
+            "The outline of the front of the body shows no groin crease below the belly that posture can place (a "
+            "hand, an arm or a bag may hide it); a side photo with the arms hanging clear of the front of the body "
+            "lets posture read it."))
     stands_out = outline.bulge(levels, front, groin_level, RIBS_LEVEL)
     if not np.isfinite(stands_out):
         return None
@@ -415,6 +445,7 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
     if np.isfinite(narrowest):  # reported so that the waist reading's calibration is fitted on these renders too
         features["narrowest_waist_difference"] = scale.percent(narrowest)
     percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
     crest_width = CREST_WIDTH_SHARE * float(np.nanmax(spans["left"]) + np.nanmax(spans["right"]))
     return _hip_measurement(
         body, flanks, waist, percent, features, crest_width,

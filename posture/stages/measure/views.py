@@ -99,7 +99,25 @@ def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrat
     """
     body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale, calibrations=calibrations,
                      outline=outline)
-    return _collect(FRONT_MEASURES[d.id](body) for d in registry.for_view("back" if back else "front"))
+    return _legs_under_cloth(_collect(FRONT_MEASURES[d.id](body) for d in registry.for_view("back" if back else "front")))
+
+
+def _legs_under_cloth(measured: Measured) -> Measured:
+    """The measures, less the legs' apparent length when the flanks' outline was taken for loose cloth.
+
+    The leg length runs from the hip landmarks, and under a coat, a dress or a loose top hanging over the hips
+    the model places those by guess: the same cloth that keeps the hips' height back hides the legs' tops.
+    """
+    if not any(w.id == "hip_height_difference" and w.kind == "clothing" for w in measured.withheld):
+        return measured
+    legs = "apparent_leg_length_difference"
+    if legs not in {m.id for m in measured.measurements}:
+        return measured
+    reason = ("Loose clothing hangs over the hips (see the hip height difference), so the hip landmarks the legs' "
+              "length runs from are the pose model's guess; a photo in close-fitting clothes, with the top tucked "
+              "in, shows where the legs begin.")
+    return Measured(tuple(m for m in measured.measurements if m.id != legs),
+                    measured.withheld + (Withheld(legs, "clothing", reason),))
 
 
 def _collect(results: Iterable[Measurement | Withheld | None]) -> Measured:

@@ -416,8 +416,9 @@ def test_flanks_wider_than_a_body_withhold_the_hip_height(back: bool) -> None:
     body_like, cloth_like = measured(FLANK), measured(0.45)
     assert "hip_height_difference" in {m.id for m in body_like.measurements} and body_like.withheld == ()
     assert "hip_height_difference" not in {m.id for m in cloth_like.measurements}
-    (note,) = cloth_like.withheld
+    note = cloth_like.withheld[0]
     assert note.id == "hip_height_difference" and note.kind == "clothing" and "wider than a body" in note.reason
+    assert [w.id for w in cloth_like.withheld[1:]] == ["apparent_leg_length_difference"]
 
 
 def test_the_waist_inset_of_a_flank() -> None:
@@ -458,10 +459,13 @@ def test_flanks_hanging_straight_from_chest_to_hips_withhold_the_hip_height(back
                                   outline=Mask(_shirt_mask(xy, back, waist), 1.0))
 
     shirt, body = measured(0.32), measured(0.26)
-    assert "hip_height_difference" not in {m.id for m in shirt.measurements}
-    (note,) = shirt.withheld
-    assert note.id == "hip_height_difference" and "hang almost straight" in note.reason and "by 0.030 " in note.reason
-    assert "hip_height_difference" in {m.id for m in body.measurements} and body.withheld == ()
+    assert not {"hip_height_difference", "apparent_leg_length_difference"} & {m.id for m in shirt.measurements}
+    hips, legs = shirt.withheld
+    assert hips.id == "hip_height_difference" and "hang almost straight" in hips.reason and "by 0.030 " in hips.reason
+    # The cloth that hides the flanks hides where the legs begin: their length is withheld with the hips.
+    assert (legs.id, legs.kind) == ("apparent_leg_length_difference", "clothing") and "hip landmarks" in legs.reason
+    assert {"hip_height_difference", "apparent_leg_length_difference"} <= {m.id for m in body.measurements}
+    assert body.withheld == ()
 
 
 def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
@@ -481,3 +485,23 @@ def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
     assert chosen(True, both) is behind
     assert chosen(False, both) is generic
     assert chosen(True, only_generic) is generic
+
+
+# ------------------------------------------------------------------ an outline that cannot be read
+
+
+def test_a_side_outline_missing_the_trunk_withholds_the_outline_measures_with_that_reason() -> None:
+    xy = side_person(facing=1, near_side="right")
+    mask = side_mask(xy, 1, back_outline, front_outline)
+    shoulder_row, hip_row = int(xy[Landmark.RIGHT_SHOULDER][1]), int(xy[Landmark.RIGHT_HIP][1])
+    mask[shoulder_row:hip_row] = 0.0  # the trunk blends into the background: its outline is not there to follow
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
+                                 outline=Mask(mask, 1.0))
+    assert {(w.id, w.kind) for w in measured.withheld} == {("pelvic_tilt", "outline"), ("belly_prominence", "outline")}
+    assert all("most of the trunk" in w.reason for w in measured.withheld)
+
+
+def test_without_any_outline_the_outline_measures_are_simply_not_measured() -> None:
+    xy = side_person(facing=1, near_side="right")
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY)
+    assert measured.withheld == () and not {"pelvic_tilt", "belly_prominence"} & {m.id for m in measured.measurements}
