@@ -526,9 +526,11 @@ def hip_height_from_waist(body: FrontBody, flanks: Flanks) -> Measurement | With
         return cloth
     features = {"narrowest_waist_difference": body.scale.percent(narrowest),
                 "landmark_difference": _landmark_difference(body)}
+    percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
     hip_span = float(abs(body.xy[Landmark.LEFT_HIP][0] - body.xy[Landmark.RIGHT_HIP][0]))
     return _hip_measurement(
-        body, flanks, waist, correction.combine(features), features,
+        body, flanks, waist, percent, features,
         CREST_WIDTH_SHARE * FLANKS_OVER_HIP_JOINTS * hip_span,
         "Estimated from the outline of each flank at the waist alone, as the arms rest against the body "
         "(silhouette: how much narrower one waist is than the other at its narrowest; where an arm touches the "

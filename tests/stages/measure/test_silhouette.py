@@ -276,7 +276,9 @@ def test_with_the_arms_resting_at_the_sides_the_waist_gives_the_hip_height(back:
     length = _trunk_length(xy)
     assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.03)
     components = dict(hips.components)
-    assert "outline_shift" not in components and "waist from" not in hips.method
+    assert "outline_shift" not in components and "waist alone" in hips.method
+    # The outline's own witness of the side, for the two-witness check (posture.stages.witnesses).
+    assert components["outline_estimate"] == pytest.approx(hips.value, abs=1e-9)
     # The obliquity over the crests' span, taken from the hip landmarks' span (120 px) where the hands hide the hips.
     expected = math.degrees(math.atan2(0.05 * length, CREST_WIDTH_SHARE * FLANKS_OVER_HIP_JOINTS * 120.0))
     assert components["pelvic_obliquity_deg"] == pytest.approx(expected, abs=0.3)
