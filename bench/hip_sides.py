@@ -39,6 +39,7 @@ from accuracy import (  # noqa: E402
 from posture.io.model import prepare_model  # noqa: E402
 from posture.io.outputs import replace_atomically  # noqa: E402
 from posture.knowledge.calibration import load_calibrations  # noqa: E402
+from posture.stages.measure.silhouette import MIN_HIP_OUTLINE_SHARE, MIN_WAIST_SHARE, WAIST_SPAN  # noqa: E402
 
 BEGIN, END = "<!-- hip-sides begin -->", "<!-- hip-sides end -->"
 WAIST_ENTRIES = ("hip_height_difference_waist", "hip_height_difference_waist_back")
@@ -119,10 +120,10 @@ def section(renders: list[Render], after: dict[str, dict], before: dict[str, dic
         "",
         "Where an arm rests against the flank the outline there is the arm's, so the hip height read from the "
         "whole flank (hip to lower ribs, with its vertical shift) is given only where at least "
-        "60% of each flank is clear of the arms. Otherwise posture now reads it from the waist alone: each flank's "
-        "outline between 0.15 and 0.45 trunk lengths above the hips, clear of the arm or, where the arm touches "
-        "it, at the seam between them (the person mask's probability sinks along it), when at least 60% of each "
-        "waist shows; the difference of the waists' narrowest widths (each the mean of its five narrowest readings) "
+        f"{MIN_HIP_OUTLINE_SHARE:.0%} of each flank is clear of the arms. Otherwise posture now reads it from the "
+        f"waist alone: each flank's outline between {WAIST_SPAN[0]:g} and {WAIST_SPAN[1]:g} trunk lengths above the "
+        "hips, clear of the arm or, where the arm touches it, at the seam between them (the person mask's "
+        f"probability sinks along it), when at least {MIN_WAIST_SHARE:.0%} of each waist shows; the difference of the waists' narrowest widths (each the mean of its five narrowest readings) "
         "and the hip landmarks' difference are weighed by their own "
         f"calibration ({fits}; % of body height), fitted on the five calibration bodies' front and back renders "
         "of the main set (`python bench/hip_sides.py --fit bench/synthetic/cache`; `make calibrate` refits it with "

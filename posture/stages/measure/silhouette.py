@@ -481,8 +481,8 @@ ARM_NEAR = 0.05
 MIN_WAIST_SHARE = 0.5
 """Share of the waist (:data:`WAIST_SPAN`) each flank must show, clear of the arm or at its seam with it, for the
 hip height to be read from the waist alone. On the main set's front and back renders with the arms against the
-X
-(0.78-0.79 cm front, 1.32-1.34 cm back); 0.4 read 9 more."""
+thighs (photo alone), asking for 0.5 instead of 0.6 read 5 more of 140 with the held-out bodies' error about the
+same (0.78 and 0.79 cm front, 1.32 and 1.34 cm back); 0.4 read 13 more."""
 FLANKS_OVER_HIP_JOINTS = 2.03
 """The widest span of the flanks over the hip landmarks' span: 2.03 (1.76-2.26) on the 140 front and back
 renders with the arms a hand's width away. Where resting hands hide the hips it stands in for their width."""
