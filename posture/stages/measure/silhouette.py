@@ -312,7 +312,8 @@ it where the waist draws in on a hiked side, and the largest vertical shift sear
 CREST_WIDTH_SHARE = 0.7
 """The iliac crests' span as a share of the widest span of the flanks (measured on the rendered bodies)."""
 MIN_HIP_OUTLINE_SHARE = 0.6
-"""Share of the hip span whose outline must be clear of the arms; below it the hip height is not given."""
+"""Share of the hip span whose outline must be clear of the arms for the whole flank to be read; below it the hip
+height is read from the waist alone (:func:`hip_height_from_waist`), or withheld with the arm named."""
 CLOTH_WAIST_WIDTH = 1.08
 """Waist width (both flanks, over WAIST_SPAN) over the shoulder landmarks' span beyond which the flanks are taken
 for loose cloth: close-fitting renders of seven bodies reached 1.07, loose T-shirts 0.89-1.15
