@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -95,8 +95,13 @@ golden: model
 
 # The measurement lists of docs/json-output.md and README.md, written from posture/knowledge/registry.py
 # (a test checks that both are current).
-docs: $(STAMP)
+docs: $(STAMP) exit-codes
 	$(BIN)/python -m posture.render.docs docs/json-output.md README.md
+
+# docs/exit-codes.md: every exit code and the hostile cases that give it, from tests/hostile/cases.py
+# (a test checks that it is current).
+exit-codes: $(STAMP)
+	PYTHONPATH=.:tests:tests/hostile $(BIN)/python tests/hostile/exit_codes.py docs/exit-codes.md
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md

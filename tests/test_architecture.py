@@ -71,6 +71,8 @@ MEASURE = Unit("posture.stages.measure", (
 STAGES = Unit("posture.stages", (
     tier("stages.detect"),
     tier("stages.gate"),
+    tier("stages.plausibility"),
+    tier("stages.pose_checks"),
     tier("stages.lines"),
     tier("stages.level"),
     tier("stages.frame"),
