@@ -154,7 +154,7 @@ bench-clothing: model synthetic-set
 	$(BIN)/python bench/clothing.py $(SYNTH_SET) $(SYNTH_LOOSE) --out bench/ACCURACY.md
 
 # Hip height with the arms resting at the sides: front and back renders of five bodies held out of every fit
-# ("Arms resting at the sides" in bench/ACCURACY.md), against the results of main 6146b5d, before the waist
+# ("Arms resting at the sides" in bench/ACCURACY.md), against the results of main 97d1052, before the waist
 # reading (bench/hip_sides_before.json, saved there by bench/hip_sides.py --save-results). It also compares the main
 # set's front and back renders with the arms against the thighs. `make bench-hip-sides HIP_SIDES_FIT="--fit
 # bench/synthetic/cache"` refits the waist reading's calibration first (`make calibrate` keeps it).
@@ -164,7 +164,7 @@ HIP_SIDES_FIT ?=
 bench-hip-sides: model synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sides_set.py $(SYNTH_SIDES)
 	$(BIN)/python bench/hip_sides.py $(SYNTH_SIDES) --main-set $(SYNTH_SET) $(HIP_SIDES_FIT) --out bench/ACCURACY.md \
-	    --before bench/hip_sides_before.json --before-label "before (main 6146b5d)"
+	    --before bench/hip_sides_before.json --before-label "before (main 97d1052)"
 
 # Uncertainty coverage: re-taken renders of one posture (camera moved a little) against each
 # measurement's half-width, and the default's cost against --fast (bench/COVERAGE.md).
