@@ -149,6 +149,14 @@ class Analysis:
     def caveats(self) -> tuple[Caveat, ...]:
         return self.knowledge.caveats
 
+    @property
+    def withheld_groups(self) -> tuple[tuple[tuple[str, ...], str], ...]:
+        """The withheld measures' ids gathered by their reason, in order: one sentence said once for all it affects."""
+        groups: dict[str, list[str]] = {}
+        for item in self.withheld:
+            groups.setdefault(item.reason, []).append(item.id)
+        return tuple((tuple(ids), reason) for reason, ids in groups.items())
+
     def measurement(self, measurement_id: str) -> Measurement | None:
         """The measurement with this id, or None when it was not measured in this photo."""
         return next((m for m in self.measurements if m.id == measurement_id), None)

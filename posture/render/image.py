@@ -438,8 +438,8 @@ def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes
     if analysis.withheld:
         y += step * 0.4
         text("Not given for this photo", regular, WHITE)
-        for withheld in analysis.withheld:
-            sentence = f"{registry.definition(withheld.id).name}: {withheld.reason}"
+        for ids, reason in analysis.withheld_groups:
+            sentence = f"{', '.join(registry.definition(i).name for i in ids)}: {reason}"
             for index, part in enumerate(_wrap(sentence, small, inner - size)):
                 text(("· " if index == 0 else "  ") + part, small, MUTED)
     y += step * 0.4
