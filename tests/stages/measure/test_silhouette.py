@@ -15,6 +15,7 @@ from side_views import H
 from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
+from posture.stages.findings import detectable
 from posture.stages.frame import BodyScale
 from posture.stages.measure.bodies import Mask, Measured
 from posture.stages.measure.silhouette import (
@@ -29,6 +30,7 @@ from posture.stages.measure.silhouette import (
     waist_inset,
 )
 from posture.stages.measure.views import measure_front_view, measure_side_view
+from posture.stages.witnesses import sides_agree
 
 FEATURES_ONLY = Calibrations(corrections={"pelvic_tilt": LinearCalibration(offset=0.0, weights={"hollow_depth": 100.0})},
                              model_sha256="", fitted_on="", version="")
@@ -165,6 +167,51 @@ def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
     (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("waist_difference"),
                                              outline=mask).measurements if m.id == "hip_height_difference"]
     assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.02)
+
+
+def _hips_read(back: bool, hip_rise: float, weights: dict[str, float]) -> Measurement:
+    """The hip height of a person whose left flank sits 0.04 trunk lengths higher and whose left hip landmark
+    ``hip_rise`` pixels higher, estimated with these calibration ``weights``."""
+    xy = front_person(back=back, hip_rise=hip_rise)
+    mask = Mask(_hip_mask(xy, -0.10 + 0.02, -0.10 - 0.02, back), 1.0)
+    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights=weights)},
+                       model_sha256="", fitted_on="", version="")
+    (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=fit,
+                                             outline=mask).measurements if m.id == "hip_height_difference"]
+    return hips
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+@pytest.mark.parametrize("hip_rise", [10.0, -10.0], ids=["left-higher", "right-higher"])
+def test_the_hip_landmarks_read_plus_for_a_higher_left_hip(back: bool, hip_rise: float) -> None:
+    """The landmark half of the hip reading: + when the person's left hip landmark is higher, in % of height."""
+    components = dict(_hips_read(back, hip_rise, {"landmark_difference": 1.0}).components)
+    assert components["landmark_difference"] == pytest.approx(100.0 * hip_rise / H)
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_the_outline_estimate_leaves_the_landmarks_out(back: bool) -> None:
+    """The outline's own witness of the side is the calibrated estimate without the landmark term."""
+    hips = _hips_read(back, -10.0, {"outline_shift": 3.0, "landmark_difference": 1.0})
+    components = dict(hips.components)
+    assert components["outline_shift"] == pytest.approx(100.0 * 0.04 * _trunk_length(front_person()) / H, abs=0.03)
+    assert components["outline_estimate"] == pytest.approx(3.0 * components["outline_shift"])
+    assert hips.value == pytest.approx(components["outline_estimate"] + components["landmark_difference"])
+
+
+@pytest.mark.parametrize("hip_rise", [10.0, -10.0], ids=["landmarks-agree", "landmarks-disagree"])
+def test_the_side_is_kept_only_when_the_flanks_and_the_hip_landmarks_both_point_to_it(hip_rise: float) -> None:
+    """From the measure to its witnesses: a higher left flank and a higher left hip landmark keep the side; the
+    same flank with the right hip landmark higher withholds it, naming each witness's side."""
+    hips = _hips_read(False, hip_rise, {"outline_shift": 3.0, "landmark_difference": 1.0})
+    assert detectable(hips, BodyScale(H)) is True
+    kept, withheld = sides_agree((hips,), BodyScale(H))
+    if hip_rise > 0:
+        assert kept == (hips,) and withheld == ()
+    else:
+        (item,) = withheld
+        assert kept == () and item.kind == "sides"
+        assert "flanks points to the person's left, the hip landmarks to the person's right" in item.reason
 
 
 def test_level_hips_read_zero_in_every_feature() -> None:
