@@ -52,7 +52,10 @@ def R(value: float, u: float | None = 1.0, low: float | None = -5.0, high: float
     [
         pytest.param(R(8.0), R(6.0), "improved", id="toward-range-beyond-noise"),
         pytest.param(R(8.0), R(7.0), "no detectable change", id="toward-range-inside-noise"),
-        pytest.param(R(8.0), R(8.0 - 2 ** 0.5), "no detectable change", id="exactly-the-mdc"),
+        pytest.param(R(8.0), R(8.0 - 2 ** 0.5), "no detectable change", id="about-the-mdc"),
+        # hypot(3, 4) is exactly 5.0 and 8 - 3 exactly 5.0: the change sits on the MDC in floating point.
+        pytest.param(R(8.0, u=3.0), R(3.0, u=4.0), "no detectable change", id="exactly-the-mdc"),
+        pytest.param(R(8.0, u=3.0), R(2.99, u=4.0), "improved", id="just-beyond-the-mdc"),
         pytest.param(R(8.0), R(12.0), "worsened", id="away-from-range"),
         pytest.param(R(-8.0), R(-12.0), "worsened", id="away-below-range"),
         pytest.param(R(-8.0), R(0.0), "improved", id="into-range-from-below"),
@@ -150,6 +153,22 @@ def test_several_photos_of_one_view_in_a_session_are_combined() -> None:
     singles = [a.measurement("foot_hip_offset").value for a in first.analyses]  # type: ignore[union-attr]
     assert combined.measurement("foot_hip_offset").value == pytest.approx(sum(singles) / 2)  # type: ignore[union-attr]
     assert any("2 side photos combined (a.jpg, a2.jpg)" in note for note in comparison.notes)
+
+
+def _with_offset(analysis: Analysis, value: float) -> Analysis:
+    """``analysis`` with its foot–hip offset set to ``value`` (cm, ± 0.5 as :func:`builders.built` gives)."""
+    return dataclasses.replace(analysis, measurements=tuple(
+        dataclasses.replace(m, value=value) if m.id == "foot_hip_offset" else m for m in analysis.measurements))
+
+
+def test_the_overall_verdict_of_three_sessions_spans_the_whole_run() -> None:
+    """Each step inside the noise (MDC 0.71 cm), the whole run of 1.2 cm beyond it: the overall verdict is the
+    first session against the last, not against the second."""
+    sessions = [_with_offset(built(f"s{n}.jpg"), value) for n, value in enumerate((10.0, 9.4, 8.8))]
+    (change,) = [c for c in compare(sessions).series[0].changes if c.id == "foot_hip_offset"]
+    assert [step.verdict for step in change.steps] == ["no detectable change"] * 2
+    assert change.overall.change == pytest.approx(-1.2)
+    assert change.overall.verdict == "improved"  # closer to the typical range (-2 to 3 cm)
 
 
 def test_front_views_compare_without_judgement() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from posture.stages.level import choose_levelling
-from posture.stages.lines import roll_from_lines
+from posture.stages.lines import roll_from_lines, roll_from_segments
 
 # --------------------------------------------------------------------------
 # Background lines
@@ -148,3 +148,48 @@ def test_level_lines_alone_or_disagreeing_give_no_roll() -> None:
 def test_the_gray_image_is_checked() -> None:
     with pytest.raises(ValueError, match="uint8"):
         roll_from_lines(np.zeros((10, 10), np.float32))
+
+
+# --------------------------------------------------------------------------
+# The limits, on segments placed by hand (a picture of 1000 x 1000 pixels)
+# --------------------------------------------------------------------------
+
+SIDE = 1000
+
+
+def _upright(x: float, roll: float, length: float, bottom: float = 900.0) -> list[float]:
+    """A segment rising from (x, bottom), its top leaning ``roll`` degrees clockwise: x0, y0, x1, y1."""
+    lean = math.radians(roll)
+    return [x, bottom, x + length * math.sin(lean), bottom - length * math.cos(lean)]
+
+
+def _level(y: float, roll: float, length: float, left: float = 100.0) -> list[float]:
+    """A segment running right from (left, y), turned ``roll`` degrees clockwise (its right end lower)."""
+    turn = math.radians(roll)
+    return [left, y, left + length * math.cos(turn), y + length * math.sin(turn)]
+
+
+# The limits are written out, not imported: a test reading the constant would move with a mistaken one.
+@pytest.mark.parametrize(("apart", "confirmed"), [(0.49, True), (0.51, False)], ids=["inside", "outside"])
+def test_level_lines_confirm_upright_ones_only_within_the_agreement_limit(apart: float, confirmed: bool) -> None:
+    """Two upright segments too short alone (0.3 image heights) and two level ones ``apart`` degrees from them:
+    the families must agree within 0.5°."""
+    segments = np.array([_upright(400.0, 2.0, 150.0), _upright(600.0, 2.0, 150.0),
+                         _level(200.0, 2.0 + apart, 300.0), _level(300.0, 2.0 + apart, 300.0, left=500.0)])
+    estimate = roll_from_segments(segments, (SIDE, SIDE))
+    assert estimate.segments == 2
+    if confirmed:
+        assert estimate.roll == pytest.approx(2.0, abs=1e-6) and estimate.level_segments == 2
+    else:
+        assert estimate.roll is None
+
+
+@pytest.mark.parametrize(("spread", "levelled"), [(0.99, True), (1.01, False)], ids=["inside", "outside"])
+def test_upright_lines_give_the_roll_only_within_the_spread_limit(spread: float, levelled: bool) -> None:
+    """Three long upright segments leaning -s, 0 and +s degrees (equal lengths, so their spread is s √(2/3)): they
+    must spread no more than 1°."""
+    lean = spread / math.sqrt(2.0 / 3.0)
+    segments = np.array([_upright(300.0, -lean, 400.0), _upright(500.0, 0.0, 400.0), _upright(700.0, lean, 400.0)])
+    estimate = roll_from_segments(segments, (SIDE, SIDE))
+    assert estimate.spread == pytest.approx(spread)
+    assert (estimate.roll is not None) is levelled

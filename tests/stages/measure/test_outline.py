@@ -190,3 +190,17 @@ def test_the_steepest_level_of_a_smoothed_bend_and_across_a_gap() -> None:
     gapped[[35, 36, 44]] = np.nan
     assert outline.steepest_level(t, gapped, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
     assert np.isnan(outline.steepest_level(t, np.full_like(t, np.nan), 0.0, 1.0))
+
+
+@pytest.mark.parametrize(("finite", "found"), [(10, True), (9, False)], ids=["a-third", "less-than-a-third"])
+def test_a_shift_needs_the_outlines_to_overlap_over_a_third_of_the_levels(finite: int, found: bool) -> None:
+    """Thirty levels, both outlines read on the lowest ``finite`` only, and no shift searched (``max_shift`` 0,
+    so the one shift tried is exactly zero and the overlap is exactly ``finite``)."""
+    t = np.arange(30) * 0.01
+    profile = 0.3 - 0.2 * t
+    profile[finite:] = np.nan
+    shift = outline.best_shift(t, profile.copy(), profile.copy(), 0.0)
+    if found:
+        assert shift == pytest.approx(0.0, abs=1e-9)
+    else:
+        assert math.isnan(shift)
