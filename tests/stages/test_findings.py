@@ -10,7 +10,7 @@ from builders import SIDE_MEASUREMENT_IDS, front_person, side_person
 from posture.core.measurement import Measurement
 from posture.core.units import DEG as DEGREES
 from posture.knowledge.explanations import KnowledgeBase
-from posture.stages.findings import Finding, detectable, evaluate, near_a_limit, typical_range
+from posture.stages.findings import Finding, detectable, evaluate, near_a_limit, noise, typical_range
 from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.stages.measure.views import measure_front_view, measure_side_view
 
@@ -428,3 +428,16 @@ def test_a_hip_difference_inside_its_noise_names_no_side(kb: KnowledgeBase, valu
     side = "left_hip_higher" if value > 0 else "right_hip_higher"
     assert (side in found) is flagged
     assert detectable(hips, PERCENT_SCALE) is flagged
+
+
+def test_a_difference_exactly_its_noise_names_no_side() -> None:
+    hips = Measurement("hip_height_difference", 0.5, PERCENT_HEIGHT, "synthetic", (), uncertainty=0.5)
+    assert detectable(hips, PERCENT_SCALE) is False
+    assert detectable(dataclasses.replace(hips, value=-0.5001), PERCENT_SCALE) is True
+
+
+def test_without_uncertainty_the_noise_is_the_resolution_in_the_measurements_unit() -> None:
+    """The hip height's resolution, 1.2% of body height, is 2.04 cm for a person of 170 cm."""
+    hips = Measurement("hip_height_difference", 2.0, CM, "synthetic", ())
+    assert noise(hips, CM_SCALE) == pytest.approx(2.04)
+    assert detectable(hips, CM_SCALE) is False and detectable(dataclasses.replace(hips, value=2.1), CM_SCALE) is True
