@@ -204,3 +204,61 @@ def test_a_shift_needs_the_outlines_to_overlap_over_a_third_of_the_levels(finite
         assert shift == pytest.approx(0.0, abs=1e-9)
     else:
         assert math.isnan(shift)
+
+
+# ------------------------------------------------------------------ the edges of each reader's span and inputs
+
+
+def test_a_trunk_frame_needs_the_hip_and_shoulder_apart_however_little() -> None:
+    with pytest.raises(ValueError, match="^the hip and shoulder landmarks coincide$"):
+        outline.trunk_frame(np.array([3.0, 4.0]), np.array([3.0, 4.0]), 1)
+    short = outline.trunk_frame(np.array([3, 4]), np.array([3.0, 3.5]), -1)  # half a pixel, integer hip
+    assert short.length == 0.5
+    np.testing.assert_allclose(short.up, [0.0, -1.0])
+    np.testing.assert_allclose(short.across, [-1.0, 0.0])
+    assert short.origin.dtype == np.float64
+
+
+def test_the_upper_hull_drops_points_on_or_under_it_and_points_without_a_level() -> None:
+    t = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, np.nan])
+    y = np.array([0.0, 2.0, 3.0, 1.0, 3.5, 0.0, 9.0])
+    hull_t, hull_y = outline.upper_hull(t, y)
+    np.testing.assert_array_equal(hull_t, [0.0, 1.0, 2.0, 4.0, 5.0])
+    np.testing.assert_array_equal(hull_y, [0.0, 2.0, 3.0, 3.5, 0.0])
+    # A point on the line between its neighbours is dropped, one below it too.
+    assert outline.upper_hull(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0]))[0].tolist() == [0.0, 2.0]
+    assert outline.upper_hull(np.array([0.0, 1.0, 2.0]), np.array([0.0, -1.0, 0.0]))[0].tolist() == [0.0, 2.0]
+
+
+def test_the_hollow_is_read_between_its_levels_only_their_ends_included() -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = np.array([1.0, 1.0, 0.2, 1.0, 0.7, 0.6, 0.7, 1.0, 1.0, 1.0, 1.0])  # a deep notch at 0.2 outside the span
+    depth, level = outline.hollow_depth(t, y, 0.4, 0.6)
+    assert (depth, level) == (pytest.approx(0.4), 0.5)
+    # The span's ends count: only 0.4 and 0.6 are in the span [0.4, 0.4] and [0.6, 0.6].
+    assert outline.hollow_depth(t, y, 0.4, 0.4) == (pytest.approx(0.3), 0.4)
+    assert outline.hollow_depth(t, y, 0.6, 0.6) == (pytest.approx(0.3), 0.6)
+    assert all(math.isnan(v) for v in outline.hollow_depth(t, y, 0.42, 0.48))  # no sample in the span
+
+
+def test_a_bulge_is_read_strictly_inside_its_chord_from_three_samples() -> None:
+    t = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    # Behind the chord from level 1 to 3 everywhere inside it: negative, however far ahead the outside lies.
+    y = np.array([9.0, 1.0, 0.5, 1.0, 9.0])
+    assert outline.bulge(t, y, 1.0, 3.0) == pytest.approx(-0.5)
+    # Three finite samples are enough; the chord runs from y(1) = 1 to y(3) = 3.
+    three = np.array([np.nan, 1.0, 2.5, 3.0, np.nan])
+    assert outline.bulge(t, three, 1.0, 3.0) == pytest.approx(0.5)
+    assert math.isnan(outline.bulge(t, np.array([np.nan, 1.0, np.nan, 3.0, np.nan]), 1.0, 3.0))
+
+
+def test_an_edge_half_a_pixel_from_the_start_or_at_the_reach_is_found() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    starts = np.array([[699.5, 500.0], [500.0, 500.0]])
+    found = outline.edges_along(mask, 1.0, starts, np.array([1.0, 0.0]), reach_px=200.3)
+    np.testing.assert_allclose(found, [0.5, 200.0], atol=0.01)
+
+
+def test_a_ray_needs_a_direction() -> None:
+    with pytest.raises(ValueError, match="^the direction has no length$"):
+        outline.edges_along(np.ones((10, 10)), 1.0, np.array([[5.0, 5.0]]), np.array([0.0, 0.0]), reach_px=5.0)
