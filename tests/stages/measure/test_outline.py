@@ -262,3 +262,59 @@ def test_an_edge_half_a_pixel_from_the_start_or_at_the_reach_is_found() -> None:
 def test_a_ray_needs_a_direction() -> None:
     with pytest.raises(ValueError, match="^the direction has no length$"):
         outline.edges_along(np.ones((10, 10)), 1.0, np.array([[5.0, 5.0]]), np.array([0.0, 0.0]), reach_px=5.0)
+
+
+def _flank(level: np.ndarray) -> np.ndarray:
+    return 0.3 - 0.2 * level + 0.05 * np.exp(-((level + 0.1) / 0.08) ** 2)
+
+
+@pytest.mark.parametrize("shift", [-0.0851, -0.0149, -0.0051, 0.0049, 0.0149, 0.0851])
+def test_the_shift_is_refined_between_grid_steps_on_either_side(shift: float) -> None:
+    """Shifts near half a step from the grid, next to its ends too: the parabola through the three costs about
+    the best grid shift finds them to a fiftieth of a step."""
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+    assert outline.best_shift(t, _flank(t - shift) + 0.05, _flank(t), 0.1 if abs(shift) > 0.05 else 0.02) == \
+        pytest.approx(shift, abs=2e-4)
+
+
+@pytest.mark.parametrize("shift", [-0.15, 0.15])
+def test_a_shift_beyond_the_search_stops_at_its_end(shift: float) -> None:
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+    assert outline.best_shift(t, _flank(t - shift), _flank(t), 0.1) == pytest.approx(math.copysign(0.1, shift),
+                                                                                     abs=1e-12)
+
+
+@pytest.mark.parametrize(("levels", "finite", "found"), [(12, 5, True), (12, 4, False), (31, 10, True),
+                                                         (31, 9, False)])
+def test_the_overlap_needs_five_levels_and_a_third_of_them(levels: int, finite: int, found: bool) -> None:
+    """At least five levels, and at least a whole third of them (31 levels: ten, not ten and a third)."""
+    t = np.arange(levels) * 0.01
+    profile = 0.3 - 0.2 * t
+    profile[finite:] = np.nan
+    assert math.isnan(outline.best_shift(t, profile.copy(), profile.copy(), 0.0)) is not found
+
+
+def test_the_peak_is_read_inside_its_span_only_its_ends_included() -> None:
+    """A sharp peak at 0.3 (no parabola moves it, nor moves a neighbour onto it)."""
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = -np.abs(t - 0.3)
+    assert outline.peak_level(t, y, 0.3, 0.6) == pytest.approx(0.3)  # the peak on the span's lower end
+    assert outline.peak_level(t, y, 0.0, 0.3) == pytest.approx(0.3)  # and on its upper end
+    assert outline.peak_level(t, y, 0.5, 0.8) == pytest.approx(0.5)  # the highest inside the span, not outside
+    assert outline.peak_level(t, y, 0.45, 0.55) == pytest.approx(0.5)  # one sample in the span
+    assert math.isnan(outline.peak_level(t, y, 0.42, 0.48))
+
+
+@pytest.mark.parametrize(("peak", "expected"), [(0.0, 0.0), (1.0, 1.0), (0.1 + 0.03, 0.13), (0.9 - 0.03, 0.87)],
+                         ids=["first-sample", "last-sample", "second-sample", "last-but-one-sample"])
+def test_a_peak_is_refined_between_samples_but_not_past_the_first_or_last(peak: float, expected: float) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    assert outline.peak_level(t, -((t - peak) ** 2), 0.0, 1.0) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("gap", [-1, 1], ids=["before", "after"])
+def test_a_peak_beside_a_gap_is_not_refined(gap: int) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = -((t - 0.53) ** 2)
+    y[5 + gap] = np.nan
+    assert outline.peak_level(t, y, 0.0, 1.0) == 0.5
