@@ -382,6 +382,40 @@ def test_no_trunk_breadth_where_the_trunk_is_not_in_the_outline() -> None:
     assert "breadth" not in person_proportions(analysis)  # type: ignore[operator]
 
 
+def test_the_order_is_told_in_one_sentence() -> None:
+    def session(label: str, time: str | None) -> Session:
+        return Session(label, (built(f"{label}.jpg", capture_time=time),))
+
+    early, late = session("early", "2026-01-10T09:00:00"), session("late", "2026-03-02T10:00:00")
+    assert order_sessions([early, late])[1] == "In the order the photos were taken, from their EXIF capture times."
+    assert order_sessions([late, early])[1] == ("In the order the photos were taken, from their EXIF capture times "
+                                                "(not the order given).")
+    assert order_sessions([early, session("none", None)])[1] == (
+        "In the order given: not every photo records when it was taken (EXIF), so the times could not decide it.")
+    assert order_sessions([session("a", None), session("b", None)])[1] == (
+        "In the order given: the photos do not record when they were taken (no EXIF time).")
+    assert order_sessions([early])[1].startswith("In the order given")
+
+
+def test_a_refused_photo_or_a_missing_breadth_is_no_evidence_of_another_person() -> None:
+    a = built("a.jpg")
+    assert different_people(a, refused("r.jpg")) is None and different_people(refused("r.jpg"), a) is None
+    with_breadth = built("m.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    assert different_people(a, with_breadth) is None and different_people(with_breadth, a) is None
+
+
+def test_the_difference_is_over_the_larger_of_the_two() -> None:
+    a, longer = built("a.jpg"), _longer_legs(built("c.jpg"), 1.10)
+    assert "differ by 9% (" in different_people(longer, a)  # type: ignore[operator]
+
+
+def test_a_trunk_a_fifth_broader_is_warned() -> None:
+    narrow = built("n.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    broad = built("b.jpg", mask=_trunk_mask((200, 300)), mask_scale=0.5)
+    warning = different_people(narrow, broad)
+    assert warning is not None and "their trunk breadth to body height differ by 20% (0.16 vs 0.20)" in warning
+
+
 def test_front_views_compare_without_judgement() -> None:
     comparison = compare([built("f1.jpg", front=True), built("f2.jpg", front=True)])
     assert comparison.series[0].view == "front"
