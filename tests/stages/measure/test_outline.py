@@ -318,3 +318,37 @@ def test_a_peak_beside_a_gap_is_not_refined(gap: int) -> None:
     y = -((t - 0.53) ** 2)
     y[5 + gap] = np.nan
     assert outline.peak_level(t, y, 0.0, 1.0) == 0.5
+
+
+def _bilinear_by_definition(image: np.ndarray, x: float, y: float) -> float:
+    """Pixel (i, j) covers the unit square centred on (j + 0.5, i + 0.5); outside the array the value is 0."""
+    def value(i: int, j: int) -> float:
+        return float(image[i, j]) if 0 <= i < image.shape[0] and 0 <= j < image.shape[1] else 0.0
+
+    j, i = math.floor(x - 0.5), math.floor(y - 0.5)
+    fx, fy = x - 0.5 - j, y - 0.5 - i
+    return ((1 - fy) * ((1 - fx) * value(i, j) + fx * value(i, j + 1))
+            + fy * ((1 - fx) * value(i + 1, j) + fx * value(i + 1, j + 1)))
+
+
+def test_bilinear_samples_fall_to_zero_across_the_arrays_edges() -> None:
+    image = np.arange(1.0, 13.0).reshape(3, 4)
+    xs = np.arange(-1.5, 5.6, 0.25)
+    ys = np.arange(-1.5, 4.6, 0.25)
+    expected = np.array([[_bilinear_by_definition(image, x, y) for x in xs] for y in ys])
+    np.testing.assert_allclose(outline.bilinear_grid(image, xs, ys), expected, atol=1e-12)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    np.testing.assert_allclose(outline.bilinear(image, grid_x.ravel(), grid_y.ravel()), expected.ravel(), atol=1e-12)
+
+
+def test_the_steepest_level_at_the_ends_of_its_span_and_of_the_profile() -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    rising = t**2  # ever steeper: the steepest level of a span is its upper end, not refined past it
+    assert outline.steepest_level(t, rising, 0.0, 0.5) == 0.5
+    assert outline.steepest_level(t, rising, 0.3, 0.3) == 0.3  # a span of one level
+    # Steepest at the last sample, which has no neighbour beyond it, and at the first.
+    assert outline.steepest_level(t, rising, 0.0, 1.0) == 1.0
+    assert outline.steepest_level(t, -rising, 0.0, 1.0) == 0.0  # and at the first
+    three = np.full(t.size, np.nan)
+    three[[0, 5, 10]] = [0.0, 0.1, 1.0]
+    assert outline.steepest_level(t, three, 0.0, 1.0) == pytest.approx(1.0)  # three finite samples are enough
