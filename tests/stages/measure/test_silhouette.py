@@ -17,7 +17,7 @@ from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
 from posture.stages.findings import detectable
 from posture.stages.frame import BodyScale
-from posture.stages.measure.bodies import Mask, Measured
+from posture.stages.measure.bodies import FrontBody, Mask, Measured
 from posture.stages.measure.silhouette import (
     BUTTOCK_SPAN,
     CLOTH_BACK_STEP,
@@ -27,6 +27,7 @@ from posture.stages.measure.silhouette import (
     CLOTH_WAIST_WIDTH,
     HIP_LEVELS,
     LUMBAR_SPAN,
+    shoulder_tops,
     waist_inset,
 )
 from posture.stages.measure.views import measure_front_view, measure_side_view
@@ -393,3 +394,51 @@ def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
     assert chosen(True, both) is behind
     assert chosen(False, both) is generic
     assert chosen(True, only_generic) is generic
+
+
+# ------------------------------------------------------------------ the tops of the shoulders
+
+
+def _shoulders_mask(xy: np.ndarray, left_top: float, right_top: float, *, right_width: float = 120.0) -> np.ndarray:
+    """A trunk below the shoulder line, a neck, and over each shoulder a block whose top lies ``left_top`` /
+    ``right_top`` pixels above the shoulder landmarks (the right block ``right_width`` pixels wide)."""
+    mask = np.zeros((1100, 1000), np.float32)
+    line = int(xy[Landmark.LEFT_SHOULDER][1])
+    middle = int((xy[Landmark.LEFT_SHOULDER][0] + xy[Landmark.RIGHT_SHOULDER][0]) / 2)
+    mask[line:300, 340:660] = 1.0  # the trunk's outline ends 70 px below the shoulder line
+    mask[100:300, middle - 30:middle + 30] = 1.0
+    for name, top, width in (("LEFT", left_top, 120.0), ("RIGHT", right_top, right_width)):
+        x = xy[Landmark[f"{name}_SHOULDER"]][0]
+        outward = 1 if x > middle else -1
+        near, far = sorted((x - outward * 60, x - outward * 60 + outward * width))
+        mask[line - int(top):300, int(near):int(far)] = 1.0
+    return mask
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_the_tops_of_the_shoulders_are_read_above_the_shoulder_line(back: bool) -> None:
+    xy = front_person(back=back)
+    body = FrontBody(xy, back, BodyScale(H), outline=Mask(_shoulders_mask(xy, 20.0, 12.0), 1.0))
+    tops = shoulder_tops(body)
+    assert tops is not None and set(tops) == {"left", "right"}
+    assert tops["left"].shape == (11,)
+    np.testing.assert_allclose(tops["left"], 20.0, atol=0.01)
+    np.testing.assert_allclose(tops["right"], 12.0, atol=0.01)
+
+
+def test_shoulder_tops_read_on_too_few_rays_or_without_a_span_give_nothing() -> None:
+    xy = front_person()
+    # The right shoulder ends 413 px from the image's left edge: its rays from 0.55 to 0.75 of the half span
+    # find its top, the others nothing (five of eleven, under 60%).
+    cut = _shoulders_mask(xy, 20.0, 12.0, right_width=32.0)
+    cut[:, :413] = 0.0
+    narrow = FrontBody(xy, False, BodyScale(H), outline=Mask(cut, 1.0))
+    assert shoulder_tops(narrow) is None
+    together = xy.copy()
+    together[Landmark.LEFT_SHOULDER, 0] = together[Landmark.RIGHT_SHOULDER, 0] = 500.0
+    assert shoulder_tops(FrontBody(together, False, BodyScale(H), outline=Mask(_shoulders_mask(xy, 20.0, 12.0),
+                                                                                1.0))) is None
+    assert shoulder_tops(FrontBody(xy, False, BodyScale(H))) is None
+    # A top beyond 0.6 trunk lengths of the rays' start (24 px below the line) is out of their reach.
+    high = FrontBody(xy, False, BodyScale(H), outline=Mask(_shoulders_mask(xy, 200.0, 12.0), 1.0))
+    assert shoulder_tops(high) is None
