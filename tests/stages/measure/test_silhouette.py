@@ -17,7 +17,8 @@ from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
 from posture.stages.findings import detectable
 from posture.stages.frame import BodyScale
-from posture.stages.measure.bodies import FrontBody, Mask, Measured
+from posture.stages.measure import outline
+from posture.stages.measure.bodies import FrontBody, Mask, Measured, SideProfile
 from posture.stages.measure.silhouette import (
     BUTTOCK_SPAN,
     CLOTH_BACK_STEP,
@@ -27,7 +28,10 @@ from posture.stages.measure.silhouette import (
     CLOTH_WAIST_WIDTH,
     HIP_LEVELS,
     LUMBAR_SPAN,
+    PROFILE_LEVELS,
+    plumb_recession,
     shoulder_tops,
+    side_cloth,
     waist_inset,
 )
 from posture.stages.measure.views import measure_front_view, measure_side_view
@@ -442,3 +446,73 @@ def test_shoulder_tops_read_on_too_few_rays_or_without_a_span_give_nothing() -> 
     # A top beyond 0.6 trunk lengths of the rays' start (24 px below the line) is out of their reach.
     high = FrontBody(xy, False, BodyScale(H), outline=Mask(_shoulders_mask(xy, 200.0, 12.0), 1.0))
     assert shoulder_tops(high) is None
+
+
+# ------------------------------------------------------------------ cloth, read from a side outline given level by level
+
+
+def _profile(back: dict[float, float] | None = None, front: dict[float, float] | None = None, *, facing: int = 1,
+             base_back: float = 0.0, base_front: float = 0.2) -> SideProfile:
+    """A side outline (trunk lengths behind and ahead of the axis) constant but at the levels given, NaN where
+    a value is NaN; a trunk 300 px long standing upright."""
+    levels = PROFILE_LEVELS
+    back_values, front_values = np.full(levels.size, base_back), np.full(levels.size, base_front)
+    for values, changes in ((back_values, back or {}), (front_values, front or {})):
+        for level, value in changes.items():
+            values[np.flatnonzero(np.isclose(levels, level))] = value
+    frame = outline.trunk_frame(np.array([500.0, 530.0]), np.array([500.0, 230.0]), facing)
+    return SideProfile(levels=levels, back=back_values, front=front_values, frame=frame)
+
+
+def _levels(low: float, high: float) -> list[float]:
+    return [float(level) for level in PROFILE_LEVELS if low - 1e-9 <= level <= high + 1e-9]
+
+
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+@pytest.mark.parametrize(("behind", "level"), [(True, 0.80), (False, 0.80), (True, 0.15), (False, 0.15)])
+def test_an_outline_drawing_in_at_either_end_of_the_span_recedes(facing: int, behind: bool, level: float) -> None:
+    """0.1 trunk lengths further out at the span's top (0.80) than below it, or further in at its bottom (0.15)."""
+    base = 0.1 if behind else 0.2
+    step = {level: base + (0.1 if level == 0.80 else -0.1)}
+    profile = _profile(back=step, base_back=base) if behind else _profile(front=step, base_front=base)
+    assert plumb_recession(profile, behind) == pytest.approx(0.1)
+    assert plumb_recession(profile, not behind) == 0.0
+
+
+def test_two_outline_points_are_enough_for_a_recession() -> None:
+    gaps = {level: math.nan for level in _levels(0.16, 0.79)}
+    assert plumb_recession(_profile(front={**gaps, 0.80: 0.3}), False) == pytest.approx(0.1)
+    assert math.isnan(plumb_recession(_profile(front={**gaps, 0.80: math.nan}), False))
+
+
+def test_a_body_whose_back_or_front_draws_in_is_not_cloth_and_plumb_outlines_are() -> None:
+    assert side_cloth(_profile(front={0.80: 0.3})) is None
+    assert side_cloth(_profile(back={0.80: 0.2}, base_back=0.1)) is None
+    plumb = side_cloth(_profile())
+    assert plumb == ("the back and front of the trunk hang plumb from the chest to the waist, as cloth does: together "
+                     "they draw in by 0.000 trunk lengths, a body by more than 0.045")
+
+
+@pytest.mark.parametrize("level", [0.20, 0.50], ids=["waist-bottom", "waist-top"])
+def test_the_waist_depth_is_read_over_its_span_its_ends_included(level: float) -> None:
+    only_there = {other: math.nan for other in _levels(0.20, 0.50) if other != level}
+    profile = _profile(back={**only_there, level: 0.35}, front={**only_there, 0.80: 0.3, level: 0.25})
+    assert side_cloth(profile) == ("the trunk is 0.60 trunk lengths deep at the waist, more than a body in "
+                                   "close-fitting clothes")
+
+
+def test_a_waist_exactly_as_deep_as_the_limit_is_a_body() -> None:
+    only = {other: math.nan for other in _levels(0.21, 0.50)}
+    assert side_cloth(_profile(back=only, front={**only, 0.80: 0.37}, base_back=0.27, base_front=0.27)) is None
+    # Deep outside the waist's span (the chest) is no sign.
+    assert side_cloth(_profile(back={0.70: 0.3}, front={0.70: 0.3, 0.80: 0.3})) is None
+
+
+@pytest.mark.parametrize(("low", "high"), [(-0.30, -0.29), (0.59, 0.60)], ids=["span-bottom", "span-top"])
+def test_a_hem_stepping_out_at_either_end_of_the_steps_span_is_cloth(low: float, high: float) -> None:
+    profile = _profile(back={low: 0.05}, front={0.80: 0.3})
+    assert side_cloth(profile) == "the back outline steps out as a garment's hem does"
+
+
+def test_a_step_of_exactly_the_limit_is_no_hem() -> None:
+    assert side_cloth(_profile(back={0.0: 0.03}, front={0.80: 0.3})) is None
