@@ -22,6 +22,7 @@ from posture.stages.level import (
     level_pose,
     levelling_before_the_person,
     roll_from_gravity,
+    upright_image,
 )
 from posture.stages.lines import LineSearch
 
@@ -167,3 +168,30 @@ def test_a_line_search_already_started_is_the_one_used() -> None:
     levelled = find_levelling(_photo(), side_pose(), lines=search)
     assert levelled.source == "lines" and levelled.camera_roll == pytest.approx(2.0)
     assert levelling_before_the_person(_photo(), level=True) is None
+
+
+@pytest.mark.parametrize("roll", [4.0, -9.0])
+def test_a_half_resolution_mask_turns_with_the_landmarks(roll: float) -> None:
+    """The mask is turned about the same point as the landmarks, in its own pixels (half the photo's here)."""
+    pose = side_pose(facing=1)
+    mask = np.zeros((550, 500), np.float32)
+    ankle = np.round(pose.xy[28] * 0.5).astype(int)
+    mask[ankle[1] - 2:ankle[1] + 3, ankle[0] - 2:ankle[0] + 3] = 1.0
+    levelled = level_pose(dataclasses.replace(pose, mask=mask, mask_scale=0.5), roll)
+    assert levelled.mask is not None and levelled.mask.shape == (550, 500) and levelled.mask.dtype == np.float32
+    spot = (np.argwhere(levelled.mask > 0.5).mean(axis=0)[::-1] + 0.5) / 0.5  # mask pixel centres, in photo pixels
+    assert spot == pytest.approx(levelled.xy[28], abs=2.0)
+    np.testing.assert_array_equal(levelled.z, pose.z)
+    assert levelled.z is not pose.z and levelled.world is not pose.world
+
+
+def test_an_upright_image_keeps_its_size_and_turns_about_its_centre() -> None:
+    rgb = np.zeros((101, 201, 3), np.uint8)
+    rgb[49:52, 129:132] = 255  # a spot 30 px right of the centre (100.5, 50.5)
+    photo = dataclasses.replace(analysis_image("p.jpg", sha="ab" * 32), rgb=rgb, width=201, height=101)
+    turned = upright_image(photo, 90.0).rgb
+    assert turned.shape == rgb.shape and turned.dtype == np.uint8
+    # Turned counter-clockwise (as viewed) by 90°: right of the centre goes up, 30 px above it.
+    spot = np.argwhere(turned[..., 0] > 127).mean(axis=0)[::-1]
+    assert spot == pytest.approx([100.0, 20.0], abs=1.0)
+    assert turned[0, 0, 0] == 0  # corners turned in from outside are black
