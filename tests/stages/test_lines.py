@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import threading
 
 import cv2
 import numpy as np
 import pytest
+from builders import analysis_image, side_pose
 
+from posture.core.image import LoadedImage
 from posture.stages.level import choose_levelling
-from posture.stages.lines import roll_from_lines, roll_from_segments
+from posture.stages.lines import (
+    _yield_to_the_landmarker,
+    line_segments,
+    needs_line_search,
+    person_mask,
+    roll_from_lines,
+    roll_from_segments,
+    search_lines,
+    start_line_search,
+)
 
 # --------------------------------------------------------------------------
 # Background lines
@@ -193,3 +207,79 @@ def test_upright_lines_give_the_roll_only_within_the_spread_limit(spread: float,
     estimate = roll_from_segments(segments, (SIDE, SIDE))
     assert estimate.spread == pytest.approx(spread)
     assert (estimate.roll is not None) is levelled
+
+
+# --------------------------------------------------------------------------
+# The search itself: its size, when it runs, its thread, the person's mask
+# --------------------------------------------------------------------------
+
+
+def _image(gray: np.ndarray, gravity: tuple[float, float, float] | None = None) -> LoadedImage:
+    photo = analysis_image("p.jpg", sha="ab" * 32)
+    rgb = np.repeat(gray[..., None], 3, axis=2)
+    return dataclasses.replace(photo, rgb=rgb, width=gray.shape[1], height=gray.shape[0],
+                               origin=dataclasses.replace(photo.origin, gravity=gravity))
+
+
+def test_the_lines_are_searched_with_the_long_side_shrunk_to_480_pixels() -> None:
+    gray, _ = _room(2.0)  # 1280 x 720
+    search = search_lines(_image(gray))
+    assert search.shape == (480, 270)
+    shrunk = cv2.resize(gray, (270, 480), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(search.segments, line_segments(shrunk))
+    assert roll_from_segments(search.segments, search.shape).roll == pytest.approx(2.0, abs=0.3)
+    small = gray[::4, ::4].copy()  # 320 x 180: searched as it is
+    assert search_lines(_image(small)).shape == (320, 180)
+    np.testing.assert_array_equal(search_lines(_image(small)).segments, line_segments(small))
+
+
+@pytest.mark.parametrize(("roll", "level", "gravity", "needed"), [
+    (None, True, None, True), (1.0, True, None, False), (None, False, None, False),
+    (None, True, (0.0, -1.0, 0.0), False)], ids=["lines", "user-roll", "not-levelled", "gravity"])
+def test_the_lines_are_searched_only_when_levelling_will_need_them(roll: float | None, level: bool,
+                                                                     gravity: tuple[float, float, float] | None,
+                                                                     needed: bool) -> None:
+    image = _image(np.full((64, 48), 200, np.uint8), gravity)
+    assert needs_line_search(image, roll=roll, level=level) is needed
+    started = start_line_search(image, roll=roll, level=level)
+    assert (started is not None) is needed
+    if started is not None:
+        found = started.result(timeout=30)
+        assert found.shape == (64, 48) and found.segments.shape == (0, 4)
+
+
+def test_the_search_thread_yields_to_the_landmarker() -> None:
+    """Its thread runs 10 steps nicer than it was (at most 19); checked from a thread set to niceness 0 first."""
+    seen: list[int] = []
+
+    def run() -> None:
+        thread = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread, 0)
+        except OSError:
+            return
+        _yield_to_the_landmarker()
+        seen.append(os.getpriority(os.PRIO_PROCESS, thread))
+        os.setpriority(os.PRIO_PROCESS, thread, 15)
+        _yield_to_the_landmarker()
+        seen.append(os.getpriority(os.PRIO_PROCESS, thread))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if not seen:
+        pytest.skip("this process may not lower a thread's niceness to 0, so the change cannot be seen")
+    assert seen == [10, 19]
+
+
+def test_the_persons_mask_is_read_at_the_searchs_size() -> None:
+    pose = side_pose()
+    assert person_mask(pose, (10, 10)) is None
+    mask = np.zeros((20, 40), np.float32)
+    mask[:, 10:20] = 0.9
+    mask[:, 20:22] = 0.5  # not above the threshold
+    with_mask = dataclasses.replace(pose, mask=mask)
+    same = person_mask(with_mask, (20, 40))
+    assert same is not None and same.dtype == bool and same[:, 10:20].all() and not same[:, 20:].any()
+    half = person_mask(with_mask, (10, 20))
+    assert half is not None and half.shape == (10, 20) and half[:, 5:10].all() and not half[:, 11:].any()
