@@ -15,7 +15,12 @@ from builders import analysis_image, side_pose
 from posture.core.image import LoadedImage
 from posture.stages.level import choose_levelling
 from posture.stages.lines import (
+    PLAUSIBLE_LEAN_DEG_PER_HEIGHT,
+    LineEstimate,
     _yield_to_the_landmarker,
+    background_lines,
+    consensus,
+    converging_bias,
     line_segments,
     needs_line_search,
     person_mask,
@@ -283,3 +288,94 @@ def test_the_persons_mask_is_read_at_the_searchs_size() -> None:
     assert same is not None and same.dtype == bool and same[:, 10:20].all() and not same[:, 20:].any()
     half = person_mask(with_mask, (10, 20))
     assert half is not None and half.shape == (10, 20) and half[:, 5:10].all() and not half[:, 11:].any()
+
+
+# --------------------------------------------------------------------------
+# The family consensus, the converging lines, and which segments count, on numbers given directly
+# --------------------------------------------------------------------------
+
+
+def test_a_familys_consensus_is_its_length_weighted_inliers() -> None:
+    """Median 0.5 (by length); 2.0 lies exactly INLIER_DEG (1.5°) from it and counts, 3.0 does not."""
+    found = consensus(np.array([0.0, 0.5, 2.0, 3.0]), np.array([100.0, 300.0, 100.0, 50.0]), 1000)
+    assert found is not None
+    assert (found.count, found.perspective, found.perspective_seen) == (3, 0.0, True)
+    assert found.roll == pytest.approx((0.0 * 100 + 0.5 * 300 + 2.0 * 100) / 500)
+    assert found.spread == pytest.approx(math.sqrt((100 * 0.7**2 + 300 * 0.2**2 + 100 * 1.3**2) / 500))
+    assert found.support == pytest.approx(0.5) and found.agreement == pytest.approx(500 / 550)
+    assert consensus(np.zeros(0), np.zeros(0), 1000) is None
+
+
+def _fit_slope(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    mean_x, mean_y = np.average(x, weights=w), np.average(y, weights=w)
+    return float(np.sum(w * (x - mean_x) * (y - mean_y)) / np.sum(w * (x - mean_x) ** 2))
+
+
+def test_converging_lines_move_the_roll_by_their_slope_times_where_the_inliers_stand() -> None:
+    across = np.array([-0.3, -0.1, 0.0, 0.2, 0.4, 0.1])
+    angles = np.array([0.4, 0.8, 1.5, 1.4, 1.8, 9.0])  # the last is beyond the 6° band about the centre, 1.0
+    lengths = np.array([100.0, 200.0, 400.0, 100.0, 300.0, 500.0])
+    inliers = np.array([True, True, True, True, False, False])
+    bias, seen = converging_bias(angles, lengths, across, 1.0, inliers)
+    place = np.average(across[:4], weights=lengths[:4])
+    assert seen and bias == pytest.approx(_fit_slope(across[:5], angles[:5], lengths[:5]) * place)
+
+
+@pytest.mark.parametrize(("across", "seen"), [([0.0, 0.0, 0.2, 0.2], True), ([0.0, 0.0, 0.1, 0.1], False),
+                                              ([0.0, 0.15, 0.3], True)],
+                         ids=["spread-exactly-0.1", "spread-0.05", "three-segments"])
+def test_the_lean_is_read_from_segments_spread_at_least_a_tenth_of_the_height_across(across: list[float],
+                                                                                    seen: bool) -> None:
+    x = np.array(across)
+    angles = 1.0 + 2.0 * x
+    lengths = np.full(x.size, 100.0)
+    bias, read = converging_bias(angles, lengths, x, 1.0, np.ones(x.size, bool))
+    place = float(np.mean(x))
+    assert read is seen
+    assert bias == pytest.approx(2.0 * place if seen else PLAUSIBLE_LEAN_DEG_PER_HEIGHT * place)
+
+
+def test_the_support_is_in_picture_heights_and_no_upright_line_gives_nothing() -> None:
+    segments = np.array([[100.0, 900.0, 100.0, 500.0], [300.0, 900.0, 300.0, 600.0]])
+    assert roll_from_segments(segments, (1000, 400)).support == pytest.approx(0.7)
+    assert roll_from_segments(np.zeros((0, 4)), (1000, 400)) == LineEstimate(None, 0, 0.0, 0.0)
+    assert line_segments(np.full((50, 60), 128, np.uint8)).shape == (0, 4)
+
+
+def test_which_segments_count_and_their_rolls() -> None:
+    rows = 1000
+    segments = np.array([
+        [100.0, 500.0, 100.0, 440.0],  # upright, exactly 6% of the height: counts
+        [150.0, 500.0, 150.0, 441.0],  # 59 px: too short
+        [200.0, 440.0, 200.0, 500.0],  # the first one drawn the other way: the same roll
+        [300.0, 500.0, 400.0, 510.0],  # level, its right end lower: +5.7°
+    ])
+    angles, lengths, upright, across = background_lines(segments, (rows, 800))
+    assert upright.tolist() == [True, True, False] and lengths[0] == 60.0
+    assert angles[:2].tolist() == [0.0, 0.0] and angles[2] == pytest.approx(math.degrees(math.atan2(10, 100)))
+    assert across.tolist() == pytest.approx([(100 - 400) / 1000, (200 - 400) / 1000, (350 - 400) / 1000])
+    empty = background_lines(np.zeros((0, 4)), (rows, 800))
+    assert [a.size for a in empty] == [0, 0, 0, 0] and empty[2].dtype == bool
+    with pytest.raises(ValueError, match=r"^person must have the image's shape \(1000, 800\), got \(10, 10\)$"):
+        background_lines(segments, (rows, 800), np.zeros((10, 10), bool))
+
+
+@pytest.mark.parametrize(("offset", "kept"), [(30, False), (31, True)])
+def test_segments_within_three_percent_of_the_height_of_the_person_are_dropped(offset: int, kept: bool) -> None:
+    """A one-pixel person at (500, 500), grown by 30 px: an upright and a level segment passing 30 px from it are
+    dropped, 31 px from it kept."""
+    person = np.zeros((1000, 1000), bool)
+    person[500, 500] = True
+    upright = np.array([[500.0 + offset, 600.0, 500.0 + offset, 400.0]])
+    level = np.array([[400.0, 500.0 + offset, 600.0, 500.0 + offset]])
+    for segment in (upright, level):
+        assert (background_lines(segment, (1000, 1000), person)[0].size == 1) is kept
+
+
+def test_a_segment_running_off_the_picture_is_sampled_inside_it() -> None:
+    """Its samples beyond the edge are read at the edge, not wrapped round to the other side (where the person is)."""
+    person = np.zeros((1000, 1000), bool)
+    person[:, 990:] = True
+    person[990:, :] = True
+    off_left = np.array([[-20.0, 300.0, -20.0, 100.0], [-50.0, 200.0, 150.0, 200.0]])
+    assert background_lines(off_left, (1000, 1000), person)[0].size == 2
