@@ -4,16 +4,19 @@ measured, or refused.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from builders import SAMPLES, front_pose, side_pose
+from builders import SAMPLES, analysis_image, front_pose, side_pose
 from PIL import Image
 
+from posture.core.image import LoadedImage
 from posture.core.pose import Landmark, Pose, side_landmark
+from posture.stages.level import choose_levelling
 from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict
 from posture.stages.measure.markers import (
@@ -21,13 +24,16 @@ from posture.stages.measure.markers import (
     PHONE_FOCAL_35MM,
     Marker,
     MarkerProblem,
+    MarkersUnusable,
     Perspective,
     _centre,
     _fit_circle,
     _outline,
     _toward_body,
+    _turned,
     find_markers,
     marker_measurements,
+    measure_markers,
     photo_perspective,
 )
 
@@ -375,3 +381,59 @@ def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phone
     focal_px = (recorded or PHONE_FOCAL_35MM) / (0.8 * math.hypot(36.0, 24.0)) * 400.0
     assert perspective.distance_cm == pytest.approx(focal_px * (height_cm or 170.0) / body_px, rel=1e-3)
     assert (perspective.centre_x, perspective.centre_y) == (150.0, 200.0)
+
+
+# ------------------------------------------------------------------ measure_markers: the photo's markers, levelled
+
+
+def _marked_side_photo(tilt: float = 12.0) -> tuple[LoadedImage, Verdict, Frame]:
+    """A side photo with ASIS and PSIS markers for a pelvis tilted ``tilt`` degrees, its verdict and its frame."""
+    pose, verdict = side(1)
+    hip = pose.xy[side_landmark("right", "HIP")]
+    dx, dy = 70.0 * math.cos(math.radians(tilt)), 70.0 * math.sin(math.radians(tilt))
+    rgb = photo([(hip[0] + dx, hip[1] - 60.0 + dy), (hip[0] - dx, hip[1] - 60.0 - dy)])
+    image = dataclasses.replace(analysis_image("marked.png", sha="cd" * 32), rgb=rgb)
+    frame = Frame(head_top_y=50.0, floor_y=50.0 + H, head_top_method="mask", scale=BodyScale(H))
+    return image, verdict, frame
+
+
+def test_the_markers_of_a_photo_are_measured_and_said() -> None:
+    image, verdict, frame = _marked_side_photo()
+    reading = measure_markers(image, verdict, frame)
+    perspective = photo_perspective(image, frame)
+    assert perspective is not None
+    # The markers stand off the mid-plane towards the camera: undone, they tilt the pelvis further than 12°.
+    expected = marker_measurements(find_markers(image.rgb, 1.0, verdict.pose, H), verdict, BodyScale(H), perspective)  # type: ignore[arg-type]
+    assert reading.measurements == expected and expected[0].id == "pelvic_tilt" and expected[0].value > 12.5
+    assert reading.note == (
+        "Skin markers (green): 2 found; pelvic_tilt from asis and psis. Parallax undone for markers off the body's "
+        f"mid-plane: camera about {perspective.distance_cm / 100.0:.1f} m away (no focal length in the photo, a "
+        f"phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed).")
+
+
+def test_markers_in_a_rolled_photo_are_turned_with_the_person() -> None:
+    """Levelled by 5°: markers, person and picture centre turn together, so the tilt is 5° less than unlevelled."""
+    image, verdict, frame = _marked_side_photo()
+    (level,) = measure_markers(image, verdict, frame).measurements
+    rolled = dataclasses.replace(frame, levelling=choose_levelling(user_roll=5.0))
+    (tilt,) = measure_markers(image, verdict, rolled).measurements
+    assert tilt.value == pytest.approx(level.value - 5.0, abs=0.05)
+
+
+def test_a_photo_without_markers_is_refused_in_words_and_a_refused_person_carries_none() -> None:
+    image, verdict, frame = _marked_side_photo()
+    blank = dataclasses.replace(image, rgb=np.full_like(image.rgb, 120))
+    with pytest.raises(MarkersUnusable) as caught:
+        measure_markers(blank, verdict, frame, colour="green")
+    assert str(caught.value) == (
+        "No pair of green skin markers was found where markers belong (0 round green marks on the person); put them "
+        "on ASIS and PSIS (and tragus and C7) for a side photo or on both iliac crests for a back photo, or leave out "
+        "--markers.")
+    with pytest.raises(ValueError, match="only an accepted verdict's person"):
+        measure_markers(image, dataclasses.replace(verdict, problem="no person"), frame)
+
+
+def test_a_direction_is_turned_into_the_levelled_frame() -> None:
+    assert _turned(None, 10.0) is None
+    x, y = _turned((1.0, 0.0), 90.0)  # type: ignore[misc]
+    assert (x, y) == (pytest.approx(0.0, abs=1e-12), pytest.approx(-1.0))
