@@ -17,6 +17,7 @@ from posture.stages.level import choose_levelling
 from posture.stages.lines import (
     PLAUSIBLE_LEAN_DEG_PER_HEIGHT,
     LineEstimate,
+    _line_searcher,
     _yield_to_the_landmarker,
     background_lines,
     consensus,
@@ -246,6 +247,9 @@ def test_the_lines_are_searched_only_when_levelling_will_need_them(roll: float |
                                                                      needed: bool) -> None:
     image = _image(np.full((64, 48), 200, np.uint8), gravity)
     assert needs_line_search(image, roll=roll, level=level) is needed
+    # A process forked after the search's thread started (mutation runs fork every test run) holds the executor
+    # without its thread: a fresh one here, so the search runs wherever this test does.
+    _line_searcher.cache_clear()
     started = start_line_search(image, roll=roll, level=level)
     assert (started is not None) is needed
     if started is not None:
