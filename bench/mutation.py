@@ -114,6 +114,8 @@ def report() -> str:
     lines.append("")
     if not_mutated:
         lines += ["Not run yet: " + ", ".join(not_mutated) + ".", ""]
+    if notes.get("run", {}).get("note"):
+        lines += [notes["run"]["note"], ""]
     if total["not run"]:
         lines += [f"{total['not run']} mutants were made but not run (the run was stopped first); the score "
                   "counts the mutants run.", ""]

@@ -16,6 +16,7 @@ from PIL import Image
 
 from posture.core.image import LoadedImage
 from posture.core.pose import Landmark, Pose, side_landmark
+from posture.core.units import DEG
 from posture.stages.level import choose_levelling
 from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict
@@ -437,3 +438,46 @@ def test_a_direction_is_turned_into_the_levelled_frame() -> None:
     assert _turned(None, 10.0) is None
     x, y = _turned((1.0, 0.0), 90.0)  # type: ignore[misc]
     assert (x, y) == (pytest.approx(0.0, abs=1e-12), pytest.approx(-1.0))
+
+
+def test_side_markers_give_both_measures_with_their_method_and_points() -> None:
+    pose, verdict = side(1)
+    hip, ear = pose.xy[Landmark.RIGHT_HIP], pose.xy[Landmark.RIGHT_EAR]
+    asis, psis = (hip[0] + 70.0, hip[1] - 60.0), (hip[0] - 70.0, hip[1] - 60.0)
+    tragus = (ear[0] + 4.0, ear[1] + 3.0)
+    c7 = (tragus[0] - 60.0 - DIAMETER / 2, tragus[1] + 70.0)
+    tilt, head = marker_measurements(find_markers(photo([asis, psis, tragus, c7]), 1.0, pose, H), verdict,
+                                     BodyScale(H))
+    assert (tilt.id, tilt.unit, tilt.method, tilt.landmarks) == (
+        "pelvic_tilt", DEG, "From skin markers: the angle of the PSIS → ASIS marker line below horizontal.",
+        ("marker_asis", "marker_psis"))
+    assert [name for name, _, _ in tilt.points] == ["asis", "psis"]
+    np.testing.assert_allclose([xy for _, *xy in tilt.points], [asis, psis], atol=0.3)
+    assert (head.id, head.unit, head.method, head.landmarks) == (
+        "head_forward_angle", DEG,
+        "From skin markers: the craniovertebral angle, the C7 → tragus marker line above horizontal.",
+        ("marker_tragus", "marker_c7"))
+    assert [name for name, _, _ in head.points] == ["tragus", "c7"]
+    # No outline in the whole-picture mask: the C7 skin point is one radius forwards of its ball.
+    np.testing.assert_allclose([xy for _, *xy in head.points], [tragus, (c7[0] + DIAMETER / 2, c7[1])], atol=0.5)
+
+
+def test_crest_markers_give_the_hip_height_with_its_method_and_points() -> None:
+    pose = front_pose(mask=whole_mask())
+    verdict = Verdict(pose=pose, view="front")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    left, right = (hips[0] + 120.0, hips[1] - 86.0), (hips[0] - 120.0, hips[1] - 74.0)
+    (measured,) = marker_measurements(find_markers(photo([left, right]), 1.0, pose, H), verdict, BodyScale(H))
+    obliquity = math.degrees(math.atan2(12.0, 240.0))
+    assert (measured.unit, measured.landmarks) == (BodyScale(H).unit, ("marker_left_pelvis", "marker_right_pelvis"))
+    assert measured.method == ("From skin markers: the left pelvis marker's height above the right one (pelvic "
+                               f"obliquity {obliquity:+.1f} deg).")
+    assert [name for name, _, _ in measured.points] == ["left_pelvis", "right_pelvis"]
+    np.testing.assert_allclose([xy for _, *xy in measured.points], [left, right], atol=0.3)
+
+
+def test_a_refused_person_gives_no_marker_measures() -> None:
+    pose, verdict = side(1)
+    hip = pose.xy[Landmark.RIGHT_HIP]
+    markers = find_markers(photo([(hip[0] + 70.0, hip[1] - 60.0), (hip[0] - 70.0, hip[1] - 60.0)]), 1.0, pose, H)
+    assert marker_measurements(markers, dataclasses.replace(verdict, problem="refused"), BodyScale(H)) == ()
