@@ -416,6 +416,52 @@ def test_a_trunk_a_fifth_broader_is_warned() -> None:
     assert warning is not None and "their trunk breadth to body height differ by 20% (0.16 vs 0.20)" in warning
 
 
+def test_the_trunk_breadth_is_the_mean_of_its_two_rows_each_read_where_it_is() -> None:
+    """Narrower above mask row 210 (60 px, halfway down the trunk) than below it (80 px, three quarters down), with a
+    column of probability exactly 0.5 on each side, which is not the person."""
+    mask = _trunk_mask((210, 290))
+    mask[30:210, 210:220] = mask[30:210, 280:290] = 0.0
+    mask[:, 209] = mask[:, 290] = 0.5
+    analysis = built("a.jpg", mask=mask, mask_scale=0.5)
+    assert analysis.frame is not None
+    breadth = person_proportions(analysis)["breadth"]  # type: ignore[index]
+    assert breadth == pytest.approx((60 + 80) / 2 / 0.5 / analysis.frame.body_height_px)
+    # Halfway down out of the outline: three quarters down alone gives the breadth.
+    hole = _trunk_mask((210, 290), hole=(185, 195))
+    only_lower = person_proportions(built("b.jpg", mask=hole, mask_scale=0.5))["breadth"]  # type: ignore[index]
+    assert only_lower == pytest.approx(80 / 0.5 / analysis.frame.body_height_px)
+
+
+def test_a_leg_is_as_long_as_its_thigh_and_shin_however_bent() -> None:
+    """The knees moved forward (bent): the leg is the sum of its two segments, not the hip–ankle distance."""
+    analysis = built("a.jpg")
+    pose = analysis.pose
+    assert pose is not None
+    world = pose.world.copy()
+    world[[Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE], 0] += 0.15
+    world[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW], 0] += 0.1
+    bent = dataclasses.replace(analysis, verdict=dataclasses.replace(analysis.verdict, pose=dataclasses.replace(
+        pose, world=world)))
+
+    def length(*names: str) -> float:
+        return float(np.mean([sum(np.linalg.norm(world[Landmark[f"{side}_{a}"]] - world[Landmark[f"{side}_{b}"]])
+                                  for a, b in zip(names, names[1:])) for side in ("LEFT", "RIGHT")]))
+
+    trunk = float(np.linalg.norm((world[Landmark.LEFT_SHOULDER] + world[Landmark.RIGHT_SHOULDER]) / 2
+                                 - (world[Landmark.LEFT_HIP] + world[Landmark.RIGHT_HIP]) / 2))
+    proportions = person_proportions(bent)
+    assert proportions is not None
+    assert proportions["leg_to_trunk"] == pytest.approx(length("HIP", "KNEE", "ANKLE") / trunk)
+    assert proportions["arm_to_trunk"] == pytest.approx(length("SHOULDER", "ELBOW", "WRIST") / trunk)
+
+
+def test_the_difference_is_rounded_to_a_whole_percent() -> None:
+    """Trunks 80 and 98 mask pixels broad: 18/98 is 18.4%, said as 18%."""
+    narrow = built("n.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    broad = built("b.jpg", mask=_trunk_mask((201, 299)), mask_scale=0.5)
+    assert "differ by 18% (0.16 vs 0.20)" in different_people(narrow, broad)  # type: ignore[operator]
+
+
 def test_front_views_compare_without_judgement() -> None:
     comparison = compare([built("f1.jpg", front=True), built("f2.jpg", front=True)])
     assert comparison.series[0].view == "front"

@@ -193,6 +193,7 @@ KNEE_SPREAD = re.search(r"^knee_angle = [0-9.]+$", REPEATABILITY.split("[typical
     [
         (lambda t: re.sub(r"(prior_readings = \d+)", "\\1\nextra = 1", t), r"^repeatability\.toml: unknown key"),
         (lambda t: re.sub(r"fitted_on = .*\n", "", t), r"^repeatability\.toml.*'fitted_on'"),
+        (lambda t: re.sub(r"fitted_on = .*\n", "fitted_on = 3\n", t), r"^repeatability\.toml.*'fitted_on'"),
         (lambda t: t.replace(KNEE_FACTOR, "knee_angle = -1", 1), r"^repeatability\.toml.*\[?factor"),
         (lambda t: t.replace("\n" + KNEE_SPREAD, "\nknee_angle = -1"), r"^repeatability\.toml.*typical_spread"),
         (lambda t: t.replace("\n" + KNEE_SPREAD, "\nknee_bend = 1.0\nknee_angle = 1.0"),

@@ -117,3 +117,11 @@ def test_a_spread_in_cm_is_the_typical_one_at_the_persons_height() -> None:
     readings = [photo, dataclasses.replace(photo, value=3.0), dataclasses.replace(photo, value=3.0)]
     averaged = averaged_measurement(photo, readings, repeat, 170.0)
     assert averaged.uncertainty == pytest.approx(T_975[4] * math.sqrt(2 * 1.7**2 / 4 / 3))
+
+
+def test_every_measurement_in_cm_is_averaged_at_the_persons_height() -> None:
+    repeat = Repeatability(prior_readings=2, factor={"foot_hip_offset": 1.0}, typical_spread={"foot_hip_offset": 1.0})
+    photo = Measurement("foot_hip_offset", 3.0, CM, "test", ())
+    readings = {"foot_hip_offset": [photo, photo, photo]}
+    (averaged,) = averaged_measurements((photo,), readings, 170.0, repeat)
+    assert averaged.uncertainty == averaged_measurement(photo, readings["foot_hip_offset"], repeat, 170.0).uncertainty
