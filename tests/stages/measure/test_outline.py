@@ -352,3 +352,39 @@ def test_the_steepest_level_at_the_ends_of_its_span_and_of_the_profile() -> None
     three = np.full(t.size, np.nan)
     three[[0, 5, 10]] = [0.0, 0.1, 1.0]
     assert outline.steepest_level(t, three, 0.0, 1.0) == pytest.approx(1.0)  # three finite samples are enough
+
+
+@pytest.mark.parametrize(("first_levels", "short_side"), [((1, 11), "left"), ((0, 10), "right")])
+def test_a_best_shift_beside_one_too_small_overlap_is_not_refined(first_levels: tuple[int, int],
+                                                                   short_side: str) -> None:
+    """Thirty levels; the second outline read on the lowest eleven, the first on ten of them: at no shift they
+    overlap on ten (a third), one step to one side (``short_side``) on nine only. The best shift, none, is not
+    refined with a neighbour that could not be costed."""
+    t = np.arange(30) * 0.25  # steps of a quarter: the grid of shifts holds 0 exactly
+    curved = 0.3 - 0.2 * t + 0.02 * t**2
+    first, second = np.full(30, np.nan), np.full(30, np.nan)
+    first[first_levels[0]:first_levels[1]] = curved[first_levels[0]:first_levels[1]]
+    second[:11] = curved[:11]
+    assert outline.best_shift(t, first, second, 0.25) == 0.0
+
+
+def test_the_steepest_level_between_two_equal_slopes_lies_halfway() -> None:
+    t = np.arange(7.0)
+    assert outline.steepest_level(t, np.array([0.0, 0.0, 1.0, 2.0, 3.0, 3.0, 3.0]), 0.0, 6.0) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(("centre", "sample"), [(0.12, 0.1), (0.88, 0.9)], ids=["second-sample", "last-but-one"])
+def test_a_steepest_level_next_to_an_end_sample_is_refined(centre: float, sample: float) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = np.array([math.erf((level - centre) / 0.08) for level in t])
+    level = outline.steepest_level(t, y, 0.0, 1.0)
+    assert level != sample and abs(level - sample) < 0.05  # refined by its parabola, within half a step
+
+
+def test_the_edge_is_where_the_probability_falls_below_one_half() -> None:
+    """A band of probability exactly 0.5 beyond the body: still the body's, so the edge lies past it."""
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    mask[:, 700:710] = 0.5
+    mask[:, 710:] = 0.0
+    found = outline.edges_along(mask, 1.0, np.array([[500.0, 500.0]]), np.array([1.0, 0.0]), reach_px=300.0)
+    assert found[0] == pytest.approx(210.0, abs=0.5)
