@@ -194,4 +194,15 @@ def test_an_upright_image_keeps_its_size_and_turns_about_its_centre() -> None:
     # Turned counter-clockwise (as viewed) by 90°: right of the centre goes up, 30 px above it.
     spot = np.argwhere(turned[..., 0] > 127).mean(axis=0)[::-1]
     assert spot == pytest.approx([100.0, 20.0], abs=1.0)
-    assert turned[0, 0, 0] == 0  # corners turned in from outside are black
+    assert (turned[0, 0] == 0).all()  # corners turned in from outside are black
+
+
+def test_gravity_of_exactly_the_least_in_plane_part_gives_a_roll_and_the_nearest_quarter_turn_is_taken() -> None:
+    assert roll_from_gravity((0.3, 0.0, 0.95)) == 0.0  # 0.3 g in the picture's plane: just enough
+    # True up 45.3° from screen-up is nearer the quarter turn: the picture is shown turned, rolled by -44.7°.
+    assert roll_from_gravity(phone_gravity(45.3)) == pytest.approx(-44.7)
+
+
+def test_a_pose_without_a_mask_is_turned_without_one() -> None:
+    pose = side_pose(facing=1)
+    assert level_pose(pose, 4.0).mask is None

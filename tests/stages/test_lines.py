@@ -197,11 +197,21 @@ def test_level_lines_confirm_upright_ones_only_within_the_agreement_limit(apart:
     segments = np.array([_upright(400.0, 2.0, 150.0), _upright(600.0, 2.0, 150.0),
                          _level(200.0, 2.0 + apart, 300.0), _level(300.0, 2.0 + apart, 300.0, left=500.0)])
     estimate = roll_from_segments(segments, (SIDE, SIDE))
-    assert estimate.segments == 2
+    assert estimate.segments == 2 and estimate.spread == pytest.approx(0.0, abs=1e-9)
     if confirmed:
         assert estimate.roll == pytest.approx(2.0, abs=1e-6) and estimate.level_segments == 2
+        assert estimate.support == pytest.approx(0.9)  # the upright lines' 0.3 image heights and the level ones' 0.6
     else:
-        assert estimate.roll is None
+        assert estimate.roll is None and estimate.support == pytest.approx(0.3)
+
+
+def test_upright_and_level_lines_together_need_six_tenths_of_the_height() -> None:
+    """Exactly 0.6: two upright segments of 0.15 and two level ones of 0.15 image heights (a level camera, so the
+    lengths and their sum are exact)."""
+    segments = np.array([_upright(400.0, 0.0, 150.0), _upright(600.0, 0.0, 150.0),
+                         _level(200.0, 0.0, 150.0), _level(300.0, 0.0, 150.0, left=500.0)])
+    estimate = roll_from_segments(segments, (SIDE, SIDE))
+    assert estimate.support == 0.6 and estimate.roll == 0.0
 
 
 @pytest.mark.parametrize(("spread", "levelled"), [(0.99, True), (1.01, False)], ids=["inside", "outside"])
