@@ -4,7 +4,7 @@
 
 Reads the results `make mutate` leaves in mutants/ (one ``<module>.py.meta`` per mutated module) and writes the
 report: per module the mutants made, killed, survived and timed out, the overall score, and every survivor with
-the reason it is left alive. The reasons, and the hand-made mutants of issue 18 that mutmut cannot make (it
+the reason it is left alive. The reasons (by mutant name, or by a pattern of names), and the hand-made mutants of issue 18 that mutmut cannot make (it
 mutates only the bodies of undecorated functions), are kept in bench/mutation-survivors.toml; a survivor
 without a reason there is listed as "not yet looked at".
 """
@@ -12,6 +12,7 @@ without a reason there is listed as "not yet looked at".
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from collections import Counter
@@ -85,10 +86,12 @@ def report() -> str:
         "`pytest_add_cli_args_test_selection`, that reach the function it changes; the tests that load the "
         "pose model skip. A mutant is killed when a test fails, or times out.",
         "",
-        "mutmut 3 mutates the bodies of functions only: constants at module level (the thresholds), the "
-        "registry's table of definitions and decorated functions (`atomic_file`, a context manager) are not "
-        "mutated. Issue 18's nine survivors, most of them of that kind, were made by hand; the table below "
-        "names the test that now kills each.",
+        "mutmut 3 mutates the bodies of undecorated functions only: constants at module level (most "
+        "thresholds), the registry's table of definitions and decorated functions (the measures registered "
+        "with `@measures`, such as `hip_height_difference`; `atomic_file`, a context manager) are not mutated. "
+        "Issue 18's nine survivors, most of them of that kind, were made by hand; the table below names the "
+        "test that now kills each. The score counts a mutant without tests as not killed, and one that hung "
+        "the tests (timeout) as killed.",
         "",
         "## Score",
         "",
@@ -126,11 +129,19 @@ def report() -> str:
     lines += ["", "## Survivors left", "",
               "Each with the lines it changes and why it is left alive.", ""]
     for name, path in survivors:
-        lines.append(f"- `{name}`: {reasons.get(name, 'not yet looked at.')}")
+        lines.append(f"- `{name}`: {reason_for(name, reasons)}")
         lines += ["  ```diff", *(f"  {line}" for line in changed_lines(name, path)), "  ```"]
     if not survivors:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def reason_for(name: str, reasons: dict[str, str]) -> str:
+    """The reason given for the mutant by its name, else by the first pattern (``*``, ``?``, ``[...]``) it matches."""
+    if name in reasons:
+        return reasons[name]
+    return next((reason for key, reason in reasons.items() if any(c in key for c in "*?[")
+                 and fnmatch.fnmatchcase(name, key)), "not yet looked at.")
 
 
 def _order(name: str) -> tuple[str, int]:
