@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs model bench bench-batch bench-accuracy bench-markers bench-clothing bench-coverage bench-head bench-roll bench-real calibrate synthetic-set mutate clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -95,8 +95,13 @@ golden: model
 
 # The measurement lists of docs/json-output.md and README.md, written from posture/knowledge/registry.py
 # (a test checks that both are current).
-docs: $(STAMP)
+docs: $(STAMP) exit-codes
 	$(BIN)/python -m posture.render.docs docs/json-output.md README.md
+
+# docs/exit-codes.md: every exit code and the hostile cases that give it, from tests/hostile/cases.py
+# (a test checks that it is current).
+exit-codes: $(STAMP)
+	PYTHONPATH=.:tests:tests/hostile $(BIN)/python tests/hostile/exit_codes.py docs/exit-codes.md
 
 bench: model
 	$(BIN)/python bench/speed.py --out bench/SPEED.md
@@ -132,6 +137,14 @@ bench-markers: model $(SYNTH)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS) --markers
 	$(BIN)/python bench/accuracy.py $(SYNTH_MARKERS) --markers --out bench/MARKERS.md
 
+# Marker mode with more points marked than the measures need (side: ASIS, iliac crest, PSIS, tragus, C7;
+# back: both PSIS and both iliac crests): its own section of bench/MARKERS.md.
+SYNTH_MARKERS_FULLER := bench/synthetic/cache-markers-fuller
+
+bench-markers-fuller: model $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_MARKERS_FULLER) --fuller-markers
+	$(BIN)/python bench/markers_fuller.py $(SYNTH_MARKERS_FULLER) --out bench/MARKERS.md
+
 # Looser clothing: a subset of the set in a loose T-shirt and shorts with a hair volume, each outline
 # measure against its close-fitting twin (the "Looser clothing" section of bench/ACCURACY.md).
 SYNTH_LOOSE := bench/synthetic/cache-loose
@@ -139,6 +152,19 @@ SYNTH_LOOSE := bench/synthetic/cache-loose
 bench-clothing: model synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_set.py $(SYNTH_LOOSE) --loose
 	$(BIN)/python bench/clothing.py $(SYNTH_SET) $(SYNTH_LOOSE) --out bench/ACCURACY.md
+
+# Hip height with the arms resting at the sides: front and back renders of five bodies held out of every fit
+# ("Arms resting at the sides" in bench/ACCURACY.md), against the results of main 97d1052, before the waist
+# reading (bench/hip_sides_before.json, saved there by bench/hip_sides.py --save-results). It also compares the main
+# set's front and back renders with the arms against the thighs. `make bench-hip-sides HIP_SIDES_FIT="--fit
+# bench/synthetic/cache"` refits the waist reading's calibration first (`make calibrate` keeps it).
+SYNTH_SIDES := bench/synthetic/cache-sides
+HIP_SIDES_FIT ?=
+
+bench-hip-sides: model synthetic-set
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sides_set.py $(SYNTH_SIDES)
+	$(BIN)/python bench/hip_sides.py $(SYNTH_SIDES) --main-set $(SYNTH_SET) $(HIP_SIDES_FIT) --out bench/ACCURACY.md \
+	    --before bench/hip_sides_before.json --before-label "before (main 97d1052)"
 
 # Uncertainty coverage: re-taken renders of one posture (camera moved a little) against each
 # measurement's half-width, and the default's cost against --fast (bench/COVERAGE.md).

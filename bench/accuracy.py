@@ -163,6 +163,8 @@ MARKER_PAIRINGS = (
             _true("iliac_crest_height_difference_skin_cm"), sign_from=1.0),
 )
 """Marker mode (``posture analyze --markers``): renders with round skin markers on the measured points."""
+FULLER_BEGIN, FULLER_END = "<!-- fuller-markers begin -->", "<!-- fuller-markers end -->"
+"""bench/MARKERS.md's section written by bench/markers_fuller.py (more points marked than the measures need)."""
 
 
 @dataclass
@@ -326,6 +328,7 @@ def fit_calibrations(renders: list[Render]) -> dict[str, tuple[float, float]]:
 
 
 _HIP_FEATURES = ("waist_difference", "outline_shift", "landmark_difference")
+_WAIST_FEATURES = ("narrowest_waist_difference", "landmark_difference")
 _SHOULDER_FEATURES = ("outline_difference", "landmark_difference")
 OUTLINE_FITS = {
     # calibration name: (views, the true value in the measurement's fitted unit, the features)
@@ -334,6 +337,10 @@ OUTLINE_FITS = {
     # Seen from behind the flanks and shoulders have another outline (buttocks, shoulder blades): a fit each.
     "hip_height_difference": (("front",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
     "hip_height_difference_back": (("back",), _true("iliac_crest_height_difference_cm"), _HIP_FEATURES),
+    # Read from the waist alone where the arms rest against the body (bench/hip_sides.py): fitted on every
+    # render whose reading carries the two features, the whole flank's readings as well.
+    "hip_height_difference_waist": (("front",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
+    "hip_height_difference_waist_back": (("back",), _true("iliac_crest_height_difference_cm"), _WAIST_FEATURES),
     "shoulder_height_difference": (("front",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
     "shoulder_height_difference_back": (("back",), _true("shoulder_height_difference_cm"), _SHOULDER_FEATURES),
 }
@@ -341,8 +348,9 @@ OUTLINE_FITS = {
 
 
 def _measurement_of(calibration_name: str) -> str:
-    """The measurement id a calibration entry belongs to (``hip_height_difference_back`` → ``hip_height_difference``)."""
-    return calibration_name.removesuffix("_back")
+    """The measurement id a calibration entry belongs to (``hip_height_difference_waist_back`` → its id,
+    ``hip_height_difference``)."""
+    return calibration_name.removesuffix("_back").removesuffix("_waist")
 
 
 def _features(document: dict[str, Any], measurement_id: str) -> dict[str, float] | None:
@@ -457,6 +465,10 @@ def markdown(rows: list[Row], renders: list[Render], calibration: str) -> str:
         "- The row \"hip landmarks alone\" shows why the hip landmarks (joint centres) cannot carry a hip-height "
         "finding: they follow a true pelvic drop at a fraction of its size. hip_height_difference adds each hip's "
         "outline in the segmentation mask.",
+        "- In the front and back rows (arms against the thighs) hip_height_difference is read from the whole flank "
+        "where the arms hang clear of it, and otherwise from the waist alone with its own calibration (\"Arms "
+        "resting at the sides\" below compares both, and the renders given before the waist reading with those "
+        "given since); the arms-away rows read the whole flank.",
         "- pelvic_tilt is read from the outline of the low back and buttock (the hip landmarks do not move when "
         "the pelvis tilts about them). Its truth is the ASIS–PSIS line of the rendered pelvis; part of it comes "
         "from trunk lean (bending at the hips tilts the pelvis too), which the outline sees only through the trunk "
@@ -979,7 +991,8 @@ def _mid_plane_tragus(render: Render) -> np.ndarray:
 
 KEPT_SECTIONS = (("<!-- looser-clothing:start -->", "<!-- looser-clothing:end -->"),
                  ("<!-- roll.py begin -->", "<!-- roll.py end -->"),
-                 (HEAD_BEGIN, HEAD_END))
+                 (HEAD_BEGIN, HEAD_END),
+                 ("<!-- hip-sides begin -->", "<!-- hip-sides end -->"))
 """Sections of bench/ACCURACY.md written by other benchmarks, kept when this one rewrites the file."""
 
 
@@ -1011,6 +1024,12 @@ def main() -> int:
         text = marker_markdown(marker_rows(renders), renders, marker_rows(unlevelled), unlevelled)
         print(text)
         if args.out:
+            # bench/markers_fuller.py writes its own section into the same file: keep it.
+            current = args.out.read_text() if args.out.exists() else ""
+            _, found, rest = current.partition(FULLER_BEGIN)
+            if found:
+                section, closed, _ = rest.partition(FULLER_END)
+                text = text.rstrip("\n") + "\n\n" + FULLER_BEGIN + section + closed + "\n"
             replace_atomically(args.out, text.encode())
         return 0
     if args.fit_calibration:

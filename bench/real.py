@@ -10,9 +10,9 @@ is listed as absent, not counted.
 
 Counts, per photo:
   refused rightly     expected refused, and refused (or every measure withheld)
+  not refused         expected refused, but measured (whatever it found)
   measured rightly    expected measured, measured, no false finding, every measure it cannot support withheld
-  false finding       measured, and a finding the photo plainly does not show (or any finding on a photo that
-                      should have been refused)
+  false finding       measured, and a finding the photo plainly does not show
   refused wrongly     expected measured, but refused
   crash               an exception other than posture's own refusal
 Withheld measures are counted with their kind; each must carry a reason of its own.
@@ -69,17 +69,20 @@ def judge(photo: RealPhoto, analysis: Analysis) -> Outcome:
     for item in withheld:
         if len(item.reason) < 40:
             outcome.notes.append(f"{item.id} withheld without a specific reason")
+    false = [f for f in outcome.findings if f in entry.get("not_shown", [])]
     if entry["expect"] == "refuse":
         if not analysis.ok or not measured:
             outcome.verdict = "refused rightly"
-        else:
+        elif false:
             outcome.verdict = "false finding"
+            outcome.notes.append("not shown: " + ", ".join(false) + "; should be refused: " + entry.get("why", ""))
+        else:
+            outcome.verdict = "not refused"
             outcome.notes.append("should be refused: " + entry.get("why", ""))
         return outcome
     if not analysis.ok:
         outcome.verdict = "refused wrongly"
         return outcome
-    false = [f for f in outcome.findings if f in entry.get("not_shown", [])]
     unsupported = sorted(measured & set(entry.get("withhold", [])))
     if false:
         outcome.verdict = "false finding"
@@ -155,8 +158,9 @@ def write_report(outcomes: list[Outcome], out: Path) -> None:
         f"| present on this machine | {facts['present']} |",
         f"| should be refused | {facts['should_refuse']} |",
         f"| refused rightly (refused, or every measure withheld) | {verdicts['refused rightly']} |",
+        f"| should be refused, but measured | {verdicts['not refused']} |",
         f"| measured rightly | {verdicts['measured rightly']} |",
-        f"| **false finding** (a finding the photo plainly does not show, or any on a photo to refuse) | "
+        f"| **false finding** (a finding the photo plainly does not show) | "
         f"**{verdicts['false finding']}** ({100 * facts['false_share']:.1f}% of the {facts['measured']} measured; "
         f"target ≤ {100 * TARGET_FALSE_SHARE:.0f}%) |",
         f"| a measure the photo cannot support, not withheld | {verdicts['measure not withheld']} |",

@@ -139,13 +139,23 @@ class Analysis:
 
     @property
     def not_measured(self) -> tuple[NotMeasured, ...]:
-        """What the article cares about that this photo did not measure (none of the entry's measurements taken)."""
-        taken = {m.id for m in self.measurements}
+        """What the article cares about that this photo did not measure (none of the entry's measurements taken or
+        withheld with a reason of its own)."""
+        # A measure withheld for this photo has its own, specific reason (``withheld``), not the general one.
+        taken = {m.id for m in self.measurements} | {w.id for w in self.withheld}
         return tuple(item for item in self.knowledge.not_measured if not taken.intersection(item.measurements))
 
     @property
     def caveats(self) -> tuple[Caveat, ...]:
         return self.knowledge.caveats
+
+    @property
+    def withheld_groups(self) -> tuple[tuple[tuple[str, ...], str], ...]:
+        """The withheld measures' ids gathered by their reason, in order: one sentence said once for all it affects."""
+        groups: dict[str, list[str]] = {}
+        for item in self.withheld:
+            groups.setdefault(item.reason, []).append(item.id)
+        return tuple((tuple(ids), reason) for reason, ids in groups.items())
 
     def measurement(self, measurement_id: str) -> Measurement | None:
         """The measurement with this id, or None when it was not measured in this photo."""

@@ -37,12 +37,17 @@ VERDICTS: tuple[Verdict, ...] = ("improved", "worsened", "changed", "no detectab
 
 VIEW_ORDER = ("side", "front", "back")
 
-PROPORTION_TOLERANCE = {"leg_to_trunk": 0.08, "arm_to_trunk": 0.10, "breadth": 0.10}
+PROPORTION_TOLERANCE = {"leg_to_trunk": 0.08, "arm_to_trunk": 0.10, "thigh_to_shin": 0.08, "breadth": 0.10}
 """Relative differences in body proportions above which two photos may show different people.
 
 Measured on renders of one body in different postures (at most ~4% for the
 limb ratios, ~4% for the breadth) and of different bodies (breadth 11% between two rendered
-bodies, 25-35% between real people in different clothes).
+bodies, 25-35% between real people in different clothes). Thigh to shin, which no posture changes:
+at most 4.4% between photos of one real person (the same person in two clips of
+../shared/photos, walking, side and front and back views of bench/real's people) and 6.9% across
+one rendered body's postures, against 8.6-10% between real people of ../shared/photos the other
+ratios let pass. Upper arm to forearm and shoulder width to trunk were measured too and left out:
+one real person's photos differ by up to 22% and 7.6%, as much as different people's.
 """
 
 
@@ -269,8 +274,9 @@ def person_proportions(analysis: Analysis) -> dict[str, float] | None:
     Not the gate's :func:`posture.stages.gate.body_proportions`, which tells a
     standing body from other shapes.
 
-    ``leg_to_trunk`` and ``arm_to_trunk`` come from MediaPipe's metric (world)
-    landmarks: limb length over shoulder-to-hip length. ``breadth`` is the
+    ``leg_to_trunk``, ``arm_to_trunk`` and ``thigh_to_shin`` come from
+    MediaPipe's metric (world) landmarks: limb length over shoulder-to-hip
+    length, and hip-to-knee over knee-to-ankle length. ``breadth`` is the
     width of the body outline (mask) across the trunk, halfway and
     three-quarters of the way from shoulders to hips, over the body height:
     the trunk's depth, in side views only (in front views the arms blur it).
@@ -291,7 +297,8 @@ def person_proportions(analysis: Analysis) -> dict[str, float] | None:
 
     trunk = float(np.linalg.norm(mid(world, "SHOULDER") - mid(world, "HIP"))) or 1e-9
     result = {"leg_to_trunk": limb("HIP", "KNEE", "ANKLE") / trunk,
-              "arm_to_trunk": limb("SHOULDER", "ELBOW", "WRIST") / trunk}
+              "arm_to_trunk": limb("SHOULDER", "ELBOW", "WRIST") / trunk,
+              "thigh_to_shin": limb("HIP", "KNEE") / (limb("KNEE", "ANKLE") or 1e-9)}
     # In front and back views the arms often touch the trunk's outline, so its width is not the body's.
     breadth = _trunk_breadth(analysis) if analysis.view.kind == "side" else None
     if breadth is not None:
@@ -325,7 +332,7 @@ def _trunk_breadth(analysis: Analysis) -> float | None:
 
 
 _PROPORTION_NAMES = {"leg_to_trunk": "leg length to trunk length", "arm_to_trunk": "arm length to trunk length",
-                     "breadth": "trunk breadth to body height"}
+                     "thigh_to_shin": "thigh length to shin length", "breadth": "trunk breadth to body height"}
 
 
 def different_people(a: Analysis, b: Analysis) -> str | None:

@@ -6,6 +6,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
 
@@ -21,8 +22,36 @@ class ExitCode(IntEnum):
     MODEL = 6
     OUTPUT = 7
     MARKERS = 8
+    SCHEDULER = 9
+    """``batch --dask``: the Dask scheduler cannot be reached within the connect timeout."""
+    HANGUP = 129
+    """128 + SIGHUP: the terminal was closed; ended as Ctrl-C ends a run."""
     INTERRUPTED = 130
     """128 + SIGINT, as shells report a command stopped with Ctrl-C."""
+    TERMINATED = 143
+    """128 + SIGTERM (``kill``, a service manager, a job scheduler); ended as Ctrl-C ends a run."""
+
+
+STOPPING_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))  # Windows has no SIGHUP
+"""Besides SIGINT (Python's KeyboardInterrupt), the signals that end a run as Ctrl-C does, each with exit 128 + n."""
+
+
+def stopped_by(signal_number: int) -> ExitCode:
+    """The exit code of a run ended by the signal ``signal_number`` (SIGINT, SIGTERM or SIGHUP): 128 + the number."""
+    return ExitCode(128 + signal_number)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: the run ends as Ctrl-C ends it (a KeyboardInterrupt), with its own exit code.
+
+    Attributes:
+        signal_number: the signal's number; the exit code is 128 + it (:func:`stopped_by`).
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
 
 
 class PostureError(Exception):
@@ -71,3 +100,9 @@ class OutputError(PostureError):
     """An output file could not be written."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class SchedulerError(PostureError):
+    """``batch --dask``: the Dask scheduler cannot be reached."""
+
+    exit_code = ExitCode.SCHEDULER

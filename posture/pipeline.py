@@ -1,14 +1,15 @@
 """The one orchestrator: a loaded photo through every stage into one :class:`Analysis`.
 
-detect (with the background's line search alongside) → gate → level once →
-frame → measure → altered copies (the default reading), which must read each
-measure again (witnesses) → a side for left–right differences only where the
-outline and the landmarks agree → skin markers (when asked) → findings, judged once → the measurements' points turned back into
-the photo's pixels → :class:`Analysis`.
+detect (with the background's line search alongside) → gate → review of the
+pose → level once → frame → measure → altered copies (the default reading),
+which must read each measure again (witnesses) → a side for left–right
+differences only where the outline and the landmarks agree → skin markers
+(when asked) → findings, judged once → the measurements' points turned back
+into the photo's pixels → :class:`Analysis`.
 
 Everything is measured in the levelled frame and turned back only at the
-end, for drawing on the photo as taken. A refusal, by the quality gate or
-for unusable skin markers, is not an exception here: it ends the run early
+end, for drawing on the photo as taken. A refusal, by the quality gate, the
+pose review or for unusable skin markers, is not an exception here: it ends the run early
 with an :class:`Analysis` whose ``status`` is ``"refused"``.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from posture._version import __version__
 from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.core.image import LoadedImage
-from posture.core.measurement import Measurement
+from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Pose
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import KnowledgeBase
@@ -52,11 +53,17 @@ from posture.stages.lines import start_line_search
 from posture.stages.measure.bodies import Measured
 from posture.stages.measure.markers import MarkersUnusable, measure_markers
 from posture.stages.measure.views import measure_person
+from posture.stages.pose_checks import review
 from posture.stages.witnesses import copies_problem, sides_agree, steady_measurements
 
 UNCALIBRATED_MODEL_WARNING = (
     "This pose model is not the one posture's calibrations were fitted with, so calibrated values may be off by "
     "a little more than bench/ACCURACY.md says; `posture model --force --from-wheel` installs that exact model.")
+
+
+MARKERS_SINGLE_READING = (" The markers' measures are read once, from the photo as taken, and carry no ±: markers "
+                          "are found by their colour, which the grey copy removes; their precision is in "
+                          "bench/MARKERS.md.")
 
 
 def gate(image: LoadedImage, poses: tuple[Pose, ...]) -> Verdict:
@@ -151,6 +158,19 @@ def copy_readings(image: LoadedImage, verdict: Verdict, frame: Frame, measuremen
         return run.readings(detectors[0], verdict, measurements)
 
 
+def merged_withheld(*groups: tuple[Withheld, ...]) -> tuple[Withheld, ...]:
+    """The withheld measures of several stages, one entry per id: the first reason given wins.
+
+    The pose review comes first, because a pose to change is the first thing to fix; the outline's reasons
+    (loose cloth) follow for the measures the pose left alone.
+    """
+    merged: dict[str, Withheld] = {}
+    for group in groups:
+        for entry in group:
+            merged.setdefault(entry.id, entry)
+    return tuple(merged.values())
+
+
 def photo_points(measurements: tuple[Measurement, ...], levelling: Levelling,
                  pose_xy: np.ndarray) -> tuple[Measurement, ...]:
     """The measurements with their points turned back from the levelled frame into the photo's pixels.
@@ -239,11 +259,19 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     if not verdict.ok or verdict.pose is None:
         return Analysis(image=image, verdict=verdict, frame=None, measurements=(), findings=(), knowledge=knowledge,
                         warnings=image.warnings + verdict.warnings + model_warning, provenance=origin)
+    checked = review(verdict, poses[1:])
+    if checked.problem is not None:
+        refusal = dataclasses.replace(verdict, problem=checked.problem, problem_kind=checked.problem_kind)
+        return Analysis(image=image, verdict=refusal, frame=None, measurements=(), findings=(), knowledge=knowledge,
+                        warnings=image.warnings + verdict.warnings + model_warning,
+                        provenance=dataclasses.replace(origin, uncertainty=False))
     levelling = find_levelling(image, verdict.pose, roll=roll, level=level, lines=lines)
     frame, measured = measure(verdict, height_cm, levelling)
     warnings = image.warnings + verdict.warnings + (levelling.note,) + model_warning
-    measurements = measured.measurements
-    withheld = measured.withheld
+    withheld = merged_withheld(checked.withheld, measured.withheld)
+    # What the pose cannot support is not measured at all: the copies' readings of it go unused too.
+    unsupported = {w.id for w in checked.withheld}
+    measurements = tuple(m for m in measured.measurements if m.id not in unsupported)
     if markers is not None:
         try:
             marked = measure_markers(image, verdict, frame, colour=markers)
@@ -270,11 +298,14 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     withheld += one_sided
     if markers is not None:
         by_id = {m.id: m for m in marked.measurements}
-        measurements = tuple(by_id.pop(m.id, m) for m in measurements) + tuple(by_id.values())
+        # Markers read the body where the landmarks do, but not a pose that bends what they mark.
+        measurements = tuple(by_id.pop(m.id, m) for m in measurements) + tuple(
+            m for m in by_id.values() if m.id not in unsupported)
         # The markers' own reading of a measure replaces the estimate, and whatever kept that estimate back.
-        withheld = tuple(w for w in withheld if w.id not in {m.id for m in marked.measurements})
-        warnings += (marked.note,)
+        marked_ids = {m.id for m in marked.measurements} - unsupported
+        withheld = tuple(w for w in withheld if w.id not in marked_ids)
+        warnings += (marked.note + MARKERS_SINGLE_READING if uncertainty else marked.note,)
     findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
-                    knowledge=knowledge, warnings=warnings, provenance=origin, withheld=withheld)
+                    knowledge=knowledge, warnings=warnings, provenance=origin, withheld=merged_withheld(withheld))

@@ -59,7 +59,7 @@ def tier(*names: str) -> Tier:
 
 
 MEASURE = Unit("posture.stages.measure", (
-    tier("stages.measure.outline"),
+    tier("stages.measure.outline", "stages.measure.marker_labels"),
     tier("stages.measure.bodies"),
     # The head angle reads C7 off the neck's outline (silhouette), which takes its trunk line from the landmarks.
     tier("stages.measure.landmark", "stages.measure.markers"),
@@ -71,6 +71,8 @@ MEASURE = Unit("posture.stages.measure", (
 STAGES = Unit("posture.stages", (
     tier("stages.detect"),
     tier("stages.gate"),
+    tier("stages.plausibility"),
+    tier("stages.pose_checks"),
     tier("stages.lines"),
     tier("stages.level"),
     tier("stages.frame"),

@@ -33,7 +33,7 @@ from posture.compare import (
     order_sessions,
     person_proportions,
 )
-from posture.core.pose import Landmark
+from posture.core.pose import Landmark, side_landmark
 from posture.core.units import PERCENT_HEIGHT
 from posture.errors import ExitCode
 from posture.knowledge import registry
@@ -472,9 +472,41 @@ def test_front_views_compare_without_judgement() -> None:
 
 def test_person_proportions_are_size_free_ratios_and_none_for_a_refused_photo() -> None:
     side = person_proportions(built("a.jpg"))
-    assert side is not None and set(side) == {"leg_to_trunk", "arm_to_trunk"}  # no mask, so no trunk breadth
+    assert side is not None and set(side) == {"leg_to_trunk", "arm_to_trunk", "thigh_to_shin"}  # no mask: no breadth
     assert 1.2 < side["leg_to_trunk"] < 2.0 and 0.8 < side["arm_to_trunk"] < 1.3
     assert person_proportions(refused("r.jpg")) is None
+
+
+def _knees_moved(analysis: Analysis, thigh_to_shin: float) -> Analysis:
+    """The same person with each knee moved along the straight leg so that thigh over shin is ``thigh_to_shin``:
+    the leg's length, and so every other proportion, stays as it was."""
+    pose = analysis.pose
+    assert pose is not None
+    world = pose.world.copy()
+    for side in ("left", "right"):
+        hip, knee, ankle = (side_landmark(side, name) for name in ("HIP", "KNEE", "ANKLE"))
+        leg = float(np.linalg.norm(world[hip] - world[knee]) + np.linalg.norm(world[knee] - world[ankle]))
+        direction = (world[ankle] - world[hip]) / np.linalg.norm(world[ankle] - world[hip])
+        world[knee] = world[hip] + direction * leg * thigh_to_shin / (1 + thigh_to_shin)
+        world[ankle] = world[hip] + direction * leg
+    moved = dataclasses.replace(pose, world=world)
+    return dataclasses.replace(analysis, verdict=dataclasses.replace(analysis.verdict, pose=moved),
+                               image=analysis_image("other.jpg", sha="cd" * 32))
+
+
+@pytest.mark.parametrize(("ratio_after", "warned"), [(1.0 / (1 - 0.079), False), (1.0 / (1 - 0.081), True)])
+def test_a_thigh_to_shin_ratio_beyond_one_persons_spread_is_warned(ratio_after: float, warned: bool) -> None:
+    # Proportions no posture changes: one person's photos differ by at most 4.4% (real) and 6.9% (renders).
+    before = _knees_moved(built("a.jpg"), 1.0)
+    after = _knees_moved(built("b.jpg"), ratio_after)
+    proportions_before, proportions_after = person_proportions(before), person_proportions(after)
+    assert proportions_before is not None and proportions_after is not None
+    for key in ("leg_to_trunk", "arm_to_trunk"):
+        assert proportions_after[key] == pytest.approx(proportions_before[key], rel=1e-9)
+    warning = different_people(before, after)
+    assert (warning is not None) == warned, warning
+    if warned:
+        assert warning is not None and "thigh length to shin length differ by 8%" in warning
 
 
 def test_the_same_photo_twice_is_warned() -> None:

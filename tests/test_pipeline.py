@@ -9,7 +9,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from builders import MASK_HEIGHT, MASK_WIDTH, back_outline, front_outline, side_mask, side_person, side_pose
+from builders import (
+    MASK_HEIGHT,
+    MASK_WIDTH,
+    back_outline,
+    front_depth,
+    front_outline,
+    front_person,
+    make_pose,
+    side_mask,
+    side_person,
+    side_pose,
+)
 
 from posture.analysis import Analysis, ModelIdentity
 from posture.core.image import ImageOrigin, LoadedImage
@@ -161,3 +172,39 @@ def test_copies_read_beside_the_photo_give_what_one_landmarker_gives(roll: float
     assert together.measurements == alone.measurements
     assert all(m.uncertainty is not None for m in together.measurements)
     assert helper.seen, "the second landmarker read no copy"
+
+
+# ------------------------------------------------------------------ the review of the pose
+
+
+def _front_analysis(xy: np.ndarray) -> Analysis:
+    pose = make_pose(xy, z=front_depth())
+    return analyze_image(_image(), _OnePersonDetector(pose), model=MODEL,  # type: ignore[arg-type]
+                         mediapipe_version="1.2.2", knowledge=load_knowledge_base(), level=False)
+
+
+def test_a_pose_the_review_refuses_gives_a_refused_analysis() -> None:
+    xy = front_person()
+    for side in ("LEFT", "RIGHT"):
+        for name in ("WRIST", "INDEX", "PINKY", "THUMB"):
+            xy[Landmark[f"{side}_{name}"], 1] = 150.0  # both hands above the head
+    analysis = _front_analysis(xy)
+    assert analysis.status == "refused" and analysis.problem_kind == "view"
+    assert analysis.problem is not None and analysis.problem.startswith("Both hands are raised")
+    assert analysis.measurements == () and analysis.frame is None
+
+
+def test_what_the_review_withholds_is_not_measured_and_is_reported_once() -> None:
+    xy = front_person()
+    # The feet together under the body, the left crossed over to the right of the right.
+    for name in ("ANKLE", "HEEL", "FOOT_INDEX"):
+        xy[Landmark[f"RIGHT_{name}"], 0] = 495.0
+        xy[Landmark[f"LEFT_{name}"], 0] = 480.0
+    analysis = _front_analysis(xy)
+    assert analysis.ok
+    withheld = [w.id for w in analysis.withheld]
+    assert {"apparent_leg_length_difference", "lateral_trunk_shift"} <= set(withheld)
+    assert len(withheld) == len(set(withheld))
+    assert not set(withheld) & {m.id for m in analysis.measurements}
+    assert "shoulder_height_difference" in {m.id for m in analysis.measurements}
+    assert all(w.reason.startswith("The legs are crossed") for w in analysis.withheld if w.kind == "pose")

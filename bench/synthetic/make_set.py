@@ -128,6 +128,29 @@ def marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
     return items
 
 
+FULLER_ARM_FLEXION_DEG = 30.0
+"""Side views of the fuller set hold the arms 30 deg forwards: hanging, the arm hides the iliac crest's marker."""
+
+
+def fuller_marker_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
+    """The marker renders again, with more points marked than the measures need (posture labels them by anatomy).
+
+    Side views carry markers on the near side's ASIS, iliac crest and PSIS, the near tragus and C7, the arms held
+    :data:`FULLER_ARM_FLEXION_DEG` forwards; back views on both PSIS and both iliac crests, the arms a hand's width
+    away. Names and views as :func:`marker_plan`'s, so that each render's look (colours, camera) is drawn alike.
+    """
+    items = []
+    for name, kwargs, sweep in marker_plan(bodies):
+        if kwargs["view"] == "side":
+            near = "left" if kwargs["facing"] == "left" else "right"
+            kwargs = {**kwargs, "markers": (f"asis_{near}", f"iliac_crest_{near}", f"psis_{near}", f"tragus_{near}",
+                                            "c7"), "arm_flexion_deg": FULLER_ARM_FLEXION_DEG}
+        else:
+            kwargs = {**kwargs, "markers": ("psis_left", "psis_right", "iliac_crest_left", "iliac_crest_right")}
+        items.append((name, kwargs, {**sweep, "markers": "fuller"}))
+    return items
+
+
 def save_with_focal_length(rgb: np.ndarray, truth: dict, png: Path) -> None:
     """As :func:`render.save`, with the camera's focal length in the PNG's EXIF, as a phone photo has it.
 
@@ -206,8 +229,12 @@ def main(argv=None) -> int:
     ap.add_argument("--markers", action="store_true",
                     help="render the skin-marker set instead (posture --markers; bodies default to the held-out two "
                     "and man_average)")
+    ap.add_argument("--fuller-markers", action="store_true",
+                    help="render the skin-marker set with more points marked than the measures need (side: ASIS, "
+                    "iliac crest, PSIS, tragus, C7; back: both PSIS and both iliac crests)")
     args = ap.parse_args(argv)
 
+    args.markers = args.markers or args.fuller_markers
     if args.markers and args.bodies == ",".join(SET_BODIES):
         args.bodies = ",".join(MARKER_BODIES)
     bodies = [b.strip() for b in args.bodies.split(",") if b.strip()]
@@ -216,7 +243,8 @@ def main(argv=None) -> int:
         ap.error(f"unknown bodies: {unknown}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    items = marker_plan(bodies) if args.markers else loose_plan(bodies) if args.loose else plan(bodies)
+    items = (fuller_marker_plan(bodies) if args.fuller_markers else marker_plan(bodies) if args.markers else
+             loose_plan(bodies) if args.loose else plan(bodies))
     total = len(items)
     print(f"{total} pictures planned in {out} ({len(bodies)} bodies, seed {args.seed})", flush=True)
 

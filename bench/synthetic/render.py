@@ -138,6 +138,10 @@ class Scene:
         How far the hanging arms stand out from the body, degrees from the
         vertical (6: hands touching the thighs; about 20: a hand's width from
         the hips, as posture's photo advice asks for front and back photos).
+    arm_flexion_deg
+        Both arms swung forwards by this much about the shoulders' axis (0:
+        hanging); side views with a marker on the iliac crest hold them about
+        30 deg forwards, or the hanging arm hides it.
     shoulder_drop_deg
         + = the person's left shoulder higher (the right one dropped), in
         degrees of the line through the shoulder joints; achieved by rotating
@@ -162,6 +166,7 @@ class Scene:
     knee_hyperextension_deg: float = 0.0
     shoulder_drop_deg: float = 0.0
     arm_abduction_deg: float = 6.0
+    arm_flexion_deg: float = 0.0
     # variation
     body: str | Body = "woman_average"
     top_rgb: RGB = (70, 100, 160)
@@ -866,6 +871,10 @@ class Renderer:
             abduction = math.radians(scene.arm_abduction_deg)
             up_dir = unit([sx * math.sin(abduction), 0.0, -math.cos(abduction)])
             fore_dir = unit([sx * math.sin(abduction - math.radians(2)), -math.sin(math.radians(12)), -1.0])
+            if scene.arm_flexion_deg:
+                # Both arms swung forwards about the shoulders' axis (x), elbows as they were.
+                forwards = rot_x(-scene.arm_flexion_deg)
+                up_dir, fore_dir = forwards @ up_dir, forwards @ fore_dir
             G_up = rot_between(e0 - s0, up_dir)
             fore_rest = G_up @ (w0 - e0)
             G_fore = rot_between(fore_rest, fore_dir) @ G_up

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from typing import Any
 
 from posture.batching.run import run_batch
+from posture.errors import Stopped
 
 # --------------------------------------------------------------------------- Python API
 
@@ -41,7 +43,8 @@ def batch(
         ``df.attrs["summary"]``, or the list's ``failures`` and ``summary``.
 
     Raises:
-        KeyboardInterrupt: the run was interrupted; the tables written so far are valid.
+        KeyboardInterrupt: the run was interrupted (by SIGTERM or SIGHUP: :class:`~posture.errors.Stopped`, a
+            KeyboardInterrupt); the tables written so far are valid.
     """
     if (annotate or resume) and out is None:
         raise ValueError("annotate and resume need an output folder (out=...)")
@@ -50,7 +53,7 @@ def batch(
                             height_cm=height_cm, heights=heights, annotate=annotate, resume=resume,
                             uncertainty=uncertainty, dask=dask, model=model, collect_rows=True)
     if outcome.interrupted:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt if outcome.signal_number in (None, signal.SIGINT) else Stopped(outcome.signal_number)
     try:
         import pandas
     except ImportError:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -31,10 +32,12 @@ from posture.batching.work import (
     analyze_photo,
     open_analyzer,
 )
-from posture.errors import ExitCode, ModelError, PostureError
+from posture.errors import ExitCode, ModelError, PostureError, SchedulerError
 
 _POLL_SECONDS = 0.1  # how often the loops look at a Ctrl-C; well under the promised second
 _STARTUP_DEATHS = 3  # workers dying before they are ready, in a row, before the run gives up
+DASK_CONNECT_SECONDS = 5.0
+"""How long a run waits for a Dask scheduler to answer (Dask's own default, 30 s, looks like a hang)."""
 
 Handle = Callable[[Record], None]
 """Given each photo's record as it comes in (the run writes it to the tables)."""
@@ -154,6 +157,10 @@ class ProcessPoolEngine:
                         alive = False
                     if alive and worker.process.is_alive():
                         continue
+                    if stop.is_set():
+                        # A signal to the whole group (SIGTERM from a service manager) ended this worker too:
+                        # its photo is not done, not failed, and --resume takes it up.
+                        return
                     worker.process.join(timeout=1)
                     if worker.task is not None:
                         handle(failure_record(worker.task.path, "worker",
@@ -181,8 +188,10 @@ class _Worker:
 
 def _worker_main(connection: Any, options: Options) -> None:
     """A worker process: open one Analyzer, then analyse the tasks the parent sends until it sends None."""
-    # Ctrl-C reaches the whole process group; the parent decides how the run stops.
+    # Ctrl-C and a closed terminal's SIGHUP reach the whole process group; the parent decides how the run stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     hide_native_stderr()
     try:
         open_analyzer(options)
@@ -234,6 +243,40 @@ def _stop_workers(pool: list[_Worker], *, gently: bool) -> None:
         worker.connection.close()
 
 
+@contextlib.contextmanager
+def dask_client(scheduler: Any, timeout: float = DASK_CONNECT_SECONDS) -> Iterator[Any]:
+    """The Dask client of a run: for an address, a client connected here (closed at the end); else ``scheduler``.
+
+    A run connects before it writes anything, so a scheduler out of reach leaves the output folder as it was.
+
+    Args:
+        scheduler: a scheduler address (``tcp://host:8786``), a ``distributed.Client``, or None (no Dask).
+        timeout: seconds to wait for the scheduler to answer (``distributed.Client``'s ``timeout``).
+
+    Raises:
+        SchedulerError: the scheduler did not answer within ``timeout``, or the address is not one.
+        PostureError: Dask's distributed package is not installed.
+    """
+    if not isinstance(scheduler, str):
+        yield scheduler
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise PostureError("--dask needs Dask's distributed scheduler: pip install 'posture[dask]'.") from None
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        detail = " ".join(str(error).split()).rstrip(".") or type(error).__name__
+        raise SchedulerError(f"The Dask scheduler at {scheduler!r} could not be reached within {timeout:g} s "
+                             f"({detail}); check the address and that the scheduler is running, or allow longer "
+                             "with --dask-timeout.") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 class DaskEngine:
     """The same :func:`~posture.batching.work.analyze_photo` on an existing Dask distributed scheduler.
 
@@ -241,59 +284,53 @@ class DaskEngine:
     photos do not become a million futures.
 
     Args:
-        scheduler: its address (``tcp://host:8786``) or a ``distributed.Client``.
+        scheduler: its address (``tcp://host:8786``, connected with :func:`dask_client`) or a ``distributed.Client``.
     """
 
     def __init__(self, scheduler: Any) -> None:
         self.scheduler = scheduler
 
     def run(self, tasks: Iterator[Task], options: Options, handle: Handle, stop: threading.Event) -> None:
-        try:
-            from distributed import Client, as_completed
-        except ImportError:
-            raise PostureError("--dask needs Dask's distributed scheduler: pip install 'posture[dask]'.") from None
-        own = not isinstance(self.scheduler, Client)
-        try:
-            client = Client(self.scheduler, timeout="30s") if own else self.scheduler
-        except (OSError, TimeoutError) as error:
-            raise PostureError(f"Could not reach the Dask scheduler at {self.scheduler!r} ({error}).") from None
-        try:
-            threads = sum(client.nthreads().values()) or 1
-            window = max(16, 4 * threads)
-            completed = as_completed()
-            held: dict[Any, Task] = {}
+        with dask_client(self.scheduler) as client:
+            self._run(client, tasks, options, handle, stop)
 
-            def submit() -> bool:
-                task = next(tasks, None)
-                if task is None:
-                    return False
-                future = client.submit(analyze_photo, task, options, pure=False)
-                held[future] = task
-                completed.add(future)
-                return True
+    def _run(self, client: Any, tasks: Iterator[Task], options: Options, handle: Handle,
+             stop: threading.Event) -> None:
+        from distributed import as_completed
 
-            while len(held) < window and submit():
-                pass
-            while held:
-                if stop.is_set():
-                    client.cancel(list(held))
-                    return
-                finished = completed.next_batch(block=False)
-                if not finished:
-                    time.sleep(_POLL_SECONDS / 2)
-                    continue
-                for future in finished:
-                    task = held.pop(future)
-                    try:
-                        record = future.result()
-                    except (ModelError, SetupError):
-                        raise
-                    except Exception as error:  # KilledWorker, a lost connection: this photo, not the run
-                        record = failure_record(task.path, "worker",
-                                                f"The Dask task failed ({type(error).__name__}: "
-                                                f"{' '.join(str(error).split())}); the run went on without it.")
-                    handle(record)
-                    submit()
-        finally:
-            if own:
-                client.close()
+        threads = sum(client.nthreads().values()) or 1
+        window = max(16, 4 * threads)
+        completed = as_completed(loop=client.loop)  # the client of this run, which need not be the default one
+        held: dict[Any, Task] = {}
+
+        def submit() -> bool:
+            task = next(tasks, None)
+            if task is None:
+                return False
+            future = client.submit(analyze_photo, task, options, pure=False)
+            held[future] = task
+            completed.add(future)
+            return True
+
+        while len(held) < window and submit():
+            pass
+        while held:
+            if stop.is_set():
+                client.cancel(list(held))
+                return
+            finished = completed.next_batch(block=False)
+            if not finished:
+                time.sleep(_POLL_SECONDS / 2)
+                continue
+            for future in finished:
+                task = held.pop(future)
+                try:
+                    record = future.result()
+                except (ModelError, SetupError):
+                    raise
+                except Exception as error:  # KilledWorker, a lost connection: this photo, not the run
+                    record = failure_record(task.path, "worker",
+                                            f"The Dask task failed ({type(error).__name__}: "
+                                            f"{' '.join(str(error).split())}); the run went on without it.")
+                handle(record)
+                submit()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.batching.discover import Found, discover, file_sha256
-from posture.batching.engines import OnStart, pick_engine
+from posture.batching.engines import DASK_CONNECT_SECONDS, OnStart, dask_client, pick_engine
 from posture.batching.heights import Heights, read_heights
 from posture.batching.tables import (
     ANNOTATED_DIR,
@@ -34,7 +34,7 @@ from posture.batching.tables import (
 )
 from posture.batching.work import Options, Record, Task
 from posture.core.paths import path_text
-from posture.errors import OutputError
+from posture.errors import STOPPING_SIGNALS, OutputError
 from posture.limits import is_standing_height, usable_cpus
 
 # --------------------------------------------------------------------------- the run
@@ -46,7 +46,7 @@ class Outcome:
 
     Attributes:
         summary: counts by status, view and kind of failure, how often each finding occurred, throughput.
-        interrupted: the run was stopped with Ctrl-C before every photo was done.
+        interrupted: the run was stopped with Ctrl-C (or SIGTERM, SIGHUP) before every photo was done.
         rows: the flat rows (when collected), sorted by path; rows carried over by ``resume`` are read back
             from results.csv, see :func:`parse_cell`.
         failures: the failure records, sorted by path.
@@ -56,6 +56,8 @@ class Outcome:
     interrupted: bool
     rows: list[dict[str, Any]]
     failures: list[dict[str, Any]]
+    signal_number: int | None = None
+    """The signal that stopped the run (SIGINT, SIGTERM or SIGHUP), when ``interrupted``."""
 
 
 def run_batch(
@@ -70,6 +72,7 @@ def run_batch(
     resume: bool = False,
     uncertainty: bool = True,
     dask: Any = None,
+    dask_timeout: float = DASK_CONNECT_SECONDS,
     model: str | os.PathLike[str] | None = None,
     max_pixels: int | None = None,
     collect_rows: bool = False,
@@ -95,6 +98,7 @@ def run_batch(
         uncertainty: average each measurement over the photo and two altered copies and give its
             repeatability interval (three landmark runs); False measures each photo alone (``--fast``).
         dask: a Dask scheduler address or ``distributed.Client``: run the photos there instead.
+        dask_timeout: seconds to wait for the scheduler at a ``dask`` address to answer.
         model: the pose model bundle; None prepares the default model.
         max_pixels: refuse photos with more pixels than this.
         collect_rows: keep the rows in memory and return them.
@@ -108,6 +112,7 @@ def run_batch(
         OutputError: ``out`` cannot be written, holds an earlier run without ``resume``, or another
             run is writing into it.
         ModelError: the pose model cannot be prepared or opened.
+        SchedulerError: the Dask scheduler at ``dask`` does not answer; nothing is written into ``out``.
     """
     from posture._version import __version__
     from posture.analysis import columns as row_columns
@@ -125,16 +130,21 @@ def run_batch(
     out_path = Path(out)
     if workers is None:
         workers = usable_cpus()
+    # Before the output folder is made: a folder of photos that cannot be used leaves nothing behind.
+    found = discover(folder, recursive=recursive, exclude=out_path)
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"Could not create the output folder {path_text(out_path)!r}: {error.strerror or error}.") \
             from None
-    with output_folder_lock(out_path):
+    with output_folder_lock(out_path), contextlib.ExitStack() as held:
         if not resume and any((out_path / name).exists() for name in (RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV)):
             raise OutputError(f"{path_text(out_path)!r} already holds the results of an earlier run; add --resume to "
                               "continue it, or choose another output folder with -o.")
-        found = discover(folder, recursive=recursive, exclude=out_path)
+        if resume:
+            _refuse_foreign_tables(out_path)
+        if annotate:
+            _refuse_linked_folders(out_path / ANNOTATED_DIR)
         root = os.fspath(folder)
 
         model_path = check_model_file(Path(model)) if model is not None else prepare_model(notify=notify or _silent)
@@ -147,6 +157,8 @@ def run_batch(
         options = Options(model=None if dask is not None and model is None else str(model_path),
                           max_pixels=max_pixels or DEFAULT_MAX_PIXELS, uncertainty=uncertainty)
 
+        # Reached before the tables begin: a scheduler out of reach leaves no tables for --resume to trip over.
+        client = held.enter_context(dask_client(dask, dask_timeout))
         tables = Tables(out_path, columns, earlier)
         counts: Counter[str] = Counter()
         rows: dict[str, dict[str, Any]] = {}
@@ -168,6 +180,7 @@ def run_batch(
             return os.path.relpath(path, root).replace(os.sep, "/")
 
         stop = threading.Event()
+        received: list[int] = []
 
         def tasks() -> Iterator[Task]:
             for path in found.photos:
@@ -178,7 +191,8 @@ def run_batch(
                 if earlier:
                     digest = file_sha256(path)
                     done = earlier.get(digest) if digest is not None else None
-                    if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to):
+                    if done is not None and _reusable(done, current, height, options.max_pixels, annotate_to) \
+                            and _within_limit(path, options.max_pixels):
                         tables.add_reused(path, done.cells["input_sha256"])
                         counts["reused"] += 1
                         if collect_rows:
@@ -195,12 +209,12 @@ def run_batch(
                 on_total(len(found.photos) + len(found.failures))
             for failure in found.failures:
                 handle(failure)
-            with _set_by_ctrl_c(stop):
+            with _set_by_signals(stop, received):
                 iterator = tasks()
                 # Workers start only when there is work: a resumed run with nothing left costs no start-up.
                 first = next(iterator, None)
                 if first is not None:
-                    engine = pick_engine(workers=min(workers, len(found.photos)), dask=dask, on_start=on_start)
+                    engine = pick_engine(workers=min(workers, len(found.photos)), dask=client, on_start=on_start)
                     engine.run(itertools.chain([first], iterator), options, handle, stop)
                 interrupted = stop.is_set()
             tables.finish()
@@ -224,7 +238,48 @@ def run_batch(
                               f"{error.strerror or error}.") from None
         failures.sort(key=lambda failure: failure["path"])
         return Outcome(summary=summary, interrupted=interrupted, rows=[rows[p] for p in sorted(rows)],
-                       failures=failures)
+                       failures=failures, signal_number=received[0] if interrupted and received else None)
+
+
+def _refuse_foreign_tables(out: Path) -> None:
+    """Raise OutputError when a table ``--resume`` would replace in ``out`` is not one a posture batch wrote.
+
+    A results.csv of another posture version has other columns and is
+    replaced by this run's; a file of the same name that is no posture table
+    at all (a spreadsheet of one's own) must not be.
+    """
+    for name in (RESULTS_CSV, FAILURES_CSV):
+        try:
+            with open(out / name, "rb") as stream:
+                header = stream.readline()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise OutputError(f"{path_text(out / name)!r} cannot be read ({error.strerror or error}).") from None
+        columns = header.rstrip(b"\r\n").split(b",")
+        ours = {b"path", b"input_sha256", b"posture_version"} <= set(columns) if name == RESULTS_CSV \
+            else columns == [column.encode() for column in FAILURE_COLUMNS]
+        if not ours:
+            raise OutputError(f"{path_text(out / name)!r} is not a table posture wrote, so --resume would replace it; "
+                              "choose another output folder with -o.")
+
+
+def _refuse_linked_folders(annotated: Path) -> None:
+    """Raise OutputError when ``annotated`` or a folder inside it is a symbolic link.
+
+    The pictures are written into folders made or found there, and a link
+    planted in their place would have them written wherever it points, outside
+    the output folder. A link to a file is harmless: the atomic writer replaces
+    the link itself.
+    """
+    if annotated.is_symlink():
+        linked = annotated
+    else:
+        linked = next((Path(parent, name) for parent, folders, _ in os.walk(annotated)
+                       for name in folders if os.path.islink(os.path.join(parent, name))), None)
+    if linked is not None:
+        raise OutputError(f"{path_text(linked)!r} is a symbolic link, and posture writes the annotated pictures "
+                          "only inside the output folder; remove the link or choose another output folder with -o.")
 
 
 def _silent(message: str) -> None:
@@ -232,17 +287,24 @@ def _silent(message: str) -> None:
 
 
 @contextlib.contextmanager
-def _set_by_ctrl_c(stop: threading.Event) -> Iterator[None]:
-    """While inside, Ctrl-C (SIGINT) sets ``stop`` instead of raising KeyboardInterrupt, so the tables get finished."""
+def _set_by_signals(stop: threading.Event, received: list[int]) -> Iterator[None]:
+    """While inside, Ctrl-C (SIGINT), SIGTERM and SIGHUP set ``stop`` and are noted in ``received``, instead of
+    raising KeyboardInterrupt or ending the process, so the tables get finished."""
     # Python lets only the main thread install signal handlers; a run from another thread keeps the usual Ctrl-C.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, lambda number, frame: stop.set())
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(number: int, frame: object) -> None:
+        received.append(number)
+        stop.set()
+
+    previous = {number: signal.signal(number, note) for number in (signal.SIGINT, *STOPPING_SIGNALS)}
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _reusable(done: EarlierResult, current: dict[str, str], height: float | None, max_pixels: int,
@@ -255,12 +317,24 @@ def _reusable(done: EarlierResult, current: dict[str, str], height: float | None
     if cells["height_cm"] != cell_text(height):
         return False
     # The pixel limit changes a result only by refusing the photo as too large, so a result is what a run
-    # under this limit would give exactly when its photo is within it.
+    # under this limit would give exactly when its photo is within it (the bytes of a value: _within_limit).
     pixel_width, pixel_height = cells["input_width"], cells["input_height"]
     if not (pixel_width.isdigit() and pixel_height.isdigit()) or int(pixel_width) * int(pixel_height) > max_pixels:
         return False
     # An annotated picture asked for now but not drawn before: analyse again.
     return annotate_to is None or cells["status"] != "ok" or os.path.isfile(annotate_to)
+
+
+def _within_limit(path: str, max_pixels: int) -> bool:
+    """Whether the photo at ``path`` is within ``max_pixels`` as the loader counts it: a 16-bit value twice.
+
+    The row has the pixels but not the bytes of a value, so the header is read
+    again; only for a photo whose earlier result could otherwise be reused.
+    """
+    from posture.io.loading import limit_count
+
+    count = limit_count(path, max_pixels)
+    return count is not None and count <= max_pixels
 
 
 def _summary(tables: Tables, found: Found, counts: Counter[str], elapsed: float, interrupted: bool,

@@ -44,6 +44,16 @@ def positive_int_argument(text: str) -> int:
     return value
 
 
+def positive_seconds_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def html_path_argument(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in (".html", ".htm"):

@@ -7,16 +7,19 @@ the engine, rich and the pose model load when the command runs.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from posture.cli.args import height_cm_argument, positive_int_argument
+from posture.cli.args import height_cm_argument, positive_int_argument, positive_seconds_argument
+from posture.cli.output import notify, write_stdout
 from posture.core.paths import path_text
 from posture.limits import usable_cpus
 
 DEFAULT_OUT = "posture-results"
+DASK_CONNECT_SECONDS = 5.0  # posture.batching.engines.DASK_CONNECT_SECONDS, without importing the engines for --help
 
 BATCH_DESCRIPTION = """\
 Analyse every photo in a folder and write one table: results.csv (one row per
@@ -47,7 +50,9 @@ exit codes:
   6  the pose model is missing or cannot be prepared
   7  an output could not be written, OUTDIR holds an earlier run (add --resume),
      or another run is writing into OUTDIR
-  130  interrupted (Ctrl-C): the tables hold the photos that finished; --resume continues
+  9  --dask: the scheduler cannot be reached within --dask-timeout
+  129, 130, 143  stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM: the tables hold the photos that
+     finished; --resume continues
 """
 
 
@@ -85,28 +90,34 @@ def register(commands: Any) -> None:
     batch.add_argument("--dask", metavar="ADDRESS",
                        help="run the photos on an existing Dask distributed scheduler (e.g. tcp://host:8786; needs "
                        "pip install 'posture[dask]'); the workers must reach DIR and OUTDIR at the same paths")
+    batch.add_argument("--dask-timeout", type=positive_seconds_argument, default=DASK_CONNECT_SECONDS, metavar="S",
+                       help=f"seconds to wait for the --dask scheduler to answer (default {DASK_CONNECT_SECONDS:g}); "
+                       "one out of reach ends the run with exit 9 before anything is written")
     batch.add_argument("-q", "--quiet", action="store_true", help="print no progress and no summary")
     batch.add_argument("--model", type=Path, metavar="PATH",
                        help="a MediaPipe pose_landmarker .task bundle (default: the full model, prepared on first use)")
     batch.add_argument("--max-pixels", type=positive_int_argument, default=None, metavar="N",
-                       help="refuse photos with more pixels than this (default 100,000,000)")
+                       help="refuse photos with more pixels than this, a 16-bit pixel counting twice "
+                       "(default 100,000,000)")
     batch.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``posture batch``; returns the exit code (0 also when some photos failed)."""
     from posture.batching.run import run_batch
-    from posture.errors import ExitCode
+    from posture.errors import ExitCode, stopped_by
 
-    progress = None if args.quiet else (_RichProgress() if sys.stderr.isatty() else _PlainProgress())
+    # With stderr closed (2>&-) there is nowhere to show progress; sys.stderr is then None.
+    progress = None if args.quiet or sys.stderr is None else (
+        _RichProgress() if sys.stderr.isatty() else _PlainProgress())
     try:
         outcome = run_batch(
             args.folder, args.out, recursive=args.recursive, workers=args.workers, height_cm=args.height_cm,
             heights=args.heights, annotate=args.annotate, resume=args.resume, uncertainty=args.uncertainty,
-            dask=args.dask, model=args.model, max_pixels=args.max_pixels,
+            dask=args.dask, dask_timeout=args.dask_timeout, model=args.model, max_pixels=args.max_pixels,
             on_total=None if progress is None else progress.start,
             on_record=None if progress is None else progress.advance,
-            notify=lambda message: print(message, file=sys.stderr),
+            notify=notify,
         )
     finally:
         if progress is not None:
@@ -114,11 +125,13 @@ def run(args: argparse.Namespace) -> int:
     summary = outcome.summary
     if outcome.interrupted:
         done = summary["results"] + summary["failures"]
-        print(f"posture: interrupted; {done} photos and files are in the tables in {path_text(args.out)!r}. "
-              "Run the same command with --resume to continue.", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        number = outcome.signal_number if outcome.signal_number is not None else signal.SIGINT
+        how = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
+        notify(f"posture: {how}; {done} photos and files are in the tables in {path_text(args.out)!r}, and the "
+               "same command with --resume continues the run.")
+        return stopped_by(number)
     if not args.quiet:
-        print(format_summary(summary, args.out))
+        write_stdout(format_summary(summary, args.out) + "\n")  # a full or closed standard output is exit 7
     return ExitCode.OK
 
 
@@ -167,7 +180,7 @@ class _PlainProgress:
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            print(f"posture: {self.line(now)}", file=sys.stderr, flush=True)
+            notify(f"posture: {self.line(now)}")
 
     def line(self, now: float) -> str:
         elapsed = max(now - self.started, 1e-9)

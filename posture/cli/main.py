@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 
@@ -21,7 +24,15 @@ from posture.cli.args import (
     roll_argument,
 )
 from posture.cli.output import notify, write_stdout
-from posture.errors import ExitCode, InputError, PostureError, UsageError
+from posture.errors import (
+    STOPPING_SIGNALS,
+    ExitCode,
+    InputError,
+    PostureError,
+    Stopped,
+    UsageError,
+    stopped_by,
+)
 
 if TYPE_CHECKING:
     from posture.analysis import Analysis
@@ -37,7 +48,10 @@ exit codes:
   6  the pose model is missing or cannot be prepared
   7  an output (file or standard output) could not be written
   8  --markers: the skin markers cannot be found or paired without guessing
-  130  interrupted (Ctrl-C)
+  9  batch --dask: the scheduler cannot be reached within --dask-timeout
+  129  hung up (SIGHUP: the terminal was closed)
+  130  interrupted (Ctrl-C, SIGINT)
+  143  terminated (SIGTERM, e.g. kill)
 """
 
 ANALYZE_DESCRIPTION = """\
@@ -156,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a MediaPipe pose_landmarker .task bundle (lite, full or heavy); "
                          "default: the full model, prepared on first use")
     analyze.add_argument("--max-pixels", type=positive_int_argument, default=None, metavar="N",
-                         help="refuse photos with more pixels than this (guards against decompression bombs; "
-                         "default 100,000,000)")
+                         help="refuse photos with more pixels than this, a 16-bit pixel counting twice (guards "
+                         "against decompression bombs; default 100,000,000)")
 
     analyze.set_defaults(run=_run_analyze)
 
@@ -256,18 +270,44 @@ def _run_model(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+@contextlib.contextmanager
+def stopped_like_ctrl_c() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise :class:`~posture.errors.Stopped` (a KeyboardInterrupt) as SIGINT does.
+
+    Without this they would kill the process on the spot: no partial tables, a temporary file left beside an
+    output. Only the main thread may install handlers; elsewhere (a caller's thread) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, frame: object) -> None:
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``posture`` command with ``argv``; returns the exit code."""
     try:
-        args = build_parser().parse_args(argv)
-        command: Callable[[argparse.Namespace], int] = args.run
-        return command(args)
+        with stopped_like_ctrl_c():
+            args = build_parser().parse_args(argv)
+            command: Callable[[argparse.Namespace], int] = args.run
+            return command(args)
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else ExitCode.OK if exit_.code is None else ExitCode.USAGE
     except PostureError as error:
         notify(f"posture: {error}")
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, Stopped):
+            notify(f"posture: stopped by {signal.Signals(interrupt.signal_number).name}.")
+            return stopped_by(interrupt.signal_number)
         notify("posture: interrupted.")
         return ExitCode.INTERRUPTED
     except Exception as error:

@@ -49,6 +49,7 @@ class Measurement:
 WithheldKind = str
 """Why a measure was withheld, in a word: ``"pose"`` (the body's position hides or bends what it reads),
 ``"landmarks"`` (the landmarks are implausible or off the body), ``"clothing"`` (the outline is cloth, not body),
+``"outline"`` (the outline could not be read where the measure needs it),
 ``"unsteady"`` (the altered copies disagree, or could not be read), ``"sides"`` (two readings disagree on the
 side), ``"scene"`` (something in the photo hides the body or the camera's position bends it)."""
 

@@ -96,6 +96,9 @@ class Pose:
         mask: shape (h, w), person probability in [0, 1] at working resolution,
             or ``None`` when the model gave none.
         mask_scale: mask pixels per original pixel.
+        presence: shape (33,), MediaPipe's presence score in [0, 1] (how likely the landmark lies in the
+            photo at all, where visibility says how likely it is seen rather than hidden), or ``None`` when
+            the model gave none.
     """
 
     xy: np.ndarray
@@ -104,6 +107,7 @@ class Pose:
     world: np.ndarray
     mask: np.ndarray | None
     mask_scale: float
+    presence: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         expected = {"xy": (NUM_LANDMARKS, 2), "z": (NUM_LANDMARKS,),
@@ -113,6 +117,10 @@ class Pose:
             if array.shape != shape:
                 raise ValueError(f"Pose.{field} must have shape {shape}, got {array.shape!r}")
             array.setflags(write=False)
+        if self.presence is not None:
+            if self.presence.shape != (NUM_LANDMARKS,):
+                raise ValueError(f"Pose.presence must have shape {(NUM_LANDMARKS,)}, got {self.presence.shape!r}")
+            self.presence.setflags(write=False)
         if self.mask is not None:
             self.mask.setflags(write=False)
 

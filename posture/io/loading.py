@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageMode, UnidentifiedImageError
 
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.core.paths import path_text
@@ -33,6 +33,7 @@ from posture.io.pillow import (
 DEFAULT_MAX_PIXELS = 100_000_000  # decompression-bomb guard
 WORKING_LONG_SIDE = 1280  # the pose networks look at ~256 px crops; more only costs time
 MIN_SHORT_SIDE = 64  # below this a whole standing body cannot be resolved
+CONVERSION_BLOCK_VALUES = 1 << 22  # a 16- or 32-bit image is scaled to 8 bits this many values at a time
 DARK_LUMINANCE = 20.0  # mean luma (0-255) under which detection usually fails
 
 # Pillow's JPEG opener also returns the multi-picture (MPO) JPEGs many phones write.
@@ -80,7 +81,8 @@ def load_image(
 
     Args:
         path: the photo.
-        max_pixels: refuse images with more pixels than this, before decoding.
+        max_pixels: refuse images with more pixels than this, before decoding;
+            a pixel of 16 bits counts twice, one of 32 bits four times.
         working_long_side: longest side of the returned array.
 
     Returns:
@@ -160,7 +162,9 @@ def image_from_pil(
     """Take a PIL image, upright and reduced to working size as files are.
 
     Its EXIF orientation, if any, is applied, and any mode is converted to RGB
-    as for files. The image object is not changed, beyond being loaded if it
+    as for files. Integer grey is scaled by what it holds: "I;16" from
+    0-65535, and "I" from 0-255 when all its values lie there, else from
+    0-65535. The image object is not changed, beyond being loaded if it
     was opened lazily; closing it stays the caller's business.
 
     Args:
@@ -181,6 +185,27 @@ def image_from_pil(
         raise TypeError(f"image_from_pil takes a PIL.Image.Image, not a {type(image).__name__}")
     _check_limits(max_pixels, working_long_side)
     return _from_memory(image, _display(name), image.format or "PIL", max_pixels, working_long_side)
+
+
+def limit_count(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> int | None:
+    """What ``max_pixels`` is compared with for the photo at ``path`` (pixels x bytes per value), from its header.
+
+    Only the header is read. None when it cannot be read, or Pillow refuses
+    the image as beyond twice ``max_pixels`` while opening it.
+    """
+    try:
+        with open(path, "rb") as stream:
+            formats: tuple[str, ...] = _FORMATS
+            if stream.read(8)[4:8] == b"ftyp":
+                _register_heif_opener()
+            else:
+                formats = tuple(f for f in _FORMATS if f != "HEIF")
+            stream.seek(0)
+            with pillow_guard([], max_pixels), Image.open(stream, formats=formats) as image:
+                width, height = image.size
+                return width * height * bytes_per_sample(image.mode)
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS):
+        return None
 
 
 def mean_luminance(rgb: np.ndarray) -> float:
@@ -256,9 +281,25 @@ def _open(data: bytes, name: str, max_pixels: int, exif_problems: list[str]) -> 
     return image
 
 
-def _check_size(name: str, width: int, height: int, max_pixels: int) -> None:
-    if width * height > max_pixels:
-        raise too_many_pixels(name, f"{width * height:,}", max_pixels)
+def bytes_per_sample(mode: str) -> int:
+    """How many bytes one value of a Pillow mode takes decoded: 1 for 8-bit modes, 2 for "I;16*", 4 for "I" and "F"."""
+    return np.dtype(ImageMode.getmode(mode).typestr).itemsize
+
+
+def _check_size(name: str, width: int, height: int, max_pixels: int, mode: str = "RGB") -> None:
+    """Refuse, from the header alone, an image too large (counting its decoded bytes) or too small.
+
+    A pixel of more than 8 bits counts once per byte of its value: a 16-bit
+    image of 81 megapixels decodes to as much as a 162-megapixel 8-bit one,
+    and its conversion to 8 bits needs room beside it.
+    """
+    depth = bytes_per_sample(mode)
+    if width * height * depth > max_pixels:
+        if depth == 1:
+            raise too_many_pixels(name, f"{width * height:,}", max_pixels)
+        raise InputError(f"{name} has {width * height:,} pixels of {8 * depth} bits, which count as "
+                         f"{width * height * depth:,} against the limit of {max_pixels:,} (each byte of a pixel "
+                         "counts once); resize it, save it with 8 bits per channel, or raise --max-pixels.")
     if min(width, height) < MIN_SHORT_SIDE:
         raise InputError(f"{name} is only {width}x{height} pixels, too small to find a person "
                          f"(the shorter side needs at least {MIN_SHORT_SIDE}).")
@@ -325,7 +366,7 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     """
     stored_width, stored_height = image.size
     # From the header alone: nothing has been decoded yet.
-    _check_size(name, stored_width, stored_height, max_pixels)
+    _check_size(name, stored_width, stored_height, max_pixels, image.mode)
     scale = min(1.0, working_long_side / max(stored_width, stored_height))
     target = _working_size(stored_width, stored_height, working_long_side)
     # JPEG picks the largest 1/2^n decoding scale still >= target; the
@@ -338,11 +379,12 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     exif = read_exif(image, exif_problems)
     orientation = exif.orientation
     try:
-        rgb_image = _to_rgb(image)
+        # Grey stays grey until it is at working size: the same pixels as converting first, a third of the memory.
+        rgb_image = _to_8_bit_image(image)
     except ValueError as error:
         raise InputError(f"{name} is in Pillow mode {image.mode!r}, which posture cannot convert to RGB.") from error
     if pixel_digest is not None:
-        pixel_digest.update(rgb_image.tobytes())
+        pixel_digest.update(rgb_image.convert("RGB").tobytes())
     if target:
         # Measured on a 12 MP JPEG: Hamming comes as close to a full-resolution
         # Lanczos reduction as cv2.INTER_AREA (43 dB) in half Lanczos' time,
@@ -354,7 +396,7 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     transpose = ORIENTATION_TRANSPOSE.get(orientation)
     if transpose is not None:
         rgb_image = rgb_image.transpose(transpose)
-    rgb = np.asarray(rgb_image, dtype=np.uint8)
+    rgb = np.asarray(rgb_image.convert("RGB"), dtype=np.uint8)
     rgb.setflags(write=False)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_height, stored_width) if swapped else (stored_width, stored_height)
@@ -402,25 +444,55 @@ def _working_size(width: int, height: int, working_long_side: int) -> tuple[int,
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Convert any decoded Pillow mode to 8-bit RGB; transparency becomes white."""
+    return _to_8_bit_image(image).convert("RGB")
+
+
+def _to_8_bit_image(image: Image.Image) -> Image.Image:
+    """Convert any decoded Pillow mode to 8-bit RGB, or to 8-bit grey ("L") when it is grey; transparency becomes
+    white.
+
+    Integer grey ("I;16*" and "I") is scaled to 0-255 by what its values mean.
+    "I;16*" is a 16-bit PNG: 0-65535. Mode "I" holds 32-bit integers with no
+    range of their own: older Pillow releases (allowed by pyproject) open
+    16-bit PNGs as "I" with 0-65535, and a program can put 8-bit values in
+    one. So an "I" image whose values all lie within 0-255 is taken as 8-bit,
+    any other as 16-bit (values outside 0-65535 saturate). Pillow's own
+    conversion would clip every value above 255 instead of scaling.
+    """
     mode = image.mode
-    if mode == "RGB":
+    if mode in ("RGB", "L"):
         return image
     if mode.startswith("I"):
-        # Pillow's own conversion clips 16-bit values at 255 instead of scaling.
-        # "I;16*" is a 16-bit PNG; older Pillow releases (allowed by
-        # pyproject) open those as 32-bit "I" with the same 0-65535 range.
-        return Image.fromarray(_to_8_bit(np.asarray(image))).convert("RGB")
+        low, high = image.getextrema()
+        eight_bit = mode == "I" and 0 <= low and high <= 255
+        return _grey_to_8_bit(image, full_scale=255 if eight_bit else 65535)
     if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
         # Black under transparent areas (what a plain convert gives) could
         # merge with dark clothing; white is how viewers show them.
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
-    # L, 1, P and CMYK (Pillow undoes the inverted CMYK of Adobe JPEGs).
+    # 1, P and CMYK (Pillow undoes the inverted CMYK of Adobe JPEGs).
     return image.convert("RGB")
 
 
-def _to_8_bit(values: np.ndarray) -> np.ndarray:
-    """Scale 16-bit values (0-65535) to uint8 (0-255), rounding; larger values saturate."""
-    scaled = np.rint(values.astype(np.float32) * np.float32(255 / 65535))
+def _grey_to_8_bit(image: Image.Image, *, full_scale: int) -> Image.Image:
+    """An integer grey image scaled from 0-``full_scale`` to an "L" image, a block of rows at a time.
+
+    Scaling the whole image at once would hold it several times over in wider
+    types (4.5 GB for an 81-megapixel photo); blocks keep the extra memory to a
+    few megabytes beside the 8-bit result.
+    """
+    width, height = image.size
+    grey = np.empty((height, width), dtype=np.uint8)
+    rows = max(1, CONVERSION_BLOCK_VALUES // max(1, width))
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        grey[top:bottom] = _to_8_bit(np.asarray(image.crop((0, top, width, bottom))), full_scale=full_scale)
+    return Image.fromarray(grey)
+
+
+def _to_8_bit(values: np.ndarray, *, full_scale: int = 65535) -> np.ndarray:
+    """Scale values from 0-``full_scale`` (16-bit by default) to uint8 (0-255), rounding; others saturate."""
+    scaled = np.rint(values.astype(np.float32) * np.float32(255 / full_scale))
     return np.clip(scaled, 0, 255).astype(np.uint8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -87,6 +88,15 @@ def replace_atomically(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
+def _special(path: Path) -> bool:
+    """Whether ``path`` is, or links to, something other than a regular file or a folder (a device, a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never sees half a file.
 
@@ -96,8 +106,8 @@ def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> 
         protect: input files that must never be overwritten.
 
     Raises:
-        OutputError: ``path`` is a protected input, a directory or in a missing
-            folder, or the file could not be written.
+        OutputError: ``path`` is a protected input, a directory, a device or a
+            pipe, or in a missing folder, or the file could not be written.
     """
     path = Path(path)
     for kept in protect:
@@ -105,6 +115,9 @@ def write_atomic(path: Path, data: bytes, *, protect: tuple[Path, ...] = ()) -> 
             raise OutputError(f"Refusing to overwrite the input photo {path_text(path)!r}; choose another output name.")
     if path.is_dir():
         raise OutputError(f"The output path {path_text(path)!r} is a directory; give a file name.")
+    if _special(path):
+        # The rename would put a regular file in place of a device or a pipe (/dev/null, as root).
+        raise OutputError(f"The output path {path_text(path)!r} is a device or a pipe, not a file; give a file name.")
     directory = path.parent
     if not directory.is_dir():
         raise OutputError(f"The output folder {path_text(directory)!r} does not exist.")

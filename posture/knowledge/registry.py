@@ -35,15 +35,19 @@ FRONT_OR_BACK: frozenset[str] = frozenset({"front", "back"})
 
 @dataclass(frozen=True, slots=True)
 class Arc:
-    """An arc at ``vertex`` from a reference direction to the direction of ``toward``.
+    """An arc at ``vertex`` that opens from a reference direction by the measurement's value, ray towards ``toward``.
 
-    Landmark names are side-free (``"SHOULDER"``): the near side's in a side view.
-    ``reference`` is ``"forward"`` (horizontal, the way the person faces) or ``"up"``.
+    The arc and its closing ray turn by the value itself, so the angle drawn is the angle printed. ``reference`` is
+    ``"forward"`` (horizontal, the way the person faces; the value rises from it towards up) or ``"up"`` (the
+    value leans from it towards forward). Landmark names are side-free (``"SHOULDER"``): the near side's in a side
+    view. ``points`` names the measurement's own points (``Measurement.points``) that the value was read from,
+    used for vertex and toward instead of the landmarks when the measurement carries them.
     """
 
     vertex: str
     toward: str
     reference: Literal["forward", "up"]
+    points: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +151,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         id="head_forward_angle", name="head forward angle", quantity="angle",
         sign="90° = tragus straight above C7; smaller = head further forward",
         views=SIDE, stride_safe=True, signed=False, label="CVA est.",
-        drawing=Arc(vertex="SHOULDER", toward="EAR", reference="forward"),
+        drawing=Arc(vertex="SHOULDER", toward="EAR", reference="forward", points=("c7", "tragus")),
         summary="the craniovertebral angle estimated from C7 found on the outline of the back of the neck and "
                 "a tragus proxy from the ear landmark (MediaPipe has no C7 or tragus; without an outline, from "
                 "the shoulder → ear landmark angle), calibrated on rendered bodies",

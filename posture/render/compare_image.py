@@ -37,7 +37,8 @@ TOP_MARGIN = 0.08
 BOTTOM_MARGIN = 0.06
 TILE_WIDTH = 0.62
 """Tile width as a fraction of the body height."""
-GHOST: tuple[int, int, int] = (255, 80, 200)
+GHOST: tuple[int, int, int] = (230, 7, 149)
+"""The previous session's skeleton, drawn faintly: pink, apart from every colour of the annotated picture's legend."""
 GHOST_ALPHA = 0.55
 
 

@@ -109,7 +109,8 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
                    "source": f.threshold_source} for f in analysis.findings],
         not_measured=[{"title": n.title, "reason": n.reason, "look_for": n.what_to_look_for}
                       for n in analysis.not_measured],
-        withheld=[{"name": registry.definition(w.id).name, "reason": w.reason} for w in analysis.withheld],
+        withheld=[{"name": ", ".join(registry.definition(i).name for i in ids), "reason": reason}
+                  for ids, reason in analysis.withheld_groups],
         unit_note=(f"Offsets in cm for a body height of {frame.scale.height_cm:g} cm."
                    if frame.scale.height_cm is not None else "Offsets in % of body height (% ht)."),
         uncertainty=any(m.uncertainty is not None for m in analysis.measurements),

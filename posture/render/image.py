@@ -38,17 +38,26 @@ RGB = tuple[int, int, int]
 
 WHITE: RGB = (255, 255, 255)
 DARK: RGB = (20, 20, 20)
-NEAR: RGB = (60, 200, 255)
-PLUMB: RGB = (255, 210, 0)
+NEAR: RGB = (95, 200, 255)
+"""The near side's skeleton in a side view: apart from every measurement's colour."""
 PANEL: RGB = (28, 30, 34)
 MUTED: RGB = (170, 175, 185)
-FLAG: RGB = (255, 196, 60)
+PLUMB: RGB = (251, 187, 44)
+"""The plumb line and the level line: the true vertical and horizontal the measures are read against."""
+FLAG: RGB = (255, 255, 0)
+"""A measurement that raised a finding, and the finding, in the panel."""
+BALANCED: RGB = (170, 255, 154)
+"""A finding that no single measurement raised (balanced alignment), in the panel."""
 
 PALETTE: tuple[RGB, ...] = (
-    (255, 120, 40), (90, 220, 120), (240, 90, 200), (255, 230, 80), (120, 170, 255), (255, 90, 90),
-    (160, 120, 255), (60, 220, 220),
+    (241, 120, 6), (0, 129, 255), (8, 183, 135), (0, 255, 255), (234, 99, 92), (255, 151, 192),
 )
-"""One colour per drawn measurement, in report order: it ties the line on the photo to its row in the panel."""
+"""One colour per drawn measurement, in report order: it ties the line on the photo to its row in the panel.
+
+With :data:`PLUMB`, :data:`FLAG`, :data:`BALANCED` and the comparison's ghost skeleton, every pair differs by a
+CIEDE2000 of 20 or more, and of 10 or more as people with protanopia or deuteranopia see them; each also differs
+from :data:`NEAR` by 20 or more (tests/render/test_image_palette.py). Found by a search over sRGB within those bounds
+that kept the keyed colours near their hues (plumb line amber, flag yellow, balanced green, ghost pink)."""
 
 MIN_HEIGHT = 600
 MAX_HEIGHT = 4000
@@ -181,6 +190,30 @@ def draw_skeleton(canvas: np.ndarray, xy: np.ndarray, near: str | None, width: i
 # ------------------------------------------------------------------ drawing kinds
 
 
+@dataclass(frozen=True, slots=True)
+class ArcGeometry:
+    """An arc as drawn, in canvas pixels and image degrees (y down, so + turns clockwise on the screen).
+
+    Attributes:
+        vertex: where both rays start.
+        start: the reference ray's direction (true forward or true up on the photo).
+        end: the closing ray's direction: ``start`` turned by the measurement's value, so that the angle between
+            the rays is the printed one.
+        reach: the closing ray's length: as far as the point it was measured towards (the tragus, the shoulder).
+    """
+
+    vertex: np.ndarray
+    start: float
+    end: float
+    reach: float
+
+    @staticmethod
+    def direction(degrees: float) -> np.ndarray:
+        """The unit vector of an image direction in degrees."""
+        return np.array([math.cos(math.radians(degrees)), math.sin(math.radians(degrees))])
+
+
+
 class Painter:
     """Draws registry drawings for one analysis on a canvas (canvas pixels, through a :class:`Placement`)."""
 
@@ -224,19 +257,32 @@ class Painter:
             raise ValueError(f"{part!r} needs a side view's near side")
         return self.xy[side_landmark(self.near, part)]
 
+    def arc_geometry(self, measurement: Measurement, drawing: registry.Arc) -> ArcGeometry:
+        """Where :meth:`arc` draws ``measurement``: at its own points when it carries them, turned by its value."""
+        named = {name: np.array([x, y], dtype=float) for name, x, y in measurement.points}
+        if drawing.points is not None and all(name in named for name in drawing.points):
+            vertex, toward = self.place(np.array([named[name] for name in drawing.points]))
+        else:
+            vertex, toward = self.point(drawing.vertex), self.point(drawing.toward)
+        forward = 0.0 if self.facing > 0 else 180.0
+        # Image degrees, y down: a value rising from forward towards up turns against the facing, a lean from up
+        # towards forward with it; true forward and true up are turned by the camera's roll.
+        if drawing.reference == "forward":
+            start, turn = forward, -self.facing * measurement.value
+        else:
+            start, turn = -90.0, self.facing * measurement.value
+        start += self.roll
+        reach = max(float(np.linalg.norm(toward - vertex)), 1.5 * self.sizes.radius)
+        return ArcGeometry(vertex=vertex, start=start, end=start + turn, reach=reach)
+
     def arc(self, measurement: Measurement, drawing: registry.Arc, color: RGB) -> None:
-        vertex, target = self.point(drawing.vertex), self.point(drawing.toward)
-        reference = (0.0 if self.facing > 0 else 180.0) if drawing.reference == "forward" else -90.0
-        reference += self.roll  # true forward or true up: with a rolled camera they are turned by the roll
-        radius, width = self.sizes.radius, self.sizes.line
-        target_deg = math.degrees(math.atan2(target[1] - vertex[1], target[0] - vertex[0]))
-        sweep = (target_deg - reference + 180.0) % 360.0 - 180.0
-        ref_end = vertex + radius * 1.5 * np.array([math.cos(math.radians(reference)),
-                                                     math.sin(math.radians(reference))])
-        line(self.canvas, vertex, ref_end, color, max(1, width - 1))
-        cv2.ellipse(self.canvas, _pt(vertex), (radius, radius), 0.0, reference, reference + sweep, DARK, width + 2,
+        geometry = self.arc_geometry(measurement, drawing)
+        vertex, radius, width = geometry.vertex, self.sizes.radius, self.sizes.line
+        line(self.canvas, vertex, vertex + 1.5 * radius * geometry.direction(geometry.start), color, max(1, width - 1))
+        line(self.canvas, vertex, vertex + geometry.reach * geometry.direction(geometry.end), color, max(1, width - 1))
+        cv2.ellipse(self.canvas, _pt(vertex), (radius, radius), 0.0, geometry.start, geometry.end, DARK, width + 2,
                     cv2.LINE_AA)
-        cv2.ellipse(self.canvas, _pt(vertex), (radius, radius), 0.0, reference, reference + sweep, color, width,
+        cv2.ellipse(self.canvas, _pt(vertex), (radius, radius), 0.0, geometry.start, geometry.end, color, width,
                     cv2.LINE_AA)
 
     def offset(self, measurement: Measurement, drawing: registry.Offset, color: RGB) -> None:
@@ -386,14 +432,14 @@ def _panel(analysis: Analysis, colors: dict[str, RGB], height: int, sizes: Sizes
         text("Findings", regular, WHITE)
         for finding in analysis.findings:
             label = finding.title + (" (borderline)" if finding.borderline else "")
-            marker_color = FLAG if finding.measurement else (140, 220, 140)
+            marker_color = FLAG if finding.measurement else BALANCED
             for index, part in enumerate(_wrap(label, small, inner - size)):
                 text(("· " if index == 0 else "  ") + part, small, marker_color)
     if analysis.withheld:
         y += step * 0.4
         text("Not given for this photo", regular, WHITE)
-        for withheld in analysis.withheld:
-            sentence = f"{registry.definition(withheld.id).name}: {withheld.reason}"
+        for ids, reason in analysis.withheld_groups:
+            sentence = f"{', '.join(registry.definition(i).name for i in ids)}: {reason}"
             for index, part in enumerate(_wrap(sentence, small, inner - size)):
                 text(("· " if index == 0 else "  ") + part, small, MUTED)
     y += step * 0.4
@@ -440,7 +486,7 @@ def annotate(analysis: Analysis, painter: Painter) -> dict[str, RGB]:
     draw_skeleton(painter.canvas, painter.xy, painter.near, painter.sizes.line)
     drawn = [m for m in analysis.measurements if painter.can_draw(registry.definition(m.id).drawing)]
     colors: dict[str, RGB] = {}
-    palette = iter(PALETTE * 2)
+    palette = iter(PALETTE)
     for measurement in drawn:
         drawing = registry.definition(measurement.id).drawing
         colors[measurement.id] = PLUMB if isinstance(drawing, registry.Plumb) else next(palette)

@@ -119,9 +119,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     if analysis.withheld:
         parts.append(Text(""))
         parts.append(Text("Not given for this photo", style="bold underline"))
-        for withheld in analysis.withheld:
-            parts.append(Text("• " + registry.definition(withheld.id).name, style="bold"))
-            parts.append(_indented(withheld.reason))
+        for ids, reason in analysis.withheld_groups:
+            parts.append(Text("• " + ", ".join(registry.definition(i).name for i in ids), style="bold"))
+            parts.append(_indented(reason))
     if analysis.warnings:
         parts.append(Text(""))
         parts.append(Text("Warnings", style="bold underline"))

@@ -35,6 +35,8 @@ def pose_from_mediapipe(
         [(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in normalized],  # type: ignore[attr-defined]
         dtype=np.float64,
     )
+    presences = [lm.presence for lm in normalized]  # type: ignore[attr-defined]
+    presence = None if any(p is None for p in presences) else np.array(presences, dtype=np.float64)
     world_points = np.array([(lm.x, lm.y, lm.z) for lm in world], dtype=np.float64)  # type: ignore[attr-defined]
     return Pose(
         xy=points[:, :2] * (width, height),
@@ -43,6 +45,7 @@ def pose_from_mediapipe(
         world=world_points,
         mask=mask,
         mask_scale=mask_scale,
+        presence=presence,
     )
 
 

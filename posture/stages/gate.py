@@ -43,8 +43,16 @@ FRONT_MAX_YAW_DEG = 35.0
 40–55° in the three-quarter views of the test photos."""
 STRIDE_FRACTION = 0.1
 """Ankles further apart than this fraction of the body's landmark height: a walking stride, not standing."""
+MAX_THIGH_FROM_VERTICAL_DEG = 50.0
+"""A thigh turned further than this from vertical (hip → knee) is sitting, crouching, lunging or a raised leg, not
+standing: standing renders keep both thighs within 10°, walking frames within 30°, and a man seated at a laptop,
+seen from the side with his feet below the hips (so his legs still drop far enough), showed 81° and 85°."""
 STRIDE_KNEE_BEND_DEG = 20.0
 """A knee bent more than this is a swing leg or a step, not quiet standing (standing knees are within ~10°)."""
+STRIDE_FEET_SPAN = 1.6
+"""Both feet spanning more than this many foot lengths from heel to toe: one foot ahead of the other, a step.
+A ratio of the feet's own landmarks, so it holds at any resolution: 1.0-1.25 on the standing renders and photos
+and on walking frames at mid-stance (their bent knee flags them), 2.0-2.6 on the frames with the feet apart."""
 
 _BODY = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _WHOLE_BODY = (Landmark.NOSE,) + tuple(side_landmark(s, n) for s in ("left", "right") for n in _BODY + ("HEEL",))
@@ -99,7 +107,9 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         ``leg_drop``: vertical hip → ankle distance over torso length (about 1.6 standing);
         ``leg_length``: hip → knee → ankle path length over torso length;
         ``stance``: horizontal ankle distance over the landmarks' vertical extent;
-        ``knee_bend``: the larger of the two knees' bend from straight, degrees.
+        ``knee_bend``: the larger of the two knees' bend from straight, degrees;
+        ``feet_span``: the horizontal span of both feet, heel to toe, over one foot's mean heel → toe length;
+        ``thigh``: the larger of the two thighs' (hip → knee) angles from vertical, degrees.
     """
     shoulders, hips, ankles = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP"), midpoint(xy, "ANKLE")
     torso = float(np.linalg.norm(shoulders - hips)) or 1e-9
@@ -112,6 +122,9 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         for s in ("left", "right")
     ]
     extent = float(np.ptp(xy[:, 1])) or 1e-9
+    feet = xy[[side_landmark(s, n) for s in ("left", "right") for n in ("HEEL", "FOOT_INDEX")], 0]
+    foot = float(np.mean([abs(xy[side_landmark(s, "FOOT_INDEX")][0] - xy[side_landmark(s, "HEEL")][0])
+                          for s in ("left", "right")])) or 1e-9
     return {
         "width": float(np.mean(widths)) / torso,
         "torso_tilt": math.degrees(math.atan2(abs(shoulders[0] - hips[0]), hips[1] - shoulders[1])),
@@ -121,6 +134,11 @@ def body_proportions(xy: np.ndarray) -> dict[str, float]:
         "knee_bend": max(
             joint_bend(xy[side_landmark(s, "HIP")], xy[side_landmark(s, "KNEE")], xy[side_landmark(s, "ANKLE")])
             for s in ("left", "right")
+        ),
+        "feet_span": float(np.ptp(feet)) / foot,
+        "thigh": max(
+            math.degrees(math.atan2(abs(float(knee[0] - hip[0])), float(knee[1] - hip[1])))
+            for hip, knee in ((xy[side_landmark(s, "HIP")], xy[side_landmark(s, "KNEE")]) for s in ("left", "right"))
         ),
     }
 
@@ -270,14 +288,15 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     if implausible:
         return _refuse(pose, "person", f"What was found does not look like a clearly visible person ({implausible}).",
                        warnings)
-    if shape["leg_drop"] < 1.1:
+    if shape["leg_drop"] < 1.1 or shape["thigh"] > MAX_THIGH_FROM_VERTICAL_DEG:
         return _refuse(pose, "view", "The person is not standing upright on both feet (sitting, crouching, or in a "
                        "wide or one-legged stance); posture needs a relaxed standing photo.", warnings)
 
     yaw = body_yaw(pose.world)
     if shape["width"] <= SIDE_MAX_WIDTH_RATIO and yaw >= SIDE_MIN_YAW_DEG:
         facing = _facing(pose.xy)
-        stride = shape["stance"] > STRIDE_FRACTION or shape["knee_bend"] > STRIDE_KNEE_BEND_DEG
+        stride = (shape["stance"] > STRIDE_FRACTION or shape["knee_bend"] > STRIDE_KNEE_BEND_DEG
+                  or shape["feet_span"] > STRIDE_FEET_SPAN)
         if stride:
             warnings.append("The legs are in a walking step (feet apart or a knee clearly bent), not standing "
                             "still: head and trunk are measured, foot-to-hip alignment and the knees are not.")

@@ -21,9 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from batch_tables import SAMPLE_PHOTOS, broken_model, read_csv, tables
 from builders import PHOTOS
+from PIL import Image
 
 from posture.analysis import columns
 from posture.batching import tables as batch_tables_module
@@ -138,9 +140,22 @@ def test_dask_local_cluster_gives_the_same_tables(photo_folder: Path, reference:
                                                   pose_model: Path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         run_batch(photo_folder, tmp_path, dask=client, model=pose_model)
     assert tables(tmp_path) == tables(reference)
+
+
+def test_dask_by_address_needs_no_client_of_ones_own(tmp_path: Path, pose_model: Path) -> None:
+    """The run connects its own client, which is not made the process's default (as_completed must be told)."""
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "photos"
+    _link_photos(folder, copies=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        outcome = run_batch(folder, tmp_path / "out", dask=cluster.scheduler_address, model=pose_model,
+                            uncertainty=False)
+    assert outcome.summary["results"] == len(list(folder.iterdir()))
+    assert outcome.summary["failures"] == 0
 
 
 def test_interrupt_then_resume_gives_the_uninterrupted_tables(photo_folder: Path, reference: Path,
@@ -391,6 +406,29 @@ def test_resume_reanalyses_a_result_made_under_a_higher_max_pixels(tmp_path: Pat
     assert "more than the limit" in read_csv(out / FAILURES_CSV)[1][2]
 
 
+def test_resume_reanalyses_a_16_bit_photo_whose_bytes_are_now_beyond_the_limit(tmp_path: Path,
+                                                                                pose_model: Path) -> None:
+    # A 16-bit PNG counts each pixel twice: within 2 x its pixels it is taken, one less and it is refused.
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    values = np.linspace(0, 65535, 200 * 120).reshape(200, 120).astype(np.uint16)
+    Image.fromarray(values).save(folder / "deep.png")
+    out = tmp_path / "out"
+    limit = 2 * 200 * 120
+    run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, max_pixels=limit)
+    assert len(read_csv(out / RESULTS_CSV)) == 2  # analysed (a refused photo: no person), not too large
+
+    def outcome_under(max_pixels: int) -> list[object]:
+        seen: list[dict[str, object]] = []
+        run_batch(folder, out, workers=0, uncertainty=False, model=pose_model, resume=True, max_pixels=max_pixels,
+                  on_record=seen.append)
+        return [record["outcome"] for record in seen]
+
+    assert outcome_under(limit) == ["reused"]
+    assert outcome_under(limit - 1) == ["failure"]  # as a fresh run under this limit: too large
+    assert "pixels of 16 bits" in read_csv(out / FAILURES_CSV)[1][2]
+
+
 def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path, pose_model: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "photos"
@@ -427,3 +465,49 @@ def test_names_not_utf8_are_written_with_xnn_escapes(tmp_path: Path, pose_model:
     assert (record["image"]["path"], record["image"]["name"]) == (row["path"], row["name"])
     failure = read_csv(out / FAILURES_CSV)[1]
     assert failure[0] == f"{folder}/empty\\xfe.jpg" and "\\xfe" in failure[2] and "\\udc" not in failure[2]
+
+
+def test_an_unreachable_dask_scheduler_is_exit_9_in_one_sentence_leaving_no_tables(
+        tmp_path: Path, pose_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.png").symlink_to(SAMPLE_PHOTOS[0])
+    (folder / "notes.txt").write_text("x")  # a skipped file, which would otherwise begin failures.csv
+    out = tmp_path / "out"
+    started = time.monotonic()
+    # Port 1 on this machine: nothing listens there, so the connection is refused until the timeout.
+    code = main(["batch", str(folder), "-o", str(out), "--dask", "tcp://127.0.0.1:1", "--dask-timeout", "0.5",
+                 "--quiet", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.SCHEDULER == 9, message
+    assert message.startswith("posture: The Dask scheduler at 'tcp://127.0.0.1:1' could not be reached within 0.5 s")
+    assert message.count("\n") == 1 and "Traceback" not in message
+    assert time.monotonic() - started < 15
+    assert list(out.iterdir()) == []
+
+
+def test_the_cli_default_dask_timeout_is_the_engines() -> None:
+    from posture.batching.engines import DASK_CONNECT_SECONDS
+    from posture.cli.batch import DASK_CONNECT_SECONDS as CLI_DEFAULT
+
+    assert CLI_DEFAULT == DASK_CONNECT_SECONDS <= 10
+
+
+@pytest.mark.parametrize("planted", ["annotated", "annotated/sub"])
+def test_a_symlink_planted_in_the_annotated_folder_is_refused(tmp_path: Path, pose_model: Path, planted: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.png").symlink_to(SAMPLE_PHOTOS[0])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    (out / planted).parent.mkdir(parents=True, exist_ok=True)
+    (out / planted).symlink_to(outside, target_is_directory=True)
+    code = main(["batch", str(folder), "-o", str(out), "--recursive", "--annotate", "--quiet", "--workers", "1",
+                 "--fast", "--model", str(pose_model)])
+    message = capsys.readouterr().err
+    assert code == ExitCode.OUTPUT, message
+    assert f"{str(out / planted)!r} is a symbolic link" in message and message.count("\n") == 1
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in out.iterdir()) == ["annotated"]

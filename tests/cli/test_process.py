@@ -114,18 +114,24 @@ def _loaded(process: subprocess.Popen[str], library: str, timeout: float = 120.0
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see the process's start-up")
-def test_ctrl_c_during_start_up_exits_130_quietly(pose_model: Path) -> None:
+@pytest.mark.parametrize(("number", "code", "message"), [
+    (signal.SIGINT, ExitCode.INTERRUPTED, "posture: interrupted.\n"),
+    (signal.SIGTERM, ExitCode.TERMINATED, "posture: stopped by SIGTERM.\n"),
+    (signal.SIGHUP, ExitCode.HANGUP, "posture: stopped by SIGHUP.\n"),
+])
+def test_a_stopping_signal_during_start_up_exits_128_plus_its_number_quietly(
+        pose_model: Path, number: int, code: ExitCode, message: str) -> None:
     # Interrupt while posture is starting up: once MediaPipe's native library is being loaded, posture's own
     # handler is in place and the model is still to be opened and run. Placed by what the process has done,
     # not by a delay, so a loaded machine cannot move the signal outside that window.
     with subprocess.Popen([str(SCRIPT), "analyze", str(SAMPLES[0])], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, env=QUIET, cwd=REPO) as process:
         started = _loaded(process, f"{os.sep}mediapipe{os.sep}")  # a file in the mediapipe package
-        process.send_signal(signal.SIGINT)
+        process.send_signal(number)
         out, err = process.communicate()
     assert started, err
-    assert process.returncode == ExitCode.INTERRUPTED, err
-    assert err == "posture: interrupted.\n"
+    assert process.returncode == code == 128 + number, err
+    assert err == message
     assert out == ""
 
 

@@ -19,7 +19,14 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, PngImagePlugin
 
 from posture.core.image import ImageOrigin, LoadedImage
 from posture.errors import InputError
-from posture.io.loading import _to_rgb, image_from_array, image_from_pil, load_image, mean_luminance
+from posture.io.loading import (
+    _to_rgb,
+    image_from_array,
+    image_from_pil,
+    limit_count,
+    load_image,
+    mean_luminance,
+)
 from posture.io.pillow import bomb_pixel_count, pillow_guard
 
 RED = (255, 0, 0)
@@ -445,6 +452,73 @@ def test_too_many_pixels(tmp_path: Path, max_pixels: int, count: str) -> None:
         load_image(path, max_pixels=max_pixels)
     assert str(caught.value) == (f"{path} has {count} pixels, more than the limit of {max_pixels:,}; "
                                  "resize it or raise --max-pixels.")
+
+
+@pytest.mark.parametrize(("max_pixels", "refused"), [(20_000, False), (19_999, True)])
+def test_a_16_bit_pixel_counts_twice_against_the_limit(tmp_path: Path, max_pixels: int, refused: bool) -> None:
+    # 10,000 pixels of 16 bits decode to 20,000 bytes, as many as 20,000 pixels of 8 bits.
+    path = _save(Image.fromarray(np.full((100, 100), 30000, dtype=np.uint16)), tmp_path / "deep.png")
+    with Image.open(path) as image:
+        assert image.mode.startswith("I;16")
+    if not refused:
+        assert load_image(path, max_pixels=max_pixels).width == 100
+        return
+    with pytest.raises(InputError) as caught:
+        load_image(path, max_pixels=max_pixels)
+    assert str(caught.value) == (
+        f"{path} has 10,000 pixels of 16 bits, which count as 20,000 against the limit of 19,999 (each byte of a "
+        "pixel counts once); resize it, save it with 8 bits per channel, or raise --max-pixels.")
+
+
+def test_limit_count_reads_the_header_alone(tmp_path: Path) -> None:
+    deep = _save(Image.fromarray(np.full((100, 80), 300, dtype=np.uint16)), tmp_path / "deep.png")
+    colour = _save(Image.new("RGB", (100, 80), BLUE), tmp_path / "colour.jpg")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    assert limit_count(deep) == 2 * 100 * 80
+    assert limit_count(colour) == 100 * 80
+    assert limit_count(text) is None
+    assert limit_count(tmp_path / "absent.png") is None
+    assert limit_count(colour, max_pixels=1000) is None  # beyond twice the limit Pillow refuses to open it
+
+
+def test_an_8_bit_grey_png_counts_each_pixel_once(tmp_path: Path) -> None:
+    path = _save(Image.new("L", (100, 100), 90), tmp_path / "grey.png")
+    assert load_image(path, max_pixels=10_000).width == 100
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([0, 128, 255, 200], [0, 128, 255, 200]),  # all within 0-255: 8-bit values in a 32-bit image
+    ([0, 128, 256, 200], [0, 0, 1, 1]),  # one beyond 255: a 16-bit range
+    ([-1, 128, 255, 200], [0, 0, 1, 1]),  # a negative value is no 8-bit image either
+])
+def test_mode_i_is_scaled_by_its_value_range(values: list[int], expected: list[int]) -> None:
+    image = Image.fromarray(np.array([values] * 4, dtype=np.int32))
+    assert image.mode == "I"
+    assert np.asarray(_to_rgb(image))[0, :, 0].tolist() == expected
+
+
+def test_a_mode_i_photo_holding_0_to_255_reads_as_its_8_bit_original() -> None:
+    grey = Image.fromarray(_gradient((400, 300))).convert("L")
+    as_i = grey.convert("I")  # the same values, 0-255, in 32-bit integers
+    assert as_i.mode == "I"
+    np.testing.assert_array_equal(image_from_pil(as_i).rgb, image_from_pil(grey).rgb)
+    assert not image_from_pil(as_i).is_dark
+
+
+def test_16_bit_grey_scaled_in_blocks_is_scaled_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.random.default_rng(3).integers(0, 65536, (37, 23), dtype=np.uint16)
+    image = Image.fromarray(values)
+    whole = np.asarray(_to_rgb(image))
+    monkeypatch.setattr("posture.io.loading.CONVERSION_BLOCK_VALUES", 5 * 23 + 7)  # blocks of 5 rows, a short last one
+    np.testing.assert_array_equal(np.asarray(_to_rgb(image)), whole)
+
+
+def test_grey_reduced_before_becoming_rgb_gives_the_same_pixels(tmp_path: Path) -> None:
+    grey = Image.fromarray(_gradient((1500, 700))).convert("L")
+    from_grey = load_image(_save(grey, tmp_path / "grey.png")).rgb
+    from_rgb = load_image(_save(grey.convert("RGB"), tmp_path / "rgb.png")).rgb
+    np.testing.assert_array_equal(from_grey, from_rgb)
 
 
 def test_too_many_pixels_far_beyond_the_limit_gives_the_real_count(tmp_path: Path) -> None:

@@ -182,6 +182,20 @@ def test_write_atomic_refuses_a_directory(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link-to-dev-null"])
+def test_a_device_or_pipe_is_not_replaced_by_a_file(tmp_path: Path, kind: str) -> None:
+    # Never /dev/null itself: should the guard fail, the rename would replace it for the whole machine (as root).
+    target = tmp_path / "out.html"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(os.devnull)
+    with pytest.raises(OutputError, match="is a device or a pipe, not a file; give a file name"):
+        write_atomic(target, b"<html>")
+    assert stat.S_ISFIFO(target.lstat().st_mode) if kind == "fifo" else target.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html"]
+
+
 def test_write_atomic_refuses_a_missing_folder(tmp_path: Path) -> None:
     destination = tmp_path / "missing" / "out.png"
     with pytest.raises(OutputError) as caught:

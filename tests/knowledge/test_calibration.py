@@ -48,6 +48,7 @@ def test_the_shipped_calibrations_were_fitted_with_the_model_posture_builds() ->
     calibrations = load_calibrations()
     assert calibrations.model_sha256 == BUILT_BUNDLE_SHA256
     outline_fits = {"pelvic_tilt", "hip_height_difference", "hip_height_difference_back",
+                    "hip_height_difference_waist", "hip_height_difference_waist_back",
                     "shoulder_height_difference", "shoulder_height_difference_back"}
     assert set(calibrations.corrections) == {"head_forward_angle", "head_forward_angle_changes", "trunk_lean",
                                              "hip_extension", "foot_hip_offset"} | outline_fits

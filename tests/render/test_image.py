@@ -25,7 +25,18 @@ from posture.analyzer import Analyzer
 from posture.core.measurement import Measurement
 from posture.core.units import PERCENT_HEIGHT
 from posture.knowledge import registry
-from posture.render.image import MAX_HEIGHT, MIN_HEIGHT, PALETTE, Painter, Sizes, render_annotated, value_words
+from posture.render.image import (
+    MAX_HEIGHT,
+    MIN_HEIGHT,
+    PALETTE,
+    ArcGeometry,
+    Painter,
+    Sizes,
+    annotate,
+    photo_canvas,
+    render_annotated,
+    value_words,
+)
 from posture.stages.findings import detectable
 from posture.stages.frame import BodyScale
 from posture.stages.level import choose_levelling
@@ -154,8 +165,6 @@ def test_painter_turns_the_levelled_frame_by_the_roll() -> None:
     assert analysis.frame is not None
     turned = dataclasses.replace(analysis, frame=dataclasses.replace(
         analysis.frame, levelling=choose_levelling(user_roll=10.0)))
-    from posture.render.image import photo_canvas
-
     canvas, place = photo_canvas(turned, 1000)
     painter = Painter(turned, canvas, place, Sizes(1000))
     up = painter.turn(np.array([[0.0, -1.0]]), np.zeros(2))[0]
@@ -179,8 +188,6 @@ def test_an_unknown_drawing_kind_is_listed_not_drawn() -> None:
 
     analysis = built("a.jpg", hip_ahead=60.0)
     canvas = np.zeros((1000, 600, 3), np.uint8)
-    from posture.render.image import photo_canvas
-
     _, place = photo_canvas(analysis, 1000)
     painter = Painter(analysis, canvas, place, Sizes(1000))
     assert not painter.can_draw(Squiggle(at="HIP"))
@@ -210,3 +217,117 @@ def test_real_photo_at_two_sizes(analyzer: Analyzer, shared_photo: Callable[[str
     picture = render_annotated(analysis, height=height)
     assert picture.shape[0] >= height
     assert picture.shape[1] > 1.2 * render_annotated(analysis, height=height, panel=False).shape[1]
+
+
+# ------------------------------------------------------------------ the arcs draw their numbers
+
+
+def _with_head(analysis: Analysis, value: float, c7: tuple[float, float] | None,
+               tragus: tuple[float, float] | None) -> Analysis:
+    """``analysis`` with its head angle replaced: ``value`` degrees, read from the given C7 and tragus points."""
+    points = () if c7 is None or tragus is None else (("c7", *c7), ("tragus", *tragus))
+    measurements = tuple(dataclasses.replace(m, value=value, points=points) if m.id == "head_forward_angle" else m
+                         for m in analysis.measurements)
+    return dataclasses.replace(analysis, measurements=measurements)
+
+
+def _painter(analysis: Analysis, height: int = 1000) -> Painter:
+    canvas, place = photo_canvas(analysis, height)
+    return Painter(analysis, canvas, place, Sizes(height))
+
+
+def _drawn_angle(geometry: ArcGeometry, reference: str, facing: int, roll: float) -> float:
+    """The angle between the two rays the painter draws, read back from their tips as the value is defined.
+
+    ``"forward"``: how far the closing ray rises above true forward; ``"up"``: how far it leans from true up
+    towards forward; both in the levelled frame (the photo's directions turned back by the camera's roll).
+    """
+    ray = geometry.reach * ArcGeometry.direction(geometry.end)  # from the vertex to the closing ray's tip
+    dx, dy = ArcGeometry.direction(roll) @ ray, ArcGeometry.direction(90.0 + roll) @ ray  # levelled x and y
+    if reference == "forward":
+        return math.degrees(math.atan2(-dy, facing * dx))
+    return math.degrees(math.atan2(facing * dx, -dy))
+
+
+def _head_case(facing: int, roll: float, value: float,
+               reach: float = 110.0) -> tuple[Analysis, np.ndarray, np.ndarray]:
+    """A side analysis whose head angle ``value`` was read from C7 and a tragus at exactly that angle."""
+    analysis = built("side.jpg")
+    assert analysis.frame is not None
+    verdict = dataclasses.replace(analysis.verdict, facing=facing)
+    analysis = dataclasses.replace(analysis, verdict=verdict, frame=dataclasses.replace(
+        analysis.frame, levelling=choose_levelling(user_roll=roll)))
+    c7 = np.array([480.0, 215.0])
+    # The points are photo pixels: the levelled direction at ``value`` turned by the roll.
+    tragus = c7 + reach * ArcGeometry.direction(roll + (-value if facing > 0 else 180.0 + value))
+    return _with_head(analysis, value, tuple(c7), tuple(tragus)), c7, tragus
+
+
+@pytest.mark.parametrize(("facing", "roll"), [(1, 0.0), (-1, 0.0), (1, 8.0), (-1, -6.0)])
+def test_the_head_arc_is_drawn_from_c7_towards_the_tragus_at_its_value(facing: int, roll: float) -> None:
+    """The arc sits on the measurement's own C7 and its closing ray ends on the tragus: the angle drawn is the CVA
+    printed (before, it was drawn from the shoulder landmark to the ear landmark, 20-40° off the number)."""
+    analysis, c7, tragus = _head_case(facing, roll, value=44.8)
+    painter = _painter(analysis)
+    head = analysis.measurement("head_forward_angle")
+    assert head is not None
+    geometry = painter.arc_geometry(head, registry.definition("head_forward_angle").drawing)  # type: ignore[arg-type]
+    assert geometry.vertex == pytest.approx(painter.place(c7[None])[0], abs=1e-6)
+    end = geometry.vertex + geometry.reach * ArcGeometry.direction(geometry.end)
+    assert end == pytest.approx(painter.place(tragus[None])[0], abs=1e-6)
+    assert _drawn_angle(geometry, "forward", facing, roll) == pytest.approx(44.8, abs=1e-6)
+
+
+@pytest.mark.parametrize("value", [15.5, 40.5, 79.0])
+def test_a_calibrated_head_angle_is_drawn_at_the_number_not_at_its_points(value: float) -> None:
+    """A value that is not its points' own angle (calibrated, or the mean of the copies) is still drawn as printed."""
+    analysis, c7, tragus = _head_case(1, 0.0, value=50.0)
+    analysis = _with_head(analysis, value, tuple(c7), tuple(tragus))
+    painter = _painter(analysis)
+    head = analysis.measurement("head_forward_angle")
+    assert head is not None
+    geometry = painter.arc_geometry(head, registry.definition("head_forward_angle").drawing)  # type: ignore[arg-type]
+    assert _drawn_angle(geometry, "forward", 1, 0.0) == pytest.approx(value, abs=1e-6)
+    assert geometry.vertex == pytest.approx(painter.place(c7[None])[0], abs=1e-6)
+
+
+def test_a_head_angle_without_its_points_is_drawn_at_the_shoulder_at_its_value() -> None:
+    """Without an outline there are no C7 and tragus: the shoulder landmark carries the arc, still at the value."""
+    analysis = _with_head(built("side.jpg"), 46.6, None, None)
+    painter = _painter(analysis)
+    head = analysis.measurement("head_forward_angle")
+    assert head is not None and not head.points
+    geometry = painter.arc_geometry(head, registry.definition("head_forward_angle").drawing)  # type: ignore[arg-type]
+    assert geometry.vertex == pytest.approx(painter.point("SHOULDER"), abs=1e-6)
+    assert _drawn_angle(geometry, "forward", 1, 0.0) == pytest.approx(46.6, abs=1e-6)
+
+
+@pytest.mark.parametrize(("facing", "roll", "lean"), [(1, 0.0, 3.2), (-1, 0.0, 3.2), (1, 8.0, -4.0), (-1, -6.0, 7.5)])
+def test_the_trunk_lean_arc_opens_by_the_corrected_lean(facing: int, roll: float, lean: float) -> None:
+    """The trunk's arc leans from true up by the printed (bias-corrected) lean, not by the landmarks' own line."""
+    analysis, _, _ = _head_case(facing, roll, value=44.8)
+    analysis = dataclasses.replace(analysis, measurements=tuple(
+        dataclasses.replace(m, value=lean) if m.id == "trunk_lean" else m for m in analysis.measurements))
+    painter = _painter(analysis)
+    trunk = analysis.measurement("trunk_lean")
+    assert trunk is not None
+    geometry = painter.arc_geometry(trunk, registry.definition("trunk_lean").drawing)  # type: ignore[arg-type]
+    assert geometry.vertex == pytest.approx(painter.point("HIP"), abs=1e-6)
+    assert _drawn_angle(geometry, "up", facing, roll) == pytest.approx(lean, abs=1e-6)
+    assert geometry.reach == pytest.approx(float(np.linalg.norm(painter.point("SHOULDER") - painter.point("HIP"))))
+
+
+def test_the_picture_draws_the_head_angle_between_c7_and_the_tragus() -> None:
+    """In the pixels: the head angle's colour covers the tragus and stays within the ray's reach of C7."""
+    analysis, c7, tragus = _head_case(1, 0.0, value=44.8)
+    height = 1000
+    canvas = render_annotated(analysis, height=height, panel=False)
+    painter = _painter(analysis, height)
+    colors = annotate(analysis, _painter(analysis, height))
+    hit = np.all(np.abs(canvas.astype(int) - np.array(colors["head_forward_angle"])) < 30, axis=-1)
+    rows, cols = np.nonzero(hit)
+    c7_px, tragus_px = painter.place(c7[None])[0], painter.place(tragus[None])[0]
+    distance_to_c7 = np.hypot(cols - c7_px[0], rows - c7_px[1])
+    assert rows.size > 0
+    assert float(np.max(distance_to_c7)) <= float(np.linalg.norm(tragus_px - c7_px)) + 3 * Sizes(height).line
+    assert float(np.min(np.hypot(cols - tragus_px[0], rows - tragus_px[1]))) <= Sizes(height).line

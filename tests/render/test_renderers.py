@@ -205,3 +205,23 @@ def test_the_json_says_whether_a_left_right_difference_stands_out(measurement_id
     unit = "deg" if measurement_id == "trunk_lean" else "percent_height"
     entry = _measurement(Measurement(measurement_id, value, unit, "m", ()), BodyScale(1000.0))
     assert entry["detectable"] is expected
+
+
+def test_withheld_measures_are_said_once_per_reason_in_every_report(analysis: Analysis) -> None:
+    from posture.core.measurement import Withheld
+    from posture.render.html import render_analysis_html
+
+    step = "The legs are in a walking step: stand still with the weight on both feet."
+    withheld = (Withheld("knee_angle", "pose", step), Withheld("plumb_line", "pose", step),
+                Withheld("pelvic_tilt", "clothing", "Probably loose clothing around the pelvis: wear a fitted top."))
+    shown = dataclasses.replace(analysis, withheld=withheld)
+    assert shown.withheld_groups == ((("knee_angle", "plumb_line"), step), (("pelvic_tilt",), withheld[2].reason))
+    text = render_terminal(shown)
+    assert "Not given for this photo" in text and text.count("walking step") == 1 and "knee angle, plumb line" in text
+    html = render_analysis_html(shown)
+    assert html.count("walking step") == 1 and "knee angle, plumb line" in html and "wear a fitted top" in html
+    document = analysis_to_dict(shown)
+    assert [(w["id"], w["kind"]) for w in document["withheld"]] == [
+        ("knee_angle", "pose"), ("plumb_line", "pose"), ("pelvic_tilt", "clothing")]
+    assert to_row(shown)["withheld"] == "knee_angle; plumb_line; pelvic_tilt"
+    assert not np.array_equal(render_annotated(shown), render_annotated(analysis))  # the panel says them too

@@ -21,8 +21,16 @@ from builders import (
     world_from,
 )
 
-from posture.core.pose import Landmark, Pose
-from posture.stages.gate import MIN_KEY_VISIBILITY, _facing, _near_side, assess, body_proportions, body_yaw
+from posture.core.pose import Landmark, Pose, side_landmark
+from posture.stages.gate import (
+    MAX_THIGH_FROM_VERTICAL_DEG,
+    MIN_KEY_VISIBILITY,
+    _facing,
+    _near_side,
+    assess,
+    body_proportions,
+    body_yaw,
+)
 
 # A 1000 px tall person with the head top at y=50 and the soles at y=1050 fits this photo.
 W, HT = 1000, 1100
@@ -392,6 +400,19 @@ def test_feet_slightly_apart_are_not_a_stride() -> None:
     assert verdict.warnings == ()
 
 
+@pytest.mark.parametrize(("step", "stride"), [(80.0, False), (88.0, True)])
+def test_one_foot_ahead_by_more_than_six_tenths_of_a_foot_is_a_stride(step: float, stride: bool) -> None:
+    # Feet 140 px long: the span is 1.57 foot lengths at 80 px and 1.63 at 88, with the ankles less than a
+    # tenth of the height apart and the knees straight, so only the feet's span tells the step.
+    xy = striding(1, step=step)
+    shape = body_proportions(xy)
+    assert shape["feet_span"] == pytest.approx((140.0 + step) / 140.0)
+    assert shape["stance"] < 0.1 and shape["knee_bend"] < 20.0
+    verdict = check(pose_of(xy, "right"))
+    assert verdict.ok
+    assert verdict.stride is stride
+
+
 def test_a_clearly_bent_knee_is_a_stride() -> None:
     xy = side_person(facing=1)
     move(xy, "left", ("KNEE",), dx=60.0)  # far knee bent 2 * atan(60 / 240) = 28°
@@ -414,6 +435,8 @@ def test_body_proportions_of_a_profile() -> None:
         "leg_length": 1.6,
         "stance": 30.0 / 940.0,
         "knee_bend": 0.0,
+        "feet_span": (140.0 + 30.0) / 140.0,  # a foot is 0.03 + 0.11 of the height from heel to toe
+        "thigh": 0.0,
     })
 
 
@@ -424,6 +447,24 @@ def test_body_proportions_of_a_leaning_trunk() -> None:
     assert shape["leg_drop"] == pytest.approx(480.0 / torso)
     assert shape["leg_length"] == pytest.approx((np.hypot(50.0, 240.0) + 240.0) / torso)
     assert shape["knee_bend"] == pytest.approx(np.degrees(np.arctan2(50.0, 240.0)))
+    assert shape["thigh"] == pytest.approx(np.degrees(np.arctan2(50.0, 240.0)))
+
+
+@pytest.mark.parametrize(("thigh_deg", "standing"), [(MAX_THIGH_FROM_VERTICAL_DEG - 1.0, True),
+                                                     (MAX_THIGH_FROM_VERTICAL_DEG + 1.0, False)])
+def test_thighs_far_from_vertical_are_sitting_though_the_feet_are_below_the_hips(thigh_deg: float,
+                                                                                standing: bool) -> None:
+    """Seated at a desk in profile, the feet stand below the hips (the legs drop far enough) but the thighs run
+    forwards: a thigh turned more than 50° from vertical is not standing."""
+    xy = side_person(facing=1)
+    for side in ("left", "right"):
+        hip, knee = xy[side_landmark(side, "HIP")], xy[side_landmark(side, "KNEE")]
+        knee[0] = hip[0] + (knee[1] - hip[1]) * np.tan(np.radians(thigh_deg))
+    verdict = check(pose_of(xy, near_side="left"))
+    assert body_proportions(xy)["thigh"] == pytest.approx(thigh_deg)
+    assert verdict.ok is standing
+    if not standing:
+        assert verdict.problem_kind == "view" and "sitting" in (verdict.problem or "")
 
 
 def test_body_proportions_of_a_front_view() -> None:

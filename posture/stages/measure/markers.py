@@ -5,14 +5,17 @@ tragus, and the outline sees only their consequences. Where a practitioner
 wants clinical precision, markers on those points give the clinical
 measures directly: pelvic tilt from ASIS and PSIS and the craniovertebral
 angle from tragus and C7 in a side photo, hip height from markers on both
-iliac crests (or both PSIS) in a back photo.
+PSIS (or both iliac crests) in a back photo.
 
 :func:`find_markers` finds round blobs of the marker colour on and around
-the person; :func:`marker_measurements` assigns them to the landmarks they
-mark and measures. Markers are taken to be balls or domes (seen round from
-any side, unlike flat stickers on the front of the pelvis seen from the
-side): the skin point lies one radius in from each marker's centre. Both refuse rather than guess: the wrong number of
-markers where a pair is expected is a one-sentence problem, not a number.
+the person; :func:`marker_measurements` names them by the landmarks they
+mark (:mod:`posture.stages.measure.marker_labels`: more points may be marked
+than a measure needs, and those it does not need are left out and named in
+the note) and measures. Markers are taken to be balls or domes (seen round
+from any side, unlike flat stickers on the front of the pelvis seen from the
+side): the skin point lies one radius in from each marker's centre. Markers
+that cannot be named without guessing are a one-sentence problem, not a
+number.
 
 Three things stand between a marker's picture and the skin point under it,
 and each is undone here (bench/MARKERS.md has the numbers):
@@ -46,10 +49,11 @@ import numpy as np
 
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement
-from posture.core.pose import Pose, midpoint, side_landmark
+from posture.core.pose import Pose
 from posture.core.units import DEG
 from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict
+from posture.stages.measure.marker_labels import Marker, MarkerLabels, MarkerProblem, label_markers
 from posture.stages.level import level_points, level_pose, levelling_centre
 
 COLOURS: dict[str, tuple[int, int]] = {
@@ -90,29 +94,6 @@ FRAME_LONG_SIDE_35MM = 34.6
 
 
 @dataclass(frozen=True, slots=True)
-class Marker:
-    """One marker: its centre in original pixels, its diameter in pixels, and how round it is (1 = a disc).
-
-    ``toward_body`` is, for a ball sitting on the person's outline, the unit vector in the picture from its centre
-    towards the body (the way to the skin under it); None for a ball seen against the body.
-    """
-
-    x: float
-    y: float
-    diameter: float
-    roundness: float
-    toward_body: tuple[float, float] | None = None
-
-    @property
-    def xy(self) -> np.ndarray:
-        return np.array([self.x, self.y])
-
-    @property
-    def radius(self) -> float:
-        return self.diameter / 2.0
-
-
-@dataclass(frozen=True, slots=True)
 class Perspective:
     """What undoing parallax needs: where the camera's axis meets the picture and how far the camera stood.
 
@@ -135,10 +116,6 @@ class Perspective:
         """
         centre = np.array([self.centre_x, self.centre_y])
         return xy - (xy - centre) * (nearer_cm / self.distance_cm)
-
-
-class MarkerProblem(Exception):
-    """The markers could not be assigned without guessing; the message says what was found."""
 
 
 def find_markers(rgb: np.ndarray, scale: float, pose: Pose, body_height_px: float, *,
@@ -298,95 +275,147 @@ def _toward_body(person: np.ndarray | None, outline: np.ndarray | None, x: float
     return float(normal[0]), float(normal[1])
 
 
-def _pair(markers: tuple[Marker, ...], around: np.ndarray, radius: float, what: str) -> tuple[Marker, Marker] | None:
-    """The two markers within ``radius`` of ``around``; None when there are none; a problem for any other count."""
-    close = [m for m in markers if float(np.hypot(*(m.xy - around))) <= radius]
-    if not close:
-        return None
-    if len(close) != 2:
-        raise MarkerProblem(f"found {len(close)} markers near the {what}, where 2 were expected")
-    return close[0], close[1]
-
-
 def marker_measurements(markers: tuple[Marker, ...], verdict: Verdict, scale: BodyScale,
                         perspective: Perspective | None = None) -> tuple[Measurement, ...]:
-    """The clinical measures the markers give in this view.
-
-    Side view: pelvic tilt from the pair near the hip (ASIS ahead, PSIS behind)
-    and the craniovertebral angle from the pair near the ear (tragus, C7).
-    Front or back view: hip height from the pair near the top of the pelvis.
-    With ``perspective`` (in the markers' pixels) the side-view markers are
-    first moved to where they would show in the body's mid-plane; without it
-    the picture is taken as a parallel projection.
+    """The clinical measures the markers give in this view, each marker first named by its landmark
+    (:func:`~posture.stages.measure.marker_labels.label_markers`).
 
     Raises:
-        MarkerProblem: markers were found, but not in pairs where pairs belong.
+        MarkerProblem: markers that cannot be named without guessing.
     """
-    pose = verdict.pose
-    if pose is None or not verdict.ok:
-        return ()
-    xy = pose.xy
-    shoulders, hips = midpoint(xy, "SHOULDER"), midpoint(xy, "HIP")
-    trunk = float(np.hypot(*(shoulders - hips)))
+    return labelled_measurements(label_markers(markers, verdict), verdict, scale, perspective)
+
+
+def chosen_pairs(labels: MarkerLabels) -> dict[str, tuple[str, str]]:
+    """The named markers each measure takes: measure id → the two landmark names.
+
+    Side view: pelvic tilt from the ASIS and the PSIS, the craniovertebral angle from the tragus and C7. Back or
+    front view: hip height from both iliac crests, else from both PSIS (both ASIS in front). The crests come first:
+    posture's hip height, its thresholds and its calibration all speak of the crests' heights, and the PSIS, about
+    9 cm apart against the crests' 30, show the same tilt of the pelvis at about a third of the height.
+    """
+    named = labels.named
+    pairs = {"pelvic_tilt": ("asis", "psis"), "head_forward_angle": ("tragus", "c7")}
+    chosen = {measure: pair for measure, pair in pairs.items() if pair[0] in named and pair[1] in named}
+    for point in ("iliac_crest", "psis", "asis", "pelvis"):
+        if f"left_{point}" in named and f"right_{point}" in named:
+            chosen["hip_height_difference"] = (f"left_{point}", f"right_{point}")
+            break
+    return chosen
+
+
+def labelled_measurements(labels: MarkerLabels, verdict: Verdict, scale: BodyScale,
+                          perspective: Perspective | None = None) -> tuple[Measurement, ...]:
+    """The clinical measures from markers named by their landmarks (:func:`chosen_pairs` says which).
+
+    With ``perspective`` (in the markers' pixels) the side-view markers are first moved to where they would show
+    in the body's mid-plane; without it the picture is taken as a parallel projection.
+    """
     found: list[Measurement] = []
-    if verdict.view.kind == "side" and verdict.near_side is not None:
-        facing = verdict.facing
-        hip = xy[side_landmark(verdict.near_side, "HIP")]
-        pelvis = _pair(markers, hip + np.array([0.0, -0.2 * trunk]), 0.45 * trunk, "pelvis (ASIS and PSIS)")
-        if pelvis is not None:
-            psis, asis = sorted(pelvis, key=lambda m: facing * m.x)
-            # The ASIS ball stands off the skin forwards (and sideways, towards the camera), the PSIS ball
-            # backwards: both roughly along the line between them, which leaves its angle as it is.
-            a, p = _mid_plane(asis, "asis", perspective), _mid_plane(psis, "psis", perspective)
-            tilt = math.degrees(math.atan2(a[1] - p[1], facing * (a[0] - p[0])))
-            found.append(Measurement(
-                "pelvic_tilt", tilt, DEG,
-                "From skin markers: the angle of the PSIS → ASIS marker line below horizontal.",
-                ("marker_asis", "marker_psis"),
-                points=(("asis", float(a[0]), float(a[1])), ("psis", float(p[0]), float(p[1])))))
-        ear = xy[side_landmark(verdict.near_side, "EAR")]
-        head = _pair(markers, ear + np.array([-facing * 0.25 * trunk, 0.15 * trunk]), 0.45 * trunk,
-                     "neck (tragus and C7)")
-        if head is not None:
-            c7, tragus = sorted(head, key=lambda m: float(np.hypot(*(m.xy - ear))), reverse=True)
-            # The tragus ball stands out sideways, towards the camera (parallax only). The C7 ball stands one
-            # radius off the back of the neck: towards the body across the outline it sits on, or, where no
-            # outline is seen, straight forwards.
-            t = _mid_plane(tragus, "tragus", perspective)
-            skin_way = np.array(c7.toward_body) if c7.toward_body is not None else np.array([float(facing), 0.0])
-            c = _mid_plane(c7, "c7", perspective) + c7.radius * skin_way
-            angle = math.degrees(math.atan2(c[1] - t[1], facing * (t[0] - c[0])))
-            found.append(Measurement(
-                "head_forward_angle", angle, DEG,
-                "From skin markers: the craniovertebral angle, the C7 → tragus marker line above horizontal.",
-                ("marker_tragus", "marker_c7"),
-                points=(("tragus", float(t[0]), float(t[1])), ("c7", float(c[0]), float(c[1])))))
-    elif verdict.view.kind in ("front", "back"):
-        crests = _pair(markers, hips + np.array([0.0, -0.3 * trunk]), 0.6 * trunk,
-                       "pelvis (both iliac crests or both PSIS)")
-        if crests is not None:
-            persons_left = -1.0 if verdict.view == "back" else 1.0
-            right, left = sorted(crests, key=lambda m: persons_left * m.x)
-            # A ball on the outline of the waist (the crests' tops are its widest points) stands off the skin
-            # sideways, along the crest line, which turns with the pelvis: one radius in along the line from each
-            # such centre. Balls seen against the body (on both PSIS) face the camera and stay as they are.
-            left_xy, right_xy = left.xy, right.xy
-            inwards = (right_xy - left_xy) / max(float(np.hypot(*(right_xy - left_xy))), 1e-9)
-            if left.toward_body is not None:
-                left_xy = left_xy + left.radius * inwards
-            if right.toward_body is not None:
-                right_xy = right_xy - right.radius * inwards
-            rise = float(right_xy[1] - left_xy[1])
-            obliquity = math.degrees(math.atan2(rise, abs(float(left_xy[0] - right_xy[0]))))
-            found.append(Measurement(
-                "hip_height_difference", scale.convert(rise), scale.unit,
-                "From skin markers: the left pelvis marker's height above the right one "
-                f"(pelvic obliquity {obliquity:+.1f} deg).",
-                ("marker_left_pelvis", "marker_right_pelvis"),
-                components=(("pelvic_obliquity_deg", obliquity),),
-                points=(("left_pelvis", float(left_xy[0]), float(left_xy[1])),
-                        ("right_pelvis", float(right_xy[0]), float(right_xy[1])))))
+    chosen = chosen_pairs(labels)
+    named = labels.named
+    facing = verdict.facing
+    if "pelvic_tilt" in chosen:
+        # The ASIS ball stands off the skin forwards (and sideways, towards the camera), the PSIS ball
+        # backwards: both roughly along the line between them, which leaves its angle as it is.
+        a, p = _mid_plane(named["asis"], "asis", perspective), _mid_plane(named["psis"], "psis", perspective)
+        tilt = math.degrees(math.atan2(a[1] - p[1], facing * (a[0] - p[0])))
+        found.append(Measurement(
+            "pelvic_tilt", tilt, DEG,
+            "From skin markers: the angle of the PSIS → ASIS marker line below horizontal.",
+            ("marker_asis", "marker_psis"),
+            points=(("asis", float(a[0]), float(a[1])), ("psis", float(p[0]), float(p[1])))))
+    if "head_forward_angle" in chosen:
+        tragus, c7 = named["tragus"], named["c7"]
+        # The tragus ball stands out sideways, towards the camera (parallax only). The C7 ball stands one
+        # radius off the back of the neck: towards the body across the outline it sits on, or, where no
+        # outline is seen, straight forwards.
+        t = _mid_plane(tragus, "tragus", perspective)
+        skin_way = np.array(c7.toward_body) if c7.toward_body is not None else np.array([float(facing), 0.0])
+        c = _mid_plane(c7, "c7", perspective) + c7.radius * skin_way
+        angle = math.degrees(math.atan2(c[1] - t[1], facing * (t[0] - c[0])))
+        found.append(Measurement(
+            "head_forward_angle", angle, DEG,
+            "From skin markers: the craniovertebral angle, the C7 → tragus marker line above horizontal.",
+            ("marker_tragus", "marker_c7"),
+            points=(("tragus", float(t[0]), float(t[1])), ("c7", float(c[0]), float(c[1])))))
+    if "hip_height_difference" in chosen:
+        left_name, right_name = chosen["hip_height_difference"]
+        left, right = named[left_name], named[right_name]
+        # A ball on the outline of the waist (the crests' tops are its widest points) stands off the skin
+        # sideways, along the crest line, which turns with the pelvis: one radius in along the line from each
+        # such centre. Balls seen against the body (on both PSIS) face the camera and stay as they are.
+        left_xy, right_xy = left.xy, right.xy
+        inwards = (right_xy - left_xy) / max(float(np.hypot(*(right_xy - left_xy))), 1e-9)
+        if left.toward_body is not None:
+            left_xy = left_xy + left.radius * inwards
+        if right.toward_body is not None:
+            right_xy = right_xy - right.radius * inwards
+        rise = float(right_xy[1] - left_xy[1])
+        obliquity = math.degrees(math.atan2(rise, abs(float(left_xy[0] - right_xy[0]))))
+        found.append(Measurement(
+            "hip_height_difference", scale.convert(rise), scale.unit,
+            f"From skin markers on {_both(left_name)}: the left one's height above the right one's "
+            f"(pelvic obliquity {obliquity:+.1f} deg).",
+            ("marker_left_pelvis", "marker_right_pelvis"),
+            components=(("pelvic_obliquity_deg", obliquity),),
+            points=(("left_pelvis", float(left_xy[0]), float(left_xy[1])),
+                    ("right_pelvis", float(right_xy[0]), float(right_xy[1])))))
     return tuple(found)
+
+
+LANDMARK_WORDS = {"asis": ("ASIS", "ASIS"), "psis": ("PSIS", "PSIS"), "iliac_crest": ("iliac crest", "iliac crests"),
+                  "tragus": ("tragus", "tragus"), "c7": ("C7", "C7"), "pelvis": ("pelvis", "sides of the pelvis")}
+"""How the note names each landmark, once and for both sides."""
+
+
+UNNAMED_NEEDS = {"near the pelvis": "pelvic tilt needs markers on both the ASIS and the PSIS",
+                 "at the neck": "the head angle needs markers on both the tragus and C7"}
+"""Side view: what a lone marker near the pelvis or at the neck lacks."""
+
+
+def _both(left_name: str) -> str:
+    """``"left_psis"`` → ``"both PSIS"``."""
+    return f"both {LANDMARK_WORDS[left_name.split('_', 1)[1]][1]}"
+
+
+def _pair_words(pair: tuple[str, str]) -> str:
+    """``("asis", "psis")`` → ``"ASIS and PSIS"``; ``("left_psis", "right_psis")`` → ``"both PSIS"``."""
+    if pair[0].startswith("left_"):
+        return _both(pair[0])
+    return " and ".join(LANDMARK_WORDS[name][0] for name in pair)
+
+
+def _named_words(labels: MarkerLabels) -> str:
+    """The named markers in words, pairs as "both": ``"both PSIS, both iliac crests"``, ``"ASIS, PSIS, C7"``."""
+    words: list[str] = []
+    for name in labels.named:
+        side, _, landmark = name.partition("_")
+        if side == "left" and f"right_{landmark}" in labels.named:
+            words.append(_both(name))
+        elif side in ("left", "right"):
+            if not (side == "right" and f"left_{landmark}" in labels.named):
+                words.append(f"{side} {LANDMARK_WORDS[landmark][0]}")
+        else:
+            words.append(LANDMARK_WORDS[name][0])
+    return ", ".join(words) if words else "none named"
+
+
+def unused_sentences(labels: MarkerLabels) -> tuple[str, ...]:
+    """What the note says of the markers found but not used: named ones first, by landmark, then the rest."""
+    used = {name for pair in chosen_pairs(labels).values() for name in pair}
+    counts: dict[str, int] = {}
+    for name in labels.named:
+        if name not in used:
+            landmark = name.split("_", 1)[1] if name.startswith(("left_", "right_")) else name
+            counts[landmark] = counts.get(landmark, 0) + 1
+    sentences = [f"{count} {LANDMARK_WORDS[landmark][0].replace(' ', '-')} marker{'s were' if count > 1 else ' was'} "
+                 "recognised and not used." for landmark, count in counts.items()]
+    sentences += [f"1 marker {where} was not used: {UNNAMED_NEEDS[where]}." for where, _ in labels.unnamed]
+    if labels.elsewhere:
+        sentences.append(f"{labels.elsewhere} marker{'s' if labels.elsewhere > 1 else ''} away from the points "
+                         f"measured in this view {'were' if labels.elsewhere > 1 else 'was'} not used.")
+    return tuple(sentences)
 
 
 def _mid_plane(marker: Marker, landmark: str, perspective: Perspective | None) -> np.ndarray:
@@ -452,16 +481,20 @@ def measure_markers(image: LoadedImage, verdict: Verdict, frame: Frame, *,
             (cx, cy), = level_points(np.array([[perspective.centre_x, perspective.centre_y]]), roll, centre)
             perspective = dataclasses.replace(perspective, centre_x=float(cx), centre_y=float(cy))
     try:
-        measured = marker_measurements(markers, verdict, frame.scale, perspective) if markers else ()
+        labels = label_markers(markers, verdict)
     except MarkerProblem as problem:
-        raise MarkersUnusable(f"The skin markers are ambiguous: {problem}; check that only the marked points "
-                              f"carry {colour} markers and that nothing else {colour} is near them.") from None
+        raise MarkersUnusable(f"The {colour} skin markers are ambiguous: {problem}.") from None
+    measured = labelled_measurements(labels, verdict, frame.scale, perspective)
     if not measured:
+        recognised = f": {_named_words(labels)}" if labels.named else ""
         raise MarkersUnusable(f"No pair of {colour} skin markers was found where markers belong ({len(markers)} "
-                              f"round {colour} marks on the person); put them on ASIS and PSIS (and tragus and C7) "
-                              "for a side photo or on both iliac crests for a back photo, or leave out --markers.")
-    note = (f"Skin markers ({colour}): {len(markers)} found; "
-            + ", ".join(sorted(f"{m.id} from {' and '.join(n for n, _, _ in m.points)}" for m in measured)) + ".")
+                              f"round {colour} marks on the person{recognised}); put them on ASIS and PSIS (and "
+                              "tragus and C7) for a side photo or on both PSIS or both iliac crests for a back "
+                              "photo, or leave out --markers.")
+    chosen = chosen_pairs(labels)
+    note = (f"Skin markers ({colour}): {len(markers)} found ({_named_words(labels)}); "
+            + ", ".join(f"{m.id} from {_pair_words(chosen[m.id])}" for m in measured) + "."
+            + "".join(f" {sentence}" for sentence in unused_sentences(labels)))
     if perspective is not None and verdict.view.kind == "side":
         focal = ("its focal length from the photo's EXIF" if perspective.focal_source == "EXIF" else
                  f"no focal length in the photo, a phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed")

@@ -14,6 +14,7 @@ registered with :func:`_measures`; :func:`measure_side_view` and
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -210,6 +211,17 @@ def side_cloth(profile: SideProfile) -> str | None:
     return None
 
 
+def trunk_unread(measurement_id: str, body: SideBody) -> Withheld | None:
+    """An outline measure withheld because the side outline misses much of the trunk; None without any outline."""
+    if body.outline is None:
+        return None
+    return Withheld(measurement_id, "outline", (
+        "The body's outline could not be followed along most of the trunk from the hips to the shoulders (the "
+        "person blends into the background there, or an arm or an object crosses the trunk); a photo against a "
+        "plain background that contrasts with the clothes, the arms hanging clear of the trunk, lets posture "
+        "read it."))
+
+
 def loose_cloth(measurement_id: str, clause: str) -> Withheld:
     """An outline measure withheld because the outline looks like loose clothing (``clause`` says how)."""
     return Withheld(measurement_id, "clothing",
@@ -225,8 +237,10 @@ def _span(profile: np.ndarray, levels: np.ndarray, span: tuple[float, float]) ->
 def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     correction = body.calibrations.get("pelvic_tilt") if body.calibrations is not None else None
     profile = body.profile
-    if correction is None or profile is None:
+    if correction is None:
         return None
+    if profile is None:
+        return trunk_unread("pelvic_tilt", body)
     cloth = side_cloth(profile)
     if cloth is not None:
         return loose_cloth("pelvic_tilt", cloth)
@@ -235,7 +249,10 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
     buttock_level = outline.peak_level(levels, _span(back, levels, BUTTOCK_SPAN), *BUTTOCK_SPAN)
     upper_level = outline.peak_level(levels, _span(back, levels, (LUMBAR_SPAN[1], 1.0)), LUMBAR_SPAN[1], 1.0)
     if not all(np.isfinite(v) for v in (hollow, lumbar_level, buttock_level, upper_level)):
-        return None
+        return Withheld("pelvic_tilt", "outline", (
+            "The outline of the back shows no buttock, hollow of the low back and upper back that posture can "
+            "place along the trunk (a bag, a hand or a jacket's tail may hide them); a side photo with the back of "
+            "the body clear against a plain background lets posture read them."))
     buttock = float(np.nanmax(_span(back, levels, BUTTOCK_SPAN))) - float(np.interp(lumbar_level, levels, back))
     features = {"hollow_depth": hollow, "buttock_prominence": buttock,
                 "trunk_lean_landmarks": trunk_landmark_angle(body)}
@@ -258,14 +275,17 @@ def pelvic_tilt(body: SideBody) -> Measurement | Withheld | None:
 def belly_prominence(body: SideBody) -> Measurement | Withheld | None:
     profile = body.profile
     if profile is None:
-        return None
+        return trunk_unread("belly_prominence", body)
     cloth = side_cloth(profile)
     if cloth is not None:
         return loose_cloth("belly_prominence", cloth)
     levels, front = profile.levels, profile.front
     groin_level = outline.peak_level(levels, -_span(front, levels, GROIN_SPAN), *GROIN_SPAN)
     if not np.isfinite(groin_level):
-        return None
+        return Withheld("belly_prominence", "outline", (
+            "The outline of the front of the body shows no groin crease below the belly that posture can place (a "
+            "hand, an arm or a bag may hide it); a side photo with the arms hanging clear of the front of the body "
+            "lets posture read it."))
     stands_out = outline.bulge(levels, front, groin_level, RIBS_LEVEL)
     if not np.isfinite(stands_out):
         return None
@@ -292,7 +312,8 @@ it where the waist draws in on a hiked side, and the largest vertical shift sear
 CREST_WIDTH_SHARE = 0.7
 """The iliac crests' span as a share of the widest span of the flanks (measured on the rendered bodies)."""
 MIN_HIP_OUTLINE_SHARE = 0.6
-"""Share of the hip span whose outline must be clear of the arms; below it the hip height is not given."""
+"""Share of the hip span whose outline must be clear of the arms for the whole flank to be read; below it the hip
+height is read from the waist alone (:func:`hip_height_from_waist`), or withheld with the arm named."""
 CLOTH_WAIST_WIDTH = 1.08
 """Waist width (both flanks, over WAIST_SPAN) over the shoulder landmarks' span beyond which the flanks are taken
 for loose cloth: close-fitting renders of seven bodies reached 1.07, loose T-shirts 0.89-1.15
@@ -332,37 +353,78 @@ def waist_inset(levels: np.ndarray, flank: np.ndarray) -> float:
     return (chest - waist) + (hips - waist)
 
 
-@measures("hip_height_difference")
-def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
-    correction = body.correction("hip_height_difference")
-    if correction is None or body.outline is None:
+@dataclass(frozen=True, slots=True)
+class Flanks:
+    """Each flank's outline from hip to lower ribs, as :func:`read_flanks` finds it.
+
+    Attributes:
+        frame: upright, origin at the mid-hip point, one level unit = ``trunk`` pixels.
+        trunk: the hip → shoulder midpoints' distance, pixels.
+        clear: side → shape (len(HIP_LEVELS),) distance from the mid-line out to the flank, NaN where an arm
+            hangs beside it with no gap between them (the outline there may be the arm's).
+        seamed: as ``clear``, with the seam between a resting arm and the flank (:func:`outline.seams`)
+            taken for the flank where there is one.
+    """
+
+    frame: outline.AxisFrame
+    trunk: float
+    clear: dict[str, np.ndarray]
+    seamed: dict[str, np.ndarray]
+
+
+def read_flanks(body: FrontBody) -> Flanks | None:
+    """Both flanks' outlines, or None without a mask."""
+    if body.outline is None:
         return None
-    xy, scale = body.xy, body.scale
-    left_hip, right_hip = xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP]
+    xy = body.xy
     mid_hip, mid_shoulder = midpoint(xy, "HIP"), midpoint(xy, "SHOULDER")
     trunk = float(np.hypot(*(mid_shoulder - mid_hip)))
     frame = outline.upright_frame(mid_hip, trunk, int(body.to_persons_left))
     mask, mask_scale = body.outline.probability, body.outline.scale
-    edges, spans = {}, {}
+    clear, seamed = {}, {}
     for side, direction in (("left", 1), ("right", -1)):
-        edges[side], gaps = outline.edges_and_gaps(mask, mask_scale, frame, HIP_LEVELS, direction=direction,
-                                                   reach_px=trunk)
+        edges, gaps = outline.edges_and_gaps(mask, mask_scale, frame, HIP_LEVELS, direction=direction,
+                                             reach_px=trunk)
         # Down to the fingertips the arm hangs beside the hip: the edge is the hip's only where a gap
         # separates the two; an arm resting against the hip would pass its own outline off as the hip's.
-        fingertips = (mid_hip[1] - xy[Landmark[f"{side.upper()}_INDEX"]][1]) / trunk
-        beside_arm = HIP_LEVELS >= fingertips
-        trusted = np.where(beside_arm & ~gaps, np.nan, edges[side])
-        spans[side] = trusted
-        if np.isfinite(trusted).mean() < MIN_HIP_OUTLINE_SHARE:
-            return None
-    waist = {side: _span(spans[side], HIP_LEVELS, WAIST_SPAN) for side in spans}
+        beside_arm = HIP_LEVELS >= _level(body, frame, f"{side.upper()}_INDEX")
+        clear[side] = np.where(beside_arm & ~gaps, np.nan, edges)
+        seams = outline.seams(mask, mask_scale, frame, HIP_LEVELS, direction=direction, reach_px=trunk)
+        seamed[side] = np.where(np.isfinite(clear[side]), clear[side], np.where(beside_arm, seams, np.nan))
+    return Flanks(frame, trunk, clear, seamed)
+
+
+def _level(body: FrontBody, frame: outline.AxisFrame, landmark: str) -> float:
+    """A landmark's height above the mid-hip point, in trunk lengths."""
+    return float((frame.origin[1] - body.xy[Landmark[landmark]][1]) / frame.length)
+
+
+def _cloth_width(body: FrontBody, waist: dict[str, np.ndarray]) -> Withheld | None:
+    """The loose-cloth verdict on the waist's width (:data:`CLOTH_WAIST_WIDTH`), or None."""
+    xy = body.xy
     shoulder_span = float(abs(xy[Landmark.LEFT_SHOULDER][0] - xy[Landmark.RIGHT_SHOULDER][0]))
     widths = waist["left"] + waist["right"]
     if np.isfinite(widths).any() and shoulder_span > 0.0:
         ratio = float(np.nanmean(widths)) / shoulder_span
         if ratio > CLOTH_WAIST_WIDTH:
             return loose_cloth("hip_height_difference", f"the waist is {ratio:.2f} times as wide as the shoulder "
-                            "landmarks are apart, wider than a body in close-fitting clothes")
+                               "landmarks are apart, wider than a body in close-fitting clothes")
+    return None
+
+
+@measures("hip_height_difference")
+def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
+    correction = body.correction("hip_height_difference")
+    flanks = read_flanks(body) if correction is not None else None
+    if correction is None or flanks is None:
+        return None
+    if any(np.isfinite(flank).mean() < MIN_HIP_OUTLINE_SHARE for flank in flanks.clear.values()):
+        return hip_height_from_waist(body, flanks)
+    spans, trunk, scale = flanks.clear, flanks.trunk, body.scale
+    waist = {side: _span(spans[side], HIP_LEVELS, WAIST_SPAN) for side in spans}
+    cloth = _cloth_width(body, waist)
+    if cloth is not None:
+        return cloth
     inset = float(np.mean([waist_inset(HIP_LEVELS, spans[side] / trunk) for side in spans]))
     if inset < CLOTH_WAIST_INSET:  # NaN (a flank not read enough) is no sign either way
         return loose_cloth("hip_height_difference", f"the flanks hang almost straight from the chest to the hips, as "
@@ -378,22 +440,129 @@ def hip_height_difference(body: FrontBody) -> Measurement | Withheld | None:
         # A hip drawn up narrows the waist above it on that side: + when the left waist is the narrower.
         "waist_difference": scale.percent(waist_gap),
         "outline_shift": scale.percent(shift * trunk),
-        "landmark_difference": scale.percent(float(right_hip[1] - left_hip[1])),
+        "landmark_difference": _landmark_difference(body),
     }
+    narrowest = narrowest_waist_difference(waist)
+    if np.isfinite(narrowest):  # reported so that the waist reading's calibration is fitted on these renders too
+        features["narrowest_waist_difference"] = scale.percent(narrowest)
     percent = correction.combine(features)
     features["outline_estimate"] = outline_estimate(correction, features)
     crest_width = CREST_WIDTH_SHARE * float(np.nanmax(spans["left"]) + np.nanmax(spans["right"]))
-    obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, crest_width))
-    points = tuple((f"{side}_waist", *(float(c) for c in frame.point(
-        float(np.mean(WAIST_SPAN)), (1 if side == "left" else -1) * float(np.nanmean(waist[side])))))
-        for side in ("left", "right"))
-    return Measurement(
-        "hip_height_difference", scale.from_percent(percent), scale.unit,
+    return _hip_measurement(
+        body, flanks, waist, percent, features, crest_width,
         "Estimated from the outline of each flank from hip to lower ribs (silhouette: how much narrower one "
         "waist is than the other, and the vertical shift that best lines the left flank up with the right) "
         "together with the hip landmarks, calibrated on rendered bodies against the iliac crests "
         "(bench/ACCURACY.md); the obliquity is that height over the hips' width (pelvic obliquity "
-        f"{obliquity:+.1f} deg). Read only where the arms hang clear of the body.",
+        "{obliquity:+.1f} deg). Read only where the arms hang clear of the body.")
+
+
+def _landmark_difference(body: FrontBody) -> float:
+    """The left hip landmark's height above the right one, % of body height."""
+    return body.scale.percent(float(body.xy[Landmark.RIGHT_HIP][1] - body.xy[Landmark.LEFT_HIP][1]))
+
+
+def _hip_measurement(body: FrontBody, flanks: Flanks, waist: dict[str, np.ndarray], percent: float,
+                     features: dict[str, float], crest_width: float, method: str) -> Measurement:
+    """The hip height difference of ``percent`` (% of body height), its obliquity over ``crest_width`` pixels."""
+    scale = body.scale
+    obliquity = math.degrees(math.atan2(percent * scale.body_height_px / 100.0, crest_width))
+    points = tuple((f"{side}_waist", *(float(c) for c in flanks.frame.point(
+        float(np.mean(WAIST_SPAN)), (1 if side == "left" else -1) * float(np.nanmean(waist[side])))))
+        for side in ("left", "right"))
+    return Measurement(
+        "hip_height_difference", scale.from_percent(percent), scale.unit, method.format(obliquity=obliquity),
         landmark_names(Landmark.LEFT_HIP, Landmark.RIGHT_HIP), proxy=True,
         components=(*features.items(), ("pelvic_obliquity_deg", obliquity)), points=points,
     )
+
+
+ARM_NEAR = 0.05
+"""Trunk lengths within which an unread stretch of flank is said to reach the elbow or the wrist."""
+MIN_WAIST_SHARE = 0.5
+"""Share of the waist (:data:`WAIST_SPAN`) each flank must show, clear of the arm or at its seam with it, for the
+hip height to be read from the waist alone. On the main set's front and back renders with the arms against the
+thighs (photo alone), asking for 0.5 instead of 0.6 read 5 more of 140 with the held-out bodies' error about the
+same (0.78 and 0.79 cm front, 1.32 and 1.34 cm back); 0.4 read 13 more."""
+FLANKS_OVER_HIP_JOINTS = 2.03
+"""The widest span of the flanks over the hip landmarks' span: 2.03 (1.76-2.26) on the 140 front and back
+renders with the arms a hand's width away. Where resting hands hide the hips it stands in for their width."""
+
+
+WAIST_NARROWEST = 5
+"""A waist's narrowest width is the mean of its five narrowest readings: one level alone would follow a single
+stray seam. On the front and back renders of bodies held out of the fit, the narrowest widths' difference read
+the hip height more closely than the mean widths' (bench/ACCURACY.md, "Arms resting at the sides")."""
+
+
+def narrowest_waist_difference(waist: dict[str, np.ndarray]) -> float:
+    """How much narrower the left waist is than the right at their narrowest (:data:`WAIST_NARROWEST`), in the
+    flanks' units; NaN where either waist has fewer readings. + when the left is the narrower, as a hip drawn up
+    narrows the waist above it."""
+    narrowest = []
+    for side in ("right", "left"):
+        read = np.sort(waist[side][np.isfinite(waist[side])])
+        if read.size < WAIST_NARROWEST:
+            return math.nan
+        narrowest.append(float(np.mean(read[:WAIST_NARROWEST])))
+    return narrowest[0] - narrowest[1]
+
+
+def hip_height_from_waist(body: FrontBody, flanks: Flanks) -> Measurement | Withheld:
+    """The hip height read from the waist alone, where the arms rest against the body below and above it.
+
+    Its own calibration (``hip_height_difference_waist``) weighs the difference of the waists' narrowest widths
+    and the hip landmarks' difference; without it, or when an arm hides most of a waist, the measure is withheld
+    with the arm named.
+    """
+    waist = {side: _span(flank, HIP_LEVELS, WAIST_SPAN) for side, flank in flanks.seamed.items()}
+    in_waist = (HIP_LEVELS >= WAIST_SPAN[0]) & (HIP_LEVELS <= WAIST_SPAN[1])
+    hidden = [side for side in ("left", "right") if np.isfinite(waist[side][in_waist]).mean() < MIN_WAIST_SHARE]
+    correction = body.correction("hip_height_difference_waist")
+    narrowest = narrowest_waist_difference(waist)
+    if hidden or correction is None or not np.isfinite(narrowest):
+        blocked = [side for side in ("left", "right")
+                   if np.isfinite(flanks.clear[side]).mean() < MIN_HIP_OUTLINE_SHARE]
+        return arms_hide_flanks(body, flanks, hidden or blocked)
+    cloth = _cloth_width(body, waist)
+    if cloth is not None:
+        return cloth
+    features = {"narrowest_waist_difference": body.scale.percent(narrowest),
+                "landmark_difference": _landmark_difference(body)}
+    percent = correction.combine(features)
+    features["outline_estimate"] = outline_estimate(correction, features)
+    hip_span = float(abs(body.xy[Landmark.LEFT_HIP][0] - body.xy[Landmark.RIGHT_HIP][0]))
+    return _hip_measurement(
+        body, flanks, waist, percent, features,
+        CREST_WIDTH_SHARE * FLANKS_OVER_HIP_JOINTS * hip_span,
+        "Estimated from the outline of each flank at the waist alone, as the arms rest against the body "
+        "(silhouette: how much narrower one waist is than the other at its narrowest; where an arm touches the "
+        "flank, the seam between them in the person mask is taken for the flank) together with the hip landmarks, "
+        "calibrated on "
+        "rendered bodies against the iliac crests (bench/ACCURACY.md, \"Arms resting at the sides\"); the "
+        "obliquity is that height over the hips' width, taken from the hip landmarks (pelvic obliquity "
+        "{obliquity:+.1f} deg). With the arms a hand's width from the body the whole flank is read.")
+
+
+def arms_hide_flanks(body: FrontBody, flanks: Flanks, sides: list[str]) -> Withheld:
+    """The hip height withheld because the arm on each of ``sides`` (the person's) rests against the flank.
+
+    The sentence names the arm and the stretch of it that touches the body, e.g. "the left arm rests against
+    the body from the elbow down to the wrist".
+    """
+    stretches = []
+    for side in sides:
+        unread = ~np.isfinite(flanks.seamed[side])
+        elbow = _level(body, flanks.frame, f"{side.upper()}_ELBOW")
+        wrist = _level(body, flanks.frame, f"{side.upper()}_WRIST")
+        top = "the elbow" if unread[HIP_LEVELS >= elbow - ARM_NEAR].any() else "the waist"
+        bottom = "the wrist" if unread[HIP_LEVELS <= wrist + ARM_NEAR].any() else "the hip"
+        stretches.append(f"from {top} down to {bottom}")
+    if len(sides) == 2 and stretches[0] == stretches[1]:
+        who = f"both arms rest against the body {stretches[0]}"
+    else:
+        who = " and ".join(f"the {side} arm rests against the body {stretch}"
+                           for side, stretch in zip(sides, stretches))
+    return Withheld("hip_height_difference", "pose",
+                    f"In this photo {who}, hiding the outline of the waist and hip: stand with both arms a hand's "
+                    "width away from the body.")

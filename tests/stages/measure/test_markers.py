@@ -14,6 +14,7 @@ import pytest
 from builders import SAMPLES, analysis_image, front_pose, side_pose
 from PIL import Image
 
+from posture.analyzer import Analyzer
 from posture.core.image import LoadedImage
 from posture.core.pose import Landmark, Pose, side_landmark
 from posture.core.units import DEG
@@ -33,10 +34,13 @@ from posture.stages.measure.markers import (
     _toward_body,
     _turned,
     find_markers,
+    labelled_measurements,
     marker_measurements,
     measure_markers,
     photo_perspective,
+    unused_sentences,
 )
+from posture.stages.measure.marker_labels import label_markers
 
 GREEN = (40, 215, 70)
 H = 1000.0
@@ -132,18 +136,86 @@ def test_hip_height_from_markers_on_both_iliac_crests(back: bool) -> None:
     right = (hips[0] - persons_left * 120.0, hips[1] - 80.0 + 6.0)
     (measured,) = marker_measurements(find_markers(photo([left, right]), 1.0, pose, H), verdict, BodyScale(H, 170.0))
     assert measured.id == "hip_height_difference"
+    # 2 hip half-widths out: from behind, outside the hip joints' line, the crests; in front, the pelvis's pair.
+    assert measured.method.startswith(f"From skin markers on both {'iliac crests' if back else 'sides of the pelvis'}:")
     assert measured.value == pytest.approx(12.0 * 170.0 / H, abs=0.05)
     assert dict(measured.components)["pelvic_obliquity_deg"] == pytest.approx(math.degrees(math.atan2(12.0, 240.0)),
                                                                               abs=0.3)
 
 
-def test_three_markers_where_two_belong_is_ambiguous() -> None:
+def test_a_third_marker_below_the_line_from_asis_to_psis_is_ambiguous() -> None:
     pose, verdict = side(1)
     hip = pose.xy[Landmark.RIGHT_HIP]
     markers = find_markers(photo([(hip[0] + 70, hip[1] - 60), (hip[0] - 70, hip[1] - 60), (hip[0], hip[1] - 20)]),
                            1.0, pose, H)
-    with pytest.raises(MarkerProblem, match="found 3 markers near the pelvis"):
+    with pytest.raises(MarkerProblem, match="below the line from one to the other, where no iliac crest is"):
         marker_measurements(markers, verdict, BodyScale(H))
+
+
+def test_a_back_photo_with_both_psis_and_both_crests_gives_hip_height_from_the_crests() -> None:
+    """The crests are what posture's hip height, thresholds and calibration speak of; the PSIS are left out."""
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    # From behind the person's left is on the image left. The PSIS 30 px either side of the spine, the left one
+    # 4 px higher (a third of the crests' difference, as their narrower span gives); the crests 100 px out, the
+    # left one 12 px higher.
+    centres = [(hips[0] - 30.0, hips[1] - 82.0), (hips[0] + 30.0, hips[1] - 78.0),
+               (hips[0] - 100.0, hips[1] - 92.0), (hips[0] + 100.0, hips[1] - 80.0)]
+    markers = find_markers(photo(centres), 1.0, pose, H)
+    assert len(markers) == 4
+    labels = label_markers(markers, verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H, 170.0))
+    assert measured.id == "hip_height_difference"
+    assert measured.value == pytest.approx(12.0 * 170.0 / H, abs=0.03)
+    assert "both iliac crests" in measured.method
+    assert unused_sentences(labels) == ("2 PSIS markers were recognised and not used.",)
+
+
+def test_a_back_photo_with_both_crests_and_one_psis_gives_hip_height_from_the_crests() -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    centres = [(hips[0] - 30.0, hips[1] - 82.0), (hips[0] - 100.0, hips[1] - 86.0), (hips[0] + 100.0, hips[1] - 80.0)]
+    labels = label_markers(find_markers(photo(centres), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H, 170.0))
+    assert measured.value == pytest.approx(6.0 * 170.0 / H, abs=0.03) and "both iliac crests" in measured.method
+    assert unused_sentences(labels) == ("1 PSIS marker was recognised and not used.",)
+
+
+def test_a_back_photo_with_a_psis_on_one_side_and_a_crest_on_the_other_gives_no_hip_height() -> None:
+    pose = front_pose(back=True, mask=whole_mask())
+    verdict = Verdict(pose=pose, view="back")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    labels = label_markers(find_markers(photo([(hips[0] - 30.0, hips[1] - 80.0), (hips[0] + 100.0, hips[1] - 80.0)]),
+                                        1.0, pose, H), verdict)
+    assert set(labels.named) == {"left_psis", "right_iliac_crest"}
+    assert labelled_measurements(labels, verdict, BodyScale(H)) == ()
+
+
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+def test_a_side_photo_with_asis_psis_and_crest_gives_pelvic_tilt_from_asis_and_psis(facing: int) -> None:
+    pose, verdict = side(facing)
+    hip = pose.xy[side_landmark(verdict.near_side or "right", "HIP")]
+    tilt = 12.0
+    dx, dy = 70.0 * math.cos(math.radians(tilt)), 70.0 * math.sin(math.radians(tilt))
+    asis, psis = (hip[0] + facing * dx, hip[1] - 60.0 + dy), (hip[0] - facing * dx, hip[1] - 60.0 - dy)
+    crest = (hip[0] + facing * 10.0, hip[1] - 85.0)  # between them, above the line
+    labels = label_markers(find_markers(photo([crest, psis, asis]), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H))
+    assert measured.id == "pelvic_tilt" and measured.value == pytest.approx(tilt, abs=0.5)
+    assert unused_sentences(labels) == ("1 iliac-crest marker was recognised and not used.",)
+
+
+def test_a_lone_tragus_is_left_out_and_the_pelvis_still_measured() -> None:
+    pose, verdict = side(1)
+    hip, ear = pose.xy[Landmark.RIGHT_HIP], pose.xy[Landmark.RIGHT_EAR]
+    labels = label_markers(find_markers(photo([(hip[0] + 70, hip[1] - 60), (hip[0] - 70, hip[1] - 70),
+                                               (ear[0] + 4.0, ear[1] + 3.0)]), 1.0, pose, H), verdict)
+    (measured,) = labelled_measurements(labels, verdict, BodyScale(H))
+    assert measured.id == "pelvic_tilt"
+    assert unused_sentences(labels) == (
+        "1 marker at the neck was not used: the head angle needs markers on both the tragus and C7.",)
 
 
 def test_markers_far_from_the_person_are_ignored() -> None:
@@ -407,7 +479,8 @@ def test_the_markers_of_a_photo_are_measured_and_said() -> None:
     expected = marker_measurements(find_markers(image.rgb, 1.0, verdict.pose, H), verdict, BodyScale(H), perspective)  # type: ignore[arg-type]
     assert reading.measurements == expected and expected[0].id == "pelvic_tilt" and expected[0].value > 12.5
     assert reading.note == (
-        "Skin markers (green): 2 found; pelvic_tilt from asis and psis. Parallax undone for markers off the body's "
+        "Skin markers (green): 2 found (ASIS, PSIS); pelvic_tilt from ASIS and PSIS. Parallax undone for markers off "
+        "the body's "
         f"mid-plane: camera about {perspective.distance_cm / 100.0:.1f} m away (no focal length in the photo, a "
         f"phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed).")
 
@@ -428,8 +501,8 @@ def test_a_photo_without_markers_is_refused_in_words_and_a_refused_person_carrie
         measure_markers(blank, verdict, frame, colour="green")
     assert str(caught.value) == (
         "No pair of green skin markers was found where markers belong (0 round green marks on the person); put them "
-        "on ASIS and PSIS (and tragus and C7) for a side photo or on both iliac crests for a back photo, or leave out "
-        "--markers.")
+        "on ASIS and PSIS (and tragus and C7) for a side photo or on both PSIS or both iliac crests for a back photo, "
+        "or leave out --markers.")
     with pytest.raises(ValueError, match="only an accepted verdict's person"):
         measure_markers(image, dataclasses.replace(verdict, problem="no person"), frame)
 
@@ -470,8 +543,8 @@ def test_crest_markers_give_the_hip_height_with_its_method_and_points() -> None:
     (measured,) = marker_measurements(find_markers(photo([left, right]), 1.0, pose, H), verdict, BodyScale(H))
     obliquity = math.degrees(math.atan2(12.0, 240.0))
     assert (measured.unit, measured.landmarks) == (BodyScale(H).unit, ("marker_left_pelvis", "marker_right_pelvis"))
-    assert measured.method == ("From skin markers: the left pelvis marker's height above the right one (pelvic "
-                               f"obliquity {obliquity:+.1f} deg).")
+    assert measured.method == ("From skin markers on both sides of the pelvis: the left one's height above the right "
+                               f"one's (pelvic obliquity {obliquity:+.1f} deg).")
     assert [name for name, _, _ in measured.points] == ["left_pelvis", "right_pelvis"]
     np.testing.assert_allclose([xy for _, *xy in measured.points], [left, right], atol=0.3)
 
@@ -481,3 +554,36 @@ def test_a_refused_person_gives_no_marker_measures() -> None:
     hip = pose.xy[Landmark.RIGHT_HIP]
     markers = find_markers(photo([(hip[0] + 70.0, hip[1] - 60.0), (hip[0] - 70.0, hip[1] - 60.0)]), 1.0, pose, H)
     assert marker_measurements(markers, dataclasses.replace(verdict, problem="refused"), BodyScale(H)) == ()
+# --- Renders marked as a practitioner often marks: more points than the measures need ---
+
+MARKED_RENDERS = Path(__file__).resolve().parents[2] / "data" / "markers"
+"""Two renders of bench/synthetic/make_set.py --fuller-markers (held-out bodies), with their truth."""
+
+
+def read_render(name: str) -> tuple[Path, dict]:
+    import json
+
+    return MARKED_RENDERS / f"{name}.png", json.loads((MARKED_RENDERS / f"{name}.json").read_text())
+
+
+def test_a_back_render_with_both_psis_and_both_crests_reads_hip_height_from_the_crests(analyzer: Analyzer) -> None:
+    path, truth = read_render("man_tall_lean_back_pelvic-drop+4_markers")
+    analysis = analyzer.analyze(path, markers="green", height_cm=truth["person"]["height_cm"], uncertainty=False)
+    assert analysis.ok
+    measured = {m.id: m for m in analysis.measurements}["hip_height_difference"]
+    assert measured.method.startswith("From skin markers on both iliac crests")
+    crest_rise = 100.0 * (truth["world_m"]["iliac_crest_left_skin"][2] - truth["world_m"]["iliac_crest_right_skin"][2])
+    assert measured.value == pytest.approx(crest_rise, abs=0.3)  # the marker target for hip height
+    assert any("4 found (both PSIS, both iliac crests)" in w and "2 PSIS markers were recognised and not used"
+               in w for w in analysis.warnings)
+
+
+def test_a_side_render_with_asis_crest_and_psis_reads_the_tilt_from_asis_and_psis(analyzer: Analyzer) -> None:
+    path, truth = read_render("woman_heavy_older_side-left_pelvic-tilt+10_markers")
+    analysis = analyzer.analyze(path, markers="green", height_cm=truth["person"]["height_cm"], uncertainty=False)
+    assert analysis.ok
+    measured = {m.id: m.value for m in analysis.measurements if m.method.startswith("From skin markers")}
+    assert measured["pelvic_tilt"] == pytest.approx(truth["measures"]["pelvic_tilt_left_skin_deg"], abs=1.5)
+    assert measured["head_forward_angle"] == pytest.approx(truth["measures"]["craniovertebral_angle_left_deg"],
+                                                           abs=1.5)
+    assert any("1 iliac-crest marker was recognised and not used" in w for w in analysis.warnings)

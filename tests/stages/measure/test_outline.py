@@ -61,6 +61,49 @@ def test_an_object_beyond_a_gap_is_not_the_outline() -> None:
     assert found[0] == pytest.approx(100.0, abs=0.01)
 
 
+def _seam_row(low: float, peak: float = 1.0, *, arm_end: int = 40) -> np.ndarray:
+    """One row across a trunk (from x = 0) with an arm resting against it: 1 up to pixel 26, a valley down to
+    ``low`` at pixel 30 and up to ``peak`` at 33 (three pixels each way), ``peak`` over the arm, 0 from ``arm_end``."""
+    row = np.zeros(MASK_WIDTH, dtype=np.float32)
+    row[:27] = 1.0
+    row[27:31] = np.linspace(1.0, low, 4)
+    row[30:34] = np.linspace(low, peak, 4)
+    row[34:arm_end] = peak
+    return row
+
+
+def _seams(row: np.ndarray) -> float:
+    mask = np.tile(row, (20, 1))
+    frame = outline.upright_frame(np.array([10.5, 10.0]), 10.0, persons_left=1)
+    return float(outline.seams(mask, 1.0, frame, np.array([0.0]), direction=1, reach_px=100.0)[0])
+
+
+def test_the_seam_of_an_arm_resting_against_the_body_is_its_valley() -> None:
+    # The valley's bottom is pixel 30, whose centre lies 20 px out from the axis at x = 10.5.
+    assert _seams(_seam_row(0.7)) == pytest.approx(20.0, abs=0.01)
+
+
+@pytest.mark.parametrize("peak", [1.0, 0.9], ids=["arm-certain", "arm-faint"])
+def test_beyond_a_seam_the_probability_must_rise_again(peak: float) -> None:
+    assert math.isfinite(_seams(_seam_row(peak - outline.SEAM_RISE - 0.01, peak=peak)))
+    assert math.isnan(_seams(_seam_row(peak - outline.SEAM_RISE + 0.01, peak=peak)))
+
+
+def test_an_arm_that_peaks_at_a_point_still_shows_its_seam() -> None:
+    """The arm's probability peaks at pixel 33 and falls away at once: the rise is read up to the peak itself."""
+    row = _seam_row(0.85, peak=0.97, arm_end=34)
+    row[34:40] = 0.6
+    assert math.isfinite(_seams(row))
+
+
+def test_a_plain_edge_or_a_gap_is_no_seam() -> None:
+    """The fall at the outer edge is not a valley; a valley below the edge level is a gap (edges_and_gaps)."""
+    plain = np.zeros(MASK_WIDTH, dtype=np.float32)
+    plain[:40] = 1.0
+    assert math.isnan(_seams(plain))
+    assert math.isnan(_seams(_seam_row(0.3)))
+
+
 def test_a_ray_stopped_at_its_edge_reads_what_a_whole_ray_reads() -> None:
     """edge_distances reads rays in stretches and stops each at its edge; edges_and_gaps reads them whole.
 

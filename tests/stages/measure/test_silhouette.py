@@ -21,14 +21,19 @@ from posture.stages.measure import outline
 from posture.stages.measure.bodies import FrontBody, Mask, Measured, SideProfile
 from posture.stages.measure.silhouette import (
     BUTTOCK_SPAN,
+    ARM_NEAR,
     CLOTH_BACK_STEP,
     CLOTH_RECESSION,
     CLOTH_WAIST_DEPTH,
     CLOTH_WAIST_INSET,
     CLOTH_WAIST_WIDTH,
+    CREST_WIDTH_SHARE,
+    FLANKS_OVER_HIP_JOINTS,
     HIP_LEVELS,
     LUMBAR_SPAN,
+    MIN_WAIST_SHARE,
     PROFILE_LEVELS,
+    WAIST_SPAN,
     plumb_recession,
     shoulder_tops,
     side_cloth,
@@ -251,6 +256,142 @@ def test_arms_resting_on_the_hips_withhold_the_hip_height() -> None:
 
     assert "hip_height_difference" in measured(0.05)
     assert "hip_height_difference" not in measured(-0.15)  # the arms overlap the flanks all along
+
+
+# ------------------------------------------------------------------ arms resting at the sides
+WAIST_ONLY = Calibrations(corrections={
+    "hip_height_difference": LinearCalibration(offset=0.0, weights={"outline_shift": 1.0}),
+    "hip_height_difference_waist": LinearCalibration(offset=0.0, weights={"narrowest_waist_difference": 1.0})},
+    model_sha256="", fitted_on="", version="")
+
+
+def _resting_arms_mask(xy: np.ndarray, back: bool, arms: dict[str, str], *, narrower_left: float = 0.0,
+                       seam_top: float = WAIST_SPAN[1]) -> np.ndarray:
+    """A pelvis whose left waist is ``narrower_left`` trunk lengths narrower, and an arm beside each flank.
+
+    ``arms`` gives each of the person's sides: "clear" (a gap between arm and flank), "seam" (the arm rests
+    along the flank, and the probability sinks to 0.7 along the seam between them from the bottom of the
+    waist up to ``seam_top`` trunk lengths above the hips) or "fused" (the arm rests along it with no seam).
+    """
+    mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    length = _trunk_length(xy)
+
+    def level(y: float) -> float:
+        return (float(mid[1]) - y) / length
+
+    def flank(y: float, side: str) -> float:
+        t = level(y)
+        narrower = narrower_left if side == "left" and 0.1 < t < 0.5 else 0.0
+        return (FLANK - narrower + 0.12 * math.exp(-((t + 0.1) / 0.09) ** 2)) * length
+
+    to_left = -1.0 if back else 1.0  # image-x direction of the person's left
+    image_side = {"left": to_left, "right": -to_left}
+    right_side = "left" if to_left > 0 else "right"
+    left_side = "right" if right_side == "left" else "left"
+    mask = soft_mask(lambda y: mid[0] - flank(y, left_side), lambda y: mid[0] + flank(y, right_side))
+    for side, state in arms.items():
+        sign = image_side[side]
+        if state == "clear":
+            inner, outer = (lambda y: (FLANK + 0.2) * length), (lambda y: (FLANK + 0.35) * length)
+        else:  # resting: overlapping the flank by 0.03 trunk lengths, more than a soft edge's width
+            inner = (lambda y, side=side: flank(y, side) - 0.03 * length)
+            outer = (lambda y, side=side: flank(y, side) + 0.15 * length)
+        if sign > 0:
+            arm = soft_mask(lambda y, inner=inner: mid[0] + inner(y), lambda y, outer=outer: mid[0] + outer(y))
+        else:
+            arm = soft_mask(lambda y, outer=outer: mid[0] - outer(y), lambda y, inner=inner: mid[0] - inner(y))
+        mask = np.maximum(mask, arm)
+        if state == "seam":
+            x = np.arange(mask.shape[1]) + 0.5
+            for row in range(mask.shape[0]):
+                y = row + 0.5
+                if WAIST_SPAN[0] - 0.005 <= level(y) <= seam_top + 0.005:
+                    seam_x = mid[0] + sign * (flank(y, side) - 0.015 * length)
+                    mask[row] *= 1.0 - 0.3 * np.exp(-(((x - seam_x) / 2.0) ** 2))
+    return mask
+
+
+def _hips(xy: np.ndarray, back: bool, mask: np.ndarray) -> Measurement | Withheld:
+    measured = measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=WAIST_ONLY, outline=Mask(mask, 1.0))
+    found = [m for m in (*measured.measurements, *measured.withheld) if m.id == "hip_height_difference"]
+    assert len(found) == 1
+    return found[0]
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_with_the_arms_resting_at_the_sides_the_waist_gives_the_hip_height(back: bool) -> None:
+    """The seams between arms and flanks stand in for the flanks: the left waist, 0.05 trunk lengths narrower,
+    reads as its own calibration weighs it, with no outline shift (the hips themselves are hidden)."""
+    xy = front_person(back=back)
+    hips = _hips(xy, back, _resting_arms_mask(xy, back, {"left": "seam", "right": "seam"}, narrower_left=0.05))
+    assert isinstance(hips, Measurement)
+    length = _trunk_length(xy)
+    assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.03)
+    components = dict(hips.components)
+    assert "outline_shift" not in components and "waist alone" in hips.method
+    # The outline's own witness of the side, for the two-witness check (posture.stages.witnesses).
+    assert components["outline_estimate"] == pytest.approx(hips.value, abs=1e-9)
+    # The obliquity over the crests' span, taken from the hip landmarks' span (120 px) where the hands hide the hips.
+    expected = math.degrees(math.atan2(0.05 * length, CREST_WIDTH_SHARE * FLANKS_OVER_HIP_JOINTS * 120.0))
+    assert components["pelvic_obliquity_deg"] == pytest.approx(expected, abs=0.3)
+
+
+def test_the_waist_must_show_its_share_on_each_side() -> None:
+    xy = front_person()
+    waist = WAIST_SPAN[1] - WAIST_SPAN[0]
+
+    def hips(share: float) -> Measurement | Withheld:
+        top = WAIST_SPAN[0] + share * waist
+        return _hips(xy, False, _resting_arms_mask(xy, False, {"left": "seam", "right": "seam"}, seam_top=top))
+
+    assert isinstance(hips(MIN_WAIST_SHARE + 0.05), Measurement)
+    assert isinstance(hips(MIN_WAIST_SHARE - 0.05), Withheld)
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_an_arm_hiding_the_waist_is_named_with_the_fix(back: bool) -> None:
+    xy = front_person(back=back)
+    left_only = _hips(xy, back, _resting_arms_mask(xy, back, {"left": "fused", "right": "clear"}))
+    assert isinstance(left_only, Withheld) and left_only.kind == "pose"
+    assert left_only.reason == ("In this photo the left arm rests against the body from the elbow down to the "
+                                "wrist, hiding the outline of the waist and hip: stand with both arms a hand's width "
+                                "away from the body.")
+    both = _hips(xy, back, _resting_arms_mask(xy, back, {"left": "fused", "right": "fused"}))
+    assert isinstance(both, Withheld) and "In this photo both arms rest against the body from the elbow" in both.reason
+
+
+def test_an_arm_touching_neither_at_the_elbow_nor_at_the_wrist_is_said_to_rest_from_waist_to_hip() -> None:
+    """The elbow above the flank read and the wrist well below the fingertips' level: the unread stretch of
+    flank reaches neither (ARM_NEAR)."""
+    xy = front_person()
+    length = _trunk_length(xy)
+    mid_y = float(xy[Landmark.LEFT_HIP][1] + xy[Landmark.RIGHT_HIP][1]) / 2.0
+    fingertips = (mid_y - float(xy[Landmark.LEFT_INDEX][1])) / length
+    mask = _resting_arms_mask(xy, False, {"left": "fused", "right": "clear"})
+
+    def reason(elbow: float, wrist: float) -> str:
+        moved = xy.copy()
+        moved[Landmark.LEFT_ELBOW, 1] = mid_y - elbow * length
+        moved[Landmark.LEFT_WRIST, 1] = mid_y - wrist * length
+        hips = _hips(moved, False, mask)
+        assert isinstance(hips, Withheld)
+        return hips.reason
+
+    top, bottom = float(HIP_LEVELS[-1]), fingertips - ARM_NEAR
+    assert "the left arm rests against the body from the waist down to the hip," in reason(
+        top + ARM_NEAR + 0.02, bottom - 0.02)
+    assert "the left arm rests against the body from the elbow down to the wrist," in reason(
+        top + ARM_NEAR - 0.02, bottom + 0.02)
+
+
+def test_without_the_waist_calibration_resting_arms_withhold_the_hip_height() -> None:
+    xy = front_person()
+    mask = _resting_arms_mask(xy, False, {"left": "seam", "right": "seam"})
+    only_whole = Calibrations(corrections={"hip_height_difference": WAIST_ONLY.corrections["hip_height_difference"]},
+                              model_sha256="", fitted_on="", version="")
+    measured = measure_front_view(xy, back=False, scale=BodyScale(H), calibrations=only_whole, outline=Mask(mask, 1.0))
+    (withheld,) = [w for w in measured.withheld if w.id == "hip_height_difference"]
+    assert "both arms rest against the body" in withheld.reason
 
 
 # ------------------------------------------------------------------ loose clothing
@@ -516,3 +657,21 @@ def test_a_hem_stepping_out_at_either_end_of_the_steps_span_is_cloth(low: float,
 
 def test_a_step_of_exactly_the_limit_is_no_hem() -> None:
     assert side_cloth(_profile(back={0.0: 0.03}, front={0.80: 0.3})) is None
+# ------------------------------------------------------------------ an outline that cannot be read
+
+
+def test_a_side_outline_missing_the_trunk_withholds_the_outline_measures_with_that_reason() -> None:
+    xy = side_person(facing=1, near_side="right")
+    mask = side_mask(xy, 1, back_outline, front_outline)
+    shoulder_row, hip_row = int(xy[Landmark.RIGHT_SHOULDER][1]), int(xy[Landmark.RIGHT_HIP][1])
+    mask[shoulder_row:hip_row] = 0.0  # the trunk blends into the background: its outline is not there to follow
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY,
+                                 outline=Mask(mask, 1.0))
+    assert {(w.id, w.kind) for w in measured.withheld} == {("pelvic_tilt", "outline"), ("belly_prominence", "outline")}
+    assert all("most of the trunk" in w.reason for w in measured.withheld)
+
+
+def test_without_any_outline_the_outline_measures_are_simply_not_measured() -> None:
+    xy = side_person(facing=1, near_side="right")
+    measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY)
+    assert measured.withheld == () and not {"pelvic_tilt", "belly_prominence"} & {m.id for m in measured.measurements}
