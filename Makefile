@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -203,7 +203,25 @@ bench-head: model synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_head_set.py $(SYNTH_HEAD)
 	$(BIN)/python bench/accuracy.py $(SYNTH_HEAD) --head --main-set $(SYNTH_SET) $(HEAD_FIT) --out bench/ACCURACY.md
 
+# Mutation testing (mutmut; [tool.mutmut] in pyproject.toml) of the modules whose mistakes a user would not see, one
+# module at a time at the lowest priority, against their fast unit tests only (the model-loading ones skip), then
+# bench/MUTATION.md's tables from the results in mutants/. Slow (about an hour on two cores), so not run in CI;
+# re-run it when these modules change. `make mutate MUTATE_MODULES=posture.compare` runs one module; results of
+# earlier runs are kept in mutants/, and only mutants of changed functions are run again.
+MUTATE_MODULES ?= posture.knowledge.registry posture.stages.findings posture.compare posture.combine \
+    posture.stages.copies posture.stages.witnesses posture.knowledge.repeatability posture.io.outputs \
+    posture.stages.measure.outline posture.stages.measure.landmark posture.stages.measure.silhouette \
+    posture.stages.measure.head posture.stages.level posture.stages.lines posture.stages.measure.markers
+MUTATE_CHILDREN ?= 2
+
+mutate: $(STAMP)
+	for module in $(MUTATE_MODULES); do \
+	    POSTURE_TESTS_WITHOUT_MODEL=1 nice -n 19 $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) "$$module.*" \
+	        > /dev/null || exit 1; \
+	done
+	$(BIN)/python bench/mutation.py --out bench/MUTATION.md
+
 # Removes every posture environment (.venv, .venv-python*, .venv-latest, .venv-uv);
 # leaves .venv-synth (the renderer, slow to rebuild) and the model.
 clean:
-	rm -rf $(sort .venv $(VENV)) .venv-python* $(LATEST) $(UV_VENV) out build *.egg-info
+	rm -rf $(sort .venv $(VENV)) .venv-python* $(LATEST) $(UV_VENV) out build *.egg-info mutants

@@ -9,11 +9,13 @@ import math
 import pytest
 from builders import analysis_image, built, refused
 
+from posture.analysis import Analysis
 from posture.combine import combine_by_view, combine_measurements, combine_photos, note_repeated_photos
-from posture.core.measurement import Measurement
-from posture.knowledge.repeatability import T_975
+from posture.core.measurement import Measurement, Withheld
+from posture.knowledge.repeatability import T_975, Z_95
 from posture.render.json import render_json_photos
 from posture.render.terminal import render_terminal
+from posture.stages.findings import evaluate
 from posture.stages.frame import PERCENT_HEIGHT
 
 
@@ -102,3 +104,73 @@ def test_the_same_photo_under_another_name_counts_once_and_is_named() -> None:
     [combined] = combine_by_view(note_repeated_photos([side, copy, other, side]))
     assert combined.combined_from == ("side.jpg", "other.jpg")
     assert any("'copy.jpg', 'side.jpg' are the same photo as 'side.jpg'" in w for w in combined.warnings)
+
+
+def test_combining_refuses_what_cannot_be_combined_in_words() -> None:
+    with pytest.raises(ValueError, match="^nothing to combine$"):
+        combine_measurements([])
+    in_cm = Measurement("foot_hip_offset", 1.0, "cm", "landmarks", ())
+    with pytest.raises(ValueError, match="^cannot combine readings of different measurements or units with "
+                                         "foot_hip_offset$"):
+        combine_measurements([reading(1.0, 1.0), in_cm])
+    with pytest.raises(ValueError, match="^combining needs at least two photos$"):
+        combine_photos([built("a.jpg")])
+    with pytest.raises(ValueError, match="^only analysed photos can be combined$"):
+        combine_photos([built("a.jpg"), refused("r.jpg")])
+    with pytest.raises(ValueError, match="^photos of different views cannot be combined: front, side$"):
+        combine_photos([built("a.jpg"), built("f.jpg", front=True)])
+
+
+def test_the_first_reading_gives_the_method() -> None:
+    first = dataclasses.replace(reading(1.0, 1.0), method="first")
+    assert combine_measurements([first, dataclasses.replace(reading(2.0, 1.0), method="second")]).method == "first"
+
+
+def test_a_half_width_of_zero_is_no_half_width() -> None:
+    """A reading claiming no noise at all cannot weigh infinitely: the photos' spread decides instead."""
+    combined = combine_measurements([reading(1.0, 0.0), reading(3.0, 0.0), reading(5.0, 0.0)])
+    assert combined.value == pytest.approx(3.0)
+    assert combined.uncertainty == pytest.approx(T_975[2] * 2.0 / math.sqrt(3))
+
+
+def test_the_disagreement_of_three_photos_is_over_their_two_degrees_of_freedom() -> None:
+    """0, 5 and 10 at ±1 each (sigma 1/Z): their weighted scatter about 5, 50 Z² over two degrees of freedom,
+    widens the half-width of the mean, 1/√3, by √(25 Z²) = 5 Z."""
+    combined = combine_measurements([reading(0.0, 1.0), reading(5.0, 1.0), reading(10.0, 1.0)])
+    assert combined.uncertainty == pytest.approx(5.0 * Z_95 / math.sqrt(3))
+
+
+def test_without_half_widths_the_components_are_plain_means_and_the_spread_scales_the_half_width() -> None:
+    combined = combine_measurements([reading(1.0, None, hip=2.0), reading(3.0, None, hip=4.0),
+                                     reading(5.0, None, hip=9.0)])
+    assert dict(combined.components)["hip"] == pytest.approx(5.0)
+    assert combined.uncertainty == pytest.approx(T_975[2] * 2.0 / math.sqrt(3))
+
+
+def _without(analysis: Analysis, measurement_id: str, withheld: Withheld | None = None) -> Analysis:
+    return dataclasses.replace(analysis, measurements=tuple(m for m in analysis.measurements if m.id != measurement_id),
+                               withheld=analysis.withheld + (() if withheld is None else (withheld,)))
+
+
+def test_the_group_stands_for_the_first_photo_and_takes_a_measure_any_photo_gave() -> None:
+    unsteady = Withheld("trunk_lean", "unsteady", "the readings spread")
+    first = _without(built("a.jpg"), "trunk_lean", unsteady)
+    second = built("b.jpg", hip_ahead=60.0)
+    third = _without(built("c.jpg"), "trunk_lean", unsteady)
+    combined = combine_photos([first, second, third])
+    assert combined.image.display_name == "a.jpg" and combined.combined_from == ("a.jpg", "b.jpg", "c.jpg")
+    lean = combined.measurement("trunk_lean")
+    assert lean is not None and lean.value == second.measurement("trunk_lean").value  # type: ignore[union-attr]
+    assert combined.withheld == ()
+    assert combined.findings == evaluate(combined.measurements, view=combined.view, scale=combined.frame.scale,  # type: ignore[union-attr]
+                                         knowledge=combined.knowledge)
+
+
+def test_a_measure_no_photo_gave_keeps_the_first_reason_naming_its_photo() -> None:
+    photos = [_without(built(f"{name}.jpg"), "trunk_lean", Withheld("trunk_lean", "unsteady", f"{name} spread"))
+              for name in ("a", "b")]
+    photos[1] = dataclasses.replace(photos[1], warnings=("a warning",))
+    combined = combine_photos(photos)
+    assert combined.withheld == (Withheld("trunk_lean", "unsteady", "a.jpg: a spread"),)
+    assert combined.warnings == ("b.jpg: a warning",)
+    assert combined.measurement("trunk_lean") is None

@@ -33,13 +33,15 @@ from posture.compare import (
     order_sessions,
     person_proportions,
 )
-from posture.core.pose import side_landmark
+from posture.core.pose import Landmark, side_landmark
+from posture.core.units import PERCENT_HEIGHT
 from posture.errors import ExitCode
 from posture.knowledge import registry
 from posture.knowledge.changes import ChangeText, load_change_texts, parse_change_texts
 from posture.knowledge.explanations import load_knowledge_base
 from posture.render.compare_image import tile_size
 from posture.render.comparison import render_comparison_json
+from posture.stages.findings import typical_range
 from posture.render.html import render_comparison_html
 
 # ------------------------------------------------------------------ verdicts, pure
@@ -54,7 +56,10 @@ def R(value: float, u: float | None = 1.0, low: float | None = -5.0, high: float
     [
         pytest.param(R(8.0), R(6.0), "improved", id="toward-range-beyond-noise"),
         pytest.param(R(8.0), R(7.0), "no detectable change", id="toward-range-inside-noise"),
-        pytest.param(R(8.0), R(8.0 - 2 ** 0.5), "no detectable change", id="exactly-the-mdc"),
+        pytest.param(R(8.0), R(8.0 - 2 ** 0.5), "no detectable change", id="about-the-mdc"),
+        # hypot(3, 4) is exactly 5.0 and 8 - 3 exactly 5.0: the change sits on the MDC in floating point.
+        pytest.param(R(8.0, u=3.0), R(3.0, u=4.0), "no detectable change", id="exactly-the-mdc"),
+        pytest.param(R(8.0, u=3.0), R(2.99, u=4.0), "improved", id="just-beyond-the-mdc"),
         pytest.param(R(8.0), R(12.0), "worsened", id="away-from-range"),
         pytest.param(R(-8.0), R(-12.0), "worsened", id="away-below-range"),
         pytest.param(R(-8.0), R(0.0), "improved", id="into-range-from-below"),
@@ -67,6 +72,26 @@ def R(value: float, u: float | None = 1.0, low: float | None = -5.0, high: float
     ],
 )
 def test_judge(before: Reading, after: Reading, verdict: str) -> None:
+    step = judge(before, after)
+    assert step.verdict == verdict
+    assert step.change == after.value - before.value
+    assert step.mdc == minimal_detectable_change(before.uncertainty, after.uncertainty)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "verdict"),
+    [
+        pytest.param(R(8.0), R(0.0, low=None, high=None), "improved", id="range-before-only"),
+        pytest.param(R(8.0, low=None), R(0.0, low=None, high=None), "improved", id="high-limit-before-only"),
+        pytest.param(R(40.0, low=45.5, high=None), R(50.0, low=None, high=None), "improved",
+                     id="low-limit-before-only"),
+        pytest.param(R(0.0, low=None, high=None), R(40.0, low=45.5, high=None), "worsened", id="low-limit-after-only"),
+        pytest.param(R(0.0, low=None, high=None), R(8.0, low=None), "worsened", id="high-limit-after-only"),
+    ],
+)
+def test_a_range_on_one_side_of_the_change_is_enough_to_judge_it(before: Reading, after: Reading,
+                                                                  verdict: str) -> None:
+    """Only when neither reading has a range is a real change merely "changed"."""
     assert judge(before, after).verdict == verdict
 
 
@@ -82,6 +107,12 @@ def test_mdc_combines_the_two_uncertainties() -> None:
 @pytest.mark.parametrize(("value", "expected"), [(0.0, 0.0), (7.0, 2.0), (-6.0, 1.0), (5.0, 0.0)])
 def test_distance_to_range(value: float, expected: float) -> None:
     assert distance_to_range(value, -5.0, 5.0) == expected
+
+
+def test_an_open_end_of_the_range_is_never_passed() -> None:
+    assert distance_to_range(-100.0, None, 5.0) == 0.0
+    assert distance_to_range(100.0, -5.0, None) == 0.0
+    assert distance_to_range(7.0, None, 5.0) == 2.0
 
 
 # ------------------------------------------------------------------ analyses built from landmarks
@@ -152,6 +183,283 @@ def test_several_photos_of_one_view_in_a_session_are_combined() -> None:
     singles = [a.measurement("foot_hip_offset").value for a in first.analyses]  # type: ignore[union-attr]
     assert combined.measurement("foot_hip_offset").value == pytest.approx(sum(singles) / 2)  # type: ignore[union-attr]
     assert any("2 side photos combined (a.jpg, a2.jpg)" in note for note in comparison.notes)
+
+
+def _with_offset(analysis: Analysis, value: float) -> Analysis:
+    """``analysis`` with its foot–hip offset set to ``value`` (cm, ± 0.5 as :func:`builders.built` gives)."""
+    return dataclasses.replace(analysis, measurements=tuple(
+        dataclasses.replace(m, value=value) if m.id == "foot_hip_offset" else m for m in analysis.measurements))
+
+
+def test_the_overall_verdict_of_three_sessions_spans_the_whole_run() -> None:
+    """Each step inside the noise (MDC 0.71 cm), the whole run of 1.2 cm beyond it: the overall verdict is the
+    first session against the last, not against the second."""
+    sessions = [_with_offset(built(f"s{n}.jpg"), value) for n, value in enumerate((10.0, 9.4, 8.8))]
+    (change,) = [c for c in compare(sessions).series[0].changes if c.id == "foot_hip_offset"]
+    assert [step.verdict for step in change.steps] == ["no detectable change"] * 2
+    assert change.overall.change == pytest.approx(-1.2)
+    assert change.overall.verdict == "improved"  # closer to the typical range (-2 to 3 cm)
+
+
+def test_a_session_without_the_view_is_left_out_of_its_verdicts() -> None:
+    """The side view missing from the first session: it is compared from the second session on."""
+    sessions = [Session("one", (built("f.jpg", front=True),)), Session("two", (built("a.jpg", hip_ahead=80.0),)),
+                Session("three", (built("b.jpg", hip_ahead=10.0),))]
+    comparison = compare_sessions(sessions, order_by_time=False)
+    change = comparison.change("side", "foot_hip_offset")
+    assert change is not None and change.readings[0] is None and change.unit == PERCENT_HEIGHT
+    assert change.overall.verdict == "improved" and len(change.steps) == 1
+    assert comparison.change("side", "no_such_measurement") is None
+    assert comparison.change("back", "foot_hip_offset") is None
+
+
+def test_the_readings_carry_the_typical_range() -> None:
+    comparison = compare([built("a.jpg"), built("b.jpg")])
+    first = comparison.series[0].analyses[0]
+    assert first is not None and first.frame is not None
+    expected = typical_range("foot_hip_offset", view=first.view, scale=first.frame.scale, knowledge=first.knowledge)
+    change = comparison.change("side", "foot_hip_offset")
+    assert change is not None and expected[0] is not None and expected[1] is not None
+    assert all((r.low, r.high) == expected for r in change.readings if r is not None)
+
+
+@pytest.mark.parametrize(("hip_ahead", "uncertainty", "verdict", "text"), [
+    (80.0, 0.5, "no detectable change", "no_change"),
+    (80.0, None, "not judged", "not_judged"),
+])
+def test_each_verdict_gets_its_text(hip_ahead: float, uncertainty: float | None, verdict: str, text: str) -> None:
+    texts = load_change_texts()
+    pair = [built("a.jpg", hip_ahead=hip_ahead, uncertainty=uncertainty),
+            built("b.jpg", hip_ahead=hip_ahead + 0.1, uncertainty=uncertainty)]
+    change = compare(pair).change("side", "foot_hip_offset")
+    assert change is not None and change.overall.verdict == verdict
+    assert (change.text, change.article_sections) == (getattr(texts, text), ())
+
+
+def test_a_real_change_without_a_range_is_changed_with_its_text() -> None:
+    texts = load_change_texts()
+    pair = [built("a.jpg"), built("b.jpg", shoulder_ahead=40.0)]
+    changed = [c for c in compare(pair).series[0].changes if c.overall.verdict == "changed"]
+    assert changed and all((c.text, c.article_sections) == (texts.changed, ()) for c in changed)
+
+
+def test_the_comparison_refuses_nothing_to_compare_in_words() -> None:
+    with pytest.raises(ValueError, match="^compare_sessions needs at least one session$"):
+        compare_sessions([])
+    with pytest.raises(ValueError, match="^session 'empty' has no photos$"):
+        compare_sessions([Session("empty", ())])
+    with pytest.raises(ValueError, match="^1 labels for 2 photos$"):
+        compare([built("a.jpg"), built("b.jpg")], labels=["one"])
+
+
+def test_labels_name_the_sessions_and_the_order_given_is_said() -> None:
+    comparison = compare([built("a.jpg"), built("b.jpg")], labels=["before", "after"], order_by_time=False)
+    assert [s.label for s in comparison.sessions] == ["before", "after"]
+    assert comparison.order == "In the order given."
+    assert comparison.notes == () and comparison.warnings == ()
+
+
+def test_compare_orders_by_capture_time_unless_told_not_to() -> None:
+    late, early = built("late.jpg", capture_time="2026-03-02T10:00:00"), built("early.jpg",
+                                                                              capture_time="2026-01-10T09:00:00")
+    assert [s.label for s in compare([late, early]).sessions] == ["early.jpg", "late.jpg"]
+    assert [s.label for s in compare([late, early], order_by_time=False).sessions] == ["late.jpg", "early.jpg"]
+    assert [s.label for s in compare_sessions([Session("late", (late,)), Session("early", (early,))]).sessions] == [
+        "early", "late"]
+
+
+def test_times_with_and_without_an_offset_are_compared_as_clock_times() -> None:
+    """09:00+05:00 is read as 09:00 on the clock, beside a time that has no offset."""
+    early = Session("early", (built("e.jpg", capture_time="2026-01-10T09:00:00+05:00"),))
+    late = Session("late", (built("l.jpg", capture_time="2026-01-10T10:00:00"),))
+    ordered, _ = order_sessions([late, early])
+    assert [s.label for s in ordered] == ["early", "late"]
+
+
+def test_a_refused_photo_does_not_hide_the_sessions_other_photos() -> None:
+    sessions = [Session("one", (refused("blurred.jpg"), built("a.jpg", hip_ahead=80.0))),
+                Session("two", (built("b.jpg", hip_ahead=10.0),))]
+    comparison = compare_sessions(sessions, order_by_time=False)
+    assert comparison.change("side", "foot_hip_offset") is not None
+    assert comparison.notes == ("one: 'blurred.jpg' was not measured: " + refused("x.jpg").problem,)  # type: ignore[operator]
+
+
+def test_nothing_in_common_is_said_only_when_there_were_sessions_to_compare() -> None:
+    apart = compare_sessions([Session("one", (built("a.jpg"),)), Session("two", (built("f.jpg", front=True),))])
+    assert "No view was photographed in two sessions, so nothing could be compared." in apart.notes
+    alone = compare_sessions([Session("one", (built("a.jpg"),))])
+    assert alone.series == () and not any("No view" in note for note in alone.notes)
+
+
+def test_the_same_photo_twice_is_warned_in_words() -> None:
+    a = built("a.jpg")
+    copy = dataclasses.replace(a, image=analysis_image("copy.jpg", sha=a.provenance.input_sha256))
+    assert compare([a, copy]).warnings == (
+        "'copy.jpg' is the same image as 'a.jpg'; comparing a photo with itself shows only the method's noise.",)
+
+
+def test_photos_with_and_without_a_height_are_refused_in_words() -> None:
+    with pytest.raises(NotComparableError) as caught:
+        compare([built("a.jpg"), _in_cm(built("b.jpg"))])
+    assert str(caught.value) == (
+        "The side photos were measured with and without a body height (--height-cm): offsets in cm and in % of body "
+        "height cannot be compared; give the same height for every photo, or none.")
+
+
+def _in_cm(analysis: Analysis) -> Analysis:
+    assert analysis.frame is not None
+    scale = dataclasses.replace(analysis.frame.scale, height_cm=170.0)
+    return dataclasses.replace(analysis, frame=dataclasses.replace(analysis.frame, scale=scale))
+
+
+def test_different_provenance_is_refused_naming_both_photos_and_values() -> None:
+    before, after = built("before.jpg"), built("after.jpg")
+    after = dataclasses.replace(after, provenance=dataclasses.replace(after.provenance, mediapipe_version="0.10.21"))
+    with pytest.raises(NotComparableError) as caught:
+        check_comparable([before, after])
+    assert str(caught.value) == (
+        "'before.jpg' and 'after.jpg' were measured with different MediaPipe version ('1.2.2' vs '0.10.21'), so "
+        "their numbers are not comparable; analyse both again with the same posture installation.")
+    model = ModelIdentity(name="pose_landmarker_heavy.task", sha256="cd" * 32, calibrated=False)
+    other = dataclasses.replace(after, provenance=dataclasses.replace(before.provenance, model=model))
+    with pytest.raises(NotComparableError, match=r"different pose model \('[0-9a-f]{16}' vs 'cdcdcdcdcdcdcdcd'\)"):
+        check_comparable([before, other])
+
+
+def _longer_legs(analysis: Analysis, factor: float) -> Analysis:
+    """``analysis`` with both legs' world landmarks (knee, ankle) moved ``factor`` times as far from the hip."""
+    pose = analysis.pose
+    assert pose is not None
+    world = pose.world.copy()
+    for side in ("LEFT", "RIGHT"):
+        hip = world[Landmark[f"{side}_HIP"]]
+        for joint in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            world[Landmark[f"{side}_{joint}"]] = hip + factor * (world[Landmark[f"{side}_{joint}"]] - hip)
+    return dataclasses.replace(analysis, verdict=dataclasses.replace(
+        analysis.verdict, pose=dataclasses.replace(pose, world=world)))
+
+
+def test_legs_a_tenth_longer_are_warned_as_maybe_another_person() -> None:
+    a = built("a.jpg")
+    same, other = _longer_legs(built("b.jpg"), 1.05), _longer_legs(built("c.jpg"), 1.10)
+    assert different_people(a, same) is None
+    legs = person_proportions(a)["leg_to_trunk"]  # type: ignore[index]
+    expected = (f"'a.jpg' and 'c.jpg' may show different people: their leg length to trunk length differ by 9% "
+                f"({legs:.2f} vs {1.1 * legs:.2f}), more than one person's photos do. Loose or different clothing "
+                "can do this too.")
+    assert different_people(a, other) == expected
+    # Each pair of neighbouring sessions is checked: here the second and the third.
+    assert compare([a, built("b.jpg"), other]).warnings == (expected.replace("'a.jpg'", "'b.jpg'"),)
+
+
+def _trunk_mask(columns: tuple[int, int], *, hole: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """A mask at half resolution whose person fills ``columns`` from head to feet, less the rows of ``hole``.
+
+    The constructed person stands at x = 500 (mask column 250), shoulders at y = 230 and hips at 530: the trunk
+    is read halfway and three quarters of the way down, at mask rows 190 and 228.
+    """
+    mask = np.zeros((550, 500), np.float32)
+    mask[30:530, columns[0]:columns[1]] = 1.0
+    mask[hole[0]:hole[1]] = 0.0
+    return mask
+
+
+@pytest.mark.parametrize(("columns", "width"), [((210, 290), 80), ((0, 290), 290), ((210, 500), 290)],
+                         ids=["inside", "from-the-left-edge", "to-the-right-edge"])
+def test_the_trunk_breadth_is_the_outline_across_the_trunk_over_the_body_height(columns: tuple[int, int],
+                                                                                 width: int) -> None:
+    analysis = built("a.jpg", mask=_trunk_mask(columns), mask_scale=0.5)
+    assert analysis.frame is not None
+    proportions = person_proportions(analysis)
+    assert proportions is not None
+    assert proportions["breadth"] == pytest.approx(width / 0.5 / analysis.frame.body_height_px)
+    front = person_proportions(built("f.jpg", front=True, mask=_trunk_mask(columns), mask_scale=0.5))
+    assert front is not None and "breadth" not in front  # the arms blur it in front views
+
+
+def test_no_trunk_breadth_where_the_trunk_is_not_in_the_outline() -> None:
+    analysis = built("a.jpg", mask=_trunk_mask((210, 290), hole=(185, 235)), mask_scale=0.5)
+    assert "breadth" not in person_proportions(analysis)  # type: ignore[operator]
+
+
+def test_the_order_is_told_in_one_sentence() -> None:
+    def session(label: str, time: str | None) -> Session:
+        return Session(label, (built(f"{label}.jpg", capture_time=time),))
+
+    early, late = session("early", "2026-01-10T09:00:00"), session("late", "2026-03-02T10:00:00")
+    assert order_sessions([early, late])[1] == "In the order the photos were taken, from their EXIF capture times."
+    assert order_sessions([late, early])[1] == ("In the order the photos were taken, from their EXIF capture times "
+                                                "(not the order given).")
+    assert order_sessions([early, session("none", None)])[1] == (
+        "In the order given: not every photo records when it was taken (EXIF), so the times could not decide it.")
+    assert order_sessions([session("a", None), session("b", None)])[1] == (
+        "In the order given: the photos do not record when they were taken (no EXIF time).")
+    assert order_sessions([early])[1].startswith("In the order given")
+
+
+def test_a_refused_photo_or_a_missing_breadth_is_no_evidence_of_another_person() -> None:
+    a = built("a.jpg")
+    assert different_people(a, refused("r.jpg")) is None and different_people(refused("r.jpg"), a) is None
+    with_breadth = built("m.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    assert different_people(a, with_breadth) is None and different_people(with_breadth, a) is None
+
+
+def test_the_difference_is_over_the_larger_of_the_two() -> None:
+    a, longer = built("a.jpg"), _longer_legs(built("c.jpg"), 1.10)
+    assert "differ by 9% (" in different_people(longer, a)  # type: ignore[operator]
+
+
+def test_a_trunk_a_fifth_broader_is_warned() -> None:
+    narrow = built("n.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    broad = built("b.jpg", mask=_trunk_mask((200, 300)), mask_scale=0.5)
+    warning = different_people(narrow, broad)
+    assert warning is not None and "their trunk breadth to body height differ by 20% (0.16 vs 0.20)" in warning
+
+
+def test_the_trunk_breadth_is_the_mean_of_its_two_rows_each_read_where_it_is() -> None:
+    """Narrower above mask row 210 (60 px, halfway down the trunk) than below it (80 px, three quarters down), with a
+    column of probability exactly 0.5 on each side, which is not the person."""
+    mask = _trunk_mask((210, 290))
+    mask[30:210, 210:220] = mask[30:210, 280:290] = 0.0
+    mask[:, 209] = mask[:, 290] = 0.5
+    analysis = built("a.jpg", mask=mask, mask_scale=0.5)
+    assert analysis.frame is not None
+    breadth = person_proportions(analysis)["breadth"]  # type: ignore[index]
+    assert breadth == pytest.approx((60 + 80) / 2 / 0.5 / analysis.frame.body_height_px)
+    # Halfway down out of the outline: three quarters down alone gives the breadth.
+    hole = _trunk_mask((210, 290), hole=(185, 195))
+    only_lower = person_proportions(built("b.jpg", mask=hole, mask_scale=0.5))["breadth"]  # type: ignore[index]
+    assert only_lower == pytest.approx(80 / 0.5 / analysis.frame.body_height_px)
+
+
+def test_a_leg_is_as_long_as_its_thigh_and_shin_however_bent() -> None:
+    """The knees moved forward (bent): the leg is the sum of its two segments, not the hip–ankle distance."""
+    analysis = built("a.jpg")
+    pose = analysis.pose
+    assert pose is not None
+    world = pose.world.copy()
+    world[[Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE], 0] += 0.15
+    world[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW], 0] += 0.1
+    bent = dataclasses.replace(analysis, verdict=dataclasses.replace(analysis.verdict, pose=dataclasses.replace(
+        pose, world=world)))
+
+    def length(*names: str) -> float:
+        return float(np.mean([sum(np.linalg.norm(world[Landmark[f"{side}_{a}"]] - world[Landmark[f"{side}_{b}"]])
+                                  for a, b in zip(names, names[1:])) for side in ("LEFT", "RIGHT")]))
+
+    trunk = float(np.linalg.norm((world[Landmark.LEFT_SHOULDER] + world[Landmark.RIGHT_SHOULDER]) / 2
+                                 - (world[Landmark.LEFT_HIP] + world[Landmark.RIGHT_HIP]) / 2))
+    proportions = person_proportions(bent)
+    assert proportions is not None
+    assert proportions["leg_to_trunk"] == pytest.approx(length("HIP", "KNEE", "ANKLE") / trunk)
+    assert proportions["arm_to_trunk"] == pytest.approx(length("SHOULDER", "ELBOW", "WRIST") / trunk)
+
+
+def test_the_difference_is_rounded_to_a_whole_percent() -> None:
+    """Trunks 80 and 98 mask pixels broad: 18/98 is 18.4%, said as 18%."""
+    narrow = built("n.jpg", mask=_trunk_mask((210, 290)), mask_scale=0.5)
+    broad = built("b.jpg", mask=_trunk_mask((201, 299)), mask_scale=0.5)
+    assert "differ by 18% (0.16 vs 0.20)" in different_people(narrow, broad)  # type: ignore[operator]
 
 
 def test_front_views_compare_without_judgement() -> None:

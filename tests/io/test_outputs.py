@@ -4,12 +4,15 @@ input.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from posture.errors import OutputError
 from posture.io import outputs
@@ -199,3 +202,31 @@ def test_write_atomic_refuses_a_missing_folder(tmp_path: Path) -> None:
         write_atomic(destination, b"png")
     assert str(caught.value) == f"The output folder {str(tmp_path / 'missing')!r} does not exist."
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over-another-file", "a-photo-gone-since"])
+def test_write_atomic_writes_over_anything_but_an_existing_input(tmp_path: Path, existing: bool) -> None:
+    """Only an input that exists is protected: an earlier output is replaced, and so is a name whose photo is gone."""
+    photo = tmp_path / "photo.jpg"
+    earlier = tmp_path / "annotated.png"
+    earlier.write_bytes(b"old")
+    if existing:
+        photo.write_bytes(b"jpeg")
+        write_atomic(earlier, b"png", protect=(photo,))
+        assert earlier.read_bytes() == b"png" and photo.read_bytes() == b"jpeg"
+    else:
+        write_atomic(photo, b"png", protect=(photo,))
+        assert photo.read_bytes() == b"png"
+
+
+def test_a_png_keeps_the_colours_in_their_order() -> None:
+    rgb = np.array([[[255, 0, 0], [0, 0, 255]], [[0, 255, 0], [10, 20, 30]]], dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(outputs.encode_png(rgb))).convert("RGB"))
+    np.testing.assert_array_equal(decoded, rgb)
+
+
+def test_a_png_that_cannot_be_encoded_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outputs.cv2, "imencode", lambda *_: (False, None))
+    with pytest.raises(OutputError) as caught:
+        outputs.encode_png(np.zeros((2, 2, 3), dtype=np.uint8))
+    assert str(caught.value) == "The annotated image could not be encoded as PNG."

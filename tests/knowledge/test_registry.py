@@ -27,8 +27,10 @@ def test_stride_keeps_only_head_and_trunk() -> None:
 
 
 def test_an_unknown_id_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="trunk_lean"):
+    with pytest.raises(KeyError) as caught:
         registry.definition("pelvic_tlit")
+    assert caught.value.args[0] == ("no measurement 'pelvic_tlit'; defined: "
+                                    + ", ".join(d.id for d in registry.DEFINITIONS))
 
 
 def test_every_finding_rule_feeds_from_a_defined_measurement() -> None:
@@ -104,3 +106,22 @@ def test_a_stale_block_is_rewritten_and_a_document_without_markers_refused() -> 
         regenerated("no markers here\n")
     with pytest.raises(ValueError, match="after it"):
         regenerated(f"{README_LIST.end}\n{README_LIST.start}\n")
+
+
+SIDE_WORDS = {
+    "shoulder_height_difference": ("left higher", "right higher"),
+    "hip_height_difference": ("left higher", "right higher"),
+    "apparent_leg_length_difference": ("left longer", "right longer"),
+    "lateral_trunk_shift": ("to the left", "to the right"),
+}
+"""The words a report puts after a left–right difference: the first for a positive value, the second for a negative."""
+
+
+def test_every_left_right_measure_names_the_side_its_sign_convention_gives() -> None:
+    assert {d.id: d.directions for d in registry.DEFINITIONS if d.directions is not None} == SIDE_WORDS
+    for measurement_id, (positive, negative) in SIDE_WORDS.items():
+        # "+ = the person's left hip higher": the positive value's words must name the left, and only the left.
+        plus_clause = registry.definition(measurement_id).sign.split("+ =")[1]
+        assert "left" in plus_clause and "right" not in plus_clause, measurement_id
+        assert "left" in positive and "right" not in positive, measurement_id
+        assert "right" in negative and "left" not in negative, measurement_id

@@ -182,3 +182,50 @@ def test_the_shipped_repeatability_is_plausible() -> None:
     # A measurement the fit has not seen yet gets the defaults (knowledge/test_repeatability.py), so this is no equality.
     assert set(shipped.factor) == set(shipped.typical_spread) <= {definition.id for definition in DEFINITIONS}
     assert all(0.0 < spread < 5.0 for spread in shipped.typical_spread.values())
+
+
+KNEE_SPREAD = re.search(r"^knee_angle = [0-9.]+$", REPEATABILITY.split("[typical_spread]")[1], re.MULTILINE).group(0)  # type: ignore[union-attr]
+"""The shipped file's line with the knee angle's typical spread."""
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: re.sub(r"(prior_readings = \d+)", "\\1\nextra = 1", t), r"^repeatability\.toml: unknown key"),
+        (lambda t: re.sub(r"fitted_on = .*\n", "", t), r"^repeatability\.toml.*'fitted_on'"),
+        (lambda t: re.sub(r"fitted_on = .*\n", "fitted_on = 3\n", t), r"^repeatability\.toml.*'fitted_on'"),
+        (lambda t: t.replace(KNEE_FACTOR, "knee_angle = -1", 1), r"^repeatability\.toml.*\[?factor"),
+        (lambda t: t.replace("\n" + KNEE_SPREAD, "\nknee_angle = -1"), r"^repeatability\.toml.*typical_spread"),
+        (lambda t: t.replace("\n" + KNEE_SPREAD, "\nknee_bend = 1.0\nknee_angle = 1.0"),
+         r"^repeatability\.toml \[typical_spread\]: key 'knee_bend'"),
+        (lambda t: re.sub(r"prior_readings = \d+", "prior_readings = -1", t), r"^repeatability\.toml.*prior_readings"),
+    ],
+)
+def test_the_repeatability_file_names_itself_and_the_key_in_each_refusal(edit: Callable[[str], str],
+                                                                         message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_repeatability(edit(REPEATABILITY))
+
+
+def test_the_repeatability_file_is_read_into_its_numbers() -> None:
+    read = parse_repeatability(re.sub(r"prior_readings = \d+", "prior_readings = 0", REPEATABILITY))
+    assert read.prior_readings == 0
+    assert read.factor["knee_angle"] == float(KNEE_FACTOR.split(" = ")[1])
+    assert read.typical_spread["knee_angle"] == float(KNEE_SPREAD.split(" = ")[1])
+    assert set(read.factor) == set(read.typical_spread) == {d.id for d in registry.DEFINITIONS}
+
+
+def test_a_measurement_is_fitted_only_with_both_a_factor_and_a_spread() -> None:
+    partial = Repeatability(prior_readings=2, factor={"trunk_lean": 1.0}, typical_spread={"knee_angle": 1.0})
+    assert not partial.is_fitted("trunk_lean") and not partial.is_fitted("knee_angle")
+    # A fitted spread is the measurement's own, even where another of its quantity is wider.
+    assert partial.spread_of("knee_angle") == 1.0
+    wider = Repeatability(prior_readings=2, factor={}, typical_spread={"knee_angle": 1.0, "trunk_lean": 3.0})
+    assert wider.spread_of("knee_angle") == 1.0 and wider.spread_of("hip_extension") == 3.0
+
+
+def test_without_prior_readings_a_typical_spread_is_not_pooled() -> None:
+    assert half_width_of_mean([1.0, 2.0, 3.0], 1.0, 5.0) == pytest.approx(T_975[2] / math.sqrt(3))
+    assert half_width_of_mean([1.0, 2.0], 1.0, 5.0) is None
+    # One prior reading is enough to pool: two readings then give an interval.
+    assert half_width_of_mean([1.0, 3.0], 1.0, 2.0, 1) == pytest.approx(T_975[2] * math.sqrt((4.0 + 2.0) / 2 / 2))

@@ -22,6 +22,8 @@ from PIL import Image
 
 from posture.analysis import Analysis
 from posture.analyzer import Analyzer
+from posture.core.measurement import Measurement
+from posture.core.units import PERCENT_HEIGHT
 from posture.knowledge import registry
 from posture.render.image import (
     MAX_HEIGHT,
@@ -36,6 +38,7 @@ from posture.render.image import (
     value_words,
 )
 from posture.stages.findings import detectable
+from posture.stages.frame import BodyScale
 from posture.stages.level import choose_levelling
 
 GOLDEN = DATA / "golden"
@@ -122,6 +125,21 @@ def test_without_uncertainty_the_methods_resolution_decides_level_as_in_the_json
     assert value_words(inside, scale).startswith("level")
     assert "higher" in value_words(outside, scale)
     assert detectable(inside, scale) is False and detectable(outside, scale) is True
+
+
+@pytest.mark.parametrize(("measurement_id", "left", "right"), [
+    ("hip_height_difference", "left higher", "right higher"),
+    ("shoulder_height_difference", "left higher", "right higher"),
+    ("apparent_leg_length_difference", "left longer", "right longer"),
+    ("lateral_trunk_shift", "to the left", "to the right"),
+])
+def test_a_positive_difference_is_written_as_the_persons_left(measurement_id: str, left: str, right: str) -> None:
+    """The sign convention (+ = the person's left) reaches the words: a swapped pair would name the wrong side."""
+    scale = BodyScale(1000.0)
+    positive = Measurement(measurement_id, 2.0, PERCENT_HEIGHT, "test", (), uncertainty=0.5)
+    negative = dataclasses.replace(positive, value=-2.0)
+    assert value_words(positive, scale).endswith(" " + left)
+    assert value_words(negative, scale).endswith(" " + right)
 
 
 @pytest.mark.parametrize("roll", [0.0, 8.0])

@@ -10,7 +10,7 @@ from builders import SIDE_MEASUREMENT_IDS, front_person, side_person
 from posture.core.measurement import Measurement
 from posture.core.units import DEG as DEGREES
 from posture.knowledge.explanations import KnowledgeBase
-from posture.stages.findings import Finding, detectable, evaluate, typical_range
+from posture.stages.findings import Finding, detectable, evaluate, near_a_limit, noise, typical_range
 from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.stages.measure.views import measure_front_view, measure_side_view
 
@@ -325,6 +325,7 @@ def test_typical_range_is_the_band_inside_the_strictest_rules(kb: KnowledgeBase)
     ("value", "uncertainty", "borderline"),
     [
         pytest.param(44.0, 2.0, True, id="1.5-below-with-2-uncertainty"),
+        pytest.param(44.0, 1.5, True, id="exactly-its-uncertainty-below"),  # 45.5 - 44.0 is 1.5 exactly
         pytest.param(40.0, 2.0, False, id="5.5-below-with-2-uncertainty"),
         pytest.param(44.0, None, None, id="no-uncertainty-unknown-not-false"),
     ],
@@ -356,6 +357,31 @@ def test_balanced_alignment_is_borderline_when_a_value_is_within_its_uncertainty
     assert clear.borderline is False
     (unknown,) = evaluate(side_measurements(), view="side-left", scale=PERCENT_SCALE, knowledge=kb)
     assert unknown.borderline is None  # without uncertainties nobody knows; the JSON says null, not false
+
+
+@pytest.mark.parametrize(
+    ("value", "uncertainty", "low", "high", "near"),
+    [
+        pytest.param(3.5, 0.5, None, 3.0, True, id="exactly-its-uncertainty-above-the-high-limit"),
+        pytest.param(3.6, 0.5, None, 3.0, False, id="beyond-its-uncertainty"),
+        pytest.param(-2.25, 0.25, -2.0, 3.0, True, id="exactly-its-uncertainty-below-the-low-limit"),
+        pytest.param(3.2, None, -2.0, 3.0, False, id="no-uncertainty"),
+    ],
+)
+def test_a_value_within_its_uncertainty_of_a_limit_is_near_it(value: float, uncertainty: float | None,
+                                                               low: float | None, high: float | None,
+                                                               near: bool) -> None:
+    measured = Measurement("foot_hip_offset", value, PERCENT_HEIGHT, "synthetic", (), uncertainty=uncertainty)
+    assert near_a_limit(measured, low, high) is near
+
+
+def test_a_finding_carries_its_rules_texts(kb: KnowledgeBase) -> None:
+    (finding,) = evaluate(side_measurements(head_forward_angle=40.0), view="side-left", scale=PERCENT_SCALE,
+                          knowledge=kb)
+    (rule,) = [r for r in kb.findings if r.id == finding.id]
+    assert (finding.title, finding.summary, finding.explanation, finding.article_sections,
+            finding.threshold_source) == (rule.title, rule.summary, rule.explanation, rule.article_sections,
+                                          rule.threshold_source)
 
 
 # ------------------------------------------------------------------ what one photo can support
@@ -402,3 +428,16 @@ def test_a_hip_difference_inside_its_noise_names_no_side(kb: KnowledgeBase, valu
     side = "left_hip_higher" if value > 0 else "right_hip_higher"
     assert (side in found) is flagged
     assert detectable(hips, PERCENT_SCALE) is flagged
+
+
+def test_a_difference_exactly_its_noise_names_no_side() -> None:
+    hips = Measurement("hip_height_difference", 0.5, PERCENT_HEIGHT, "synthetic", (), uncertainty=0.5)
+    assert detectable(hips, PERCENT_SCALE) is False
+    assert detectable(dataclasses.replace(hips, value=-0.5001), PERCENT_SCALE) is True
+
+
+def test_without_uncertainty_the_noise_is_the_resolution_in_the_measurements_unit() -> None:
+    """The hip height's resolution, 1.2% of body height, is 2.04 cm for a person of 170 cm."""
+    hips = Measurement("hip_height_difference", 2.0, CM, "synthetic", ())
+    assert noise(hips, CM_SCALE) == pytest.approx(2.04)
+    assert detectable(hips, CM_SCALE) is False and detectable(dataclasses.replace(hips, value=2.1), CM_SCALE) is True

@@ -7,12 +7,14 @@ import math
 
 import pytest
 
-from posture.core.measurement import Measurement
-from posture.core.units import DEG, PERCENT_HEIGHT
+from posture.core.measurement import Measurement, Withheld
+from posture.core.units import CM, DEG, PERCENT_HEIGHT
 from posture.knowledge.repeatability import Repeatability
 from posture.stages.copies import gather_readings
 from posture.stages.frame import BodyScale
 from posture.stages.witnesses import (
+    SIDE_FIXES,
+    STEADY_FIX,
     UNSTEADY_CHI2,
     copies_problem,
     sides_agree,
@@ -157,3 +159,85 @@ def test_the_legs_side_needs_the_hips_outline_to_agree() -> None:
 def test_other_measures_pass_untouched() -> None:
     lean = _lean(12.0)
     assert sides_agree((lean,), SCALE) == ((lean,), ())
+
+
+# ------------------------------------------------------------------ the sentences, and every measure judged
+
+
+def test_a_photo_refused_for_its_copies_is_told_why_and_what_helps() -> None:
+    assert copies_problem(_readings(5.0, lost=("mirror", "grayscale"))) == (
+        "posture could not find the same person in the same view again in a mirrored or grey copy of this photo, so "
+        "nothing it would read here can be checked against a second reading; a sharper, evenly lit photo, with the "
+        "whole body clear against a plain background, usually reads steadily.")
+
+
+def test_a_measure_both_copies_missed_is_withheld_naming_both() -> None:
+    taken = [("mirror", 1.0, ()), ("grayscale", 1.0, ()), ("zoom", 1.0, ())]
+    readings = gather_readings((_lean(5.0),), taken)
+    _, (item,) = steady_measurements((_lean(5.0),), readings, None, REPEAT)
+    assert item == Withheld("trunk_lean", "unsteady", (
+        "The trunk lean was read in this photo but not in its mirrored copy and grey copy and zoom copy, so it hangs "
+        "on details that mirroring or greying the photo changes; " + STEADY_FIX + "."))
+
+
+def test_an_unsteady_measure_is_withheld_with_its_readings() -> None:
+    values = (10.0, 10.0 + 4.0 * TYPICAL * math.sqrt(2), 10.0)
+    _, (item,) = steady_measurements((_lean(10.0),), _readings(*values), None, REPEAT)
+    ratio = spread_ratio(list(values), TYPICAL)
+    assert item == Withheld("trunk_lean", "unsteady", (
+        f"The trunk lean's readings in this photo and its altered copies (+10.0°, +21.3°, +10.0°) spread {ratio:.1f} "
+        f"times as far as this measure's readings usually do, so no one value can be trusted; {STEADY_FIX}."))
+
+
+def test_every_measure_is_judged_after_one_is_withheld() -> None:
+    shift = Measurement("lateral_trunk_shift", 0.0, PERCENT_HEIGHT, "test", ())
+    missing = gather_readings((_lean(5.0), shift), [("mirror", 1.0, (shift,))])
+    kept, withheld = steady_measurements((_lean(5.0), shift), missing, None, REPEAT)
+    assert [m.id for m in kept] == ["lateral_trunk_shift"] and [w.id for w in withheld] == ["trunk_lean"]
+    spread = gather_readings((_lean(10.0), shift), [("mirror", 1.0, (_lean(40.0), shift))])
+    kept, withheld = steady_measurements((_lean(10.0), shift), spread, None, REPEAT)
+    assert [m.id for m in kept] == ["lateral_trunk_shift"] and [w.id for w in withheld] == ["trunk_lean"]
+
+
+def test_a_spread_exactly_at_the_limit_is_steady() -> None:
+    """Three readings 0, 3 and 6 spread exactly 3.0 typical spreads of 1.0: the shoulders' render limit."""
+    shoulders = Measurement("shoulder_height_difference", 3.0, PERCENT_HEIGHT, "test", ())
+    assert spread_limit("shoulder_height_difference", 3) == 3.0 and spread_ratio([0.0, 3.0, 6.0], 1.0) == 3.0
+    repeat = Repeatability(prior_readings=2, factor={"shoulder_height_difference": 1.0},
+                           typical_spread={"shoulder_height_difference": 1.0})
+    readings = gather_readings((dataclasses.replace(shoulders, value=0.0),), [
+        ("mirror", 1.0, (shoulders,)), ("grayscale", 1.0, (dataclasses.replace(shoulders, value=6.0),))])
+    assert steady_measurements((shoulders,), readings, None, repeat) == ((shoulders,), ())
+
+
+def test_a_spread_in_cm_is_judged_at_the_persons_height() -> None:
+    """1% of body height typical; readings 0 and 10 cm apart at 170 cm: 4.2 typical spreads, beyond 3.29."""
+    offset = Measurement("foot_hip_offset", 0.0, CM, "test", ())
+    repeat = Repeatability(prior_readings=2, factor={"foot_hip_offset": 1.0}, typical_spread={"foot_hip_offset": 1.0})
+    readings = gather_readings((offset,), [("mirror", 1.0, (dataclasses.replace(offset, value=10.0),))])
+    assert steady_measurements((offset,), readings, 170.0, repeat)[1] != ()
+    assert steady_measurements((offset,), readings, 1000.0, repeat)[1] == ()
+
+
+def test_many_readings_are_judged_at_five_degrees_of_freedom_and_the_limit_is_never_below_the_chi_squared() -> None:
+    assert spread_limit("trunk_lean", 8) == pytest.approx(math.sqrt(UNSTEADY_CHI2[5] / 7))
+    assert spread_limit("trunk_lean", 30) == pytest.approx(math.sqrt(UNSTEADY_CHI2[5] / 29))  # below 1
+
+
+def test_no_spread_without_two_finite_readings_and_a_typical_spread() -> None:
+    assert spread_ratio([1.0], 2.0) is None
+    assert spread_ratio([1.0, 2.0], None) is None and spread_ratio([1.0, 2.0], 0.0) is None
+    assert spread_ratio([1.0, math.nan], 2.0) is None
+
+
+def test_an_outline_level_with_the_hips_points_to_neither_side() -> None:
+    kept, (item,) = sides_agree((_hips(1.5, 0.0, 0.3),), SCALE)
+    assert kept == () and item == Withheld("hip_height_difference", "sides", (
+        "Which side the hip height difference favours is not readable consistently in this photo: the outline of "
+        "the flanks points to neither side, the hip landmarks to the person's left; " + SIDE_FIXES[
+            "hip_height_difference"] + "."))
+
+
+def test_every_measure_is_judged_after_a_side_is_kept() -> None:
+    kept, withheld = sides_agree((_lean(3.0), _hips(1.5, 1.2, -0.3)), SCALE)
+    assert [m.id for m in kept] == ["trunk_lean"] and [w.id for w in withheld] == ["hip_height_difference"]

@@ -197,3 +197,29 @@ def test_the_head_angle_blends_outline_and_landmarks_then_applies_the_changes_li
     assert head_angle({"head_forward_angle": blend}) == pytest.approx(blended)
     changes = LinearCalibration(offset=-4.0, slope=1.08)
     assert head_angle({"head_forward_angle": blend, HEAD_CHANGES: changes}) == pytest.approx(-4.0 + 1.08 * blended)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_the_neck_is_read_from_rays_starting_on_the_ear_shoulder_line(facing: int) -> None:
+    """A neck whose front lies only 30 px ahead of the ear → shoulder line (below the shoulder, of the shoulder's
+    vertical): a ray started anywhere else would begin outside it and read nothing."""
+    body, behind = _neck_body(facing)
+    ear, shoulder = body.points["EAR"], body.points["SHOULDER"]
+
+    def line(y: float) -> float:
+        share = min(max((y - ear[1]) / (shoulder[1] - ear[1]), 0.0), 1.0)
+        return float(ear[0] + share * (shoulder[0] - ear[0]))
+
+    if facing == 1:
+        mask = soft_mask(lambda y: 500.0 - behind(y), lambda y: line(y) + 30.0)
+    else:
+        mask = soft_mask(lambda y: line(y) - 30.0, lambda y: 700.0 + behind(y))
+    neck = neck_outline(dataclasses.replace(body, outline=Mask(mask, 1.0)))
+    assert neck is not None
+    assert neck.hollow == pytest.approx(300.0, abs=1e-6) and neck.bend == pytest.approx(400.0, abs=1e-6)
+
+
+def test_no_neck_is_read_where_the_ear_is_not_above_the_shoulder() -> None:
+    body, _ = _neck_body(1)
+    level = dict(body.points, EAR=np.array([660.0, 400.0]))
+    assert neck_outline(dataclasses.replace(body, points=level)) is None

@@ -4,17 +4,21 @@ measured, or refused.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from builders import SAMPLES, front_pose, side_pose
+from builders import SAMPLES, analysis_image, front_pose, side_pose
 from PIL import Image
 
 from posture.analyzer import Analyzer
+from posture.core.image import LoadedImage
 from posture.core.pose import Landmark, Pose, side_landmark
+from posture.core.units import DEG
+from posture.stages.level import choose_levelling
 from posture.stages.frame import BodyScale, Frame
 from posture.stages.gate import Verdict
 from posture.stages.measure.markers import (
@@ -22,14 +26,17 @@ from posture.stages.measure.markers import (
     PHONE_FOCAL_35MM,
     Marker,
     MarkerProblem,
+    MarkersUnusable,
     Perspective,
     _centre,
     _fit_circle,
     _outline,
     _toward_body,
+    _turned,
     find_markers,
     labelled_measurements,
     marker_measurements,
+    measure_markers,
     photo_perspective,
     unused_sentences,
 )
@@ -449,6 +456,104 @@ def test_the_camera_distance_from_the_focal_length_in_the_photos_exif_or_a_phone
     assert (perspective.centre_x, perspective.centre_y) == (150.0, 200.0)
 
 
+# ------------------------------------------------------------------ measure_markers: the photo's markers, levelled
+
+
+def _marked_side_photo(tilt: float = 12.0) -> tuple[LoadedImage, Verdict, Frame]:
+    """A side photo with ASIS and PSIS markers for a pelvis tilted ``tilt`` degrees, its verdict and its frame."""
+    pose, verdict = side(1)
+    hip = pose.xy[side_landmark("right", "HIP")]
+    dx, dy = 70.0 * math.cos(math.radians(tilt)), 70.0 * math.sin(math.radians(tilt))
+    rgb = photo([(hip[0] + dx, hip[1] - 60.0 + dy), (hip[0] - dx, hip[1] - 60.0 - dy)])
+    image = dataclasses.replace(analysis_image("marked.png", sha="cd" * 32), rgb=rgb)
+    frame = Frame(head_top_y=50.0, floor_y=50.0 + H, head_top_method="mask", scale=BodyScale(H))
+    return image, verdict, frame
+
+
+def test_the_markers_of_a_photo_are_measured_and_said() -> None:
+    image, verdict, frame = _marked_side_photo()
+    reading = measure_markers(image, verdict, frame)
+    perspective = photo_perspective(image, frame)
+    assert perspective is not None
+    # The markers stand off the mid-plane towards the camera: undone, they tilt the pelvis further than 12°.
+    expected = marker_measurements(find_markers(image.rgb, 1.0, verdict.pose, H), verdict, BodyScale(H), perspective)  # type: ignore[arg-type]
+    assert reading.measurements == expected and expected[0].id == "pelvic_tilt" and expected[0].value > 12.5
+    assert reading.note == (
+        "Skin markers (green): 2 found (ASIS, PSIS); pelvic_tilt from ASIS and PSIS. Parallax undone for markers off "
+        "the body's "
+        f"mid-plane: camera about {perspective.distance_cm / 100.0:.1f} m away (no focal length in the photo, a "
+        f"phone's main camera ({PHONE_FOCAL_35MM:g} mm equivalent) assumed).")
+
+
+def test_markers_in_a_rolled_photo_are_turned_with_the_person() -> None:
+    """Levelled by 5°: markers, person and picture centre turn together, so the tilt is 5° less than unlevelled."""
+    image, verdict, frame = _marked_side_photo()
+    (level,) = measure_markers(image, verdict, frame).measurements
+    rolled = dataclasses.replace(frame, levelling=choose_levelling(user_roll=5.0))
+    (tilt,) = measure_markers(image, verdict, rolled).measurements
+    assert tilt.value == pytest.approx(level.value - 5.0, abs=0.05)
+
+
+def test_a_photo_without_markers_is_refused_in_words_and_a_refused_person_carries_none() -> None:
+    image, verdict, frame = _marked_side_photo()
+    blank = dataclasses.replace(image, rgb=np.full_like(image.rgb, 120))
+    with pytest.raises(MarkersUnusable) as caught:
+        measure_markers(blank, verdict, frame, colour="green")
+    assert str(caught.value) == (
+        "No pair of green skin markers was found where markers belong (0 round green marks on the person); put them "
+        "on ASIS and PSIS (and tragus and C7) for a side photo or on both PSIS or both iliac crests for a back photo, "
+        "or leave out --markers.")
+    with pytest.raises(ValueError, match="only an accepted verdict's person"):
+        measure_markers(image, dataclasses.replace(verdict, problem="no person"), frame)
+
+
+def test_a_direction_is_turned_into_the_levelled_frame() -> None:
+    assert _turned(None, 10.0) is None
+    x, y = _turned((1.0, 0.0), 90.0)  # type: ignore[misc]
+    assert (x, y) == (pytest.approx(0.0, abs=1e-12), pytest.approx(-1.0))
+
+
+def test_side_markers_give_both_measures_with_their_method_and_points() -> None:
+    pose, verdict = side(1)
+    hip, ear = pose.xy[Landmark.RIGHT_HIP], pose.xy[Landmark.RIGHT_EAR]
+    asis, psis = (hip[0] + 70.0, hip[1] - 60.0), (hip[0] - 70.0, hip[1] - 60.0)
+    tragus = (ear[0] + 4.0, ear[1] + 3.0)
+    c7 = (tragus[0] - 60.0 - DIAMETER / 2, tragus[1] + 70.0)
+    tilt, head = marker_measurements(find_markers(photo([asis, psis, tragus, c7]), 1.0, pose, H), verdict,
+                                     BodyScale(H))
+    assert (tilt.id, tilt.unit, tilt.method, tilt.landmarks) == (
+        "pelvic_tilt", DEG, "From skin markers: the angle of the PSIS → ASIS marker line below horizontal.",
+        ("marker_asis", "marker_psis"))
+    assert [name for name, _, _ in tilt.points] == ["asis", "psis"]
+    np.testing.assert_allclose([xy for _, *xy in tilt.points], [asis, psis], atol=0.3)
+    assert (head.id, head.unit, head.method, head.landmarks) == (
+        "head_forward_angle", DEG,
+        "From skin markers: the craniovertebral angle, the C7 → tragus marker line above horizontal.",
+        ("marker_tragus", "marker_c7"))
+    assert [name for name, _, _ in head.points] == ["tragus", "c7"]
+    # No outline in the whole-picture mask: the C7 skin point is one radius forwards of its ball.
+    np.testing.assert_allclose([xy for _, *xy in head.points], [tragus, (c7[0] + DIAMETER / 2, c7[1])], atol=0.5)
+
+
+def test_crest_markers_give_the_hip_height_with_its_method_and_points() -> None:
+    pose = front_pose(mask=whole_mask())
+    verdict = Verdict(pose=pose, view="front")
+    hips = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2.0
+    left, right = (hips[0] + 120.0, hips[1] - 86.0), (hips[0] - 120.0, hips[1] - 74.0)
+    (measured,) = marker_measurements(find_markers(photo([left, right]), 1.0, pose, H), verdict, BodyScale(H))
+    obliquity = math.degrees(math.atan2(12.0, 240.0))
+    assert (measured.unit, measured.landmarks) == (BodyScale(H).unit, ("marker_left_pelvis", "marker_right_pelvis"))
+    assert measured.method == ("From skin markers on both sides of the pelvis: the left one's height above the right "
+                               f"one's (pelvic obliquity {obliquity:+.1f} deg).")
+    assert [name for name, _, _ in measured.points] == ["left_pelvis", "right_pelvis"]
+    np.testing.assert_allclose([xy for _, *xy in measured.points], [left, right], atol=0.3)
+
+
+def test_a_refused_person_gives_no_marker_measures() -> None:
+    pose, verdict = side(1)
+    hip = pose.xy[Landmark.RIGHT_HIP]
+    markers = find_markers(photo([(hip[0] + 70.0, hip[1] - 60.0), (hip[0] - 70.0, hip[1] - 60.0)]), 1.0, pose, H)
+    assert marker_measurements(markers, dataclasses.replace(verdict, problem="refused"), BodyScale(H)) == ()
 # --- Renders marked as a practitioner often marks: more points than the measures need ---
 
 MARKED_RENDERS = Path(__file__).resolve().parents[2] / "data" / "markers"

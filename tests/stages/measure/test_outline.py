@@ -233,3 +233,201 @@ def test_the_steepest_level_of_a_smoothed_bend_and_across_a_gap() -> None:
     gapped[[35, 36, 44]] = np.nan
     assert outline.steepest_level(t, gapped, 0.0, 1.0, smooth=0.03) == pytest.approx(0.4, abs=1e-9)
     assert np.isnan(outline.steepest_level(t, np.full_like(t, np.nan), 0.0, 1.0))
+
+
+@pytest.mark.parametrize(("finite", "found"), [(10, True), (9, False)], ids=["a-third", "less-than-a-third"])
+def test_a_shift_needs_the_outlines_to_overlap_over_a_third_of_the_levels(finite: int, found: bool) -> None:
+    """Thirty levels, both outlines read on the lowest ``finite`` only, and no shift searched (``max_shift`` 0,
+    so the one shift tried is exactly zero and the overlap is exactly ``finite``)."""
+    t = np.arange(30) * 0.01
+    profile = 0.3 - 0.2 * t
+    profile[finite:] = np.nan
+    shift = outline.best_shift(t, profile.copy(), profile.copy(), 0.0)
+    if found:
+        assert shift == pytest.approx(0.0, abs=1e-9)
+    else:
+        assert math.isnan(shift)
+
+
+# ------------------------------------------------------------------ the edges of each reader's span and inputs
+
+
+def test_a_trunk_frame_needs_the_hip_and_shoulder_apart_however_little() -> None:
+    with pytest.raises(ValueError, match="^the hip and shoulder landmarks coincide$"):
+        outline.trunk_frame(np.array([3.0, 4.0]), np.array([3.0, 4.0]), 1)
+    short = outline.trunk_frame(np.array([3, 4]), np.array([3.0, 3.5]), -1)  # half a pixel, integer hip
+    assert short.length == 0.5
+    np.testing.assert_allclose(short.up, [0.0, -1.0])
+    np.testing.assert_allclose(short.across, [-1.0, 0.0])
+    assert short.origin.dtype == np.float64
+
+
+def test_the_upper_hull_drops_points_on_or_under_it_and_points_without_a_level() -> None:
+    t = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, np.nan])
+    y = np.array([0.0, 2.0, 3.0, 1.0, 3.5, 0.0, 9.0])
+    hull_t, hull_y = outline.upper_hull(t, y)
+    np.testing.assert_array_equal(hull_t, [0.0, 1.0, 2.0, 4.0, 5.0])
+    np.testing.assert_array_equal(hull_y, [0.0, 2.0, 3.0, 3.5, 0.0])
+    # A point on the line between its neighbours is dropped, one below it too.
+    assert outline.upper_hull(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0]))[0].tolist() == [0.0, 2.0]
+    assert outline.upper_hull(np.array([0.0, 1.0, 2.0]), np.array([0.0, -1.0, 0.0]))[0].tolist() == [0.0, 2.0]
+
+
+def test_the_hollow_is_read_between_its_levels_only_their_ends_included() -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = np.array([1.0, 1.0, 0.2, 1.0, 0.7, 0.6, 0.7, 1.0, 1.0, 1.0, 1.0])  # a deep notch at 0.2 outside the span
+    depth, level = outline.hollow_depth(t, y, 0.4, 0.6)
+    assert (depth, level) == (pytest.approx(0.4), 0.5)
+    # The span's ends count: only 0.4 and 0.6 are in the span [0.4, 0.4] and [0.6, 0.6].
+    assert outline.hollow_depth(t, y, 0.4, 0.4) == (pytest.approx(0.3), 0.4)
+    assert outline.hollow_depth(t, y, 0.6, 0.6) == (pytest.approx(0.3), 0.6)
+    assert all(math.isnan(v) for v in outline.hollow_depth(t, y, 0.42, 0.48))  # no sample in the span
+
+
+def test_a_bulge_is_read_strictly_inside_its_chord_from_three_samples() -> None:
+    t = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    # Behind the chord from level 1 to 3 everywhere inside it: negative, however far ahead the outside lies.
+    y = np.array([9.0, 1.0, 0.5, 1.0, 9.0])
+    assert outline.bulge(t, y, 1.0, 3.0) == pytest.approx(-0.5)
+    # Three finite samples are enough; the chord runs from y(1) = 1 to y(3) = 3.
+    three = np.array([np.nan, 1.0, 2.5, 3.0, np.nan])
+    assert outline.bulge(t, three, 1.0, 3.0) == pytest.approx(0.5)
+    assert math.isnan(outline.bulge(t, np.array([np.nan, 1.0, np.nan, 3.0, np.nan]), 1.0, 3.0))
+
+
+def test_an_edge_half_a_pixel_from_the_start_or_at_the_reach_is_found() -> None:
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    starts = np.array([[699.5, 500.0], [500.0, 500.0]])
+    found = outline.edges_along(mask, 1.0, starts, np.array([1.0, 0.0]), reach_px=200.3)
+    np.testing.assert_allclose(found, [0.5, 200.0], atol=0.01)
+
+
+def test_a_ray_needs_a_direction() -> None:
+    with pytest.raises(ValueError, match="^the direction has no length$"):
+        outline.edges_along(np.ones((10, 10)), 1.0, np.array([[5.0, 5.0]]), np.array([0.0, 0.0]), reach_px=5.0)
+
+
+def _flank(level: np.ndarray) -> np.ndarray:
+    return 0.3 - 0.2 * level + 0.05 * np.exp(-((level + 0.1) / 0.08) ** 2)
+
+
+@pytest.mark.parametrize("shift", [-0.0851, -0.0149, -0.0051, 0.0049, 0.0149, 0.0851])
+def test_the_shift_is_refined_between_grid_steps_on_either_side(shift: float) -> None:
+    """Shifts near half a step from the grid, next to its ends too: the parabola through the three costs about
+    the best grid shift finds them to a fiftieth of a step."""
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+    assert outline.best_shift(t, _flank(t - shift) + 0.05, _flank(t), 0.1 if abs(shift) > 0.05 else 0.02) == \
+        pytest.approx(shift, abs=2e-4)
+
+
+@pytest.mark.parametrize("shift", [-0.15, 0.15])
+def test_a_shift_beyond_the_search_stops_at_its_end(shift: float) -> None:
+    t = np.round(np.arange(-0.4, 0.3, 0.01), 2)
+    assert outline.best_shift(t, _flank(t - shift), _flank(t), 0.1) == pytest.approx(math.copysign(0.1, shift),
+                                                                                     abs=1e-12)
+
+
+@pytest.mark.parametrize(("levels", "finite", "found"), [(12, 5, True), (12, 4, False), (31, 10, True),
+                                                         (31, 9, False)])
+def test_the_overlap_needs_five_levels_and_a_third_of_them(levels: int, finite: int, found: bool) -> None:
+    """At least five levels, and at least a whole third of them (31 levels: ten, not ten and a third)."""
+    t = np.arange(levels) * 0.01
+    profile = 0.3 - 0.2 * t
+    profile[finite:] = np.nan
+    assert math.isnan(outline.best_shift(t, profile.copy(), profile.copy(), 0.0)) is not found
+
+
+def test_the_peak_is_read_inside_its_span_only_its_ends_included() -> None:
+    """A sharp peak at 0.3 (no parabola moves it, nor moves a neighbour onto it)."""
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = -np.abs(t - 0.3)
+    assert outline.peak_level(t, y, 0.3, 0.6) == pytest.approx(0.3)  # the peak on the span's lower end
+    assert outline.peak_level(t, y, 0.0, 0.3) == pytest.approx(0.3)  # and on its upper end
+    assert outline.peak_level(t, y, 0.5, 0.8) == pytest.approx(0.5)  # the highest inside the span, not outside
+    assert outline.peak_level(t, y, 0.45, 0.55) == pytest.approx(0.5)  # one sample in the span
+    assert math.isnan(outline.peak_level(t, y, 0.42, 0.48))
+
+
+@pytest.mark.parametrize(("peak", "expected"), [(0.0, 0.0), (1.0, 1.0), (0.1 + 0.03, 0.13), (0.9 - 0.03, 0.87)],
+                         ids=["first-sample", "last-sample", "second-sample", "last-but-one-sample"])
+def test_a_peak_is_refined_between_samples_but_not_past_the_first_or_last(peak: float, expected: float) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    assert outline.peak_level(t, -((t - peak) ** 2), 0.0, 1.0) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("gap", [-1, 1], ids=["before", "after"])
+def test_a_peak_beside_a_gap_is_not_refined(gap: int) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = -((t - 0.53) ** 2)
+    y[5 + gap] = np.nan
+    assert outline.peak_level(t, y, 0.0, 1.0) == 0.5
+
+
+def _bilinear_by_definition(image: np.ndarray, x: float, y: float) -> float:
+    """Pixel (i, j) covers the unit square centred on (j + 0.5, i + 0.5); outside the array the value is 0."""
+    def value(i: int, j: int) -> float:
+        return float(image[i, j]) if 0 <= i < image.shape[0] and 0 <= j < image.shape[1] else 0.0
+
+    j, i = math.floor(x - 0.5), math.floor(y - 0.5)
+    fx, fy = x - 0.5 - j, y - 0.5 - i
+    return ((1 - fy) * ((1 - fx) * value(i, j) + fx * value(i, j + 1))
+            + fy * ((1 - fx) * value(i + 1, j) + fx * value(i + 1, j + 1)))
+
+
+def test_bilinear_samples_fall_to_zero_across_the_arrays_edges() -> None:
+    image = np.arange(1.0, 13.0).reshape(3, 4)
+    xs = np.arange(-1.5, 5.6, 0.25)
+    ys = np.arange(-1.5, 4.6, 0.25)
+    expected = np.array([[_bilinear_by_definition(image, x, y) for x in xs] for y in ys])
+    np.testing.assert_allclose(outline.bilinear_grid(image, xs, ys), expected, atol=1e-12)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    np.testing.assert_allclose(outline.bilinear(image, grid_x.ravel(), grid_y.ravel()), expected.ravel(), atol=1e-12)
+
+
+def test_the_steepest_level_at_the_ends_of_its_span_and_of_the_profile() -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    rising = t**2  # ever steeper: the steepest level of a span is its upper end, not refined past it
+    assert outline.steepest_level(t, rising, 0.0, 0.5) == 0.5
+    assert outline.steepest_level(t, rising, 0.3, 0.3) == 0.3  # a span of one level
+    # Steepest at the last sample, which has no neighbour beyond it, and at the first.
+    assert outline.steepest_level(t, rising, 0.0, 1.0) == 1.0
+    assert outline.steepest_level(t, -rising, 0.0, 1.0) == 0.0  # and at the first
+    three = np.full(t.size, np.nan)
+    three[[0, 5, 10]] = [0.0, 0.1, 1.0]
+    assert outline.steepest_level(t, three, 0.0, 1.0) == pytest.approx(1.0)  # three finite samples are enough
+
+
+@pytest.mark.parametrize(("first_levels", "short_side"), [((1, 11), "left"), ((0, 10), "right")])
+def test_a_best_shift_beside_one_too_small_overlap_is_not_refined(first_levels: tuple[int, int],
+                                                                   short_side: str) -> None:
+    """Thirty levels; the second outline read on the lowest eleven, the first on ten of them: at no shift they
+    overlap on ten (a third), one step to one side (``short_side``) on nine only. The best shift, none, is not
+    refined with a neighbour that could not be costed."""
+    t = np.arange(30) * 0.25  # steps of a quarter: the grid of shifts holds 0 exactly
+    curved = 0.3 - 0.2 * t + 0.02 * t**2
+    first, second = np.full(30, np.nan), np.full(30, np.nan)
+    first[first_levels[0]:first_levels[1]] = curved[first_levels[0]:first_levels[1]]
+    second[:11] = curved[:11]
+    assert outline.best_shift(t, first, second, 0.25) == 0.0
+
+
+def test_the_steepest_level_between_two_equal_slopes_lies_halfway() -> None:
+    t = np.arange(7.0)
+    assert outline.steepest_level(t, np.array([0.0, 0.0, 1.0, 2.0, 3.0, 3.0, 3.0]), 0.0, 6.0) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(("centre", "sample"), [(0.12, 0.1), (0.88, 0.9)], ids=["second-sample", "last-but-one"])
+def test_a_steepest_level_next_to_an_end_sample_is_refined(centre: float, sample: float) -> None:
+    t = np.arange(0.0, 1.01, 0.1).round(1)
+    y = np.array([math.erf((level - centre) / 0.08) for level in t])
+    level = outline.steepest_level(t, y, 0.0, 1.0)
+    assert level != sample and abs(level - sample) < 0.05  # refined by its parabola, within half a step
+
+
+def test_the_edge_is_where_the_probability_falls_below_one_half() -> None:
+    """A band of probability exactly 0.5 beyond the body: still the body's, so the edge lies past it."""
+    mask = soft_mask(lambda y: 300.0, lambda y: 700.0)
+    mask[:, 700:710] = 0.5
+    mask[:, 710:] = 0.0
+    found = outline.edges_along(mask, 1.0, np.array([[500.0, 500.0]]), np.array([1.0, 0.0]), reach_px=300.0)
+    assert found[0] == pytest.approx(210.0, abs=0.5)

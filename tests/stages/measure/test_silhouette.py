@@ -15,8 +15,10 @@ from side_views import H
 from posture.core.measurement import Measurement, Withheld
 from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
+from posture.stages.findings import detectable
 from posture.stages.frame import BodyScale
-from posture.stages.measure.bodies import Mask, Measured
+from posture.stages.measure import outline
+from posture.stages.measure.bodies import FrontBody, Mask, Measured, SideProfile
 from posture.stages.measure.silhouette import (
     BUTTOCK_SPAN,
     ARM_NEAR,
@@ -30,10 +32,15 @@ from posture.stages.measure.silhouette import (
     HIP_LEVELS,
     LUMBAR_SPAN,
     MIN_WAIST_SHARE,
+    PROFILE_LEVELS,
     WAIST_SPAN,
+    plumb_recession,
+    shoulder_tops,
+    side_cloth,
     waist_inset,
 )
 from posture.stages.measure.views import measure_front_view, measure_side_view
+from posture.stages.witnesses import sides_agree
 
 FEATURES_ONLY = Calibrations(corrections={"pelvic_tilt": LinearCalibration(offset=0.0, weights={"hollow_depth": 100.0})},
                              model_sha256="", fitted_on="", version="")
@@ -170,6 +177,51 @@ def test_a_narrower_left_waist_reads_positive(back: bool) -> None:
     (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=_only("waist_difference"),
                                              outline=mask).measurements if m.id == "hip_height_difference"]
     assert hips.value == pytest.approx(100.0 * 0.05 * length / H, abs=0.02)
+
+
+def _hips_read(back: bool, hip_rise: float, weights: dict[str, float]) -> Measurement:
+    """The hip height of a person whose left flank sits 0.04 trunk lengths higher and whose left hip landmark
+    ``hip_rise`` pixels higher, estimated with these calibration ``weights``."""
+    xy = front_person(back=back, hip_rise=hip_rise)
+    mask = Mask(_hip_mask(xy, -0.10 + 0.02, -0.10 - 0.02, back), 1.0)
+    fit = Calibrations(corrections={"hip_height_difference": LinearCalibration(offset=0.0, weights=weights)},
+                       model_sha256="", fitted_on="", version="")
+    (hips,) = [m for m in measure_front_view(xy, back=back, scale=BodyScale(H), calibrations=fit,
+                                             outline=mask).measurements if m.id == "hip_height_difference"]
+    return hips
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+@pytest.mark.parametrize("hip_rise", [10.0, -10.0], ids=["left-higher", "right-higher"])
+def test_the_hip_landmarks_read_plus_for_a_higher_left_hip(back: bool, hip_rise: float) -> None:
+    """The landmark half of the hip reading: + when the person's left hip landmark is higher, in % of height."""
+    components = dict(_hips_read(back, hip_rise, {"landmark_difference": 1.0}).components)
+    assert components["landmark_difference"] == pytest.approx(100.0 * hip_rise / H)
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_the_outline_estimate_leaves_the_landmarks_out(back: bool) -> None:
+    """The outline's own witness of the side is the calibrated estimate without the landmark term."""
+    hips = _hips_read(back, -10.0, {"outline_shift": 3.0, "landmark_difference": 1.0})
+    components = dict(hips.components)
+    assert components["outline_shift"] == pytest.approx(100.0 * 0.04 * _trunk_length(front_person()) / H, abs=0.03)
+    assert components["outline_estimate"] == pytest.approx(3.0 * components["outline_shift"])
+    assert hips.value == pytest.approx(components["outline_estimate"] + components["landmark_difference"])
+
+
+@pytest.mark.parametrize("hip_rise", [10.0, -10.0], ids=["landmarks-agree", "landmarks-disagree"])
+def test_the_side_is_kept_only_when_the_flanks_and_the_hip_landmarks_both_point_to_it(hip_rise: float) -> None:
+    """From the measure to its witnesses: a higher left flank and a higher left hip landmark keep the side; the
+    same flank with the right hip landmark higher withholds it, naming each witness's side."""
+    hips = _hips_read(False, hip_rise, {"outline_shift": 3.0, "landmark_difference": 1.0})
+    assert detectable(hips, BodyScale(H)) is True
+    kept, withheld = sides_agree((hips,), BodyScale(H))
+    if hip_rise > 0:
+        assert kept == (hips,) and withheld == ()
+    else:
+        (item,) = withheld
+        assert kept == () and item.kind == "sides"
+        assert "flanks points to the person's left, the hip landmarks to the person's right" in item.reason
 
 
 def test_level_hips_read_zero_in_every_feature() -> None:
@@ -489,6 +541,122 @@ def test_a_back_view_uses_its_own_calibration_where_there_is_one() -> None:
     assert chosen(True, only_generic) is generic
 
 
+# ------------------------------------------------------------------ the tops of the shoulders
+
+
+def _shoulders_mask(xy: np.ndarray, left_top: float, right_top: float, *, right_width: float = 120.0) -> np.ndarray:
+    """A trunk below the shoulder line, a neck, and over each shoulder a block whose top lies ``left_top`` /
+    ``right_top`` pixels above the shoulder landmarks (the right block ``right_width`` pixels wide)."""
+    mask = np.zeros((1100, 1000), np.float32)
+    line = int(xy[Landmark.LEFT_SHOULDER][1])
+    middle = int((xy[Landmark.LEFT_SHOULDER][0] + xy[Landmark.RIGHT_SHOULDER][0]) / 2)
+    mask[line:300, 340:660] = 1.0  # the trunk's outline ends 70 px below the shoulder line
+    mask[100:300, middle - 30:middle + 30] = 1.0
+    for name, top, width in (("LEFT", left_top, 120.0), ("RIGHT", right_top, right_width)):
+        x = xy[Landmark[f"{name}_SHOULDER"]][0]
+        outward = 1 if x > middle else -1
+        near, far = sorted((x - outward * 60, x - outward * 60 + outward * width))
+        mask[line - int(top):300, int(near):int(far)] = 1.0
+    return mask
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_the_tops_of_the_shoulders_are_read_above_the_shoulder_line(back: bool) -> None:
+    xy = front_person(back=back)
+    body = FrontBody(xy, back, BodyScale(H), outline=Mask(_shoulders_mask(xy, 20.0, 12.0), 1.0))
+    tops = shoulder_tops(body)
+    assert tops is not None and set(tops) == {"left", "right"}
+    assert tops["left"].shape == (11,)
+    np.testing.assert_allclose(tops["left"], 20.0, atol=0.01)
+    np.testing.assert_allclose(tops["right"], 12.0, atol=0.01)
+
+
+def test_shoulder_tops_read_on_too_few_rays_or_without_a_span_give_nothing() -> None:
+    xy = front_person()
+    # The right shoulder ends 413 px from the image's left edge: its rays from 0.55 to 0.75 of the half span
+    # find its top, the others nothing (five of eleven, under 60%).
+    cut = _shoulders_mask(xy, 20.0, 12.0, right_width=32.0)
+    cut[:, :413] = 0.0
+    narrow = FrontBody(xy, False, BodyScale(H), outline=Mask(cut, 1.0))
+    assert shoulder_tops(narrow) is None
+    together = xy.copy()
+    together[Landmark.LEFT_SHOULDER, 0] = together[Landmark.RIGHT_SHOULDER, 0] = 500.0
+    assert shoulder_tops(FrontBody(together, False, BodyScale(H), outline=Mask(_shoulders_mask(xy, 20.0, 12.0),
+                                                                                1.0))) is None
+    assert shoulder_tops(FrontBody(xy, False, BodyScale(H))) is None
+    # A top beyond 0.6 trunk lengths of the rays' start (24 px below the line) is out of their reach.
+    high = FrontBody(xy, False, BodyScale(H), outline=Mask(_shoulders_mask(xy, 200.0, 12.0), 1.0))
+    assert shoulder_tops(high) is None
+
+
+# ------------------------------------------------------------------ cloth, read from a side outline given level by level
+
+
+def _profile(back: dict[float, float] | None = None, front: dict[float, float] | None = None, *, facing: int = 1,
+             base_back: float = 0.0, base_front: float = 0.2) -> SideProfile:
+    """A side outline (trunk lengths behind and ahead of the axis) constant but at the levels given, NaN where
+    a value is NaN; a trunk 300 px long standing upright."""
+    levels = PROFILE_LEVELS
+    back_values, front_values = np.full(levels.size, base_back), np.full(levels.size, base_front)
+    for values, changes in ((back_values, back or {}), (front_values, front or {})):
+        for level, value in changes.items():
+            values[np.flatnonzero(np.isclose(levels, level))] = value
+    frame = outline.trunk_frame(np.array([500.0, 530.0]), np.array([500.0, 230.0]), facing)
+    return SideProfile(levels=levels, back=back_values, front=front_values, frame=frame)
+
+
+def _levels(low: float, high: float) -> list[float]:
+    return [float(level) for level in PROFILE_LEVELS if low - 1e-9 <= level <= high + 1e-9]
+
+
+@pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
+@pytest.mark.parametrize(("behind", "level"), [(True, 0.80), (False, 0.80), (True, 0.15), (False, 0.15)])
+def test_an_outline_drawing_in_at_either_end_of_the_span_recedes(facing: int, behind: bool, level: float) -> None:
+    """0.1 trunk lengths further out at the span's top (0.80) than below it, or further in at its bottom (0.15)."""
+    base = 0.1 if behind else 0.2
+    step = {level: base + (0.1 if level == 0.80 else -0.1)}
+    profile = _profile(back=step, base_back=base) if behind else _profile(front=step, base_front=base)
+    assert plumb_recession(profile, behind) == pytest.approx(0.1)
+    assert plumb_recession(profile, not behind) == 0.0
+
+
+def test_two_outline_points_are_enough_for_a_recession() -> None:
+    gaps = {level: math.nan for level in _levels(0.16, 0.79)}
+    assert plumb_recession(_profile(front={**gaps, 0.80: 0.3}), False) == pytest.approx(0.1)
+    assert math.isnan(plumb_recession(_profile(front={**gaps, 0.80: math.nan}), False))
+
+
+def test_a_body_whose_back_or_front_draws_in_is_not_cloth_and_plumb_outlines_are() -> None:
+    assert side_cloth(_profile(front={0.80: 0.3})) is None
+    assert side_cloth(_profile(back={0.80: 0.2}, base_back=0.1)) is None
+    plumb = side_cloth(_profile())
+    assert plumb == ("the back and front of the trunk hang plumb from the chest to the waist, as cloth does: together "
+                     "they draw in by 0.000 trunk lengths, a body by more than 0.045")
+
+
+@pytest.mark.parametrize("level", [0.20, 0.50], ids=["waist-bottom", "waist-top"])
+def test_the_waist_depth_is_read_over_its_span_its_ends_included(level: float) -> None:
+    only_there = {other: math.nan for other in _levels(0.20, 0.50) if other != level}
+    profile = _profile(back={**only_there, level: 0.35}, front={**only_there, 0.80: 0.3, level: 0.25})
+    assert side_cloth(profile) == ("the trunk is 0.60 trunk lengths deep at the waist, more than a body in "
+                                   "close-fitting clothes")
+
+
+def test_a_waist_exactly_as_deep_as_the_limit_is_a_body() -> None:
+    only = {other: math.nan for other in _levels(0.21, 0.50)}
+    assert side_cloth(_profile(back=only, front={**only, 0.80: 0.37}, base_back=0.27, base_front=0.27)) is None
+    # Deep outside the waist's span (the chest) is no sign.
+    assert side_cloth(_profile(back={0.70: 0.3}, front={0.70: 0.3, 0.80: 0.3})) is None
+
+
+@pytest.mark.parametrize(("low", "high"), [(-0.30, -0.29), (0.59, 0.60)], ids=["span-bottom", "span-top"])
+def test_a_hem_stepping_out_at_either_end_of_the_steps_span_is_cloth(low: float, high: float) -> None:
+    profile = _profile(back={low if low < 0 else high: 0.05}, front={0.80: 0.3})
+    assert side_cloth(profile) == "the back outline steps out as a garment's hem does"
+
+
+def test_a_step_of_exactly_the_limit_is_no_hem() -> None:
+    assert side_cloth(_profile(back={0.0: 0.03}, front={0.80: 0.3})) is None
 # ------------------------------------------------------------------ an outline that cannot be read
 
 
