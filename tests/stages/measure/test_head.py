@@ -13,11 +13,13 @@ import pytest
 from builders import MASK_HEIGHT, MASK_WIDTH, atan_deg, soft_mask
 from side_views import EAR_OVER_SHOULDER, VIEWS, side
 
+from posture.core.measurement import Withheld
 from posture.core.pose import Landmark
 from posture.knowledge.calibration import Calibrations, LinearCalibration
 from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
 from posture.stages.measure.bodies import Mask, SideBody
 from posture.stages.measure.head import (
+    HAIR_ON_NECK_DEG,
     HEAD_CHANGES,
     TRAGUS_FROM_EAR,
     head_forward_angle,
@@ -187,8 +189,9 @@ def test_the_head_angle_blends_outline_and_landmarks_then_applies_the_changes_li
     c7, tragus = head_points(body)  # type: ignore[misc]
     outline_angle = head_line_angle(c7, tragus, 1)
     landmark_angle = math.degrees(math.atan2(400.0 - 200.0, 60.0))  # shoulder → ear above horizontal
-    blend = LinearCalibration(offset=-30.0, slope=1.1, weights={"outline_angle": 0.75})
-    blended = (-30.0 + 1.1 * landmark_angle) + 0.75 * (outline_angle - (-30.0 + 1.1 * landmark_angle))
+    offset = outline_angle + 5.0 - 1.1 * landmark_angle  # the landmarks' estimate 5° above the outline's angle
+    blend = LinearCalibration(offset=offset, slope=1.1, weights={"outline_angle": 0.75})
+    blended = (offset + 1.1 * landmark_angle) + 0.75 * (outline_angle - (offset + 1.1 * landmark_angle))
 
     def head_angle(corrections: dict[str, LinearCalibration]) -> float:
         calibrations = Calibrations(corrections=corrections, model_sha256="", fitted_on="", version="")
@@ -223,3 +226,20 @@ def test_no_neck_is_read_where_the_ear_is_not_above_the_shoulder() -> None:
     body, _ = _neck_body(1)
     level = dict(body.points, EAR=np.array([660.0, 400.0]))
     assert neck_outline(dataclasses.replace(body, points=level)) is None
+
+
+@pytest.mark.parametrize(("gap", "withheld"), [(HAIR_ON_NECK_DEG - 0.5, False), (HAIR_ON_NECK_DEG + 0.5, True)])
+def test_an_outline_angle_far_below_the_landmarks_is_hair_on_the_neck(gap: float, withheld: bool) -> None:
+    """The landmarks' estimate put ``gap`` degrees above the outline's C7 → tragus angle."""
+    body, _ = _neck_body(1)
+    c7, tragus = head_points(body)  # type: ignore[misc]
+    outline_angle = head_line_angle(c7, tragus, 1)
+    landmark_angle = math.degrees(math.atan2(400.0 - 200.0, 60.0))
+    correction = LinearCalibration(offset=outline_angle + gap - landmark_angle, slope=1.0,
+                                   weights={"outline_angle": 0.9})
+    calibrations = Calibrations(corrections={"head_forward_angle": correction}, model_sha256="", fitted_on="",
+                                version="")
+    result = head_forward_angle(dataclasses.replace(body, calibrations=calibrations))
+    assert isinstance(result, Withheld) is withheld
+    if withheld:
+        assert (result.id, result.kind) == ("head_forward_angle", "outline") and "hair" in result.reason
