@@ -675,3 +675,19 @@ def test_without_any_outline_the_outline_measures_are_simply_not_measured() -> N
     xy = side_person(facing=1, near_side="right")
     measured = measure_side_view(xy, facing=1, near_side="right", scale=BodyScale(H), calibrations=FEATURES_ONLY)
     assert measured.withheld == () and not {"pelvic_tilt", "belly_prominence"} & {m.id for m in measured.measurements}
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_the_hip_height_carries_its_unit_landmarks_and_the_waist_points_on_each_side(back: bool) -> None:
+    """Each waist point is drawn on its own side of the mid-hip, at the waist's middle level (0.3 trunk lengths
+    up); the obliquity is the height over the crests' span."""
+    hips = _hips_read(back, 10.0, {"outline_shift": 1.0, "landmark_difference": 1.0})
+    xy = front_person(back=back, hip_rise=10.0)
+    mid = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2.0
+    assert (hips.unit, hips.proxy) == (BodyScale(H).unit, True)
+    assert hips.landmarks == ("left_hip", "right_hip")
+    (left, lx, ly), (right, rx, ry) = hips.points
+    assert (left, right) == ("left_waist", "right_waist")
+    persons_left = -1.0 if back else 1.0
+    assert persons_left * (lx - mid[0]) > 0.2 * _trunk_length(xy) and persons_left * (mid[0] - rx) > 0.2 * _trunk_length(xy)
+    assert ly == pytest.approx(mid[1] - 0.3 * _trunk_length(xy), abs=1.0) and ry == pytest.approx(ly, abs=1.0)
