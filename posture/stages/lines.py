@@ -345,6 +345,11 @@ def _line_searcher() -> concurrent.futures.ThreadPoolExecutor:
                                                  initializer=_yield_to_the_landmarker)
 
 
+# A process forked after the searcher's thread started (a batch worker, a test runner's child) inherits the pool
+# but not its thread, so a search submitted there would never run: the child starts a pool of its own.
+os.register_at_fork(after_in_child=_line_searcher.cache_clear)
+
+
 SEARCH_NICENESS = 10
 """How much lower than the rest of the process the line search's thread is scheduled (Linux only)."""
 LOWEST_NICENESS = 19

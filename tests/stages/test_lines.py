@@ -257,9 +257,6 @@ def test_the_lines_are_searched_only_when_levelling_will_need_them(roll: float |
                                                                      needed: bool) -> None:
     image = _image(np.full((64, 48), 200, np.uint8), gravity)
     assert needs_line_search(image, roll=roll, level=level) is needed
-    # A process forked after the search's thread started (mutation runs fork every test run) holds the executor
-    # without its thread: a fresh one here, so the search runs wherever this test does.
-    _line_searcher.cache_clear()
     started = start_line_search(image, roll=roll, level=level)
     assert (started is not None) is needed
     if started is not None:
@@ -393,3 +390,19 @@ def test_a_segment_running_off_the_picture_is_sampled_inside_it() -> None:
     person[990:, :] = True
     off_left = np.array([[-20.0, 300.0, -20.0, 100.0], [-50.0, 200.0, 150.0, 200.0]])
     assert background_lines(off_left, (1000, 1000), person)[0].size == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_search_started_in_a_forked_child_runs() -> None:
+    """A child forked after the search's thread started inherits the pool without its thread: it must get its own."""
+    image = _image(np.full((64, 48), 200, np.uint8), None)
+    start_line_search(image).result(timeout=30)  # the parent's thread is running now
+    child = os.fork()
+    if child == 0:  # the child: exit 0 only if its own search completes
+        try:
+            start_line_search(image).result(timeout=20)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
