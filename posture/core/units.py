@@ -85,3 +85,6 @@ def round_for_data(value: float | None) -> float | None:
 SINGLE_READING = ("Each value is a single reading (--fast), without a ±: the default reading measures the photo again "
                   "in altered copies, gives each value its ± and withholds what does not read steadily.")
 """What a report says when its values carry no ±."""
+
+NO_TYPICAL_RANGE = "for reference; no typical range"
+"""What a report's "flagged when" cell says for a measure no finding judges (e.g. the head's forward offset)."""

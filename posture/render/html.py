@@ -22,7 +22,7 @@ from markupsafe import Markup
 from posture._version import __version__
 from posture.analysis import Analysis
 from posture.compare import Comparison, MeasurementChange
-from posture.core.units import SINGLE_READING, format_number, format_value, unit_symbol
+from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_number, format_value, unit_symbol
 from posture.io.outputs import encode_png
 from posture.knowledge import registry
 from posture.render.comparison import (
@@ -73,7 +73,7 @@ def _common(analysis: Analysis | None) -> dict[str, Any]:
 def _flag_rule(low: float | None, high: float | None, unit: str, signed: bool) -> str:
     parts = ([f"< {format_value(low, unit, signed=signed)}"] if low is not None else []) + (
         [f"> {format_value(high, unit, signed=signed)}"] if high is not None else [])
-    return " or ".join(parts) or "—"
+    return " or ".join(parts) or NO_TYPICAL_RANGE
 
 
 def analysis_context(analysis: Analysis) -> dict[str, Any]:

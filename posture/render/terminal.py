@@ -14,17 +14,17 @@ from rich.text import Text
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement
-from posture.core.units import SINGLE_READING, format_measured, format_value
+from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
 from posture.knowledge import registry
 from posture.knowledge.explanations import NotMeasured
 from posture.stages.findings import detectable, near_a_limit, typical_range
 
 
 def _flag_rule_text(low: float | None, high: float | None, unit: str, signed: bool) -> str:
-    """When a value is flagged: below ``low`` or above ``high``."""
+    """When a value is flagged: below ``low`` or above ``high``; a measure no finding judges says it is for reference."""
     parts = ([f"< {format_value(low, unit, signed=signed)}"] if low is not None else []) + (
         [f"> {format_value(high, unit, signed=signed)}"] if high is not None else [])
-    return "\nor ".join(parts)
+    return "\nor ".join(parts) or NO_TYPICAL_RANGE.replace("; ", ";\n")
 
 
 def _value_text(measurement: Measurement) -> str:

@@ -225,3 +225,14 @@ def test_withheld_measures_are_said_once_per_reason_in_every_report(analysis: An
         ("knee_angle", "pose"), ("plumb_line", "pose"), ("pelvic_tilt", "clothing")]
     assert to_row(shown)["withheld"] == "knee_angle; plumb_line; pelvic_tilt"
     assert not np.array_equal(render_annotated(shown), render_annotated(analysis))  # the panel says them too
+
+
+def test_a_measure_no_finding_judges_says_it_is_for_reference(analysis: Analysis) -> None:
+    """The head's forward offset and the plumb line have no typical range: the reports say so instead of a blank."""
+    from posture.render.html import render_analysis_html
+
+    unjudged = [m.id for m in analysis.measurements if m.id in ("head_forward_offset", "plumb_line")]
+    assert unjudged
+    text = render_terminal(analysis)
+    assert text.count("for reference;") == len(unjudged)
+    assert render_analysis_html(analysis).count("for reference; no typical range") == len(unjudged)
