@@ -65,7 +65,7 @@ def _blob(mirror: Path, commit: str, path: str) -> bytes:
 def _frame(video: bytes, index: int) -> bytes:
     import cv2
 
-    with tempfile.NamedTemporaryFile(suffix=Path("x.mp4").suffix) as handle:
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
         handle.write(video)
         handle.flush()
         capture = cv2.VideoCapture(handle.name)
