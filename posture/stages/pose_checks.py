@@ -4,10 +4,10 @@
 :mod:`posture.stages.plausibility` whether the landmarks are a plausible reading of the body, and checks the
 body's position and the scene here: an arm raised or a hand at the head, hands on the hips or in the
 pockets, crossed legs, one knee bent, a walking step, the torso turned against the hips, another person in
-front of the subject, leaning on something, and (in side views) a camera far above the body's middle or
-below the feet. Each check names the
-measures it affects with one sentence (the cause in this photo and what to change); when nothing of the
-view is left, or the pose defeats the view as a whole (both arms raised), the photo is refused.
+front of the subject, leaning on something, and (in side views) running, heels off the floor, and a camera
+far above the body's middle or below the feet. Each check names the measures it affects with one sentence
+(the cause in this photo and what to change); when nothing of the view is left, or the pose defeats the view
+as a whole (both arms raised, running, rising onto the toes), the photo is refused.
 
 Refusals are of kind ``"view"`` (exit 5): a person is there and the gate found the view, but this position
 of the body cannot be measured in it. When the landmarks themselves fail on every measure the kind is
@@ -106,6 +106,15 @@ CAMERA_BELOW_DROP = 0.1
 """... and this many torso lengths below them: the camera below the feet (-0.04 at most on renders from a
 camera 0.25 m above the floor, so only a camera below the floor the person stands on, as on a stage or a
 treadmill, reaches it)."""
+RUNNING_ELBOW_DEG = 60.0
+"""In side views, a walking step with the near elbow bent more than this from straight: running, the arms
+pumping. Walking arms swing nearly straight (42° at most on the real walking photos), and a step is never
+seen on the renders; the two running photos bend the near elbow 74° and 105°."""
+HEEL_RAISE_SHARE = 0.03
+"""In side views, the near heel this share of the landmarks' height above the near toes: up on the toes.
+Flat feet keep it at 0.023 at most, on the 462 side renders (main and re-taken sets) and the real side photos alike;
+a woman up on her toes in a calf raise reaches 0.033. The back foot of a walking step lifts its heel as far
+(0.031 on a real walking frame): a step is judged as a step."""
 BASE_SHARE = 0.05
 """In front and back views, the mid-shoulder point this share of the landmarks' height beyond the feet's
 base (from the outermost foot landmark on one side to that on the other) stands out of balance: the body
@@ -249,6 +258,24 @@ def leg_doubts(verdict: Verdict, xy: np.ndarray) -> list[Doubt]:
                       "heel lifted, a knee bent or a step), which tips the pelvis and shifts it over the other leg: "
                       "stand with both feet flat, side by side")]
     return []
+
+
+def standing_refusal(verdict: Verdict, xy: np.ndarray) -> str | None:
+    """In side views, a body that is not standing still at all: running, or up on the toes."""
+    if not verdict.view.is_side or verdict.near_side is None:
+        return None
+    near = verdict.near_side
+    elbow = joint_bend(*(xy[side_landmark(near, name)] for name in ("SHOULDER", "ELBOW", "WRIST")))
+    if verdict.stride and elbow > RUNNING_ELBOW_DEG:
+        return (f"The person is running (a stride with the {near} elbow bent {elbow:.0f}°), so there is no standing "
+                "posture to read: take the photo standing still, arms hanging, the weight on both feet.")
+    height = float(np.ptp(xy[:, 1])) or 1e-9
+    heel_raise = float(xy[side_landmark(near, "FOOT_INDEX")][1] - xy[side_landmark(near, "HEEL")][1]) / height
+    if not verdict.stride and heel_raise > HEEL_RAISE_SHARE:
+        return (f"The {near} heel is off the floor ({100.0 * heel_raise:.1f}% of the body's height above the toes), "
+                "as when rising onto the toes, which moves the knees, hips and trunk: take the photo standing still "
+                "with both feet flat.")
+    return None
 
 
 # ------------------------------------------------------------------ torso, balance and camera
@@ -441,6 +468,7 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     side_view = verdict.view.is_side
     sides = (verdict.near_side,) if side_view and verdict.near_side else SIDES
     doubts, refusal = arm_doubts(verdict, pose.xy)
+    refusal = refusal or standing_refusal(verdict, pose.xy)
     if refusal is not None:
         return PoseReview(refusal, "view", ())
     landmark_doubts = joints_off_outline(pose, sides) + unseen_joints(pose, sides)

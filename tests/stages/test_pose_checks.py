@@ -10,7 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import REPO, front_depth, front_person, make_pose, move, side_pose, world_from
+from builders import (
+    REPO,
+    front_depth,
+    front_person,
+    make_pose,
+    move,
+    physical_near_side,
+    side_depth,
+    side_person,
+    side_pose,
+    world_from,
+)
 
 from posture.analyzer import Analyzer
 from posture.core.geometry import joint_bend
@@ -20,6 +31,8 @@ from posture.stages.gate import Verdict, assess
 from posture.stages.pose_checks import (
     CAMERA_BENT,
     FRONT_USES,
+    HEEL_RAISE_SHARE,
+    RUNNING_ELBOW_DEG,
     SIDE_USES,
     beyond_base,
     crossed_legs,
@@ -222,6 +235,63 @@ def test_a_walking_step_in_a_profile_withholds_what_the_registry_does_not_read_i
     assert {w.kind for w in result.withheld} == {"pose"}
 
 
+def _profile(edit: Callable[[np.ndarray, str], None]) -> Verdict:
+    """A constructed profile (facing +x, its physical near side to the camera) after ``edit(xy, near_side)``."""
+    near = physical_near_side(1)
+    xy = side_person(facing=1, near_side=near)
+    edit(xy, near)
+    return accepted(make_pose(xy, z=side_depth(near)))
+
+
+def _near_elbow_bent(degrees: float) -> Callable[[np.ndarray, str], None]:
+    """The near forearm swung forward about the elbow, ``degrees`` from the upper arm's line."""
+    def edit(xy: np.ndarray, near: str) -> None:
+        shoulder, elbow = xy[side_landmark(near, "SHOULDER")], xy[side_landmark(near, "ELBOW")]
+        upper = (elbow - shoulder) / np.linalg.norm(elbow - shoulder)
+        angle = math.radians(degrees)
+        turned = np.array([upper[0] * math.cos(angle) + upper[1] * math.sin(angle),
+                           -upper[0] * math.sin(angle) + upper[1] * math.cos(angle)])
+        for name in HAND:
+            xy[side_landmark(near, name)] = elbow + 110.0 * turned
+    return edit
+
+
+@pytest.mark.parametrize(("bend", "running"), [(RUNNING_ELBOW_DEG - 2.0, False), (RUNNING_ELBOW_DEG + 2.0, True)])
+def test_a_walking_step_with_the_near_elbow_bent_over_60_degrees_is_running(bend: float, running: bool) -> None:
+    verdict = dataclasses.replace(_profile(_near_elbow_bent(bend)), stride=True)
+    near = verdict.near_side
+    assert joint_bend(*(verdict.pose.xy[side_landmark(near, name)] for name in ("SHOULDER", "ELBOW", "WRIST"))) \
+        == pytest.approx(bend)
+    result = review(verdict)
+    if running:
+        assert result.problem_kind == "view" and result.problem is not None
+        assert result.problem.startswith(f"The person is running (a stride with the {near} elbow bent {bend:.0f}°)")
+    else:
+        assert result.problem is None
+
+
+def test_a_bent_elbow_without_a_step_is_not_running() -> None:
+    assert review(_profile(_near_elbow_bent(RUNNING_ELBOW_DEG + 30.0))).problem is None
+
+
+@pytest.mark.parametrize(("raise_share", "refused"), [(HEEL_RAISE_SHARE - 0.002, False),
+                                                      (HEEL_RAISE_SHARE + 0.002, True)])
+def test_a_near_heel_three_percent_of_the_height_above_the_toes_is_off_the_floor(raise_share: float,
+                                                                                  refused: bool) -> None:
+    def lift_heel(xy: np.ndarray, near: str) -> None:
+        height = float(np.ptp(xy[:, 1]))
+        xy[side_landmark(near, "HEEL"), 1] = xy[side_landmark(near, "FOOT_INDEX"), 1] - raise_share * height
+
+    verdict = _profile(lift_heel)
+    assert review(dataclasses.replace(verdict, stride=True)).problem is None
+    result = review(verdict)
+    if refused:
+        assert result.problem_kind == "view" and result.problem is not None
+        assert result.problem.startswith(f"The {physical_near_side(1)} heel is off the floor")
+    else:
+        assert result.problem is None
+
+
 # ------------------------------------------------------------------ torso, balance and other people
 
 
@@ -398,6 +468,23 @@ def test_real_photos_with_both_hands_at_the_head_are_refused(analyzer: Analyzer,
     analysis = analyzer.analyze(bench_photo(name), uncertainty=False)
     assert analysis.status == "refused" and analysis.problem_kind == "view"
     assert analysis.problem is not None and analysis.problem.startswith(refusal)
+
+
+@pytest.mark.parametrize(("name", "refusal"), [
+    ("side_man_running_grass_01.png", "The person is running (a stride with the right elbow bent"),
+    ("side_darebee_woman_on_tiptoe_01.png", "The left heel is off the floor"),
+])
+def test_real_photos_of_running_or_rising_onto_the_toes_are_refused(analyzer: Analyzer, name: str,
+                                                                     refusal: str) -> None:
+    analysis = analyzer.analyze(bench_photo(name), uncertainty=False)
+    assert analysis.status == "refused" and analysis.problem_kind == "view"
+    assert analysis.problem is not None and analysis.problem.startswith(refusal)
+
+
+def test_the_real_treadmill_runner_is_refused(photo_analysis: Callable[[str], object]) -> None:
+    analysis = photo_analysis("side_gaitlab_treadmillrun.jpg")
+    assert analysis.status == "refused"  # type: ignore[attr-defined]
+    assert analysis.problem.startswith("The person is running")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("name", "measure", "kind", "reason"), [
