@@ -7,7 +7,7 @@ pockets, crossed legs, one knee bent, a walking step, the torso turned against t
 front of the subject, leaning on something, and (in side views) running, heels off the floor, and a camera
 far above the body's middle or below the feet. Each check names the measures it affects with one sentence
 (the cause in this photo and what to change); when nothing of the view is left, or the pose defeats the view
-as a whole (both arms raised, running, rising onto the toes), the photo is refused.
+as a whole (both arms raised, or in a profile held up, running, rising onto the toes), the photo is refused.
 
 Refusals are of kind ``"view"`` (exit 5): a person is there and the gate found the view, but this position
 of the body cannot be measured in it. When the landmarks themselves fail on every measure the kind is
@@ -72,6 +72,11 @@ RAISED_SHARE = 0.1
 """A wrist, fingertip or elbow this share of the torso length above the shoulder line is raised (at the head,
 on the head, or up). Hanging arms keep them 0.49 torso lengths below it at least on the renders, and a running
 arm 0.30 below on the real photos."""
+ARM_UP_SHARE = 0.12
+"""An elbow less than this share of the torso length below the shoulder line, or above it, holds the arm up at
+shoulder height (forward, or out to the side as in a T-pose). Hanging arms keep the elbows 0.50 torso lengths
+below it at least on the renders (arms hanging, or held 20° away from the body), and every real photo without a
+raised arm 0.16 below (a barbell held on the shoulders); straight arms held forward reach 0.06 below and 0.09 above."""
 HAND_AT_HIP_SHARE = 0.45
 """A wrist within this share of the torso length of its hip, with the elbow bent, rests on the hip or in a
 pocket."""
@@ -166,6 +171,14 @@ def raised_arms(xy: np.ndarray) -> dict[str, float]:
     return raised
 
 
+def arms_up(xy: np.ndarray) -> list[str]:
+    """The sides whose elbow is held up near shoulder height or above."""
+    torso = _torso_length(xy)
+    return [side for side in SIDES
+            if float(xy[side_landmark(side, "SHOULDER")][1] - xy[side_landmark(side, "ELBOW")][1]) / torso
+            > -ARM_UP_SHARE]
+
+
 def hands_at_hips(xy: np.ndarray) -> list[str]:
     """The sides whose hand rests on the hip or in a pocket: the wrist near its hip with the elbow bent."""
     torso = _torso_length(xy)
@@ -179,15 +192,24 @@ def hands_at_hips(xy: np.ndarray) -> list[str]:
 
 
 def arm_doubts(verdict: Verdict, xy: np.ndarray) -> tuple[list[Doubt], str | None]:
-    """Raised arms and hands at the hips: the doubts, and a refusal when both arms are raised."""
+    """Raised arms, arms held up and hands at the hips: the doubts, and a refusal when both arms are raised (in
+    side views also when both are held up at shoulder height)."""
     raised = list(raised_arms(xy))
     if len(raised) == 2:
         return [], ("Both hands are raised to the head or above it, which lifts both shoulders and hides the neck: "
                     "stand with both arms hanging, a hand's width away from the body.")
     side_view = verdict.view.is_side
+    both_up = len(arms_up(xy)) == 2
+    if both_up and side_view:
+        return [], ("Both arms are held up at shoulder height, which lifts the shoulders and carries the body's "
+                    "weight forward: stand with both arms hanging, a hand's width away from the body.")
     # In a profile a raised near arm also carries the body's weight up and back, and the hips move to balance it.
     parts = ("SHOULDER", "BALANCE") if side_view else ("SHOULDER",)
     doubts = []
+    if both_up and not raised:
+        doubts.append(Doubt(("SHOULDER",), None, "pose",
+                            "Both arms are held out at shoulder height, which lifts both shoulders: let both arms "
+                            "hang a hand's width away from the body"))
     for side in raised:
         doubts.append(Doubt(parts, side if side_view else None, "pose",
                             f"The {side} hand is raised to the head or above it, which lifts that shoulder: let both "

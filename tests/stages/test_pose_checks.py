@@ -25,15 +25,17 @@ from builders import (
 
 from posture.analyzer import Analyzer
 from posture.core.geometry import joint_bend
-from posture.core.pose import Landmark, Pose, side_landmark
+from posture.core.pose import Landmark, Pose, midpoint, side_landmark
 from posture.knowledge import registry
 from posture.stages.gate import Verdict, assess
 from posture.stages.pose_checks import (
     CAMERA_BENT,
     FRONT_USES,
+    ARM_UP_SHARE,
     HEEL_RAISE_SHARE,
     RUNNING_ELBOW_DEG,
     SIDE_USES,
+    arms_up,
     beyond_base,
     crossed_legs,
     far_leg_drop,
@@ -125,6 +127,52 @@ def test_both_hands_raised_refuse_the_photo() -> None:
     assert result.problem_kind == "view"
     assert result.problem is not None and result.problem.startswith("Both hands are raised")
     assert result.withheld == ()
+
+
+def _arms_out(xy: np.ndarray, below_shoulder: float) -> None:
+    """Both arms held out sideways, the elbows ``below_shoulder`` torso lengths below the shoulder line (y 230),
+    the hands level with them further out."""
+    for side, out in (("left", 1.0), ("right", -1.0)):
+        shoulder_x = float(xy[side_landmark(side, "SHOULDER"), 0])
+        y = 230.0 + below_shoulder * TORSO_PX
+        xy[side_landmark(side, "ELBOW")] = (shoulder_x + out * 180.0, y)
+        for name in HAND:
+            xy[side_landmark(side, name)] = (shoulder_x + out * 330.0, y)
+
+
+@pytest.mark.parametrize(("below", "up"), [(ARM_UP_SHARE - 0.01, True), (ARM_UP_SHARE + 0.01, False)])
+def test_arms_held_out_near_shoulder_height_withhold_the_shoulders_of_a_front_view(below: float, up: bool) -> None:
+    xy = front_person()
+    _arms_out(xy, below)
+    assert arms_up(xy) == (["left", "right"] if up else [])
+    result = review(front(xy))
+    assert result.problem is None
+    if up:
+        assert [(w.id, w.kind) for w in result.withheld] == [("shoulder_height_difference", "pose"),
+                                                             ("lateral_trunk_shift", "pose")]
+        assert result.withheld[0].reason.startswith("Both arms are held out at shoulder height")
+    else:
+        assert result.withheld == ()
+
+
+@pytest.mark.parametrize(("below", "refused"), [(ARM_UP_SHARE - 0.01, True), (ARM_UP_SHARE + 0.01, False)])
+def test_both_arms_held_up_refuse_a_profile(below: float, refused: bool) -> None:
+    def arms_forward(xy: np.ndarray, near: str) -> None:
+        torso = float(np.linalg.norm(midpoint(xy, "SHOULDER") - midpoint(xy, "HIP")))
+        for side in ("left", "right"):
+            shoulder = xy[side_landmark(side, "SHOULDER")]
+            y = float(shoulder[1]) + below * torso
+            xy[side_landmark(side, "ELBOW")] = (float(shoulder[0]) + 150.0, y)
+            for name in HAND:
+                xy[side_landmark(side, name)] = (float(shoulder[0]) + 300.0, y)
+
+    verdict = _profile(arms_forward)
+    assert len(arms_up(verdict.pose.xy)) == (2 if refused else 0)
+    result = review(verdict)
+    if refused:
+        assert result.problem is not None and result.problem.startswith("Both arms are held up at shoulder height")
+    else:
+        assert result.problem is None
 
 
 def test_a_raised_far_arm_leaves_a_profile_measured() -> None:
@@ -473,6 +521,7 @@ def test_real_photos_with_both_hands_at_the_head_are_refused(analyzer: Analyzer,
 @pytest.mark.parametrize(("name", "refusal"), [
     ("side_man_running_grass_01.png", "The person is running (a stride with the right elbow bent"),
     ("side_darebee_woman_on_tiptoe_01.png", "The left heel is off the floor"),
+    ("side_woman_arms_forward_studio_01.png", "Both arms are held up at shoulder height"),
 ])
 def test_real_photos_of_running_or_rising_onto_the_toes_are_refused(analyzer: Analyzer, name: str,
                                                                      refusal: str) -> None:
