@@ -37,7 +37,6 @@ SIDE_PHOTOS = [
     "side_biomechgait_normal01.jpg",
     "side_biomechgait_neckpain01.jpg",
     "side_biomechgait_noarmswing06.jpg",
-    "side_gaitlab_treadmillrun.jpg",
 ]
 FRONT_BACK_PHOTOS = ["front_standing_man_coat_01.png", "back_standing_woman_h36m_room_01.jpg"]
 

@@ -289,8 +289,9 @@ def standing_refusal(verdict: Verdict, xy: np.ndarray) -> str | None:
     near = verdict.near_side
     elbow = joint_bend(*(xy[side_landmark(near, name)] for name in ("SHOULDER", "ELBOW", "WRIST")))
     if verdict.stride and elbow > RUNNING_ELBOW_DEG:
-        return (f"The person is running (a stride with the {near} elbow bent {elbow:.0f}°), so there is no standing "
-                "posture to read: take the photo standing still, arms hanging, the weight on both feet.")
+        return (f"The legs are in a step and the {near} elbow is bent {elbow:.0f}°, as in running or carrying "
+                "something, so this is not a still standing posture: take the photo standing still, arms hanging, "
+                "the weight on both feet.")
     height = float(np.ptp(xy[:, 1])) or 1e-9
     heel_raise = float(xy[side_landmark(near, "FOOT_INDEX")][1] - xy[side_landmark(near, "HEEL")][1]) / height
     if not verdict.stride and heel_raise > HEEL_RAISE_SHARE:
