@@ -34,7 +34,6 @@ from posture.io.outputs import encode_png
 from posture.knowledge import registry
 from posture.render.comparison import (
     REAL_CHANGES,
-    SHORT_LABEL_CHARS,
     VERDICT_WORDS,
     change_text,
     mdc_text,
@@ -181,9 +180,8 @@ def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
         parts.append(f'<line x1="{x(i):.1f}" y1="{y(s0):.1f}" x2="{x(i):.1f}" y2="{y(s1):.1f}" class="err"/>')
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(r.value):.1f}" r="4" class="dot"/>')
     for i, label in enumerate(labels):
-        short = label if len(label) <= SHORT_LABEL_CHARS + 2 else label[:SHORT_LABEL_CHARS] + "…"
         # A session and its date on two lines ("S1" over "3 Mar"), so five sessions fit side by side.
-        for line, text in enumerate(short.split(" ", 1)):
+        for line, text in enumerate(label.split(" ", 1)):
             parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 15 + 13 * line}" class="tick" '
                          f'text-anchor="middle">{html.escape(text)}</text>')
     parts.append(f'<text x="{left}" y="{height - 4}" class="tick">{html.escape(unit_symbol(change.unit).strip())}'
