@@ -222,7 +222,8 @@ def comparison_context(comparison: Comparison) -> dict[str, Any]:
     context = _common(first)
     labels = short_labels(comparison.sessions)
     context.update(
-        sessions=[{"short": short, "label": s.label, "capture_time": s.capture_time,
+        sessions=[{"short": short, "label": s.label,
+                   "capture_time": None if s.capture_time is None else s.capture_time.replace("T", " "),
                    "photos": [{"name": a.image.display_name, "view": a.view, "ok": a.ok, "problem": a.problem}
                               for a in s.analyses]} for short, s in zip(labels, comparison.sessions)],
         order=comparison.order, notes=list(comparison.notes), warnings=list(comparison.warnings),
