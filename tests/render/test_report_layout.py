@@ -77,6 +77,23 @@ def test_no_sideways_scrolling_and_the_summary_on_the_first_screen(made: dict[st
 
 
 @needs_chromium
+@pytest.mark.parametrize("count", [4, 8])
+def test_many_sessions_fit_a_phone_a_tablet_a_desktop_and_a_page(tmp_path: Path, count: int) -> None:
+    """Four or more sessions turn the table into cards on narrower windows, eight or more everywhere."""
+    comparison = compare([built(f"{i:03d}_side_facing_left.jpg", hip_ahead=80.0 - 9 * i) for i in range(count)])
+    page_path = tmp_path / "many.html"
+    page_path.write_text(render_comparison_html(comparison), encoding="utf-8")
+    with browser_page(390) as page:
+        page.goto(page_path.resolve().as_uri())
+        for width in (390, 700, 900, 1280):
+            page.set_viewport_size({"width": width, "height": 844})
+            assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), width
+        page.set_viewport_size({"width": 703, "height": 1031})  # an A4 page's printable width at 12 mm margins
+        page.emulate_media(media="print")
+        assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+
+
+@needs_chromium
 def test_the_width_check_can_fail(made: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
     """The old layout (the table at its natural width, full file names as column labels) overflows a phone."""
     page_path = tmp_path / "wide.html"
