@@ -76,9 +76,10 @@ demo: model
 	$(BIN)/posture analyze $(DEMO_PHOTO) --annotate out/demo-annotated.png
 	@echo "Annotated picture: out/demo-annotated.png"
 
-# The HTML reports are tested in headless Chromium (Debian's package). `make test`
-# installs it when it is missing and apt-get can (root); otherwise the browser
-# tests skip and say why. Set POSTURE_CHROMIUM to use another Chromium binary.
+# The HTML reports are tested in headless Chromium (Debian's package), which also
+# prints `--pdf` at run time. `make test` installs it when it is missing and
+# apt-get can (root); otherwise the browser tests skip and say why. Set
+# POSTURE_CHROMIUM to use another Chromium binary.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	    && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

@@ -59,3 +59,10 @@ def html_path_argument(text: str) -> Path:
     if path.suffix.lower() not in (".html", ".htm"):
         raise argparse.ArgumentTypeError(f"{text!r} must be an .html file")
     return path
+
+
+def pdf_path_argument(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".pdf":
+        raise argparse.ArgumentTypeError(f"{text!r} must be a .pdf file")
+    return path

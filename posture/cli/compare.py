@@ -13,6 +13,7 @@ from typing import Any
 from posture.cli.args import (
     height_cm_argument,
     html_path_argument,
+    pdf_path_argument,
     png_path_argument,
     positive_int_argument,
 )
@@ -45,9 +46,11 @@ examples:
   posture compare jan.jpg mar.jpg may.jpg -o progress.html --png progress.png
   posture compare --session 2026-01-10 side1.jpg front1.jpg --session 2026-03-02 side2.jpg front2.jpg -o report.html
   posture compare before.jpg after.jpg --json > change.json
+  posture compare before.jpg after.jpg -o change.html --pdf change.pdf
 
 exit codes: 0 compared; 3 a photo is unreadable, or the results are not comparable;
-  4/5 no photo pair could be measured (the first refused photo's reason); 7 an output could not be written
+  4/5 no photo pair could be measured (the first refused photo's reason); 7 an output could not be written,
+  or --pdf without Chromium to print it (the other outputs are still written)
 """
 
 
@@ -66,6 +69,9 @@ def register(commands: Any) -> None:
                          "for each visit, instead of PHOTO arguments")
     compare.add_argument("-o", "--html", type=html_path_argument, metavar="OUT.html",
                          help="write a self-contained HTML report (photos embedded, no EXIF, no external requests)")
+    compare.add_argument("--pdf", type=pdf_path_argument, metavar="OUT.pdf",
+                         help="write the HTML report as an A4 PDF, printed by headless Chromium (Debian's chromium "
+                         "package, or the binary named by POSTURE_CHROMIUM)")
     compare.add_argument("--png", type=png_path_argument, metavar="OUT.png",
                          help="write the photos side by side at one body height, the earlier skeleton faint over "
                          "the later photo")
@@ -104,7 +110,7 @@ def _usage(message: str) -> int:
 def run_compare(args: argparse.Namespace) -> int:
     from posture.analyzer import Analyzer
     from posture.compare import Session, compare_sessions
-    from posture.errors import ExitCode, InputError
+    from posture.errors import ExitCode, InputError, OutputError
     from posture.io.loading import DEFAULT_MAX_PIXELS
 
     groups = _sessions(args)
@@ -135,10 +141,25 @@ def run_compare(args: argparse.Namespace) -> int:
         from posture.render.comparison import render_comparison_text
 
         write_stdout(render_comparison_text(comparison))
+    pdf_error: OutputError | None = None
+    if args.pdf is not None:
+        # Last, so that a missing Chromium costs only the PDF.
+        from posture.io.outputs import write_atomic
+        from posture.io.pdf import print_to_pdf
+        from posture.render.html import render_comparison_html
+
+        try:
+            write_atomic(args.pdf, print_to_pdf(render_comparison_html(comparison)), protect=inputs)
+        except OutputError as error:
+            pdf_error = error
     if not comparison.series:
+        if pdf_error is not None:
+            notify(f"posture: {pdf_error}")
         refused = next((a for s in comparison.sessions for a in s.analyses if not a.ok), None)
         error = refused.error() if refused is not None else None
         if error is not None:
             raise error
         raise InputError("No view was photographed in two sessions, so nothing could be compared.")
+    if pdf_error is not None:
+        raise pdf_error
     return ExitCode.OK

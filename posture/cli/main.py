@@ -19,6 +19,7 @@ from posture.cli import compare as cli_compare
 from posture.cli.args import (
     height_cm_argument,
     html_path_argument,
+    pdf_path_argument,
     png_path_argument,
     positive_int_argument,
     roll_argument,
@@ -28,6 +29,7 @@ from posture.errors import (
     STOPPING_SIGNALS,
     ExitCode,
     InputError,
+    OutputError,
     PostureError,
     Stopped,
     UsageError,
@@ -46,7 +48,7 @@ exit codes:
   4  no usable person: none found, two people, body cut off, too small, or not a plausible person
   5  the person is not standing in a side, front or back view (sitting, lying, turned part-way)
   6  the pose model is missing or cannot be prepared
-  7  an output (file or standard output) could not be written
+  7  an output (file or standard output) could not be written, or --pdf without Chromium to print it
   8  --markers: the skin markers cannot be found or paired without guessing
   9  batch --dask: the scheduler cannot be reached within --dask-timeout
   129  hung up (SIGHUP: the terminal was closed)
@@ -80,6 +82,7 @@ ANALYZE_EXAMPLES = """\
 examples:
   posture analyze side.jpg
   posture analyze side.jpg --height-cm 172 --annotate side-annotated.png
+  posture analyze side.jpg --html report.html --pdf report.pdf
   posture analyze side.jpg --json > side.json
   posture analyze side.jpg front.jpg --height-cm 172     (one report: each view gives what it can)
   posture analyze side1.jpg side2.jpg side3.jpg          (three shots of one view combined: a smaller ±)
@@ -147,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--html", type=html_path_argument, metavar="OUT.html",
                          help="also write a self-contained HTML report (picture embedded without EXIF, "
                          "no external requests); a refused photo's report says why")
+    analyze.add_argument("--pdf", type=pdf_path_argument, metavar="OUT.pdf",
+                         help="also write the HTML report as an A4 PDF, printed by headless Chromium (Debian's "
+                         "chromium package, or the binary named by POSTURE_CHROMIUM); without it the other outputs "
+                         "are written and the command exits 7")
     analyze.add_argument("--height-cm", type=height_cm_argument, metavar="CM",
                          help="the person's standing height; offsets are then given in cm instead of %% of height")
     analyze.add_argument("--markers", nargs="?", const="green", choices=("green", "blue", "magenta"),
@@ -199,8 +206,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from posture.io.loading import DEFAULT_MAX_PIXELS
 
     photos: list[Path] = args.photos
-    if len(photos) > 1 and (args.annotate is not None or args.html is not None):
-        raise UsageError("--annotate and --html take one photo; run them photo by photo, or use "
+    if len(photos) > 1 and (args.annotate is not None or args.html is not None or args.pdf is not None):
+        raise UsageError("--annotate, --html and --pdf take one photo; run them photo by photo, or use "
                          "`posture compare` for before-and-after photos.")
     analyses = []
     errors: list[PostureError] = []
@@ -238,11 +245,26 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
         console = Console()
         write_stdout(render_terminal(combine_by_view(analysed), width=console.width, color=console.is_terminal))
+    if len(photos) == 1 and analyses and args.pdf is not None:
+        # Last, so that a missing Chromium costs only the PDF; a refused photo's own error stays the exit code.
+        try:
+            _write_pdf(args, analyses[0])
+        except OutputError as error:
+            errors.insert(0, error)
     for error in errors[:-1]:
         notify(f"posture: {error}")
     if errors:
         raise errors[-1]
     return ExitCode.OK
+
+
+def _write_pdf(args: argparse.Namespace, analysis: Analysis) -> None:
+    """The HTML report printed to PDF by headless Chromium, written atomically."""
+    from posture.io.outputs import write_atomic
+    from posture.io.pdf import print_to_pdf
+    from posture.render.html import render_analysis_html
+
+    write_atomic(args.pdf, print_to_pdf(render_analysis_html(analysis)), protect=(args.photos[0],))
 
 
 def _write_single_outputs(args: argparse.Namespace, analysis: Analysis) -> None:

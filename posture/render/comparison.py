@@ -8,9 +8,11 @@ decided once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from posture.compare import Comparison, MeasurementChange, Reading, Verdict
+from posture.compare import Comparison, MeasurementChange, Reading, Session, Verdict
 from posture.core.paths import path_text
 from posture.core.units import (
     format_measured,
@@ -32,6 +34,48 @@ VERDICT_WORDS: dict[Verdict, str] = {
     "no detectable change": "no detectable change",
     "not judged": "not judged (no uncertainty)",
 }
+
+
+SHORT_LABEL_CHARS = 12
+"""The longest session label a column heading takes as it is; longer ones (file names) get a short label."""
+
+REAL_CHANGES: tuple[Verdict, ...] = ("improved", "worsened", "changed")
+"""The verdicts of a change larger than the noise."""
+
+
+def _capture_date(session: Session) -> datetime | None:
+    if session.capture_time is None:
+        return None
+    try:
+        return datetime.fromisoformat(session.capture_time)
+    except ValueError:
+        return None
+
+
+def short_labels(sessions: Sequence[Session]) -> list[str]:
+    """A heading per session short enough for a phone's table column and a chart's axis.
+
+    Labels the user gave (``--session 10-Jan ...``) are kept when every one is
+    short; otherwise, and for labels that are only a photo's file name, the
+    sessions are called "before" and "after" (two) or "S1", "S2", ... (more),
+    each followed by its EXIF capture date when known ("S1 3 Mar"; with the
+    year when the sessions span more than one). The full labels and file names
+    go in the report's legend.
+    """
+    given = [s.label for s in sessions]
+    named_by_file = any(s.label in {a.image.display_name for a in s.analyses} for s in sessions)
+    if not named_by_file and all(0 < len(label) <= SHORT_LABEL_CHARS for label in given):
+        return given
+    bases = ["before", "after"] if len(sessions) == 2 else [f"S{i + 1}" for i in range(len(sessions))]
+    dates = [_capture_date(s) for s in sessions]
+    years = {d.year for d in dates if d is not None}
+    labels = []
+    for base, date in zip(bases, dates):
+        if date is None:
+            labels.append(base)
+        else:
+            labels.append(f"{base} {date.day} {date:%b}" + (f" {date.year}" if len(years) > 1 else ""))
+    return labels
 
 
 def reading_text(change: MeasurementChange, reading: Reading | None) -> str:

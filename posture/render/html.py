@@ -21,16 +21,24 @@ from markupsafe import Markup
 
 from posture._version import __version__
 from posture.analysis import Analysis
-from posture.compare import Comparison, MeasurementChange
-from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_number, format_value, unit_symbol
+from posture.compare import Comparison, MeasurementChange, Reading
+from posture.core.units import (
+    NO_TYPICAL_RANGE,
+    SINGLE_READING,
+    format_number,
+    format_uncertainty,
+    format_value,
+    unit_symbol,
+)
 from posture.io.outputs import encode_png
 from posture.knowledge import registry
 from posture.render.comparison import (
+    REAL_CHANGES,
     VERDICT_WORDS,
     change_text,
     mdc_text,
     range_text,
-    reading_text,
+    short_labels,
 )
 from posture.render.image import render_annotated, value_words
 from posture.stages.findings import near_a_limit, typical_range
@@ -132,9 +140,8 @@ def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
 
     Only numbers and escaped text go into the markup.
     """
-    width, height, left, right, top, bottom = 320, 150, 46, 12, 12, 34
+    width, height, left, right, top, bottom = 320, 164, 46, 12, 12, 48
     points = [(i, r) for i, r in enumerate(change.readings) if r is not None]
-    values = [r.value for _, r in points]
     spans = [(r.value - (r.uncertainty or 0.0), r.value + (r.uncertainty or 0.0)) for _, r in points]
     lo = min(s[0] for s in spans)
     hi = max(s[1] for s in spans)
@@ -173,13 +180,38 @@ def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
         parts.append(f'<line x1="{x(i):.1f}" y1="{y(s0):.1f}" x2="{x(i):.1f}" y2="{y(s1):.1f}" class="err"/>')
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(r.value):.1f}" r="4" class="dot"/>')
     for i, label in enumerate(labels):
-        short = label if len(label) <= 14 else label[:13] + "…"
-        parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" class="tick" text-anchor="middle">'
-                     f'{html.escape(short)}</text>')
+        # A session and its date on two lines ("S1" over "3 Mar"), so five sessions fit side by side.
+        for line, text in enumerate(label.split(" ", 1)):
+            parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 15 + 13 * line}" class="tick" '
+                         f'text-anchor="middle">{html.escape(text)}</text>')
     parts.append(f'<text x="{left}" y="{height - 4}" class="tick">{html.escape(unit_symbol(change.unit).strip())}'
                  '</text></svg>')
-    del values
     return Markup("".join(parts))
+
+
+def _reading_parts(change: MeasurementChange, reading: Reading | None) -> dict[str, str]:
+    """A reading as its value and its ``± u`` with the unit, so a narrow column can break between the two."""
+    if reading is None:
+        return {"value": "—", "pm": ""}
+    value = format_number(reading.value, signed=change.definition.signed)
+    unit = unit_symbol(change.unit)
+    if reading.uncertainty is None:
+        return {"value": value + unit, "pm": ""}
+    return {"value": value, "pm": format_uncertainty(reading.uncertainty) + unit}
+
+
+def _summary(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per view: the changes larger than the noise, and the measurements that did not change detectably."""
+    views = []
+    for view in series:
+        rows = view["rows"]
+        views.append({
+            "view": view["view"], "count": len(rows),
+            "real": [row for row in rows if row["verdict"] in REAL_CHANGES],
+            "unchanged": [row["name"] for row in rows if row["verdict"] == "no detectable change"],
+            "not_judged": [row["name"] for row in rows if row["verdict"] == "not judged"],
+        })
+    return views
 
 
 def comparison_context(comparison: Comparison) -> dict[str, Any]:
@@ -188,11 +220,12 @@ def comparison_context(comparison: Comparison) -> dict[str, Any]:
 
     first = next((a for s in comparison.sessions for a in s.analyses if a.ok), None)
     context = _common(first)
-    labels = [s.label for s in comparison.sessions]
+    labels = short_labels(comparison.sessions)
     context.update(
-        sessions=[{"label": s.label, "capture_time": s.capture_time,
+        sessions=[{"short": short, "label": s.label,
+                   "capture_time": None if s.capture_time is None else s.capture_time.replace("T", " "),
                    "photos": [{"name": a.image.display_name, "view": a.view, "ok": a.ok, "problem": a.problem}
-                              for a in s.analyses]} for s in comparison.sessions],
+                              for a in s.analyses]} for short, s in zip(labels, comparison.sessions)],
         order=comparison.order, notes=list(comparison.notes), warnings=list(comparison.warnings),
         compare_caveats=[text for _, text in comparison.caveats], labels=labels,
         verdict_words=VERDICT_WORDS,
@@ -202,10 +235,13 @@ def comparison_context(comparison: Comparison) -> dict[str, Any]:
     for view in comparison.series:
         rows = []
         for c in view.changes:
+            readings = [r for r in c.readings if r is not None]
             rows.append({
                 "id": c.id, "name": c.definition.name, "proxy": any(
                     a is not None and (m := a.measurement(c.id)) is not None and m.proxy for a in view.analyses),
-                "readings": [reading_text(c, r) for r in c.readings], "change": change_text(c),
+                "readings": [_reading_parts(c, r) for r in c.readings], "change": change_text(c),
+                "first": format_value(readings[0].value, c.unit, signed=c.definition.signed),
+                "last": format_value(readings[-1].value, c.unit, signed=c.definition.signed),
                 "mdc": mdc_text(c), "range": range_text(c), "verdict": c.overall.verdict,
                 "verdict_class": c.overall.verdict.replace(" ", "-"), "text": c.text,
                 "sections": list(c.article_sections), "sign": c.definition.sign,
@@ -216,6 +252,7 @@ def comparison_context(comparison: Comparison) -> dict[str, Any]:
                        "picture": data_uri(series_image(view, labels, body_px=COMPARE_BODY_PX)),
                        "photos": ["—" if a is None else a.image.display_name for a in view.analyses]})
     context["series"] = series
+    context["summary"] = _summary(series)
     context["explained"] = [row for s in series for row in s["rows"] if row["verdict"] in ("improved", "worsened")]
     return context
 

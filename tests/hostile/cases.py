@@ -93,6 +93,7 @@ class Case:
         signal_number, signal_when: for ``signal``: the signal, and ``model`` (MediaPipe is loading) or ``row``
             (the first result is in the tables).
         check: more to check after the run, given the layout and stdout.
+        environment: variables set for the run, each value given the layout (``POSTURE_CHROMIUM``).
     """
 
     id: str
@@ -109,6 +110,7 @@ class Case:
     signal_number: int = 0
     signal_when: str = ""
     check: Callable[[Layout, str], None] | None = field(default=None, compare=False)
+    environment: tuple[tuple[str, Callable[[Layout], str]], ...] = ()
 
 
 def analyze(*extra: str) -> Arguments:
@@ -515,4 +517,24 @@ CASES += [
          lambda layout: [*batch()(layout), "--recursive"], (written("notes.txt", b"x"),),
          setup=lambda layout: (layout.photos / "loop").symlink_to(layout.photos, target_is_directory=True),
          outputs=("out",)),
+]
+
+# --------------------------------------------------------------------------- --pdf without Chromium to print it
+
+NO_CHROMIUM = (("POSTURE_CHROMIUM", lambda layout: os.fspath(layout.root / "no-chromium")),)
+
+CASES += [
+    Case("analyze-pdf-without-chromium", ExitCode.OUTPUT,
+         "--pdf with POSTURE_CHROMIUM naming no program: the HTML report is written all the same",
+         lambda layout: ["analyze", layout.first, "--fast", "--html", os.fspath(layout.root / "r.html"), "--pdf",
+                         os.fspath(layout.root / "r.pdf")],
+         (person("p.png"),), outputs=("r.html",), environment=NO_CHROMIUM,
+         check=lambda layout, stdout: (layout.root / "r.html").is_file() and "foot" in stdout),
+    Case("compare-pdf-without-chromium", ExitCode.OUTPUT,
+         "compare --pdf with POSTURE_CHROMIUM naming no program: the HTML report is written all the same",
+         lambda layout: ["compare", *map(os.fspath, layout.made), "-o", os.fspath(layout.root / "c.html"), "--pdf",
+                         os.fspath(layout.root / "c.pdf")],
+         (person("before.png"), person("after.png", lambda image: image.rotate(2, fillcolor=(255, 255, 255)))),
+         outputs=("c.html",), environment=NO_CHROMIUM,
+         check=lambda layout, stdout: (layout.root / "c.html").is_file() and "Sessions:" in stdout),
 ]

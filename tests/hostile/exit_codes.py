@@ -23,8 +23,9 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.NO_USABLE_PERSON: "no usable person: none, several, cut off, too small",
     ExitCode.UNSUPPORTED_VIEW: "the person is not standing in a side, front or back view",
     ExitCode.MODEL: "the pose model is missing or cannot be loaded",
-    ExitCode.OUTPUT: "an output could not be written: a file, a folder, standard output, or a folder posture may not "
-                     "write into (an earlier run, another run, a planted link)",
+    ExitCode.OUTPUT: "an output could not be written: a file, a folder, standard output, a folder posture may not "
+                     "write into (an earlier run, another run, a planted link), or a PDF (--pdf) without Chromium "
+                     "to print it (the other outputs are written)",
     ExitCode.MARKERS: "--markers: the skin markers cannot be found or paired without guessing",
     ExitCode.SCHEDULER: "batch --dask: the scheduler cannot be reached within --dask-timeout",
     ExitCode.HANGUP: "stopped by SIGHUP (the terminal was closed), as Ctrl-C stops a run",

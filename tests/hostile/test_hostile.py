@@ -141,7 +141,8 @@ def _wait_for(case: Case, layout: Layout, process: subprocess.Popen[str]) -> boo
 
 def _in_a_process(case: Case, layout: Layout, argv: list[str]) -> tuple[int, str, str]:
     command = _command(case, layout, argv)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=QUIET,
+    environment = QUIET | {name: value(layout) for name, value in case.environment}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
                           cwd=layout.root, errors="backslashreplace") as process:
         if case.how == "signal":
             assert _wait_for(case, layout, process), "the process ended before its moment came"
@@ -192,6 +193,8 @@ def test_hostile_case(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[
     outside = _hashes(layout.outside)
     before = _snapshot(tmp_path)
     argv = case.argv(layout)
+    for name, value in case.environment:
+        monkeypatch.setenv(name, value(layout))
     if case.how == "in-process":
         code, out, err = _in_process(argv, capsys)
     else:
