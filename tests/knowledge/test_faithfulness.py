@@ -107,6 +107,7 @@ ATTRIBUTED: dict[str, tuple[str, ...]] = {
     "suggestion_tie:groin_fold:2": (SYMPTOMS, HEALTH, BELLY),
     "suggestion:belly": (STRETCHES, BELLY),
     "suggestion_tie:belly:1": (STRETCHES, HEALTH),
+    "suggestion_tie:belly:2": (HEALTH, SYMPTOMS),
     "suggestion:walk": (HEALTH,),
     "suggestion_tie:walk:1": (HEALTH,),
     "suggestion:active_training": (HELPFUL,),

@@ -239,7 +239,7 @@ def test_a_measure_no_finding_judges_says_it_is_for_reference(analysis: Analysis
 
 
 def test_every_report_says_what_the_article_suggests_tied_to_this_photos_findings(analysis: Analysis) -> None:
-    """The photo shows the feet behind the hips: the groin-fold and lower-legs points say why they bear on it."""
+    """The photo shows the feet behind the hips: the groin-fold, belly and lower-legs points say why they bear on it."""
     from posture.render.html import render_analysis_html
 
     kb = analysis.knowledge
@@ -253,10 +253,10 @@ def test_every_report_says_what_the_article_suggests_tied_to_this_photos_finding
     for suggestion in kb.suggestions:
         assert suggestion.text in text
     assert f"Seen in this photo: Feet behind the hips (sway-back pattern). {tie.text}" in text
-    assert text.count("Seen in this photo:") == 2  # the groin fold and the lower legs; nothing else bears on it
+    assert text.count("Seen in this photo:") == 3  # the groin fold, the belly, the lower legs; nothing else
     html = " ".join(render_analysis_html(analysis).split())
     assert 'id="suggestions"' in html and "What the article suggests" in html
-    assert html.count("Seen in this photo:") == 2
+    assert html.count("Seen in this photo:") == 3
     document = analysis_to_dict(analysis)
     points = {p["id"]: p for p in document["suggestions"]}
     assert list(points) == [s.id for s in kb.suggestions]
