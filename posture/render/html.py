@@ -34,7 +34,7 @@ from posture.render.comparison import (
     reading_text,
 )
 from posture.render.image import render_annotated, value_words
-from posture.render.terminal import reference_lines, threshold_against_article
+from posture.render.terminal import reference_notes, threshold_against_article
 from posture.stages.findings import near_a_limit, typical_range
 
 REPORT_IMAGE_HEIGHT = 1000
@@ -107,7 +107,8 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
     context.update(
         picture=data_uri(render_annotated(analysis, height=REPORT_IMAGE_HEIGHT)),
         rows=rows,
-        references=reference_lines(analysis),
+        references=[f"{registry.definition(measurement_id).name}, for reference: {note}."
+                    for measurement_id, note in reference_notes(analysis)],
         findings=[{"title": f.title, "summary": f.summary, "explanation": f.explanation, "proxy": f.proxy,
                    "borderline": f.borderline, "sections": list(f.article_sections),
                    "cross_checks": list(f.cross_checks), "source": f.threshold_source,

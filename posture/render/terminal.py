@@ -102,7 +102,8 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     head += (f"; offsets in cm for a body height of {scale.height_cm:g} cm" if scale.height_cm is not None
              else "; offsets in % of body height (give --height-cm for cm)")
     parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis)]
-    parts.extend(Text(line, style="dim") for line in reference_lines(analysis))
+    parts.extend(Text(f"{measurement_id}, for reference: {note}.", style="dim")
+                 for measurement_id, note in reference_notes(analysis))
     if any(m.uncertainty is not None for m in analysis.measurements):
         parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
@@ -142,19 +143,19 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     return parts
 
 
-def reference_lines(analysis: Analysis) -> list[str]:
-    """One line for each row of the table that no finding judges, saying what it is for."""
+def reference_notes(analysis: Analysis) -> list[tuple[str, str]]:
+    """(measurement id, what it is for) for each row of the table that no finding judges."""
     frame = analysis.frame
     if frame is None:
         return []
-    lines = []
+    notes = []
     for measurement in analysis.measurements:
         note = registry.definition(measurement.id).for_reference
         low, high = typical_range(measurement.id, view=analysis.view, scale=frame.scale,
                                   knowledge=analysis.knowledge, proxy=measurement.proxy)
         if note is not None and low is None and high is None:
-            lines.append(f"{measurement.id}, for reference: {note}.")
-    return lines
+            notes.append((measurement.id, note))
+    return notes
 
 
 def threshold_against_article(finding: Finding) -> str | None:

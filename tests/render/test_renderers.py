@@ -300,6 +300,6 @@ def test_the_measures_for_reference_say_what_they_are_for(analysis: Analysis) ->
     for measurement_id in ("head_forward_offset", "plumb_line"):
         note = registry.definition(measurement_id).for_reference
         assert note is not None
-        assert f"{measurement_id}, for reference: {note}." in text
-        assert f"{measurement_id}, for reference: {note}." in html
+        assert f"{measurement_id}, for reference: {note}." in text  # the terminal table names rows by id
+        assert f"{registry.definition(measurement_id).name}, for reference: {note}." in html  # the page by name
     assert "foot_hip_offset, for reference" not in text  # a judged measure has its typical range instead
