@@ -20,12 +20,12 @@ from posture.core.units import round_for_data
 from posture.core.views import View
 from posture.errors import MarkerError, PersonError, PostureError, ViewError
 from posture.knowledge import registry
-from posture.knowledge.explanations import Caveat, KnowledgeBase, NotMeasured
+from posture.knowledge.explanations import Caveat, KnowledgeBase, NotMeasured, Suggestion
 from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
 
-SCHEMA_VERSION = "2.3"
+SCHEMA_VERSION = "2.4"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -148,6 +148,11 @@ class Analysis:
     @property
     def caveats(self) -> tuple[Caveat, ...]:
         return self.knowledge.caveats
+
+    @property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        """What the article suggests, each point with its ties to this photo's findings only."""
+        return self.knowledge.suggestions_for(finding.id for finding in self.findings)
 
     @property
     def withheld_groups(self) -> tuple[tuple[tuple[str, ...], str], ...]:

@@ -82,7 +82,6 @@ def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
     measurements = tuple(
         combine_measurements([m for a in analyses for m in a.measurements if m.id == measurement_id])
         for measurement_id in ids)
-    findings = evaluate(measurements, view=first.view, scale=frame.scale, knowledge=first.knowledge)
     names = tuple(a.image.display_name for a in analyses)
     warnings = tuple(f"{a.image.display_name}: {w}" for a in analyses for w in a.warnings)
     # A measure one photo withheld and another gave is combined from the other; one no photo gave keeps a reason.
@@ -91,6 +90,8 @@ def combine_photos(analyses: Sequence[Analysis]) -> Analysis:
         for item in analysis.withheld:
             if item.id not in ids and item.id not in withheld:
                 withheld[item.id] = dataclasses.replace(item, reason=f"{analysis.image.display_name}: {item.reason}")
+    findings = evaluate(measurements, view=first.view, scale=frame.scale, knowledge=first.knowledge,
+                        withheld=set(withheld))
     return dataclasses.replace(first, measurements=measurements, findings=findings, warnings=warnings,
                                combined_from=names, withheld=tuple(withheld.values()))
 

@@ -305,7 +305,8 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
         marked_ids = {m.id for m in marked.measurements} - unsupported
         withheld = tuple(w for w in withheld if w.id not in marked_ids)
         warnings += (marked.note + MARKERS_SINGLE_READING if uncertainty else marked.note,)
-    findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge)
+    findings = evaluate(measurements, view=verdict.view, scale=frame.scale, knowledge=knowledge,
+                        withheld={w.id for w in withheld})
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
                     knowledge=knowledge, warnings=warnings, provenance=origin, withheld=merged_withheld(withheld))

@@ -2,15 +2,19 @@
 
 The content lives as data in ``posture/knowledge/findings.toml``: for each
 finding, the measurement and threshold that trigger it, where the threshold
-comes from, and a plain-language explanation of how the finding relates to
-the psoas article, with the article sections it draws on. This module reads
-that file into frozen dataclasses and checks it strictly, so that a typo in
-the file fails loudly instead of silently dropping a field.
+comes from and whether it means what the article means, and a plain-language
+explanation of how the finding relates to the psoas article, with the article
+sections it draws on; the links between a finding and the other measurements
+the article expects to go with it; and what the article suggests doing, each
+point tied to the findings it bears on. This module reads that file into
+frozen dataclasses and checks it strictly, so that a typo in the file fails
+loudly instead of silently dropping a field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -38,16 +42,46 @@ Comparison = Literal["below", "above"]
 Unit = Literal["deg", "percent_height"]
 """Unit of a threshold: degrees, or percent of body height."""
 
-SCHEMA_VERSION = 1
+ThresholdFit = Literal["matches", "differs", "not_in_article"]
+"""Whether a threshold's source means what the article means by the pattern: the same, something else, or the
+article has no such pattern."""
+
+Expects = Literal["above", "below", "either"]
+"""Where the article expects a linked measurement: past its upper limit, its lower one, or either (a side)."""
+
+SuggestionKind = Literal["notice", "recommends", "cautions"]
+"""The three groups of what the article suggests."""
+
+SCHEMA_VERSION = 2
 """The only ``schema_version`` of ``findings.toml`` this module reads."""
 
 COMPARISONS: frozenset[str] = frozenset(get_args(Comparison))
 UNITS: frozenset[str] = frozenset(get_args(Unit))
 VIEWS: frozenset[str] = frozenset({"side", "front", "back"})
+THRESHOLD_FITS: frozenset[str] = frozenset(get_args(ThresholdFit))
+EXPECTS: frozenset[str] = frozenset(get_args(Expects))
+
+THRESHOLD_FIT_WORDS: dict[str, str] = {
+    "matches": "This threshold matches the article's meaning",
+    "differs": "This threshold differs from the article's meaning",
+    "not_in_article": "The article has no such pattern",
+}
+"""How a report introduces a threshold's ``threshold_vs_article_note`` (the sentence it opens, without its stop)."""
+
+SUGGESTIONS_TITLE = "What the article suggests"
+SUGGESTIONS_INTRO = ("The article's approach in this project's words, each point with the sections it rests on: "
+                     "what it describes, not a programme of exercises or a treatment.")
+SUGGESTION_HEADINGS: dict[str, str] = {
+    "notice": "What to notice",
+    "recommends": "What it recommends",
+    "cautions": "What it cautions about",
+}
+"""The heading of each group of suggestions, in report order."""
 
 _TOP_KEYS = frozenset(
-    {"schema_version", "article", "finding", "balanced", "not_measured", "caveat"}
+    {"schema_version", "article", "finding", "balanced", "not_measured", "caveat", "suggestion"}
 )
+_OPTIONAL_TOP_KEYS = frozenset({"link"})
 _ARTICLE_KEYS = frozenset({"title", "author", "year"})
 _FINDING_KEYS = frozenset(
     {
@@ -60,11 +94,16 @@ _FINDING_KEYS = frozenset(
         "unit",
         "proxy",
         "threshold_source",
+        "threshold_vs_article",
+        "threshold_vs_article_note",
         "article_sections",
         "summary",
         "explanation",
     }
 )
+_LINK_KEYS = frozenset({"finding", "measurement", "expects", "claim", "pattern", "article_sections"})
+_SUGGESTION_KEYS = frozenset({"id", "kind", "text", "article_sections"})
+_TIE_KEYS = frozenset({"findings", "text", "article_sections"})
 _BALANCED_KEYS = frozenset({"title", "summary", "explanation", "article_sections"})
 _NOT_MEASURED_KEYS = frozenset(
     {"id", "title", "measurements", "reason", "what_to_look_for", "article_sections"}
@@ -88,6 +127,10 @@ class FindingRule:
         proxy: True when the measurement is a landmark proxy of a clinical
             measure, so its threshold is set for the proxy.
         threshold_source: Where the threshold comes from.
+        threshold_vs_article: Whether that source means what the article
+            means by the pattern (``"matches"``, ``"differs"``,
+            ``"not_in_article"``).
+        threshold_vs_article_note: How, in a sentence or two.
         article_sections: Exact headings of the article sections the
             explanation draws on.
         summary: One sentence on what the measurement shows.
@@ -103,9 +146,61 @@ class FindingRule:
     unit: Unit
     proxy: bool
     threshold_source: str
+    threshold_vs_article: ThresholdFit
+    threshold_vs_article_note: str
     article_sections: tuple[str, ...]
     summary: str
     explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A measurement the article expects to go with a finding, so that the finding's text can say what it reads.
+
+    Attributes:
+        finding: id of the finding whose text carries the link.
+        measurement: id of the related measurement.
+        expects: where the article expects that measurement: past its upper limit (``"above"``), its lower one
+            (``"below"``), or past either (``"either"``, for a left-right difference).
+        claim: what the article expects, as the opening clause of a sentence (no final stop).
+        pattern: the expected pattern as a noun phrase, for "so this photo does not show ...".
+        article_sections: the article sections the claim rests on.
+    """
+
+    finding: str
+    measurement: str
+    expects: Expects
+    claim: str
+    pattern: str
+    article_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """Why a suggestion bears on a photo that shows one of ``findings``."""
+
+    findings: tuple[str, ...]
+    text: str
+    article_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One point of what the article suggests: something to notice, a recommendation or a caution.
+
+    Attributes:
+        id: stable identifier, e.g. ``"groin_fold"``.
+        kind: its group (:data:`SUGGESTION_HEADINGS`).
+        text: the point, in one or two sentences.
+        article_sections: the article sections it rests on.
+        ties: the findings it bears on, each with why; for one photo, only those of its findings.
+    """
+
+    id: str
+    kind: SuggestionKind
+    text: str
+    article_sections: tuple[str, ...]
+    ties: tuple[Tie, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +248,8 @@ class KnowledgeBase:
         balanced: The text for a photo with nothing flagged.
         not_measured: Things posture does not measure, in file order.
         caveats: Cautions shown with every report, in file order.
+        links: The measurements each finding's text reads besides its own, in file order.
+        suggestions: What the article suggests, in report order (grouped by kind).
     """
 
     article_title: str
@@ -162,6 +259,22 @@ class KnowledgeBase:
     balanced: Balanced
     not_measured: tuple[NotMeasured, ...]
     caveats: tuple[Caveat, ...]
+    links: tuple[Link, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+
+    def links_of(self, finding_id: str) -> tuple[Link, ...]:
+        """The links a finding's text carries, in file order."""
+        return tuple(link for link in self.links if link.finding == finding_id)
+
+    def suggestions_for(self, finding_ids: Iterable[str]) -> tuple[Suggestion, ...]:
+        """Every suggestion, each keeping only the ties to ``finding_ids`` (a photo's findings), narrowed to them."""
+        present = set(finding_ids)
+        tied = []
+        for suggestion in self.suggestions:
+            ties = tuple(dataclasses.replace(tie, findings=tuple(f for f in tie.findings if f in present))
+                         for tie in suggestion.ties if present.intersection(tie.findings))
+            tied.append(dataclasses.replace(suggestion, ties=ties))
+        return tuple(tied)
 
     def finding(self, id: str) -> FindingRule:
         """Return the finding rule with this id.
@@ -212,7 +325,7 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
     data = loads(text)
     entry = "knowledge base"
     check_schema_version(data, entry, SCHEMA_VERSION)
-    check_keys(data, entry, _TOP_KEYS)
+    check_keys(data, entry, _TOP_KEYS, _OPTIONAL_TOP_KEYS)
 
     article = required_table(data, "article", entry)
     check_keys(article, "article", _ARTICLE_KEYS)
@@ -222,6 +335,17 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
     check_unique((item.id for item in not_measured), "not_measured")
     caveats = tuple(_caveat(table, name) for name, table in entries(data, "caveat", entry))
     check_unique((caveat.id for caveat in caveats), "caveat")
+    rules = {rule.id: rule for rule in findings}
+    links = tuple(_link(table, name, rules) for name, table in entries(data, "link", entry)) if "link" in data else ()
+    check_unique((f"{link.finding} → {link.measurement}" for link in links), "link", "finding and measurement")
+    suggestions = tuple(_suggestion(table, name, rules) for name, table in entries(data, "suggestion", entry))
+    check_unique((suggestion.id for suggestion in suggestions), "suggestion")
+    # Reports list the suggestions group by group, so the file keeps each group together, in report order.
+    kinds = [suggestion.kind for suggestion in suggestions]
+    order = list(SUGGESTION_HEADINGS)
+    if kinds != sorted(kinds, key=order.index):
+        raise ValueError(f"{entry}: key 'suggestion' must keep each 'kind' together, in the order {order}, "
+                         f"not {kinds}")
     return KnowledgeBase(
         article_title=required_text(article, "title", "article"),
         article_author=required_text(article, "author", "article"),
@@ -230,6 +354,8 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
         balanced=_balanced(required_table(data, "balanced", entry)),
         not_measured=not_measured,
         caveats=caveats,
+        links=links,
+        suggestions=suggestions,
     )
 
 
@@ -261,10 +387,49 @@ def _finding(table: Mapping[str, Any], entry: str) -> FindingRule:
         unit=cast(Unit, unit),
         proxy=flag(table, "proxy", entry),
         threshold_source=required_text(table, "threshold_source", entry),
+        threshold_vs_article=cast(ThresholdFit, choice(table, "threshold_vs_article", entry, THRESHOLD_FITS)),
+        threshold_vs_article_note=required_text(table, "threshold_vs_article_note", entry),
         article_sections=required_texts(table, "article_sections", entry),
         summary=required_text(table, "summary", entry),
         explanation=required_text(table, "explanation", entry),
     )
+
+
+def _link(table: Mapping[str, Any], entry: str, rules: Mapping[str, FindingRule]) -> Link:
+    check_keys(table, entry, _LINK_KEYS)
+    finding = choice(table, "finding", entry, frozenset(rules))
+    measurement = measurement_id(table, "measurement", entry)
+    if measurement == rules[finding].measurement:
+        raise ValueError(f"{entry}: key 'measurement' is {measurement!r}, the finding's own measurement")
+    expects = cast(Expects, choice(table, "expects", entry, EXPECTS))
+    # "Past its limit" needs a limit: a rule on the measurement in the expected direction.
+    directions = {rule.comparison for rule in rules.values() if rule.measurement == measurement}
+    wanted = {"above", "below"} if expects == "either" else {expects}
+    if not directions & wanted:
+        raise ValueError(f"{entry}: key 'expects' is {expects!r}, but no finding judges {measurement!r} that way")
+    return Link(finding=finding, measurement=measurement, expects=expects,
+                claim=required_text(table, "claim", entry), pattern=required_text(table, "pattern", entry),
+                article_sections=required_texts(table, "article_sections", entry))
+
+
+def _suggestion(table: Mapping[str, Any], entry: str, rules: Mapping[str, FindingRule]) -> Suggestion:
+    check_keys(table, entry, _SUGGESTION_KEYS, frozenset({"tie"}))
+    ties = tuple(_tie(tie, f"{entry} {name}", rules) for name, tie in entries(table, "tie", entry)) if "tie" in table \
+        else ()
+    return Suggestion(id=required_text(table, "id", entry),
+                      kind=cast(SuggestionKind, choice(table, "kind", entry, frozenset(SUGGESTION_HEADINGS))),
+                      text=required_text(table, "text", entry),
+                      article_sections=required_texts(table, "article_sections", entry), ties=ties)
+
+
+def _tie(table: Mapping[str, Any], entry: str, rules: Mapping[str, FindingRule]) -> Tie:
+    check_keys(table, entry, _TIE_KEYS)
+    findings = required_texts(table, "findings", entry)
+    unknown = [f for f in findings if f not in rules]
+    if unknown:
+        raise ValueError(f"{entry}: key 'findings' has {unknown!r}, which is no finding of this file")
+    return Tie(findings=findings, text=required_text(table, "text", entry),
+               article_sections=required_texts(table, "article_sections", entry))
 
 
 def _balanced(table: Mapping[str, Any]) -> Balanced:

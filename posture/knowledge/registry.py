@@ -127,6 +127,10 @@ class Definition:
             to be told from zero when the photo has no uncertainty of its own,
             in degrees or % of body height: the 95th percentile of the error on
             level renders of bodies held out of the calibration (bench/ACCURACY.md).
+
+        for_reference: for a measurement no finding judges, what its reading is
+            for, in one line (reports list it beside "for reference; no typical
+            range"); None for a judged one.
     """
 
     id: str
@@ -144,6 +148,7 @@ class Definition:
     components: tuple[str, ...] = ()
     resolution: float | None = None
     accuracy: float | None = None
+    for_reference: str | None = None
 
 
 DEFINITIONS: tuple[Definition, ...] = (
@@ -163,6 +168,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         sign="+ = ear ahead of the shoulder", views=SIDE, stride_safe=True, signed=True, label="ear ahead",
         drawing=None, summary="ear ahead of the shoulder (a proxy of tragus ahead of acromion)",
         brief="ear ahead of the shoulder",
+        for_reference="the head's forward position as a distance, to follow from photo to photo beside the head "
+                      "forward angle, which carries the judgement; no study gives this proxy a typical range",
     ),
     Definition(
         id="trunk_lean", name="trunk lean", quantity="angle", sign="+ = leaning forward",
@@ -211,6 +218,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="ear, shoulder, hip and knee ahead of the vertical through the ankle (value: the ear's)",
         brief="ear, shoulder, hip, knee ahead of the vertical through the ankle",
         components=("ear", "shoulder", "hip", "knee"),
+        for_reference="the whole stance against Kendall's plumb line at a glance; it is judged through the "
+                      "foot–hip offset and the trunk lean, not on its own",
     ),
     Definition(
         id="knee_angle", name="knee angle", quantity="angle",
@@ -255,6 +264,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         summary="mid-shoulder ahead of mid-hip sideways; + = towards the person's left",
         brief="mid-shoulder sideways of mid-hip",
         directions=("to the left", "to the right"), resolution=0.8,
+        for_reference="how far the shoulders stand sideways of the hips, to follow from photo to photo; no "
+                      "finding judges it yet",
     ),
 )
 

@@ -32,6 +32,7 @@ from posture.core.units import (
 )
 from posture.io.outputs import encode_png
 from posture.knowledge import registry
+from posture.knowledge.explanations import SUGGESTION_HEADINGS, SUGGESTIONS_INTRO, SUGGESTIONS_TITLE
 from posture.render.comparison import (
     REAL_CHANGES,
     VERDICT_WORDS,
@@ -41,6 +42,7 @@ from posture.render.comparison import (
     short_labels,
 )
 from posture.render.image import render_annotated, value_words
+from posture.render.terminal import reference_notes, threshold_against_article
 from posture.stages.findings import near_a_limit, typical_range
 
 REPORT_IMAGE_HEIGHT = 1000
@@ -93,7 +95,8 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
                    capture_time=analysis.provenance.capture_time, warnings=list(analysis.warnings),
                    width=image.width, height=image.height)
     if not analysis.ok or analysis.frame is None:
-        context.update(picture=None, rows=[], findings=[], not_measured=[], unit_note="")
+        context.update(picture=None, rows=[], findings=[], not_measured=[], unit_note="", references=[],
+                       suggestions=None)
         return context
     frame = analysis.frame
     flags: dict[str, list[str]] = {}
@@ -112,9 +115,13 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
     context.update(
         picture=data_uri(render_annotated(analysis, height=REPORT_IMAGE_HEIGHT)),
         rows=rows,
+        references=[f"{registry.definition(measurement_id).name}, for reference: {note}."
+                    for measurement_id, note in reference_notes(analysis)],
         findings=[{"title": f.title, "summary": f.summary, "explanation": f.explanation, "proxy": f.proxy,
                    "borderline": f.borderline, "sections": list(f.article_sections),
-                   "source": f.threshold_source} for f in analysis.findings],
+                   "cross_checks": list(f.cross_checks), "source": f.threshold_source,
+                   "against_article": threshold_against_article(f)} for f in analysis.findings],
+        suggestions=suggestions_context(analysis),
         not_measured=[{"title": n.title, "reason": n.reason, "look_for": n.what_to_look_for}
                       for n in analysis.not_measured],
         withheld=[{"name": ", ".join(registry.definition(i).name for i in ids), "reason": reason}
@@ -125,6 +132,22 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
         single_reading=SINGLE_READING,
     )
     return context
+
+
+def suggestions_context(analysis: Analysis) -> dict[str, Any]:
+    """What the article suggests, as the template shows it: groups of points, each with its ties to the photo."""
+    knowledge = analysis.knowledge
+    suggestions = analysis.suggestions
+    groups = []
+    for kind, heading in SUGGESTION_HEADINGS.items():
+        points = [{"id": s.id, "text": s.text,
+                   "ties": [{"titles": [knowledge.finding(f).title for f in tie.findings], "text": tie.text}
+                            for tie in s.ties],
+                   "sections": list(dict.fromkeys(s.article_sections + tuple(
+                       section for tie in s.ties for section in tie.article_sections)))}
+                  for s in suggestions if s.kind == kind]
+        groups.append({"kind": kind, "heading": heading, "points": points})
+    return {"title": SUGGESTIONS_TITLE, "intro": SUGGESTIONS_INTRO, "groups": groups}
 
 
 def render_analysis_html(analysis: Analysis) -> str:

@@ -10,6 +10,7 @@ from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
 from posture.core.measurement import Measurement
 from posture.core.paths import path_text
 from posture.core.units import round_for_data
+from posture.knowledge.explanations import Suggestion
 from posture.stages.findings import Finding, detectable
 from posture.stages.frame import BodyScale
 
@@ -42,10 +43,24 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "threshold": round_for_data(finding.threshold),
         "proxy": finding.proxy,
         "threshold_source": finding.threshold_source,
+        "threshold_vs_article": finding.threshold_vs_article,
+        "threshold_vs_article_note": finding.threshold_vs_article_note,
         "borderline": finding.borderline,
         "summary": finding.summary,
         "explanation": finding.explanation,
+        "cross_checks": list(finding.cross_checks),
         "article_sections": list(finding.article_sections),
+    }
+
+
+def _suggestion(suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        "id": suggestion.id,
+        "kind": suggestion.kind,
+        "text": suggestion.text,
+        "article_sections": list(suggestion.article_sections),
+        "ties": [{"findings": list(tie.findings), "text": tie.text, "article_sections": list(tie.article_sections)}
+                 for tie in suggestion.ties],
     }
 
 
@@ -102,6 +117,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
              "article_sections": list(n.article_sections)}
             for n in analysis.not_measured
         ],
+        "suggestions": [_suggestion(s) for s in analysis.suggestions],
         "caveats": [{"id": c.id, "text": c.text} for c in analysis.caveats],
         "article": {"title": analysis.knowledge.article_title, "author": analysis.knowledge.article_author,
                     "year": analysis.knowledge.article_year},

@@ -16,7 +16,15 @@ from posture.analysis import Analysis
 from posture.core.measurement import Measurement
 from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
 from posture.knowledge import registry
-from posture.knowledge.explanations import NotMeasured
+from posture.knowledge.explanations import (
+    SUGGESTION_HEADINGS,
+    SUGGESTIONS_INTRO,
+    SUGGESTIONS_TITLE,
+    THRESHOLD_FIT_WORDS,
+    KnowledgeBase,
+    NotMeasured,
+)
+from posture.stages.findings import Finding
 from posture.stages.findings import detectable, near_a_limit, typical_range
 
 
@@ -94,6 +102,8 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     head += (f"; offsets in cm for a body height of {scale.height_cm:g} cm" if scale.height_cm is not None
              else "; offsets in % of body height (give --height-cm for cm)")
     parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis)]
+    parts.extend(Text(f"{measurement_id}, for reference: {note}.", style="dim")
+                 for measurement_id, note in reference_notes(analysis))
     if any(m.uncertainty is not None for m in analysis.measurements):
         parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
@@ -113,9 +123,13 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         parts.append(Text("• " + title, style="bold"))
         parts.append(_indented(finding.summary))
         parts.append(_indented(finding.explanation))
+        parts.extend(_indented(sentence) for sentence in finding.cross_checks)
         parts.append(_indented("Article: " + "; ".join(finding.article_sections), "dim"))
         if finding.threshold_source:
             parts.append(_indented("Threshold: " + finding.threshold_source, "dim"))
+        against = threshold_against_article(finding)
+        if against:
+            parts.append(_indented(against, "dim"))
     if analysis.withheld:
         parts.append(Text(""))
         parts.append(Text("Not given for this photo", style="bold underline"))
@@ -126,6 +140,46 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         parts.append(Text(""))
         parts.append(Text("Warnings", style="bold underline"))
         parts.extend(Text("• " + warning) for warning in analysis.warnings)
+    return parts
+
+
+def reference_notes(analysis: Analysis) -> list[tuple[str, str]]:
+    """(measurement id, what it is for) for each row of the table that no finding judges."""
+    frame = analysis.frame
+    if frame is None:
+        return []
+    notes = []
+    for measurement in analysis.measurements:
+        note = registry.definition(measurement.id).for_reference
+        low, high = typical_range(measurement.id, view=analysis.view, scale=frame.scale,
+                                  knowledge=analysis.knowledge, proxy=measurement.proxy)
+        if note is not None and low is None and high is None:
+            notes.append((measurement.id, note))
+    return notes
+
+
+def threshold_against_article(finding: Finding) -> str | None:
+    """Whether the finding's threshold means what the article means, and how; None for balanced alignment."""
+    if finding.threshold_vs_article is None or finding.threshold_vs_article_note is None:
+        return None
+    return f"{THRESHOLD_FIT_WORDS[finding.threshold_vs_article]}. {finding.threshold_vs_article_note}"
+
+
+def suggestion_parts(knowledge: KnowledgeBase, finding_ids: set[str]) -> list[RenderableType]:
+    """What the article suggests, group by group, each point with its sections and its ties to these findings."""
+    parts: list[RenderableType] = [Text(SUGGESTIONS_TITLE, style="bold underline"),
+                                   _indented(SUGGESTIONS_INTRO, "dim")]
+    suggestions = knowledge.suggestions_for(finding_ids)
+    for kind, heading in SUGGESTION_HEADINGS.items():
+        parts.append(Text(heading, style="bold"))
+        for suggestion in (s for s in suggestions if s.kind == kind):
+            parts.append(Text("• " + suggestion.text))
+            for tie in suggestion.ties:
+                titles = "; ".join(knowledge.finding(f).title for f in tie.findings)
+                parts.append(_indented(f"Seen in this photo: {titles}. {tie.text}"))
+            sections = dict.fromkeys(suggestion.article_sections + tuple(
+                section for tie in suggestion.ties for section in tie.article_sections))
+            parts.append(_indented("Article: " + "; ".join(sections), "dim"))
     return parts
 
 
@@ -159,6 +213,9 @@ def report_renderable(analyses: Analysis | Sequence[Analysis]) -> RenderableType
             parts.append(Text("• " + item.title, style="bold"))
             parts.append(_indented(item.reason))
             parts.append(_indented(item.what_to_look_for))
+    if any(analysis.ok for analysis in photos):
+        parts.append(Text(""))
+        parts.extend(suggestion_parts(photos[0].knowledge, {f.id for analysis in photos for f in analysis.findings}))
     parts.append(Text(""))
     parts.append(Text("Please note", style="bold underline"))
     parts.extend(Text("• " + caveat.text) for caveat in photos[0].caveats)

@@ -1,17 +1,22 @@
 """Findings: measurements compared with the thresholds of the knowledge base.
 
-The thresholds, their sources and the explanations are data
-(``knowledge/findings.toml``); this module only applies them.
+The thresholds, their sources, the explanations and the links between a
+finding and the other measurements the article expects with it are data
+(``knowledge/findings.toml``); this module only applies them, and writes each
+link's cross-check from what the linked measurement reads in the same photo.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from posture.core.measurement import Measurement
+from posture.core.units import format_measured, format_value
 from posture.core.views import View
 from posture.knowledge import registry
-from posture.knowledge.explanations import FindingRule, KnowledgeBase
+from posture.knowledge.explanations import FindingRule, KnowledgeBase, Link
 from posture.stages.frame import PERCENT_HEIGHT, BodyScale
 
 
@@ -31,6 +36,10 @@ class Finding:
             balanced alignment: some value lies within its uncertainty of a
             threshold), so a repeat photo could land on the other side; None
             when no uncertainty was estimated (``--fast``), so nobody knows.
+        threshold_vs_article: whether the threshold's source means what the article means
+            (:data:`posture.knowledge.explanations.ThresholdFit`), with ``threshold_vs_article_note`` saying how.
+        cross_checks: one sentence per measurement the article expects with this finding (the knowledge base's
+            links), saying what it reads in this photo and whether that bears the expectation out.
     """
 
     id: str
@@ -46,6 +55,9 @@ class Finding:
     proxy: bool = False
     threshold_source: str | None = None
     borderline: bool | None = None
+    threshold_vs_article: str | None = None
+    threshold_vs_article_note: str | None = None
+    cross_checks: tuple[str, ...] = ()
 
 
 def noise(measurement: Measurement, scale: BodyScale) -> float | None:
@@ -85,15 +97,19 @@ def _threshold(rule: FindingRule, scale: BodyScale, *, proxy: bool = True) -> fl
 
 
 def evaluate(
-    measurements: tuple[Measurement, ...], *, view: str, scale: BodyScale, knowledge: KnowledgeBase
+    measurements: tuple[Measurement, ...], *, view: str, scale: BodyScale, knowledge: KnowledgeBase,
+    withheld: Collection[str] = (),
 ) -> tuple[Finding, ...]:
     """Apply every rule for this view; when a side view flags nothing, report balanced alignment.
+
+    Each flagged finding then reads the measurements its links name (:func:`cross_check`).
 
     Args:
         measurements: the measurements of one photo.
         view: the photo's view (``"side-left"``, ``"front"``, ...).
         scale: converts thresholds given in % of body height to the measurements' unit.
         knowledge: the loaded knowledge base.
+        withheld: ids of the measures this photo's view could give but this photo does not.
     """
     by_id = {m.id: m for m in measurements}
     kind = View(view).kind
@@ -119,10 +135,17 @@ def evaluate(
                     article_sections=rule.article_sections, measurement=rule.measurement,
                     value=measurement.value, unit=measurement.unit, threshold=threshold,
                     comparison=rule.comparison, proxy=rule.proxy and measurement.proxy,
-                    threshold_source=rule.threshold_source,
-                    borderline=close,
+                    threshold_source=rule.threshold_source, borderline=close,
+                    threshold_vs_article=rule.threshold_vs_article,
+                    threshold_vs_article_note=rule.threshold_vs_article_note,
                 )
             )
+    # A link reads whether its measurement was flagged, so the cross-checks wait for every rule.
+    flagged = tuple(findings)
+    findings = [dataclasses.replace(finding, cross_checks=tuple(
+        cross_check(link, by_id.get(link.measurement), flagged=flagged, withheld=link.measurement in withheld,
+                    view=view, scale=scale, knowledge=knowledge)
+        for link in knowledge.links_of(finding.id))) for finding in flagged]
     rules_applied = any(kind in rule.views and rule.measurement in by_id for rule in knowledge.findings)
     if not findings and rules_applied:
         balanced = knowledge.balanced
@@ -170,3 +193,72 @@ def near_a_limit(measurement: Measurement, low: float | None, high: float | None
     if measurement.uncertainty is None:
         return False
     return any(limit is not None and abs(measurement.value - limit) <= measurement.uncertainty for limit in (low, high))
+
+
+def cross_check(
+    link: Link, related: Measurement | None, *, flagged: Sequence[Finding], withheld: bool, view: str,
+    scale: BodyScale, knowledge: KnowledgeBase,
+) -> str:
+    """The sentence that tells a finding's reader what a linked measurement reads in the same photo.
+
+    It opens with the link's claim (what the article expects with the finding) and ends with the verdict of this
+    photo: consistent (the measurement was flagged the expected way), just so (flagged, within its ± of the
+    limit), the opposite (flagged the other way), neither shown nor ruled out (within its ± of the limit), not
+    shown (within its typical range, or a left-right difference inside its noise), or unknown (withheld, not
+    measured in this photo, or not measured in this view at all).
+
+    Args:
+        link: the knowledge base's link.
+        related: the linked measurement in this photo, or None.
+        flagged: the photo's flagged findings, which say whether ``related`` passed a threshold and which.
+        withheld: the linked measurement was withheld from this photo for a reason of its own.
+        view, scale, knowledge: as for :func:`evaluate`, for the linked measurement's typical range.
+    """
+    definition = registry.definition(link.measurement)
+    name = definition.name
+    lead = f"{link.claim}; "
+    if related is None:
+        if View(view).kind not in definition.views:
+            kinds = " or ".join(kind for kind in ("side", "front", "back") if kind in definition.views)
+            return lead + (f"the {name} is measured only in a {kinds} photo, so this one can neither confirm nor rule "
+                           f"out {link.pattern}.")
+        cause = "was not given for this photo" if withheld else "was not measured in this photo"
+        return lead + f"the {name} {cause}, so it can neither confirm nor rule out {link.pattern}."
+    signed = definition.signed
+    reads = f"here the {name} reads {format_measured(related.value, related.uncertainty, related.unit, signed=signed)}"
+    expected = ("above", "below") if link.expects == "either" else (link.expects,)
+    passed = sorted((f for f in flagged if f.measurement == link.measurement), key=lambda f: f.comparison not in expected)
+    for finding in passed:
+        limit = format_value(finding.threshold if finding.threshold is not None else related.value, related.unit,
+                             signed=signed)
+        if finding.comparison not in expected:
+            return lead + f"{reads}, past its limit of {limit} the other way: the opposite of {link.pattern}."
+        if finding.borderline:
+            return lead + (f"{reads}, past its limit of {limit} by less than its ±, so this photo suggests "
+                           f"{link.pattern} without settling it.")
+        return lead + f"{reads}, past its limit of {limit}, consistent with {link.pattern}."
+    if detectable(related, scale) is False:
+        return lead + f"{reads}, a difference inside its noise, so this photo does not show {link.pattern}."
+    low, high = typical_range(link.measurement, view=view, scale=scale, knowledge=knowledge, proxy=related.proxy)
+    limits = [limit for comparison, limit in (("above", high), ("below", low))
+              if comparison in expected and limit is not None]
+    uncertainty = related.uncertainty
+    near = [limit for limit in limits if uncertainty is not None and abs(related.value - limit) <= uncertainty]
+    if near:
+        limit = format_value(near[0], related.unit, signed=signed)
+        return lead + (f"{reads}, within its typical range but closer to its limit of {limit} than its ±, so this "
+                       f"photo neither shows nor rules out {link.pattern}.")
+    return lead + f"{reads}, {_range_words(low, high, related.unit, signed)}, so this photo does not show {link.pattern}."
+
+
+def _range_words(low: float | None, high: float | None, unit: str, signed: bool) -> str:
+    """``"within its typical range (-3.0° to +24.0°)"``, or with one limit, ``"... (up to +2.5% ht)"``."""
+    if low is not None and high is not None:
+        band = f"{format_value(low, unit, signed=signed)} to {format_value(high, unit, signed=signed)}"
+    elif high is not None:
+        band = f"up to {format_value(high, unit, signed=signed)}"
+    elif low is not None:
+        band = f"from {format_value(low, unit, signed=signed)} up"
+    else:
+        return "with no typical range in this view"
+    return f"within its typical range ({band})"

@@ -44,8 +44,15 @@ def prose(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
     for rule in kb.findings:
         yield f"finding {rule.id!r} title", rule.title
         yield f"finding {rule.id!r} threshold_source", rule.threshold_source
+        yield f"finding {rule.id!r} threshold_vs_article_note", rule.threshold_vs_article_note
         yield f"finding {rule.id!r} summary", rule.summary
         yield f"finding {rule.id!r} explanation", rule.explanation
+    for link in kb.links:
+        yield f"link {link.finding!r} → {link.measurement!r}", f"{link.claim}; {link.pattern}"
+    for suggestion in kb.suggestions:
+        yield f"suggestion {suggestion.id!r}", suggestion.text
+        for number, tie in enumerate(suggestion.ties, start=1):
+            yield f"suggestion {suggestion.id!r} tie {number}", tie.text
     yield "balanced title", kb.balanced.title
     yield "balanced summary", kb.balanced.summary
     yield "balanced explanation", kb.balanced.explanation
@@ -154,6 +161,9 @@ def test_article_sections_are_article_headings(kb: KnowledgeBase, article: str) 
         *((rule.id, section) for rule in kb.findings for section in rule.article_sections),
         *(("balanced", section) for section in kb.balanced.article_sections),
         *((item.id, section) for item in kb.not_measured for section in item.article_sections),
+        *((link.finding, section) for link in kb.links for section in link.article_sections),
+        *((s.id, section) for s in kb.suggestions for section in s.article_sections),
+        *((s.id, section) for s in kb.suggestions for tie in s.ties for section in tie.article_sections),
     ]
     wrong = [(owner, section) for owner, section in referenced if section not in headings]
     assert not wrong, f"not a heading of the article: {wrong}"
@@ -186,7 +196,7 @@ def test_explanations_are_two_to_four_sentences(kb: KnowledgeBase) -> None:
 
 # A small knowledge base that breaks nothing; the cases below each break one thing.
 MINIMAL = '''
-schema_version = 1
+schema_version = 2
 article = { title = "T", author = "A", year = "2004" }
 
 [[finding]]
@@ -199,9 +209,35 @@ threshold = 70.0
 unit = "deg"
 proxy = true
 threshold_source = "Provisional."
+threshold_vs_article = "matches"
+threshold_vs_article_note = "Same meaning."
 article_sections = ["S"]
 summary = "The head is forward."
 explanation = "One. Two."
+
+[[finding]]
+id = "leaning_forward"
+title = "Leaning"
+views = ['side']
+measurement = "trunk_lean"
+comparison = "above"
+threshold = 5.0
+unit = 'deg'
+proxy = false
+threshold_source = "Kendall."
+threshold_vs_article = "differs"
+threshold_vs_article_note = "Another meaning."
+article_sections = ['S']
+summary = "The trunk leans."
+explanation = "One. Two."
+
+[[link]]
+finding = "forward_head"
+measurement = "trunk_lean"
+expects = "above"
+claim = "The article expects a lean"
+pattern = "a lean"
+article_sections = ["S"]
 
 [balanced]
 title = "Balanced"
@@ -220,13 +256,54 @@ article_sections = ["S"]
 [[caveat]]
 id = "not_a_diagnosis"
 text = "Not a diagnosis."
+
+[[suggestion]]
+id = "fold"
+kind = "notice"
+text = "Notice the fold."
+article_sections = ["S"]
+
+[[suggestion.tie]]
+findings = ["forward_head"]
+text = "The head goes with it."
+article_sections = ["S"]
+
+[[suggestion]]
+id = "training"
+kind = "recommends"
+text = "Train by feel."
+article_sections = ["S"]
 '''
 
 
 def test_minimal_knowledge_base_parses() -> None:
     kb = parse_knowledge_base(MINIMAL)
     assert kb.finding("forward_head").threshold == 70.0
+    assert kb.finding("leaning_forward").threshold_vs_article == "differs"
     assert kb.caveats[0].id == "not_a_diagnosis"
+    assert kb.links_of("forward_head")[0].measurement == "trunk_lean"
+    assert kb.links_of("leaning_forward") == ()
+    assert [s.id for s in kb.suggestions] == ["fold", "training"]
+
+
+def test_links_are_optional() -> None:
+    start = MINIMAL.index("[[link]]")
+    end = MINIMAL.index("[balanced]")
+    assert parse_knowledge_base(MINIMAL[:start] + MINIMAL[end:]).links == ()
+
+
+def test_a_photo_keeps_only_the_ties_to_its_own_findings() -> None:
+    kb = parse_knowledge_base(MINIMAL)
+    assert [len(s.ties) for s in kb.suggestions_for([])] == [0, 0]
+    assert [len(s.ties) for s in kb.suggestions_for(["leaning_forward"])] == [0, 0]
+    tied = kb.suggestions_for(["forward_head", "leaning_forward"])
+    assert tied[0].ties[0].findings == ("forward_head",)
+    assert tied[0].text == kb.suggestions[0].text
+
+
+def test_a_tie_is_narrowed_to_the_findings_the_photo_shows(kb: KnowledgeBase) -> None:
+    walk = {s.id: s for s in kb.suggestions_for(["right_hip_higher"])}["walk"]
+    assert [tie.findings for tie in walk.ties] == [("right_hip_higher",)]
 
 
 def rejects(key: str) -> AbstractContextManager[object]:
@@ -248,9 +325,22 @@ def rejects(key: str) -> AbstractContextManager[object]:
         ("proxy = true", 'proxy = "yes"', rejects("proxy")),
         ('source = "Provisional."', 'source = " "', rejects("threshold_source")),
         ('sections = ["S"]\nsummary', 'sections = []\nsummary', rejects("article_sections")),
-        ("schema_version = 1", "schema_version = 2", rejects("schema_version")),
-        ("schema_version = 1\n", "", rejects("schema_version")),
-        ("schema_version = 1", "schema_version = 1\nextra = 1", rejects("extra")),
+        ("schema_version = 2", "schema_version = 1", rejects("schema_version")),
+        ("schema_version = 2\n", "", rejects("schema_version")),
+        ("schema_version = 2", "schema_version = 2\nextra = 1", rejects("extra")),
+        ('"matches"', '"agrees"', rejects("threshold_vs_article")),
+        ('threshold_vs_article_note = "Same meaning."\n', "", rejects("threshold_vs_article_note")),
+        ('finding = "forward_head"', 'finding = "slouch"', rejects("finding")),
+        ('measurement = "trunk_lean"\nexpects', 'measurement = "head_forward_angle"\nexpects', rejects("measurement")),
+        ('measurement = "trunk_lean"\nexpects', 'measurement = "pelvic_tlit"\nexpects', rejects("measurement")),
+        ('expects = "above"', 'expects = "below"', rejects("expects")),
+        ('expects = "above"', 'expects = "either"', nullcontext()),
+        ('pattern = "a lean"\n', "", rejects("pattern")),
+        ('kind = "notice"', 'kind = "advice"', rejects("kind")),
+        ('kind = "recommends"', 'kind = "notice"', nullcontext()),
+        ('kind = "notice"', 'kind = "cautions"', rejects("suggestion")),
+        ('findings = ["forward_head"]', 'findings = ["slouch"]', rejects("findings")),
+        ('text = "The head goes with it."', 'text = "The head goes with it."\nwhy = "x"', rejects("why")),
         ('author = "A", ', "", rejects("author")),
         ('text = "Not a diagnosis."', 'text = "Not a diagnosis."\nlink = "x"', rejects("link")),
         ('what_to_look_for = "A groin crease."\n', "", rejects("what_to_look_for")),

@@ -25,10 +25,14 @@ BELLY = "Correcting the Bulging Belly"
 RELATIONSHIP = "The Relationship of Psoas, Abdominal Muscles and Back Pain"
 SYMPTOMS = "Surprising Other Symptoms Of Psoas Muscle Malfunction That You May Have"
 HEALTH = "Signs of Psoas Health"
+PAIN = 'Where Does Psoas Muscle Pain ("Iliopsoas Syndrome") Show up and What Does It Feel Like?'
 
 # Passage id → the article sections it rests on. Ids are "<kind>:<id>": finding, not_measured and caveat
 # (findings.toml), change (changes.toml, by measurement) and change_caveat (changes.toml); "balanced" is the
-# text for a photo with nothing flagged. An empty tuple marks a text that attributes nothing to the article.
+# text for a photo with nothing flagged; threshold_note:<finding> is whether its threshold means what the article
+# means; link:<finding>:<measurement> is a cross-check's claim and pattern; suggestion:<id> and
+# suggestion_tie:<id>:<n> are what the article suggests and why a point bears on a finding (findings.toml).
+# An empty tuple marks a text that attributes nothing to the article.
 ATTRIBUTED: dict[str, tuple[str, ...]] = {
     "finding:forward_head": (RELATIONSHIP, SYMPTOMS),
     "finding:feet_behind_hips": (SYMPTOMS, RELATIONSHIP, HEALTH),
@@ -66,16 +70,72 @@ ATTRIBUTED: dict[str, tuple[str, ...]] = {
     "change:shoulder_height_difference": (RELATIONSHIP,),
     "change_caveat:same_conditions": (),
     "change_caveat:repeatability_only": (),
+    "threshold_note:forward_head": (SYMPTOMS,),
+    "threshold_note:feet_behind_hips": (SYMPTOMS,),
+    "threshold_note:feet_ahead_of_hips": (SYMPTOMS,),
+    "threshold_note:trunk_leaning_forward": (HEALTH,),
+    "threshold_note:trunk_leaning_back": (),
+    "threshold_note:knee_hyperextension": (),
+    "threshold_note:knees_bent": (),
+    "threshold_note:hip_pushed_forward": (),
+    "threshold_note:pelvis_tipped_forward": (STRETCHES,),
+    "threshold_note:pelvis_tucked_under": (HEALTH,),
+    "threshold_note:belly_pushed_out": (BELLY,),
+    "threshold_note:left_hip_higher": (SYMPTOMS,),
+    "threshold_note:right_hip_higher": (SYMPTOMS,),
+    "threshold_note:legs_look_unequal": (SYMPTOMS,),
+    "threshold_note:legs_look_unequal_right": (SYMPTOMS,),
+    "threshold_note:left_shoulder_higher": (RELATIONSHIP,),
+    "threshold_note:right_shoulder_higher": (RELATIONSHIP,),
+    "link:feet_behind_hips:pelvic_tilt": (SYMPTOMS, HEALTH),
+    "link:feet_ahead_of_hips:trunk_lean": (SYMPTOMS,),
+    "link:trunk_leaning_forward:pelvic_tilt": (HEALTH,),
+    "link:trunk_leaning_forward:belly_prominence": (HEALTH,),
+    "link:trunk_leaning_back:foot_hip_offset": (SYMPTOMS,),
+    "link:hip_pushed_forward:pelvic_tilt": (STRETCHES,),
+    "link:pelvis_tipped_forward:belly_prominence": (STRETCHES,),
+    "link:belly_pushed_out:pelvic_tilt": (STRETCHES, BELLY),
+    "link:pelvis_tucked_under:foot_hip_offset": (SYMPTOMS,),
+    "link:left_hip_higher:apparent_leg_length_difference": (SYMPTOMS,),
+    "link:right_hip_higher:apparent_leg_length_difference": (SYMPTOMS,),
+    "link:legs_look_unequal:hip_height_difference": (SYMPTOMS,),
+    "link:legs_look_unequal_right:hip_height_difference": (SYMPTOMS,),
+    "link:left_shoulder_higher:hip_height_difference": (RELATIONSHIP,),
+    "link:right_shoulder_higher:hip_height_difference": (RELATIONSHIP,),
+    "suggestion:groin_fold": (BELLY,),
+    "suggestion_tie:groin_fold:1": (STRETCHES, BELLY),
+    "suggestion_tie:groin_fold:2": (SYMPTOMS, HEALTH, BELLY),
+    "suggestion:belly": (STRETCHES, BELLY),
+    "suggestion_tie:belly:1": (STRETCHES, HEALTH),
+    "suggestion_tie:belly:2": (HEALTH, SYMPTOMS),
+    "suggestion:walk": (HEALTH,),
+    "suggestion_tie:walk:1": (HEALTH,),
+    "suggestion:active_training": (HELPFUL,),
+    "suggestion:movement_memory": (HELPFUL, STRETCHES),
+    "suggestion:healthy_function": (HELPFUL, HEALTH),
+    "suggestion:stretches_and_crunches": (HELPFUL, STRETCHES, SYMPTOMS),
+    "suggestion_tie:stretches_and_crunches:1": (SYMPTOMS,),
+    "suggestion_tie:stretches_and_crunches:2": (STRETCHES,),
+    "suggestion:pain": (PAIN, HELPFUL),
+    "suggestion:lower_legs": (HEALTH,),
+    "suggestion_tie:lower_legs:1": (SYMPTOMS,),
 }
 
 
 def cited(kb: KnowledgeBase, texts: ChangeTexts) -> Iterator[tuple[str, tuple[str, ...] | None, str]]:
     """Yield (passage id, the sections its TOML entry cites, its text) for every passage.
 
-    Caveats name no sections in their TOML (their schema has no such key), so they yield None.
+    Caveats and threshold notes name no sections in their TOML (their schema has no such key), so they yield None.
     """
     for rule in kb.findings:
         yield f"finding:{rule.id}", rule.article_sections, rule.explanation
+        yield f"threshold_note:{rule.id}", None, rule.threshold_vs_article_note
+    for link in kb.links:
+        yield f"link:{link.finding}:{link.measurement}", link.article_sections, f"{link.claim}; {link.pattern}"
+    for suggestion in kb.suggestions:
+        yield f"suggestion:{suggestion.id}", suggestion.article_sections, suggestion.text
+        for number, tie in enumerate(suggestion.ties, start=1):
+            yield f"suggestion_tie:{suggestion.id}:{number}", tie.article_sections, tie.text
     yield "balanced", kb.balanced.article_sections, kb.balanced.explanation
     for item in kb.not_measured:
         yield f"not_measured:{item.id}", item.article_sections, item.what_to_look_for

@@ -53,6 +53,8 @@ threshold = 1.0
 unit = "{unit}"
 proxy = false
 threshold_source = "s"
+threshold_vs_article = "matches"
+threshold_vs_article_note = "n"
 article_sections = ["a"]
 summary = "s"
 explanation = "e"
@@ -125,3 +127,9 @@ def test_every_left_right_measure_names_the_side_its_sign_convention_gives() -> 
         assert "left" in plus_clause and "right" not in plus_clause, measurement_id
         assert "left" in positive and "right" not in positive, measurement_id
         assert "right" in negative and "left" not in negative, measurement_id
+
+
+def test_a_measurement_says_what_it_is_for_exactly_when_no_finding_judges_it() -> None:
+    judged = {rule.measurement for rule in load_knowledge_base().findings}
+    for definition in registry.DEFINITIONS:
+        assert (definition.for_reference is None) == (definition.id in judged), definition.id

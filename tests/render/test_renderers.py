@@ -98,7 +98,7 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     assert document == json.loads(json.dumps(analysis_to_dict(analysis)))
     assert set(document) == {"schema_version", "status", "problem", "image", "provenance", "view", "near_side",
                              "stride", "body", "camera", "measurements", "findings", "not_measured", "caveats", "article",
-                             "landmarks", "warnings", "combined_from", "withheld"}
+                             "landmarks", "warnings", "combined_from", "withheld", "suggestions"}
     assert document["combined_from"] == []
     assert document["status"] == "ok" and document["problem"] is None
     assert document["image"] == {"path": "client.jpg", "name": "client.jpg", "width": 1000, "height": 1100}
@@ -236,3 +236,70 @@ def test_a_measure_no_finding_judges_says_it_is_for_reference(analysis: Analysis
     text = render_terminal(analysis)
     assert text.count("for reference;") == len(unjudged)
     assert render_analysis_html(analysis).count("for reference; no typical range") == len(unjudged)
+
+
+def test_every_report_says_what_the_article_suggests_tied_to_this_photos_findings(analysis: Analysis) -> None:
+    """The photo shows the feet behind the hips: the groin-fold, belly and lower-legs points say why they bear on it."""
+    from posture.render.html import render_analysis_html
+
+    kb = analysis.knowledge
+    groin = next(s for s in kb.suggestions if s.id == "groin_fold")
+    tie = next(t for t in groin.ties if "feet_behind_hips" in t.findings)
+    untied = next(s for s in kb.suggestions if s.id == "pain")
+    text = " ".join(render_terminal(analysis, width=100).split())
+    assert "What the article suggests" in text and text.index("What the article suggests") < text.index("Please note")
+    for heading in ("What to notice", "What it recommends", "What it cautions about"):
+        assert heading in text
+    for suggestion in kb.suggestions:
+        assert suggestion.text in text
+    assert f"Seen in this photo: Feet behind the hips (sway-back pattern). {tie.text}" in text
+    assert text.count("Seen in this photo:") == 3  # the groin fold, the belly, the lower legs; nothing else
+    html = " ".join(render_analysis_html(analysis).split())
+    assert 'id="suggestions"' in html and "What the article suggests" in html
+    assert html.count("Seen in this photo:") == 3
+    document = analysis_to_dict(analysis)
+    points = {p["id"]: p for p in document["suggestions"]}
+    assert list(points) == [s.id for s in kb.suggestions]
+    assert points["groin_fold"]["kind"] == "notice"
+    assert points["groin_fold"]["ties"] == [{"findings": ["feet_behind_hips"], "text": tie.text,
+                                             "article_sections": list(tie.article_sections)}]
+    assert points["pain"] == {"id": "pain", "kind": "cautions", "text": untied.text,
+                              "article_sections": list(untied.article_sections), "ties": []}
+
+
+def test_a_refused_photo_suggests_nothing_in_the_terminal_but_keeps_the_json_complete(refusal: Analysis) -> None:
+    assert "What the article suggests" not in render_terminal(refusal)
+    assert [p["ties"] for p in analysis_to_dict(refusal)["suggestions"]] == [[]] * len(refusal.knowledge.suggestions)
+
+
+def test_a_finding_says_what_its_linked_measurements_read_and_how_its_threshold_relates_to_the_article(
+        analysis: Analysis) -> None:
+    from posture.render.html import render_analysis_html
+
+    finding = analysis.findings[0]
+    assert finding.id == "feet_behind_hips" and len(finding.cross_checks) == 1
+    assert finding.threshold_vs_article_note is not None
+    against = "This threshold differs from the article's meaning. " + finding.threshold_vs_article_note
+    text = " ".join(render_terminal(analysis, width=100).split())
+    html = " ".join(render_analysis_html(analysis).replace("&#39;", "'").split())
+    for report in (text, html):
+        assert finding.cross_checks[0] in report
+        assert against in report
+    entry = analysis_to_dict(analysis)["findings"][0]
+    assert entry["cross_checks"] == list(finding.cross_checks)
+    assert (entry["threshold_vs_article"], entry["threshold_vs_article_note"]) == (
+        "differs", finding.threshold_vs_article_note)
+
+
+def test_the_measures_for_reference_say_what_they_are_for(analysis: Analysis) -> None:
+    from posture.knowledge import registry
+    from posture.render.html import render_analysis_html
+
+    text = " ".join(render_terminal(analysis, width=100).split())
+    html = " ".join(render_analysis_html(analysis).replace("&#39;", "'").split())
+    for measurement_id in ("head_forward_offset", "plumb_line"):
+        note = registry.definition(measurement_id).for_reference
+        assert note is not None
+        assert f"{measurement_id}, for reference: {note}." in text  # the terminal table names rows by id
+        assert f"{registry.definition(measurement_id).name}, for reference: {note}." in html  # the page by name
+    assert "foot_hip_offset, for reference" not in text  # a judged measure has its typical range instead
