@@ -72,15 +72,20 @@ def open_worker(model: str | None) -> None:
 
 def analyse_photo(job: Job) -> Outcome:
     """Analyse one stored photo with this process's Analyzer (opened on first use when no initializer ran)."""
+    if "analyzer" not in _ANALYZER:
+        open_worker(None)
+    return analyse_with(_ANALYZER["analyzer"], job)
+
+
+def analyse_with(analyzer: Any, job: Job) -> Outcome:
+    """Analyse one stored photo with ``analyzer``; a photo posture cannot read is a failed outcome, not an error."""
     from posture.errors import PostureError
     from posture.io.outputs import encode_png
     from posture.render.image import render_annotated
     from posture.render.json import render_json
 
-    if "analyzer" not in _ANALYZER:
-        open_worker(None)
     try:
-        analysis = _ANALYZER["analyzer"].analyze(job.path, height_cm=job.height_cm)
+        analysis = analyzer.analyze(job.path, height_cm=job.height_cm)
     except PostureError as error:
         return Outcome("failed", reason=str(error))
     except Exception as error:  # noqa: BLE001 - one photo's fault must not stop the desk
