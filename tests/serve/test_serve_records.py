@@ -1,0 +1,81 @@
+"""The records: schema migrations, backups and restores, and the serve command's data options."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import tarfile
+
+import pytest
+from serve_fakes import add_client, add_session, png_bytes, stored_files, upload, wait_finished
+
+from posture.cli.main import main
+from posture.errors import InputError
+from posture.serve import records, store
+
+
+def test_a_new_database_is_in_wal_mode_at_the_newest_schema(tmp_path):
+    connection = store.connect(tmp_path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+    assert store.integrity(connection) == "ok"
+
+
+def test_a_database_from_a_newer_posture_is_refused(tmp_path):
+    with sqlite3.connect(tmp_path / store.DATABASE_NAME) as db:
+        db.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="newer"):
+        store.connect(tmp_path)
+
+
+def test_a_backup_restores_into_an_empty_folder_with_its_records_and_photos(desk, tmp_path):
+    client_id = add_client(desk.client, desk.token, "Ann", height_cm="171")
+    session_id = add_session(desk.client, desk.token, client_id, "2026-01-10")
+    ids = [a["analysis"] for a in upload(desk.client, session_id, [("side-12.png", png_bytes(seed=1)),
+                                                                   ("side-14.png", png_bytes(seed=2))], desk.token)
+           .json()["accepted"]]
+    wait_finished(desk.client, ids)
+    archive = tmp_path / "desk.tar"
+    assert main(["serve", "--data", str(desk.data), "--backup", str(archive)]) == 0
+    restored = tmp_path / "restored"
+    assert main(["serve", "--data", str(restored), "--restore", str(archive)]) == 0
+    assert [p.name for p in stored_files(restored)] == [p.name for p in stored_files(desk.data)]
+    connection = store.connect(restored)
+    assert store.integrity(connection) == "ok"
+    assert records.export_client(connection, client_id)["client"]["height_cm"] == 171
+    assert {p["status"] for p in records.export_client(connection, client_id)["sessions"][0]["photos"]} == {"done"}
+    # Restoring over clients would mix two practices' records.
+    assert main(["serve", "--data", str(restored), "--restore", str(archive)]) == 3
+
+
+def _archive(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, body in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("members", [
+    {"../escape.png": b"x"},
+    {"photos/ab/" + "ab" * 32 + ".png": b"not the bytes of that hash"},
+    {"photos/ab/" + "ab" * 32 + ".png/../../x": b"x"},
+    {"notes.txt": b"x"},
+    {},
+])
+def test_a_restore_takes_nothing_but_a_database_and_photos_named_by_their_hash(tmp_path, members):
+    archive = tmp_path / "bad.tar"
+    archive.write_bytes(_archive(members))
+    with pytest.raises(InputError):
+        records.restore(archive, tmp_path / "data")
+    assert not (tmp_path / "escape.png").exists()
+    assert not (tmp_path / "data" / store.DATABASE_NAME).exists()
+
+
+def test_a_damaged_database_in_a_backup_is_refused(tmp_path):
+    archive = tmp_path / "bad.tar"
+    archive.write_bytes(_archive({store.DATABASE_NAME: b"SQLite format 3\x00" + bytes(200)}))
+    with pytest.raises(InputError, match="damaged|not a posture"):
+        records.restore(archive, tmp_path / "data")
