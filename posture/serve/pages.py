@@ -94,7 +94,7 @@ def protocol_flags(sessions: Sequence[sqlite3.Row],
 def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]) -> list[dict[str, Any]]:
     """One chart per measurement and view measured in two sessions or more, with the first session ± the MDC."""
     labels = [s["date"] for s in sessions]
-    readings: dict[tuple[str, str], list[tuple[float, float | None, str] | None]] = {}
+    readings: dict[tuple[str, str], list[tuple[Reading, str] | None]] = {}
     for index, session in enumerate(sessions):
         seen: set[str] = set()
         for photo in photos.get(session["id"], []):
@@ -103,9 +103,11 @@ def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]
             if document is None or kind is None or kind in seen:
                 continue  # the session's first measured photo of a view stands for it
             seen.add(kind)
+            ranges = json.loads(photo["ranges"] or "{}")
             for measurement_id, m in document["measurements"].items():
+                low, high = ranges.get(measurement_id, (None, None))
                 slot = readings.setdefault((kind, measurement_id), [None] * len(sessions))
-                slot[index] = (m["value"], m["uncertainty"], m["unit"])
+                slot[index] = (Reading(m["value"], m["uncertainty"], low, high), m["unit"])
     charts = []
     order = {d.id: i for i, d in enumerate(registry.DEFINITIONS)}
     for (kind, measurement_id), slot in sorted(readings.items(),
@@ -113,11 +115,10 @@ def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]
         measured = [r for r in slot if r is not None]
         if len(measured) < 2 or measurement_id not in registry.BY_ID:
             continue
-        values = tuple(None if r is None else Reading(r[0], r[1], None, None) for r in slot)
-        present = [r for r in values if r is not None]
-        first, final = present[0], present[-1]
+        values = tuple(None if r is None else r[0] for r in slot)
+        first, final = measured[0][0], measured[-1][0]
         overall = judge(first, final)
-        change = MeasurementChange(id=measurement_id, unit=measured[0][2], readings=values, overall=overall,
+        change = MeasurementChange(id=measurement_id, unit=measured[0][1], readings=values, overall=overall,
                                    steps=(), text="", article_sections=())
         mdc = minimal_detectable_change(first.uncertainty, final.uncertainty)
         band = None if mdc is None else (first.value - mdc, first.value + mdc)
@@ -126,7 +127,7 @@ def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]
             "view": kind, "name": definition.name, "verdict": VERDICT_WORDS[overall.verdict],
             "verdict_class": overall.verdict.replace(" ", "-"),
             "change": format_value(overall.change, change.unit, signed=True),
-            "chart": Markup(trend_svg(change, labels, band=band or (None, None),
+            "chart": Markup(trend_svg(change, [day[2:] for day in labels], band=band or (None, None),
                                       band_title="the first session ± the minimal detectable change")),
         })
     return charts

@@ -180,4 +180,5 @@ class AnalysisQueue:
                 if data is not None:
                     replace_atomically(cache_path(self.data, row["sha256"], job.analysis_id, suffix), data)
             store.finish_analysis(self._connection, job.analysis_id, outcome.status, reason=outcome.reason,
-                                  document=outcome.document, view=outcome.view, body_fraction=outcome.body_fraction)
+                                  document=outcome.document, view=outcome.view, body_fraction=outcome.body_fraction,
+                                  ranges=outcome.ranges)

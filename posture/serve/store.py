@@ -77,6 +77,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX corrections_by_analysis ON corrections (analysis_id);
     """,
+    # Each measurement's typical range, so the client page's trends judge a change as `posture compare` does.
+    """
+    ALTER TABLE analyses ADD COLUMN ranges TEXT;
+    """,
 )
 """The schema's steps, oldest first; step ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append, never edit."""
 
@@ -240,7 +244,8 @@ def session_photos(connection: sqlite3.Connection, session_ids: list[int]) -> li
         return []
     marks = ", ".join("?" for _ in session_ids)
     return connection.execute(
-        "SELECT p.*, a.id AS analysis_id, a.status, a.reason, a.view, a.body_fraction, a.document, a.finished "
+        "SELECT p.*, a.id AS analysis_id, a.status, a.reason, a.view, a.body_fraction, a.document, a.ranges, "
+        "a.finished "
         "FROM photos p JOIN analyses a ON a.id = (SELECT max(id) FROM analyses WHERE photo_id = p.id) "
         f"WHERE p.session_id IN ({marks}) ORDER BY p.id", session_ids).fetchall()
 
@@ -282,12 +287,12 @@ def requeue_analysis(connection: sqlite3.Connection, analysis_id: int) -> None:
 
 
 def finish_analysis(connection: sqlite3.Connection, analysis_id: int, status: str, *, reason: str | None = None,
-                    document: str | None = None, view: str | None = None,
-                    body_fraction: float | None = None) -> None:
+                    document: str | None = None, view: str | None = None, body_fraction: float | None = None,
+                    ranges: str | None = None) -> None:
     with transaction(connection):
         connection.execute(
-            "UPDATE analyses SET status = ?, reason = ?, document = ?, view = ?, body_fraction = ?, finished = ? "
-            "WHERE id = ?", (status, reason, document, view, body_fraction, now(), analysis_id))
+            "UPDATE analyses SET status = ?, reason = ?, document = ?, view = ?, body_fraction = ?, ranges = ?, "
+            "finished = ? WHERE id = ?", (status, reason, document, view, body_fraction, ranges, now(), analysis_id))
 
 
 def integrity(connection: sqlite3.Connection) -> str:

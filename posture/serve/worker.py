@@ -9,6 +9,7 @@ document for the record, the annotated picture, and the analysis itself
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,6 +45,8 @@ class Outcome:
         document: the JSON document of :func:`posture.render.json.render_json`, for done and refused photos.
         view: the view posture saw (``side-left``...), or None.
         body_fraction: the body's height as a share of the photo's height, to check the capture protocol.
+        ranges: each measurement's typical range as JSON (``{"id": [low, high]}``, null for an open end), as
+            ``posture compare`` judges a change against it.
         picture: the annotated picture, PNG bytes, or None.
         pickled: the :class:`~posture.analysis.Analysis`, pickled, or None.
     """
@@ -53,6 +56,7 @@ class Outcome:
     document: str | None = None
     view: str | None = None
     body_fraction: float | None = None
+    ranges: str | None = None
     picture: bytes | None = None
     pickled: bytes | None = None
 
@@ -83,6 +87,7 @@ def analyse_with(analyzer: Any, job: Job) -> Outcome:
     from posture.io.outputs import encode_png
     from posture.render.image import render_annotated
     from posture.render.json import render_json
+    from posture.stages.findings import typical_range
 
     try:
         analysis = analyzer.analyze(job.path, height_cm=job.height_cm)
@@ -91,11 +96,13 @@ def analyse_with(analyzer: Any, job: Job) -> Outcome:
     except Exception as error:  # noqa: BLE001 - one photo's fault must not stop the desk
         return Outcome("failed", reason=f"posture could not analyse {job.name}: {type(error).__name__}: {error}")
     analysis = replace(analysis, image=replace(analysis.image, path=None, label=job.name))
-    fraction = None
+    fraction = ranges = None
     if analysis.frame is not None:
         fraction = analysis.frame.body_height_px / analysis.image.height
+        ranges = json.dumps({m.id: typical_range(m.id, view=analysis.view, scale=analysis.frame.scale,
+                                                 knowledge=analysis.knowledge) for m in analysis.measurements})
     return Outcome(
         "done" if analysis.ok else "refused", reason=analysis.problem, document=render_json(analysis),
-        view=str(analysis.view) if analysis.ok else None, body_fraction=fraction,
+        view=str(analysis.view) if analysis.ok else None, body_fraction=fraction, ranges=ranges,
         picture=encode_png(render_annotated(analysis)) if analysis.ok else None,
         pickled=pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL))

@@ -79,3 +79,14 @@ def test_a_damaged_database_in_a_backup_is_refused(tmp_path):
     archive.write_bytes(_archive({store.DATABASE_NAME: b"SQLite format 3\x00" + bytes(200)}))
     with pytest.raises(InputError, match="damaged|not a posture"):
         records.restore(archive, tmp_path / "data")
+
+
+def test_an_older_database_is_migrated_step_by_step_and_keeps_its_records(tmp_path):
+    with sqlite3.connect(tmp_path / store.DATABASE_NAME) as db:
+        db.executescript(store.MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO clients (name, created) VALUES ('Ann', '2026-01-01T00:00:00Z')")
+    connection = store.connect(tmp_path)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS) > 1
+    assert [row["name"] for row in store.clients(connection)] == ["Ann"]
+    assert "ranges" in {row[1] for row in connection.execute("PRAGMA table_info(analyses)")}
