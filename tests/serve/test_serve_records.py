@@ -90,3 +90,33 @@ def test_an_older_database_is_migrated_step_by_step_and_keeps_its_records(tmp_pa
     assert connection.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS) > 1
     assert [row["name"] for row in store.clients(connection)] == ["Ann"]
     assert "ranges" in {row[1] for row in connection.execute("PRAGMA table_info(analyses)")}
+
+
+def test_the_serve_command_starts_a_desk_without_opening_a_browser(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+    from serve_runner import free_port
+
+    port = free_port()
+    environment = {**os.environ, "BROWSER": "false", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    process = subprocess.Popen([sys.executable, "-m", "posture", "serve", "--no-browser", "--port", str(port)],
+                               cwd=Path(__file__).resolve().parents[2], env=environment,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer.status_code == 200 and "Clients" in answer.text
+        assert (tmp_path / "xdg" / "posture" / store.DATABASE_NAME).is_file()
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in errors

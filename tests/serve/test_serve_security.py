@@ -97,7 +97,8 @@ def test_off_this_machine_a_request_without_the_access_token_gets_401(tmp_path):
     from posture.serve.app import Settings, create_app
 
     keys = Secrets(lan=True)
-    app = create_app(Settings(data=tmp_path / "desk", lan=True), analyse=fake_analysis,
+    address = f"http://192.168.1.20:8765/?token={keys.access_token}"
+    app = create_app(Settings(data=tmp_path / "desk", lan=True, lan_url=address), analyse=fake_analysis,
                      make_executor=lambda: ThreadPoolExecutor(1), keys=keys)
     with TestClient(app, base_url="http://192.168.1.20:8765", client=("192.168.1.31", 40000)) as phone:
         assert phone.get("/").status_code == 401
@@ -105,7 +106,9 @@ def test_off_this_machine_a_request_without_the_access_token_gets_401(tmp_path):
         assert phone.post("/clients", data={"name": "Mallory"}).status_code == 401
         arrived = phone.get("/", params={"token": keys.access_token}, follow_redirects=False)
         assert arrived.status_code == 303 and "token" not in arrived.headers["location"]
-        assert phone.get("/").status_code == 200  # the cookie carries it from now on
+        page = phone.get("/")  # the cookie carries it from now on
+        assert page.status_code == 200
+        assert 'src="data:image/svg+xml' in page.text and address.replace("&", "&amp;") in page.text
 
 
 def test_off_this_machine_a_desk_on_localhost_answers_nothing_without_the_token(desk):
