@@ -1,4 +1,4 @@
-"""The screenshots of docs/serve.md: a client's page and a comparison, taken in Chromium with Playwright.
+"""The screenshots of docs/serve.md: a client's page, a comparison, a session and a correction, in Chromium.
 
 A desk is filled with the sample photos (three sessions of one client), then
 the pages are photographed. Usage: python bench/serve_screenshots.py
@@ -49,8 +49,15 @@ def main() -> None:
             page.screenshot(path=str(DOCS / "serve-compare.png"), full_page=False)
             page.goto(f"{url}/sessions/{sessions[0]}")
             page.screenshot(path=str(DOCS / "serve-session.png"), full_page=False)
+            page.click("text=Correct landmarks")
+            ear = page.locator('circle[data-name="left_ear"]').bounding_box()
+            page.mouse.move(ear["x"] + ear["width"] / 2, ear["y"] + ear["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(ear["x"] - 12, ear["y"] + ear["height"] / 2, steps=4)
+            page.mouse.up()
+            page.screenshot(path=str(DOCS / "serve-correct.png"), full_page=False)
             browser.close()
-    print(f"wrote {DOCS / 'serve-client.png'}, {DOCS / 'serve-compare.png'} and {DOCS / 'serve-session.png'}")
+    print(f"wrote serve-client.png, serve-compare.png, serve-session.png and serve-correct.png in {DOCS}")
 
 
 if __name__ == "__main__":

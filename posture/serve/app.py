@@ -28,13 +28,15 @@ from posture.errors import InputError
 from posture.io.loading import DEFAULT_MAX_PIXELS
 from posture.limits import MAX_HEIGHT_CM, MIN_HEIGHT_CM, is_standing_height
 from posture.render.html import render_analysis_html, render_comparison_html
-from posture.serve import pages, records, store
+from posture.serve import corrections, pages, records, store
 from posture.serve.photos import TooLargeError, remove_unused, store_upload
 from posture.serve.queue import AnalysisQueue, cache_path, process_pool
 from posture.serve.security import CSRF_FIELD, CSRF_HEADER, Guard, Secrets, too_large_text
 from posture.serve.worker import Analyse, analyse_photo
 
 MEGABYTE = 1 << 20
+SCRIPTS = ("serve", "correct")
+"""The desk's scripts, served from the package (no inline script: the CSP allows none)."""
 
 
 @dataclass(frozen=True)
@@ -307,9 +309,48 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
             raise HTTPException(409, f"{row['original_name']} has no analysis yet ({row['status']}).")
         return Response(row["document"], media_type="application/json")
 
-    @app.get("/static/serve.js")
-    def script() -> Response:
-        return Response(resources.files("posture.serve").joinpath("static/serve.js").read_bytes(),
+    def analysed(db: sqlite3.Connection, analysis_id: int) -> tuple[sqlite3.Row, Any]:
+        row = found(store.analysis(db, analysis_id), "analysis")
+        if row["status"] != "done":
+            raise HTTPException(409, f"{row['original_name']} is {row['status']}: it has no landmarks to correct.")
+        try:
+            return row, pages.load_analysis(data, {**dict(row), "analysis_id": analysis_id})  # type: ignore[arg-type]
+        except pages.MissingAnalysisError as error:
+            raise HTTPException(409, str(error)) from error
+
+    @app.get("/analyses/{analysis_id}/correct", response_class=HTMLResponse)
+    def correction_page(request: Request, db: Db, analysis_id: int) -> HTMLResponse:
+        row, analysis = analysed(db, analysis_id)
+        session = found(store.session(db, row["session_id"]), "session")
+        return page(request, "serve_correct.html.j2", row=row, session=session,
+                    client=found(store.client(db, row["client_id"]), "client"), **corrections.page_points(analysis),
+                    values={m.id: m for m in analysis.measurements}, measurements=analysis.measurements)
+
+    @app.get("/analyses/{analysis_id}/photo.png")
+    def correction_picture(db: Db, analysis_id: int) -> Response:
+        return Response(corrections.picture(analysed(db, analysis_id)[1]), media_type="image/png")
+
+    async def sent_points(request: Request) -> dict[str, str]:
+        form = await request.form()
+        return {key.removeprefix("point_"): str(value) for key, value in form.items() if key.startswith("point_")}
+
+    @app.post("/analyses/{analysis_id}/correct", dependencies=[Checked])
+    def correct(db: Db, analysis_id: int, points: Annotated[dict[str, str], Depends(sent_points)]) -> Response:
+        row, analysis = analysed(db, analysis_id)
+        try:
+            moved = corrections.moved_points(analysis, points)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from error
+        if not moved:
+            raise HTTPException(422, "No point was moved: drag a landmark to its place, then save.")
+        corrections.record(data, db, row, analysis, moved)
+        return RedirectResponse(f"/sessions/{row['session_id']}", status_code=303)
+
+    @app.get("/static/{name}.js")
+    def script(name: str) -> Response:
+        if name not in SCRIPTS:
+            raise HTTPException(404, "There is no such script.")
+        return Response(resources.files("posture.serve").joinpath(f"static/{name}.js").read_bytes(),
                         media_type="text/javascript")
 
     return app

@@ -18,9 +18,10 @@ from markupsafe import Markup
 
 from posture.analysis import Analysis
 from posture.compare import MeasurementChange, Reading, Session, compare_sessions, judge, minimal_detectable_change
-from posture.core.units import format_value
+from posture.core.units import format_measured, format_value
 from posture.core.views import View
 from posture.knowledge import registry
+from posture.pipeline import CORRECTED
 from posture.render.comparison import VERDICT_WORDS
 from posture.render.html import trend_svg
 from posture.serve import store
@@ -47,9 +48,17 @@ def photo_entry(photo: sqlite3.Row) -> dict[str, Any]:
     """One photo as the pages show it: its name, status, view and findings."""
     document = _document(photo)
     findings = [] if document is None else [f["title"] for f in document["findings"]]
+    values = []
+    for measurement_id, m in ({} if document is None else document["measurements"]).items():
+        definition = registry.BY_ID.get(measurement_id)
+        if definition is not None:
+            values.append({"id": measurement_id, "name": definition.name,
+                           "text": format_measured(m["value"], m["uncertainty"], m["unit"], signed=definition.signed),
+                           "corrected": m.get("method", "").startswith(CORRECTED)})
     return {"id": photo["id"], "analysis_id": photo["analysis_id"], "name": photo["original_name"],
             "status": photo["status"], "reason": photo["reason"], "view": photo["view"], "findings": findings,
-            "sha256": photo["sha256"], "finished": photo["finished"]}
+            "sha256": photo["sha256"], "finished": photo["finished"], "corrected": bool(photo["corrections"]),
+            "values": values}
 
 
 def _kind(view: str | None) -> str | None:

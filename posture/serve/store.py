@@ -245,7 +245,7 @@ def session_photos(connection: sqlite3.Connection, session_ids: list[int]) -> li
     marks = ", ".join("?" for _ in session_ids)
     return connection.execute(
         "SELECT p.*, a.id AS analysis_id, a.status, a.reason, a.view, a.body_fraction, a.document, a.ranges, "
-        "a.finished "
+        "a.finished, (SELECT count(*) FROM corrections c WHERE c.analysis_id = a.id) AS corrections "
         "FROM photos p JOIN analyses a ON a.id = (SELECT max(id) FROM analyses WHERE photo_id = p.id) "
         f"WHERE p.session_id IN ({marks}) ORDER BY p.id", session_ids).fetchall()
 
@@ -255,7 +255,8 @@ def session_photos(connection: sqlite3.Connection, session_ids: list[int]) -> li
 
 def analysis(connection: sqlite3.Connection, analysis_id: int) -> sqlite3.Row | None:
     return connection.execute(
-        "SELECT a.*, p.sha256, p.extension, p.original_name, p.session_id, s.client_id FROM analyses a "
+        "SELECT a.*, p.sha256, p.extension, p.original_name, p.session_id, s.client_id, "
+        "(SELECT count(*) FROM corrections c WHERE c.analysis_id = a.id) AS corrections FROM analyses a "
         "JOIN photos p ON p.id = a.photo_id JOIN sessions s ON s.id = p.session_id WHERE a.id = ?",
         (analysis_id,)).fetchone()
 

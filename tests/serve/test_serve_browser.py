@@ -111,7 +111,7 @@ def test_two_tabs_upload_to_two_clients_at_once(browser, desk_url, tmp_path):
     assert "side-11.png" not in second.inner_text("#photo-grid")
 
 
-def test_two_sessions_of_samples_compare_and_print(browser, tmp_path):
+def test_two_sessions_of_samples_compare_print_and_correct_a_landmark(browser, tmp_path):
     process, url = start(tmp_path / "desk", "real")
     try:
         page = browser.new_page()
@@ -136,6 +136,21 @@ def test_two_sessions_of_samples_compare_and_print(browser, tmp_path):
         page.wait_for_selector("#measurements")
         page.emulate_media(media="print")
         assert len(page.pdf()) > 10_000
+        page.emulate_media(media="screen")
+        page.go_back()
+        row = page.locator('.photo tr[data-id="head_forward_angle"] td.num')
+        before = row.text_content()
+        page.click("text=Correct landmarks")
+        ear = page.locator('circle[data-name="left_ear"]')
+        box = ear.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] - 25, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        page.click("#correct button[type=submit]")
+        page.wait_for_selector(".tag.corrected")
+        assert row.text_content() != before
+        assert "corrected by hand" in page.locator('.photo tr[data-id="head_forward_angle"]').text_content()
         assert problems == []
     finally:
         process.terminate()

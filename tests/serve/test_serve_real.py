@@ -41,3 +41,37 @@ def test_two_sessions_of_sample_photos_are_measured_compared_and_reported(tmp_pa
         assert comparison.text.index("2026-01-10") < comparison.text.index("2026-03-10")
         page = client.get(f"/clients/{client_id}").text
         assert 'id="trends"' in page and "Head" in page
+
+
+def test_a_landmark_corrected_by_hand_gives_a_new_reading_and_keeps_the_original(tmp_path, analyzer):
+    import re
+    import sqlite3
+
+    app = create_app(Settings(data=tmp_path / "desk"), analyse=partial(analyse_with, analyzer),
+                     make_executor=lambda: ThreadPoolExecutor(1))
+    with TestClient(app, base_url=BASE_URL, client=LOCAL) as client:
+        token = csrf_token(client)
+        session_id = add_session(client, token, add_client(client, token), "2026-01-10")
+        (original,) = [a["analysis"] for a in upload(
+            client, session_id, [("side.png", (SAMPLES / "side-left_neutral.png").read_bytes())], token)
+            .json()["accepted"]]
+        wait_finished(client, [original])
+        page = client.get(f"/analyses/{original}/correct").text
+        ear = re.search(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="11" data-name="left_ear"', page)
+        assert ear is not None and client.get(f"/analyses/{original}/photo.png").content.startswith(b"\x89PNG")
+        moved = {"point_left_ear": f"{float(ear[1]) - 30},{ear[2]}"}
+        assert client.post(f"/analyses/{original}/correct", data=moved).status_code == 403
+        outside = client.post(f"/analyses/{original}/correct", data={"csrf_token": token, "point_left_ear": "-5,3"})
+        assert outside.status_code == 422 and "outside" in outside.text
+        answer = client.post(f"/analyses/{original}/correct", data={"csrf_token": token, **moved},
+                             follow_redirects=False)
+        assert answer.status_code == 303
+        with sqlite3.connect(tmp_path / "desk" / "posture.sqlite3") as db:
+            (corrected,) = db.execute("SELECT id FROM analyses WHERE id != ?", (original,)).fetchone()
+            assert db.execute("SELECT landmark FROM corrections WHERE analysis_id = ?", (corrected,)).fetchall() == [
+                ("left_ear",)]
+        before = client.get(f"/analyses/{original}.json").json()["measurements"]["head_forward_angle"]
+        after = client.get(f"/analyses/{corrected}.json").json()["measurements"]["head_forward_angle"]
+        assert after["value"] < before["value"] and after["method"].startswith("Corrected by hand on ")
+        assert "corrected by hand" in client.get(f"/sessions/{session_id}").text
+        assert "left ear placed by hand" in client.get(f"/analyses/{corrected}/report").text
