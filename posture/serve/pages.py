@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]
     return charts
 
 
-def load_analysis(data: Path, photo: sqlite3.Row) -> Analysis:
+def load_analysis(data: Path, photo: Mapping[str, Any]) -> Analysis:
     """A photo's analysis, as its worker left it in the cache.
 
     Raises:
