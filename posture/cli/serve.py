@@ -45,7 +45,8 @@ examples:
   posture serve --backup desk-2026-03-01.tar
   posture serve --data ./restored --restore desk-2026-03-01.tar
 
-exit codes: 0 stopped; 3 a backup to restore is not readable; 7 a backup could not be written
+exit codes: 0 stopped; 2 the port cannot be listened on; 3 no records to back up, or a backup to restore
+  is not readable or would mix with clients already there; 7 a backup could not be written
 """
 
 
@@ -55,8 +56,8 @@ def register(commands: Any) -> None:
         "serve", help="the practitioner's desk in the browser: clients, sessions, trends, reports",
         description=SERVE_DESCRIPTION, epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--data", type=Path, default=None, metavar="DIR",
-                       help=f"the folder of the records and photos (default: {path_text(default_data())}, "
-                       "from $XDG_DATA_HOME)")
+                       help="the folder of the records and photos (default: $XDG_DATA_HOME/posture, else "
+                       f"~/.local/share/posture; here {path_text(default_data())})")
     serve.add_argument("--port", type=positive_int_argument, default=DEFAULT_PORT, metavar="N",
                        help=f"the port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--no-browser", dest="browser", action="store_false",
@@ -87,6 +88,15 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from posture.errors import ExitCode
     from posture.limits import usable_cpus
@@ -111,10 +121,13 @@ def _serve(args: argparse.Namespace, data: Path, *, workers: int) -> int:
 
     import uvicorn
 
-    from posture.errors import ExitCode
+    from posture.errors import ExitCode, UsageError
     from posture.serve.app import Settings, create_app
     from posture.serve.security import Secrets
 
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    if args.port > 65535 or not _port_free(host, args.port):
+        raise UsageError(f"port {args.port} cannot be listened on (in use, or not a port); give another with --port.")
     keys = Secrets(lan=args.lan)
     local = f"http://127.0.0.1:{args.port}/"
     lan_url = f"http://{lan_address()}:{args.port}/?token={keys.access_token}" if args.lan else None
@@ -129,7 +142,6 @@ def _serve(args: argparse.Namespace, data: Path, *, workers: int) -> int:
         segno.make(lan_url, error="m").terminal(compact=True)
     if args.browser:
         threading.Timer(1.0, webbrowser.open, (local,)).start()
-    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0" if args.lan else "127.0.0.1", port=args.port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=args.port, log_level="warning"))
     server.run()
     return ExitCode.OK

@@ -120,7 +120,10 @@ class AnalysisQueue:
             try:
                 future = executor.submit(self._analyse, job)
             except (BrokenProcessPool, RuntimeError):
+                # The pool broke between two jobs: this one never started, so it is queued again as it was.
                 self._replace(executor)
+                with self._lock:
+                    store.requeue_analysis(self._connection, analysis_id, attempted=False)
                 self._slots.release()
                 self._waiting.put(analysis_id)
                 continue

@@ -35,8 +35,12 @@ def backup(data: Path, archive: Path) -> int:
     """Write ``data``'s records and photos to ``archive``; returns how many photos it holds.
 
     Raises:
+        InputError: ``data`` holds no desk records.
         OutputError: the archive could not be written.
     """
+    if not (data / store.DATABASE_NAME).is_file():
+        raise InputError(f"{data} holds no desk records ({store.DATABASE_NAME}) to back up; give the --data "
+                         "folder of the desk.")
     count = 0
     with tempfile.TemporaryDirectory(prefix="posture-backup-") as scratch:
         copy = Path(scratch) / store.DATABASE_NAME
@@ -112,11 +116,11 @@ def restore(archive: Path, data: Path) -> int:
         connection = store.connect(data)
         verdict = store.integrity(connection)
         connection.close()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, RuntimeError) as error:
         verdict = str(error)
     if verdict != "ok":
         (data / store.DATABASE_NAME).unlink()
-        raise InputError(f"The database in {archive} is damaged ({verdict}).")
+        raise InputError(f"The database in {archive} cannot be used ({verdict}).")
     return count
 
 

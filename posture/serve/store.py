@@ -282,9 +282,11 @@ def start_analysis(connection: sqlite3.Connection, analysis_id: int) -> None:
                            (analysis_id,))
 
 
-def requeue_analysis(connection: sqlite3.Connection, analysis_id: int) -> None:
+def requeue_analysis(connection: sqlite3.Connection, analysis_id: int, *, attempted: bool = True) -> None:
+    """Put a running analysis back in the queue; ``attempted=False`` when it never reached a worker."""
     with transaction(connection):
-        connection.execute("UPDATE analyses SET status = 'queued' WHERE id = ?", (analysis_id,))
+        connection.execute("UPDATE analyses SET status = 'queued', attempts = attempts - ? WHERE id = ?",
+                           (0 if attempted else 1, analysis_id))
 
 
 def finish_analysis(connection: sqlite3.Connection, analysis_id: int, status: str, *, reason: str | None = None,

@@ -120,3 +120,17 @@ def test_the_serve_command_starts_a_desk_without_opening_a_browser(tmp_path):
         process.terminate()
         _, errors = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in errors
+
+
+def test_a_backup_of_a_folder_without_records_or_a_busy_port_is_one_sentence(tmp_path, capsys):
+    import socket
+
+    assert main(["serve", "--data", str(tmp_path / "none"), "--backup", str(tmp_path / "x.tar")]) == 3
+    assert "holds no desk records" in capsys.readouterr().err
+    assert not (tmp_path / "x.tar").exists()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--data", str(tmp_path / "d"), "--no-browser", "--port", str(port)]) == 2
+    assert f"port {port} cannot be listened on" in capsys.readouterr().err
