@@ -95,7 +95,9 @@ class AnalysisQueue:
             self._thread.join(timeout=5)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        self._connection.close()
+        with self._lock:
+            # Outcomes arriving from now on are dropped: their rows stay running and are queued again at next start.
+            self._connection.close()
 
     def _dispatch(self) -> None:
         while not self._stop.is_set():
@@ -123,6 +125,8 @@ class AnalysisQueue:
                 # The pool broke between two jobs: this one never started, so it is queued again as it was.
                 self._replace(executor)
                 with self._lock:
+                    if self._stop.is_set():
+                        return
                     store.requeue_analysis(self._connection, analysis_id, attempted=False)
                 self._slots.release()
                 self._waiting.put(analysis_id)
@@ -132,6 +136,8 @@ class AnalysisQueue:
     def _job(self, analysis_id: int) -> Job | None:
         """Mark the analysis running and describe its photo; None when it is gone or no longer queued."""
         with self._lock:
+            if self._stop.is_set():
+                return None
             row = store.analysis(self._connection, analysis_id)
             if row is None or row["status"] != "queued":
                 return None
@@ -165,8 +171,10 @@ class AnalysisQueue:
 
     def _after_crash(self, job: Job) -> None:
         with self._lock:
+            if self._stop.is_set():
+                return
             row = store.analysis(self._connection, job.analysis_id)
-            if row is None or self._stop.is_set():
+            if row is None:
                 return
             if row["attempts"] >= MAX_ATTEMPTS:
                 store.finish_analysis(self._connection, job.analysis_id, "failed", reason=CRASHED)
@@ -176,6 +184,8 @@ class AnalysisQueue:
 
     def _record(self, job: Job, outcome: Outcome) -> None:
         with self._lock:
+            if self._stop.is_set():
+                return
             row = store.analysis(self._connection, job.analysis_id)
             if row is None:
                 return  # the client was deleted meanwhile

@@ -63,15 +63,24 @@ def _archive(members: dict[str, bytes]) -> bytes:
     {"photos/ab/" + "ab" * 32 + ".png": b"not the bytes of that hash"},
     {"photos/ab/" + "ab" * 32 + ".png/../../x": b"x"},
     {"notes.txt": b"x"},
-    {},
 ])
 def test_a_restore_takes_nothing_but_a_database_and_photos_named_by_their_hash(tmp_path, members):
+    (tmp_path / "source").mkdir()
+    store.connect(tmp_path / "source").close()
+    database = (tmp_path / "source" / store.DATABASE_NAME).read_bytes()
     archive = tmp_path / "bad.tar"
-    archive.write_bytes(_archive(members))
+    archive.write_bytes(_archive({store.DATABASE_NAME: database, **members}))
     with pytest.raises(InputError):
         records.restore(archive, tmp_path / "data")
     assert not (tmp_path / "escape.png").exists()
     assert not (tmp_path / "data" / store.DATABASE_NAME).exists()
+
+
+def test_a_backup_without_a_database_is_refused(tmp_path):
+    archive = tmp_path / "photos-only.tar"
+    archive.write_bytes(_archive({}))
+    with pytest.raises(InputError, match="holds no posture.sqlite3"):
+        records.restore(archive, tmp_path / "data")
 
 
 def test_a_damaged_database_in_a_backup_is_refused(tmp_path):
