@@ -5,6 +5,7 @@ Chromium is Debian's (``tests/browser.py``); these tests skip without it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,8 +72,18 @@ def test_a_client_with_three_uploaded_photos_shows_their_analyses(browser, desk_
     problems = watch(page)
     new_client_and_session(page, desk_url, "Ann Lee", "2026-01-10")
     assert "barefoot" in page.inner_text("#protocol")
-    page.set_input_files("#photos", photos(tmp_path, ["side-10.png", "side-12.png", "side-20.png"]))
+    page.set_input_files("#photos", photos(tmp_path, ["side-10.png", "side-12.png"]))
     page.click("#upload button[type=submit]")
+    expect(page.locator(".photo img")).to_have_count(2)
+    # The third is dropped on the page, as a file dragged from the desktop.
+    dropped = page.evaluate_handle(
+        """(encoded) => {
+            const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "side-20.png", { type: "image/png" }));
+            return transfer;
+        }""", base64.b64encode(png_bytes(seed=9)).decode())
+    page.dispatch_event("#upload", "drop", {"dataTransfer": dropped})
     expect(page.locator(".photo img")).to_have_count(3)
     assert page.locator(".status.done").count() == 3
     assert page.locator("#photo-grid").inner_text().count("Head forward") == 1
