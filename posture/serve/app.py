@@ -121,8 +121,6 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         analyses.close()
 
     app = FastAPI(title="posture desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.keys = keys
-    app.state.queue = analyses
     app.add_middleware(Guard, keys=keys,  # type: ignore[arg-type]
                        max_request_bytes=settings.max_upload_bytes * settings.max_photos + MEGABYTE)
 
