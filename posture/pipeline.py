@@ -26,8 +26,9 @@ from posture._version import __version__
 from posture.analysis import Analysis, ModelIdentity, Provenance
 from posture.core.image import LoadedImage
 from posture.core.measurement import Measurement, Withheld
-from posture.core.pose import Pose
+from posture.core.pose import Landmark, Pose
 from posture.knowledge.calibration import load_calibrations
+from posture.knowledge import registry
 from posture.knowledge.explanations import KnowledgeBase
 from posture.stages.copies import (
     CopyReadings,
@@ -310,3 +311,54 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     return Analysis(image=image, verdict=verdict, frame=frame,
                     measurements=photo_points(measurements, levelling, verdict.pose.xy), findings=findings,
                     knowledge=knowledge, warnings=warnings, provenance=origin, withheld=merged_withheld(withheld))
+
+
+CORRECTED = "Corrected by hand"
+"""How a measurement recomputed from landmarks placed by hand begins its method."""
+
+
+def remeasure(analysis: Analysis, moved: dict[str, tuple[float, float]], *, when: str) -> Analysis:
+    """The analysis with some landmarks placed by hand: the measurements that use them recomputed, the rest kept.
+
+    The corrected pose is measured in the analysis's own levelled frame, and
+    every measurement whose landmarks include a moved one takes the new value,
+    with a method beginning "Corrected by hand" and ``when``, and no ± (a hand
+    placed point is a single reading). The findings are judged again, and a
+    warning names the moved landmarks and the recomputed measurements. The
+    analysis given is left as it is.
+
+    Args:
+        analysis: an analysed (not refused) photo.
+        moved: landmark name (``"left_ear"``) → its position in the photo's original pixels.
+        when: the time of the correction, as the reports should show it.
+
+    Raises:
+        ValueError: the analysis is refused, or a name is not a landmark.
+    """
+    if not analysis.ok or analysis.pose is None or analysis.frame is None:
+        raise ValueError("only an analysed photo's landmarks can be corrected")
+    unknown = sorted(set(moved) - {landmark.name.lower() for landmark in Landmark})
+    if unknown:
+        raise ValueError(f"not landmarks: {', '.join(unknown)}")
+    detected = analysis.pose
+    xy = detected.xy.copy()
+    for name, point in moved.items():
+        xy[Landmark[name.upper()]] = point
+    verdict = dataclasses.replace(analysis.verdict, pose=dataclasses.replace(detected, xy=xy))
+    levelling = analysis.frame.levelling
+    frame, measured = measure(verdict, analysis.frame.scale.height_cm, levelling)
+    fresh = {m.id: m for m in photo_points(measured.measurements, levelling, detected.xy)}
+    measurements, recomputed = [], []
+    for measurement in analysis.measurements:
+        if measurement.id in fresh and set(moved) & set(measurement.landmarks):
+            again = fresh[measurement.id]
+            measurement = dataclasses.replace(again, uncertainty=None,
+                                              method=f"{CORRECTED} on {when}: {again.method}")
+            recomputed.append(registry.definition(measurement.id).name)
+        measurements.append(measurement)
+    findings = evaluate(tuple(measurements), view=verdict.view, scale=frame.scale, knowledge=analysis.knowledge)
+    note = (f"{CORRECTED} on {when}: {', '.join(name.replace('_', ' ') for name in sorted(moved))} placed by hand; "
+            + (f"recomputed from them, without a ±: {', '.join(recomputed)}." if recomputed
+               else "no measurement uses them, so every number is as measured."))
+    return dataclasses.replace(analysis, verdict=verdict, frame=frame, measurements=tuple(measurements),
+                               findings=findings, warnings=analysis.warnings + (note,))

@@ -93,6 +93,7 @@ LAYERS: tuple[Tier, ...] = (
     tier("analyzer", "compare"),
     tier("render"),
     tier("batching"),
+    tier("serve"),
     tier("cli"),
     tier("__main__"),  # `python -m posture`: starts the command line, and nothing imports it
     (Unit("posture"),),  # the façade: matched by its own name only, not as the package holding every module

@@ -16,6 +16,7 @@ from posture._native import hide_native_stderr
 from posture._version import __version__
 from posture.cli import batch as cli_batch
 from posture.cli import compare as cli_compare
+from posture.cli import serve as cli_serve
 from posture.cli.args import (
     height_cm_argument,
     html_path_argument,
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each further command lives in its own module, which must import nothing heavy at module level.
     cli_batch.register(commands)
     cli_compare.register(commands)
+    cli_serve.register(commands)
     return parser
 
 

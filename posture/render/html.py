@@ -158,10 +158,13 @@ def render_analysis_html(analysis: Analysis) -> str:
 # ------------------------------------------------------------------ comparison
 
 
-def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
-    """A small SVG chart of one measurement across sessions: values with their ±, the typical range shaded.
+def trend_svg(change: MeasurementChange, labels: list[str], *,
+              band: tuple[float | None, float | None] | None = None, band_title: str = "typical range") -> Markup:
+    """A small SVG chart of one measurement across sessions: values with their ±, a band shaded.
 
-    Only numbers and escaped text go into the markup.
+    The band is the last reading's typical range unless ``band`` gives another one, named by ``band_title``
+    (the desk shades the first session ± the minimal detectable change). Only numbers and escaped text go into
+    the markup.
     """
     width, height, left, right, top, bottom = 320, 164, 46, 12, 12, 48
     points = [(i, r) for i, r in enumerate(change.readings) if r is not None]
@@ -169,7 +172,8 @@ def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
     lo = min(s[0] for s in spans)
     hi = max(s[1] for s in spans)
     last = points[-1][1]
-    band = (last.low, last.high)
+    if band is None:
+        band = (last.low, last.high)
     for bound in band:
         if bound is not None and lo - (hi - lo) <= bound <= hi + (hi - lo):
             lo, hi = min(lo, bound), max(hi, bound)
@@ -192,7 +196,7 @@ def trend_svg(change: MeasurementChange, labels: list[str]) -> Markup:
         y1 = y(max(lo, band[0])) if band[0] is not None else height - bottom
         if y1 > y0:
             parts.append(f'<rect x="{left}" y="{y0:.1f}" width="{width - left - right}" height="{y1 - y0:.1f}" '
-                         'class="band"><title>typical range</title></rect>')
+                         f'class="band"><title>{html.escape(band_title)}</title></rect>')
     parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" class="axis"/>')
     for v in (lo + pad, hi - pad):
         parts.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" class="tick" text-anchor="end">'
