@@ -295,7 +295,7 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         row = found(store.analysis(db, analysis_id), "analysis")
         photo = {**dict(row), "analysis_id": analysis_id}
         try:
-            analysis = pages.load_analysis(data, photo)
+            analysis = pages.load_analysis(data, photo, db)
         except pages.MissingAnalysisError as error:
             raise HTTPException(409, str(error)) from error
         return HTMLResponse(render_analysis_html(analysis))
@@ -312,7 +312,7 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         if row["status"] != "done":
             raise HTTPException(409, f"{row['original_name']} is {row['status']}: it has no landmarks to correct.")
         try:
-            return row, pages.load_analysis(data, {**dict(row), "analysis_id": analysis_id})
+            return row, pages.load_analysis(data, {**dict(row), "analysis_id": analysis_id}, db)
         except pages.MissingAnalysisError as error:
             raise HTTPException(409, str(error)) from error
 

@@ -11,7 +11,6 @@ stays in the record.
 from __future__ import annotations
 
 import json
-import pickle
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,12 +18,12 @@ from typing import Any
 
 from posture.analysis import Analysis
 from posture.core.pose import Landmark
-from posture.io.outputs import encode_png, replace_atomically
+from posture.io.outputs import encode_png
 from posture.pipeline import remeasure
-from posture.render.image import photo_canvas, render_annotated
+from posture.render.image import photo_canvas
 from posture.render.json import render_json
 from posture.serve import store
-from posture.serve.queue import cache_path
+from posture.serve.pages import keep
 
 PICTURE_HEIGHT = 900
 """Rows of the picture the points are placed on: enough to place a point within a few pixels of the photo."""
@@ -87,17 +86,18 @@ def record(data: Path, connection: sqlite3.Connection, row: sqlite3.Row, analysi
 
         ranges = json.dumps({m.id: typical_range(m.id, view=corrected.view, scale=corrected.frame.scale,
                                                  knowledge=corrected.knowledge) for m in corrected.measurements})
+    points = {**store.corrected_points(connection, row["id"]),
+              **{name: (x, y, store.now()) for name, (x, y) in moved.items()}}
     with store.transaction(connection):
         analysis_id = int(connection.execute(
             "INSERT INTO analyses (photo_id, status, document, view, body_fraction, ranges, queued, finished) "
             "VALUES (?, 'done', ?, ?, ?, ?, ?, ?)",
             (row["photo_id"], render_json(corrected), str(corrected.view), row["body_fraction"], ranges, store.now(),
              store.now())).lastrowid or 0)
+        # Every point placed by hand since the worker's analysis, earlier corrections' too, so that the corrected
+        # analysis can be made again from the worker's one alone (after a restore, which carries no cache).
         connection.executemany("INSERT INTO corrections (analysis_id, landmark, x, y, made) VALUES (?, ?, ?, ?, ?)",
-                               [(analysis_id, name, x, y, store.now()) for name, (x, y) in moved.items()])
+                               [(analysis_id, name, x, y, made) for name, (x, y, made) in points.items()])
         # The files first, inside the transaction: should they fail, no row points at missing files.
-        replace_atomically(cache_path(data, row["sha256"], analysis_id, ".png"),
-                           encode_png(render_annotated(corrected)))
-        replace_atomically(cache_path(data, row["sha256"], analysis_id, ".pickle"),
-                           pickle.dumps(corrected, protocol=pickle.HIGHEST_PROTOCOL))
+        keep(data, row["sha256"], analysis_id, corrected)
     return analysis_id

@@ -21,9 +21,11 @@ from posture.compare import MeasurementChange, Reading, Session, compare_session
 from posture.core.units import format_measured, format_value
 from posture.core.views import View
 from posture.knowledge import registry
-from posture.pipeline import CORRECTED
+from posture.io.outputs import encode_png, replace_atomically
+from posture.pipeline import CORRECTED, remeasure
 from posture.render.comparison import VERDICT_WORDS
 from posture.render.html import trend_svg
+from posture.render.image import render_annotated
 from posture.serve import store
 from posture.serve.queue import cache_path
 
@@ -142,8 +144,11 @@ def trends(sessions: Sequence[sqlite3.Row], photos: dict[int, list[sqlite3.Row]]
     return charts
 
 
-def load_analysis(data: Path, photo: Mapping[str, Any]) -> Analysis:
+def load_analysis(data: Path, photo: Mapping[str, Any], connection: sqlite3.Connection | None = None) -> Analysis:
     """A photo's analysis, as its worker left it in the cache.
+
+    A corrected analysis whose cached copy is gone (records restored from a backup) is made again from the
+    worker's analysis it corrected and the points placed by hand, when ``connection`` is given.
 
     Raises:
         MissingAnalysisError: not analysed yet, failed, or its cached copy is gone.
@@ -151,6 +156,8 @@ def load_analysis(data: Path, photo: Mapping[str, Any]) -> Analysis:
     if photo["status"] not in ("done", "refused"):
         raise MissingAnalysisError(f"{photo['original_name']} is {photo['status']}: it has no analysis yet.")
     path = cache_path(data, photo["sha256"], photo["analysis_id"], ".pickle")
+    if not path.exists() and connection is not None and photo["corrections"]:
+        return corrected_again(data, connection, photo)
     try:
         # The cache is written by this desk's own workers inside the data folder; a backup never carries it.
         analysis = pickle.loads(path.read_bytes())
@@ -159,6 +166,27 @@ def load_analysis(data: Path, photo: Mapping[str, Any]) -> Analysis:
                                    "analyse the photo again.") from error
     if not isinstance(analysis, Analysis):
         raise MissingAnalysisError(f"The analysis of {photo['original_name']} is not readable; analyse it again.")
+    return analysis
+
+
+def keep(data: Path, sha256: str, analysis_id: int, analysis: Analysis) -> None:
+    """An analysis made in the desk's own process into the cache: its annotated picture and itself, pickled."""
+    replace_atomically(cache_path(data, sha256, analysis_id, ".png"), encode_png(render_annotated(analysis)))
+    replace_atomically(cache_path(data, sha256, analysis_id, ".pickle"),
+                       pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def corrected_again(data: Path, connection: sqlite3.Connection, photo: Mapping[str, Any]) -> Analysis:
+    """A corrected analysis made again: the worker's analysis it corrected, with the same points placed by hand."""
+    base = store.worker_analysis_before(connection, photo["analysis_id"])
+    if base is None:
+        raise MissingAnalysisError(f"The analysis of {photo['original_name']} that was corrected is gone.")
+    original = load_analysis(data, {**dict(base), "analysis_id": base["id"], "corrections": 0})
+    points = store.corrected_points(connection, photo["analysis_id"])
+    made = max(when for _, _, when in points.values())
+    analysis = remeasure(original, {name: (x, y) for name, (x, y, _) in points.items()},
+                         when=f"{made[:10]} {made[11:16]} UTC")
+    keep(data, photo["sha256"], photo["analysis_id"], analysis)
     return analysis
 
 
@@ -174,7 +202,7 @@ def comparison(data: Path, connection: sqlite3.Connection, session_ids: Sequence
     photos = by_session(store.session_photos(connection, [s["id"] for s in rows]))
     sessions = []
     for row in rows:
-        analyses = tuple(load_analysis(data, p) for p in photos.get(row["id"], []) if p["status"] != "failed")
+        analyses = tuple(load_analysis(data, p, connection) for p in photos.get(row["id"], []) if p["status"] != "failed")
         if not analyses:
             raise ValueError(f"The session {session_label(row)} has no analysed photo to compare.")
         sessions.append(Session(session_label(row), analyses))

@@ -8,7 +8,8 @@ dies (a crash, the memory killer) breaks the pool: the pool is rebuilt and
 the photos that were in flight are queued again; a photo in flight during
 :data:`MAX_ATTEMPTS` breaks is marked failed, so one bad photo costs only
 itself. On start, analyses left queued or running by a stopped server are
-queued again.
+queued again, and so are finished ones whose cached copy is gone (records
+restored from a backup, which never carries the cache).
 """
 
 from __future__ import annotations
@@ -76,10 +77,15 @@ class AnalysisQueue:
         self._thread = threading.Thread(target=self._dispatch, name="posture-serve-queue", daemon=True)
 
     def start(self) -> None:
-        """Open the pool, queue again what a stopped server left unfinished, and start dispatching."""
+        """Open the pool, queue again what a stopped server left unfinished or a restore left without its cached
+        copy, and start dispatching."""
         (self.data / "cache").mkdir(parents=True, exist_ok=True)
         self._executor = self._make_executor()
         with self._lock:
+            # Restored records come without the cache: their photos are analysed again.
+            for row in store.worker_analyses(self._connection):
+                if not cache_path(self.data, row["sha256"], row["id"], ".pickle").exists():
+                    store.requeue_analysis(self._connection, row["id"], attempted=False)
             for row in store.unfinished(self._connection):
                 self._waiting.put(row["id"])
         self._thread.start()

@@ -276,6 +276,30 @@ def unfinished(connection: sqlite3.Connection) -> list[sqlite3.Row]:
     return connection.execute("SELECT id FROM analyses WHERE status = 'queued' ORDER BY id").fetchall()
 
 
+def worker_analyses(connection: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Finished analyses a worker made (none corrected by hand), with their photo's hash: each has a cached copy,
+    unless the records came from a backup, which never carries the cache."""
+    return connection.execute(
+        "SELECT a.id, p.sha256 FROM analyses a JOIN photos p ON p.id = a.photo_id "
+        "WHERE a.status IN ('done', 'refused') "
+        "AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.analysis_id = a.id) ORDER BY a.id").fetchall()
+
+
+def corrected_points(connection: sqlite3.Connection, analysis_id: int) -> dict[str, tuple[float, float, str]]:
+    """Every landmark placed by hand in this analysis: name → (x, y, when), in the photo's own pixels."""
+    return {row["landmark"]: (row["x"], row["y"], row["made"]) for row in connection.execute(
+        "SELECT landmark, x, y, made FROM corrections WHERE analysis_id = ? ORDER BY id", (analysis_id,))}
+
+
+def worker_analysis_before(connection: sqlite3.Connection, analysis_id: int) -> sqlite3.Row | None:
+    """The photo's newest analysis made by a worker before ``analysis_id``: what a correction was made on."""
+    row = connection.execute(
+        "SELECT b.id FROM analyses a JOIN analyses b ON b.photo_id = a.photo_id AND b.id < a.id "
+        "WHERE a.id = ? AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.analysis_id = b.id) "
+        "ORDER BY b.id DESC LIMIT 1", (analysis_id,)).fetchone()
+    return None if row is None else analysis(connection, row["id"])
+
+
 def start_analysis(connection: sqlite3.Connection, analysis_id: int) -> None:
     with transaction(connection):
         connection.execute("UPDATE analyses SET status = 'running', attempts = attempts + 1 WHERE id = ?",

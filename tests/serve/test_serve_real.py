@@ -75,3 +75,59 @@ def test_a_landmark_corrected_by_hand_gives_a_new_reading_and_keeps_the_original
         assert after["value"] < before["value"] and after["method"].startswith("Corrected by hand on ")
         assert "corrected by hand" in client.get(f"/sessions/{session_id}").text
         assert "left ear placed by hand" in client.get(f"/analyses/{corrected}/report").text
+
+
+
+def test_a_restored_desk_analyses_its_photos_again_and_makes_its_corrections_again(tmp_path, analyzer):
+    import pickle
+    import re
+    import sqlite3
+
+    from posture.serve import records
+    from posture.serve.queue import cache_path
+
+    def desk_app(data: Path):
+        return create_app(Settings(data=data), analyse=partial(analyse_with, analyzer),
+                          make_executor=lambda: ThreadPoolExecutor(1))
+
+    def newest(data: Path) -> int:
+        with sqlite3.connect(data / "posture.sqlite3") as db:
+            return db.execute("SELECT max(id) FROM analyses").fetchone()[0]
+
+    def point(page: str, name: str) -> tuple[float, float]:
+        found = re.search(rf'<circle cx="([\d.]+)" cy="([\d.]+)" r="11" data-name="{name}"', page)
+        assert found is not None
+        return float(found[1]), float(found[2])
+
+    desk, restored = tmp_path / "desk", tmp_path / "restored"
+    with TestClient(desk_app(desk), base_url=BASE_URL, client=LOCAL) as client:
+        token = csrf_token(client)
+        session_id = add_session(client, token, add_client(client, token), "2026-01-10")
+        (original,) = [a["analysis"] for a in upload(
+            client, session_id, [("side.png", (SAMPLES / "side-left_neutral.png").read_bytes())], token)
+            .json()["accepted"]]
+        wait_finished(client, [original])
+        page = client.get(f"/analyses/{original}/correct").text
+        ear, shoulder = point(page, "left_ear"), point(page, "left_shoulder")
+        client.post(f"/analyses/{original}/correct",
+                    data={"csrf_token": token, "point_left_ear": f"{ear[0] - 30},{ear[1]}"})
+        once = newest(desk)
+        # A second correction made on the first: its record holds both points, so it can be made again alone.
+        client.post(f"/analyses/{once}/correct",
+                    data={"csrf_token": token, "point_left_shoulder": f"{shoulder[0] + 10},{shoulder[1]}"})
+        twice = newest(desk)
+        assert twice > once > original
+        with sqlite3.connect(desk / "posture.sqlite3") as db:
+            (sha256,) = db.execute("SELECT sha256 FROM photos").fetchone()
+        expected = pickle.loads(cache_path(desk, sha256, twice, ".pickle").read_bytes())
+        assert records.backup(desk, tmp_path / "backup.tar") > 0
+    assert records.restore(tmp_path / "backup.tar", restored) > 0
+    assert not cache_path(restored, sha256, twice, ".pickle").exists()
+    with TestClient(desk_app(restored), base_url=BASE_URL, client=LOCAL) as client:
+        assert wait_finished(client, [original])[str(original)]["status"] == "done"
+        report = client.get(f"/analyses/{twice}/report")
+        assert report.status_code == 200 and "left ear, left shoulder placed by hand" in report.text
+        again = pickle.loads(cache_path(restored, sha256, twice, ".pickle").read_bytes())
+    assert [(m.id, m.value) for m in again.measurements] == [(m.id, m.value) for m in expected.measurements]
+    assert {"left_ear", "left_shoulder"} <= {name for m in again.measurements if m.method.startswith("Corrected")
+                                             for name in m.landmarks}
