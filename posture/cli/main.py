@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("photos", type=Path, nargs="+", metavar="PHOTO",
-                         help="JPEG, PNG, WebP or HEIC photo of one standing person; several photos of the same "
+                         help="JPEG, PNG, WebP or HEIC photo of one standing person, or a video clip (MP4, MOV) of "
+                         "them standing still for a few seconds (docs/video.md); several photos of the same "
                          "person (e.g. side.jpg front.jpg) give one combined report")
     analyze.add_argument("--json", action="store_true",
                          help="print the versioned JSON document (docs/json-output.md) instead of the report; "
@@ -194,8 +195,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def clip_progress(path: Path) -> Iterator[Callable[[float, float], None] | None]:
+    """A rich progress bar on stderr for a clip being read, when stderr is a terminal; else no progress."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from posture.core.paths import path_text
+
+    bar = Progress(TextColumn(f"reading {path_text(path.name)}"), BarColumn(),
+                   TextColumn("{task.completed:.1f} of {task.total:.1f} s"), TimeRemainingColumn(),
+                   console=Console(file=sys.stderr), transient=True)
+    task = bar.add_task("clip", total=None)
+
+    def advance(reached_s: float, length_s: float) -> None:
+        bar.update(task, completed=reached_s, total=length_s)
+
+    with bar:
+        yield advance
+
+
 def _run_analyze(args: argparse.Namespace) -> int:
-    from posture.analyzer import Analyzer
+    from posture.analyzer import Analyzer, is_video
     from posture.io.loading import DEFAULT_MAX_PIXELS
 
     photos: list[Path] = args.photos
@@ -207,8 +231,15 @@ def _run_analyze(args: argparse.Namespace) -> int:
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=notify) as analyzer:
         for photo in photos:
             try:
-                analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
-                                            roll=args.roll, level=args.level, markers=args.markers)
+                if is_video(photo):
+                    if args.markers is not None:
+                        raise UsageError("--markers takes photos, not video clips.")
+                    with clip_progress(photo) as progress:
+                        analysis = analyzer.analyze_clip(photo, height_cm=args.height_cm, roll=args.roll,
+                                                         level=args.level, progress=progress)
+                else:
+                    analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
+                                                roll=args.roll, level=args.level, markers=args.markers)
             except InputError as error:
                 if len(photos) == 1:
                     raise
