@@ -141,7 +141,7 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
     rejected = []
     for measurement_id in ids:
         combined, left_out = combine_frames([m for r in frames for m in r.measurements if m.id == measurement_id],
-                                            repeat, height_cm)
+                                            repeat, height_cm, stretch.seconds)
         drawn = own.get(measurement_id)
         # The points drawn are the standing frame's own, on the picture shown; a measure it lacks is not drawn.
         measurements.append(dataclasses.replace(combined, points=drawn.points if drawn is not None else ()))

@@ -80,12 +80,21 @@ def effective_count(values: np.ndarray) -> float:
     return max(2.0, len(values) * (1.0 - correlation) / (1.0 + correlation))
 
 
-def combine_frames(readings: Sequence[Measurement], repeat: Repeatability,
-                   height_cm: float | None) -> tuple[Measurement, int]:
-    """One measurement from its readings in a clip's frames, and how many frames were left out as outliers.
+INDEPENDENT_READINGS_PER_S = 2.0
+"""At most this many independent readings a second of standing: sway's fastest part (about 1 Hz) turns round
+every half second, and frames closer together repeat the same moment of it."""
 
-    The mean of the frames within :data:`OUTLIER_MADS` of the median; its ± is the repeatability's, from the
-    frames' spread pooled with the measurement's typical spread and counted by :func:`effective_count`.
+
+def combine_frames(readings: Sequence[Measurement], repeat: Repeatability, height_cm: float | None,
+                   seconds: float) -> tuple[Measurement, int]:
+    """One measurement from its readings in ``seconds`` of a clip's frames, and how many frames were left out.
+
+    The mean of the frames within :data:`OUTLIER_MADS` of the median. Its ± is the repeatability's: the
+    measurement's factor, times Student's t, times the frames' spread over the root of how many independent
+    readings they are worth (:func:`effective_count`, at most :data:`INDEPENDENT_READINGS_PER_S` a second).
+    The spread is never taken as narrower than the typical spread of a photo's readings: what the altered
+    copies of a photo reveal (the model's left-right bias, its reading of this body) is in every frame alike
+    and does not average away.
 
     Raises:
         ValueError: no readings.
@@ -103,14 +112,10 @@ def combine_frames(readings: Sequence[Measurement], repeat: Repeatability,
     factor = repeat.factor_of(first.id)
     typical = repeat.typical(first, height_cm)
     uncertainty = None
-    if factor is not None and len(kept) >= 2:
-        freedom = len(kept) - 1
-        variance = float(np.var(kept_values, ddof=1))
-        if typical is not None:
-            variance = (repeat.prior_readings * typical**2 + freedom * variance) / (repeat.prior_readings + freedom)
-            freedom += repeat.prior_readings
-        count = effective_count(kept_values)
-        uncertainty = factor * t_975(min(freedom, count - 1 + repeat.prior_readings)) * math.sqrt(variance / count)
+    if factor is not None and len(kept) >= 3:
+        spread = max(float(np.std(kept_values, ddof=1)), typical or 0.0)
+        count = min(effective_count(kept_values), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
+        uncertainty = factor * t_975(count - 1) * spread / math.sqrt(count)
     measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
                                       components=components)
     return measurement, len(readings) - len(kept)

@@ -116,6 +116,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         parts.append(_indented("Article: " + "; ".join(finding.article_sections), "dim"))
         if finding.threshold_source:
             parts.append(_indented("Threshold: " + finding.threshold_source, "dim"))
+    if analysis.clip is not None and analysis.clip.sway:
+        parts.append(Text(""))
+        parts.extend(sway_parts(analysis))
     if analysis.withheld:
         parts.append(Text(""))
         parts.append(Text("Not given for this photo", style="bold underline"))
@@ -127,6 +130,23 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         parts.append(Text("Warnings", style="bold underline"))
         parts.extend(Text("• " + warning) for warning in analysis.warnings)
     return parts
+
+
+def sway_parts(analysis: Analysis) -> list[RenderableType]:
+    """The clip's sway: one row per part, with the range, the RMS and the main frequency, and why no typical range."""
+    clip = analysis.clip
+    if clip is None or not clip.sway:
+        return []
+    first = clip.sway[0]
+    table = Table(title=None, show_lines=False, expand=False)
+    for column in ("part", "range", "RMS", "main frequency"):
+        table.add_column(column, justify="left" if column == "part" else "right")
+    for reading in clip.sway:
+        table.add_row(reading.part, format_value(reading.range, reading.unit, signed=False),
+                      format_value(reading.rms, reading.unit, signed=False),
+                      "-" if reading.frequency_hz is None else f"{reading.frequency_hz:.2f} Hz")
+    return [Text(f"Sway, {first.direction}, over {clip.seconds_used:.1f} s of quiet standing", style="bold underline"),
+            table, _indented(clip.sway_note, "dim")]
 
 
 def not_measured_in_any(analyses: Sequence[Analysis]) -> tuple[NotMeasured, ...]:
