@@ -30,7 +30,7 @@ not move at all, and landmark jitter between frames stays well below it."""
 TRUNK_SPEED_LIMIT = 0.25
 """Body heights a second above which the head or hips move more than sway does: sway of 3 cm at 1 Hz peaks
 near 19 cm/s, about 0.11 body heights a second."""
-SWAY_BAND_HZ = 2.0
+SWAY_BAND_HZ = 1.5
 """Sway's frequencies lie below this; faster wobble is the landmarks' jitter and is filtered out."""
 
 PARTS: Mapping[str, tuple[Landmark, Landmark]] = {
