@@ -162,8 +162,9 @@ def open_clip(path: str | Path, *, max_pixels: int = MAX_FRAME_PIXELS) -> ClipIn
 
 def read_frames(clip: ClipInfo, *, every_s: float = 0.0, start_s: float = 0.0,
                 working_long_side: int = WORKING_LONG_SIDE) -> Iterator[ClipFrame]:
-    """The clip's frames in presentation order, upright and reduced, at least ``every_s`` seconds apart, from
-    the first frame at or after ``start_s`` (reached by seeking to the key frame before it).
+    """The clip's frames in presentation order, upright and reduced, from the first frame at or after ``start_s``
+    (reached by seeking to the key frame before it): the first frame at or after each step of a grid
+    ``every_s`` seconds wide, so at most one frame per ``every_s`` on average, and every frame of a slower clip.
 
     Every frame is decoded (a compressed frame needs its predecessors), but only the frames kept are
     converted, reduced by FFmpeg's area filter while converting, and turned upright.
@@ -207,7 +208,8 @@ def read_frames(clip: ClipInfo, *, every_s: float = 0.0, start_s: float = 0.0,
             time_s = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else frame.time
             if time_s is None or time_s < start_s - 1e-6 or time_s < next_time - 1e-6:
                 continue
-            next_time = max(next_time, time_s) + every_s if np.isfinite(next_time) else time_s + every_s
+            # The next frame wanted is one step on the grid later, or one step after this frame after a gap.
+            next_time = next_time + every_s if time_s < next_time + every_s else time_s + every_s
             rgb = frame.reformat(width=target[0], height=target[1], format="rgb24", interpolation="AREA").to_ndarray()
             if turns:
                 rgb = np.ascontiguousarray(np.rot90(rgb, k=turns))
