@@ -95,7 +95,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
              else "; offsets in % of body height (give --height-cm for cm)")
     parts: list[RenderableType] = [Text.from_markup(head), measurement_table(analysis)]
     if any(m.uncertainty is not None for m in analysis.measurements):
-        parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
+        source = ("the clip's still frames" if analysis.clip is not None
+                  else "re-measured copies of the photo")
+        parts.append(Text(f"± : 95% repeatability over {source}; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
     elif analysis.measurements:
         parts.append(Text(SINGLE_READING, style="dim"))
