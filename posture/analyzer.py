@@ -125,7 +125,7 @@ class Analyzer:
 
     def analyze(self, source: Source, *, height_cm: float | None = None, uncertainty: bool = True,
                 markers: str | None = None, roll: float | None = None, level: bool = True) -> Analysis:
-        """Analyse one photo.
+        """Analyse one photo, or a video clip given by its path (:meth:`analyze_clip`, recognised by its content).
 
         Args:
             source: a file path, a numpy array (H, W, 3) uint8 RGB, or a PIL image.
@@ -156,6 +156,10 @@ class Analyzer:
                 of the colours above, or the analyzer is closed.
         """
         self._check(height_cm=height_cm, roll=roll, markers=markers)
+        if isinstance(source, (str, os.PathLike)) and is_clip(source):
+            if markers is not None:
+                raise ValueError("markers are read from photos, not video clips")
+            return self.analyze_clip(source, height_cm=height_cm, roll=roll, level=level)
         return analyze_image(self.load(source), self._detector, model=self.model,
                              mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
                              height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,

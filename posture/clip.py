@@ -24,6 +24,7 @@ import numpy as np
 from posture.analysis import Analysis, ClipSummary, ModelIdentity
 from posture.combine import combine_frames
 from posture.core.measurement import Measurement
+from posture.errors import InputError
 from posture.io.video import ClipInfo, read_frames
 from posture.knowledge.explanations import KnowledgeBase
 from posture.knowledge.repeatability import repeatability
@@ -104,12 +105,11 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
     summary = ClipSummary(duration_s=duration, frames_read=len(readings), frames_used=0, start_s=0.0, end_s=0.0)
     if isinstance(stretch, str) or base is None or not base.ok:
         problem = stretch if isinstance(stretch, str) else "the frame in the middle of the still stretch is unreadable"
-        refused = base if base is not None else None
-        if refused is None:
-            raise ValueError(f"{clip.name}: {problem}")
-        verdict = dataclasses.replace(refused.verdict, problem=f"{problem[0].upper()}{problem[1:]}.",
+        if base is None:
+            raise InputError(f"{clip.name}: {problem}.")
+        verdict = dataclasses.replace(base.verdict, problem=f"{problem[0].upper()}{problem[1:]}.",
                                       problem_kind="person")
-        return dataclasses.replace(refused, verdict=verdict, frame=None, measurements=(), findings=(), clip=summary)
+        return dataclasses.replace(base, verdict=verdict, frame=None, measurements=(), findings=(), clip=summary)
     return _combined(base, [usable[i] for i in stretch.indices], stretch, summary, height_cm)
 
 
@@ -122,7 +122,7 @@ def _standing_frame(clip: ClipInfo, detector: PoseDetector, time_s: float, view:
     for frame in read_frames(clip, start_s=time_s):
         analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
                                  knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
-        if analysis.ok and analysis.view.kind == view or view is None:
+        if view is None or (analysis.ok and analysis.view.kind == view):
             return analysis
         first = first or analysis
         if frame.time_s > time_s + 1.0:

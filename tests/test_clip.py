@@ -78,3 +78,16 @@ def test_a_clip_of_a_person_walking_past_is_refused_for_no_still_stretch(analyze
     assert not analysis.ok
     assert analysis.problem is not None and "does not stand still" in analysis.problem
     assert analysis.error() is not None and analysis.error().exit_code == ExitCode.NO_USABLE_PERSON  # type: ignore[union-attr]
+
+
+def test_the_analyzer_reads_a_clip_given_to_analyze_as_a_clip(analyzer: Analyzer, still_clip: Path) -> None:
+    analysis = analyzer.analyze(still_clip, uncertainty=False)
+    assert analysis.ok and analysis.clip is not None
+    assert analysis.provenance.input_format == "H264 video"
+    with pytest.raises(ValueError, match="not video clips"):
+        analyzer.analyze(still_clip, markers="green")
+
+
+def test_compare_takes_a_clip_beside_a_photo(still_clip: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(PHOTO), str(still_clip)]) == ExitCode.OK
+    assert f"{PHOTO.name} → {still_clip.name}" in capsys.readouterr().out

@@ -114,10 +114,8 @@ def analyze_photo(task: Task, options: Options) -> Record:
     """
     analyzer = open_analyzer(options)
     try:
-        from posture.analyzer import is_video
-
-        analysis = (analyzer.analyze_clip(task.path, height_cm=task.height_cm) if is_video(task.path)
-                    else analyzer.analyze(task.path, height_cm=task.height_cm, uncertainty=options.uncertainty))
+        # A video clip is recognised by the Analyzer and read as one (docs/video.md).
+        analysis = analyzer.analyze(task.path, height_cm=task.height_cm, uncertainty=options.uncertainty)
         from posture.analysis import to_row
         from posture.render.json import analysis_to_dict
 

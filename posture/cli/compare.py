@@ -102,7 +102,7 @@ def _usage(message: str) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from posture.analyzer import Analyzer, is_video
+    from posture.analyzer import Analyzer
     from posture.compare import Session, compare_sessions
     from posture.errors import ExitCode, InputError
     from posture.io.loading import DEFAULT_MAX_PIXELS
@@ -110,9 +110,8 @@ def run_compare(args: argparse.Namespace) -> int:
     groups = _sessions(args)
     inputs = tuple(path for _, paths in groups for path in paths)
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=notify) as analyzer:
-        # A clip stands in a session as one more reading of its view, its frames already combined.
-        sessions = [Session(label, tuple(analyzer.analyze_clip(p, height_cm=args.height_cm) if is_video(p)
-                                         else analyzer.analyze(p, height_cm=args.height_cm)
+        # A clip (read as one by the Analyzer) stands in a session as one more reading of its view.
+        sessions = [Session(label, tuple(analyzer.analyze(p, height_cm=args.height_cm)
                                          for p in paths))
                     for label, paths in groups]
     comparison = compare_sessions(sessions)

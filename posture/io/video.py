@@ -39,7 +39,7 @@ class ClipInfo:
     Attributes:
         path: the file.
         sha256: hex digest of the file's bytes.
-        format: the container and codec, e.g. ``"mov,mp4,m4a,3gp,3g2,mj2/hevc"`` (FFmpeg's names).
+        format: the codec, e.g. ``"HEVC video"`` or ``"H264 video"`` (FFmpeg's name, in capitals).
         width: display width in pixels, after the rotation.
         height: display height in pixels, after the rotation.
         rotation: degrees counter-clockwise the display matrix turns the stored frames (0, 90, 180 or -90).
@@ -153,9 +153,8 @@ def open_clip(path: str | Path, *, max_pixels: int = MAX_FRAME_PIXELS) -> ClipIn
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else (
             container.duration / 1e6 if container.duration else None)
         codec = stream.codec_context.name
-        container_format = container.format.name
     width, height = (stored_height, stored_width) if turns % 2 else (stored_width, stored_height)
-    return ClipInfo(path=path, sha256=_file_digest(path, name), format=f"{container_format}/{codec}", width=width,
+    return ClipInfo(path=path, sha256=_file_digest(path, name), format=f"{codec.upper()} video", width=width,
                     height=height, rotation=turns * 90 if turns != 3 else -90, duration_s=duration,
                     frame_count=stream.frames or None)
 
