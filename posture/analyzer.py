@@ -191,7 +191,8 @@ class Analyzer:
         with PoseDetector(self.model_path, video=True) as tracker:
             return analyze_clip(clip, self._detector, tracker, model=self.model,
                                 mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
-                                height_cm=height_cm, roll=roll, level=level, progress=progress)
+                                height_cm=height_cm, roll=roll, level=level, progress=progress,
+                                copy_detectors=self._copy_landmarkers())
 
     def _check(self, *, height_cm: float | None, roll: float | None, markers: str | None) -> None:
         if self.closed:

@@ -3,7 +3,10 @@
 The clip is read a few frames a second (:data:`SAMPLE_RATE_HZ`); a
 video-mode landmarker follows the person from frame to frame, and each frame
 goes through the photo pipeline alone (``--fast``: the frames themselves are
-the re-takes that altered copies stand in for with a photo). The longest
+the re-takes that altered copies stand in for with a photo); every half
+second a frame is also read with its altered copies, as a photo is by
+default, and the combined reading is moved by how far that moves a frame's
+(the calibrations were fitted on such readings). The longest
 stretch without a step (:func:`~posture.stages.sway.still_stretch`) is kept;
 each measurement is the mean of its frames there, outlying frames left out,
 with a ± from their spread and the repeatability
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +41,11 @@ SAMPLE_RATE_HZ = 8.0
 """Frames read a second: sway's fastest part (1 Hz) four times over, and a 10-s 1080p clip read within 10 s on
 two cores."""
 
+COPY_INTERVAL_S = 0.5
+"""How often a frame is also read the way a photo is by default, with its altered copies: the mean of a frame and
+its copies is what the calibrations were fitted on, and the mirrored copy cancels the model's left-right bias,
+which every frame alike carries."""
+
 Progress = Callable[[float, float], None]
 """Told the time reached and the clip's length, in seconds, after each frame read."""
 
@@ -52,20 +60,24 @@ class FrameReading:
     xy: np.ndarray
     body_height_px: float
     measurements: tuple[Measurement, ...]
+    with_copies: tuple[Measurement, ...] = ()
+    """The same frame's measurements read with its altered copies, on the frames read so (:data:`COPY_INTERVAL_S`)."""
 
 
-def _reading(time_s: float, analysis: Analysis) -> FrameReading:
+def _reading(time_s: float, analysis: Analysis, with_copies: Analysis | None) -> FrameReading:
     pose = analysis.pose
     frame = analysis.frame
     return FrameReading(time_s=time_s, ok=analysis.ok, view=analysis.view.kind,
                         xy=np.full((33, 2), np.nan) if pose is None else np.array(pose.xy),
                         body_height_px=np.nan if frame is None else frame.body_height_px,
-                        measurements=analysis.measurements)
+                        measurements=analysis.measurements,
+                        with_copies=with_copies.measurements if with_copies is not None and with_copies.ok else ())
 
 
 def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, *, model: ModelIdentity,
                  mediapipe_version: str, knowledge: KnowledgeBase, height_cm: float | None = None,
-                 roll: float | None = None, level: bool = True, progress: Progress | None = None) -> Analysis:
+                 roll: float | None = None, level: bool = True, progress: Progress | None = None,
+                 copy_detectors: Sequence[PoseDetector] = ()) -> Analysis:
     """Analyse a clip of one person standing; a clip with no still stretch gives a refused :class:`Analysis`.
 
     Args:
@@ -74,16 +86,24 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
         tracker: a fresh video-mode landmarker, which reads every sampled frame.
         roll, level: as for a photo (:func:`~posture.pipeline.analyze_image`).
         progress: told the time reached after each frame.
+        copy_detectors: landmarkers that read the altered copies beside ``detector``, one thread each.
     """
     readings: list[FrameReading] = []
     last_ms = -1
+    copies_due = 0.0
     duration = clip.duration_s or 0.0
     for frame in read_frames(clip, every_s=1.0 / SAMPLE_RATE_HZ):
         last_ms = max(last_ms + 1, round(1000 * frame.time_s))
         poses = tracker.detect(frame.image, last_ms)
         analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
                                  knowledge=knowledge, height_cm=height_cm, roll=roll, level=level, poses=poses)
-        readings.append(_reading(frame.time_s, analysis))
+        with_copies = None
+        if analysis.ok and frame.time_s >= copies_due:
+            copies_due = frame.time_s + COPY_INTERVAL_S
+            with_copies = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
+                                        knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
+                                        poses=poses, uncertainty=True, copy_detectors=copy_detectors)
+        readings.append(_reading(frame.time_s, analysis, with_copies))
         if progress is not None:
             progress(frame.time_s, max(duration, frame.time_s))
     if readings:
@@ -130,6 +150,28 @@ def _standing_frame(clip: ClipInfo, detector: PoseDetector, time_s: float, view:
     return first
 
 
+def moved_as_with_copies(combined: Measurement, frames: list[FrameReading]) -> Measurement:
+    """The frames' combined reading moved by how far reading a frame with its altered copies moves it, on average
+    over the frames read both ways: the value a photo's default reading would give."""
+    shifts: list[float] = []
+    component_shifts: dict[str, list[float]] = {}
+    for reading in frames:
+        alone = next((m for m in reading.measurements if m.id == combined.id), None)
+        copied = next((m for m in reading.with_copies if m.id == combined.id), None)
+        if alone is None or copied is None:
+            continue
+        shifts.append(copied.value - alone.value)
+        alone_parts = dict(alone.components)
+        for name, value in copied.components:
+            if name in alone_parts:
+                component_shifts.setdefault(name, []).append(value - alone_parts[name])
+    if not shifts:
+        return combined
+    components = tuple((name, value + float(np.mean(component_shifts[name])) if name in component_shifts else value)
+                       for name, value in combined.components)
+    return dataclasses.replace(combined, value=combined.value + float(np.mean(shifts)), components=components)
+
+
 def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch, summary: ClipSummary,
               height_cm: float | None) -> Analysis:
     """``base`` with each measurement combined over the still stretch's frames, and the clip's summary and sway."""
@@ -142,6 +184,7 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
     for measurement_id in ids:
         combined, left_out = combine_frames([m for r in frames for m in r.measurements if m.id == measurement_id],
                                             repeat, height_cm, stretch.seconds)
+        combined = moved_as_with_copies(combined, frames)
         drawn = own.get(measurement_id)
         # The points drawn are the standing frame's own, on the picture shown; a measure it lacks is not drawn.
         measurements.append(dataclasses.replace(combined, points=drawn.points if drawn is not None else ()))

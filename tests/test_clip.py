@@ -91,3 +91,22 @@ def test_the_analyzer_reads_a_clip_given_to_analyze_as_a_clip(analyzer: Analyzer
 def test_compare_takes_a_clip_beside_a_photo(still_clip: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", str(PHOTO), str(still_clip)]) == ExitCode.OK
     assert f"{PHOTO.name} → {still_clip.name}" in capsys.readouterr().out
+
+
+def test_the_frames_reading_is_moved_as_far_as_reading_with_copies_moves_a_frame() -> None:
+    from posture.clip import FrameReading, moved_as_with_copies
+    from posture.core.measurement import Measurement
+
+    def reading(alone: float, copied: float | None) -> FrameReading:
+        def angle(value: float) -> Measurement:
+            return Measurement(id="trunk_lean", value=value, unit="deg", method="test", landmarks=(),
+                               components=(("part", value / 2),))
+        return FrameReading(time_s=0.0, ok=True, view="side", xy=np.zeros((33, 2)), body_height_px=100.0,
+                            measurements=(angle(alone),), with_copies=() if copied is None else (angle(copied),))
+
+    combined = Measurement(id="trunk_lean", value=5.0, unit="deg", method="test", landmarks=(),
+                           components=(("part", 2.5),))
+    moved = moved_as_with_copies(combined, [reading(4.0, 5.0), reading(6.0, None), reading(5.0, 7.0)])
+    assert moved.value == pytest.approx(6.5)
+    assert dict(moved.components)["part"] == pytest.approx(3.25)
+    assert moved_as_with_copies(combined, [reading(4.0, None)]) == combined
