@@ -72,6 +72,11 @@ threshold is marked borderline. Several shots of one view are combined into
 one steadier value; the same photo given twice (identical files, under any
 name) counts once, with a warning.
 
+A video clip (MP4, MOV) of the person standing still for a few seconds is
+read frame by frame: the longest stretch without a step is measured and
+combined into one reading, with the sway of head, shoulders and hips
+(docs/video.md).
+
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.
 """
@@ -84,6 +89,7 @@ examples:
   posture analyze side.jpg front.jpg --height-cm 172     (one report: each view gives what it can)
   posture analyze side1.jpg side2.jpg side3.jpg          (three shots of one view combined: a smaller ±)
   posture analyze side.jpg --fast                        (one landmark run instead of three: no ±)
+  posture analyze standing.mov --height-cm 172           (a clip: many frames, one reading, and the sway)
 """
 
 

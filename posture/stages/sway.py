@@ -145,6 +145,19 @@ def _main_frequency(signal: np.ndarray, rate: float) -> float | None:
     return float(frequencies[band][np.argmax(np.abs(padded[band]))])
 
 
+def low_passed(signal: np.ndarray, interval: float) -> np.ndarray:
+    """``signal``, sampled every ``interval`` seconds, without its frequencies above :data:`SWAY_BAND_HZ`.
+
+    The signal is continued at both ends first, turned half a turn about its end points (so that its value and
+    its slope carry on): a stretch of a cycle or two of slow sway ends far from where it began, and filtering it
+    as if it repeated would bend both ends towards each other, shrinking its range.
+    """
+    mirrored = np.concatenate([2 * signal[0] - signal[::-1], signal, 2 * signal[-1] - signal[::-1]])
+    spectrum = np.fft.rfft(mirrored)
+    spectrum[np.fft.rfftfreq(len(mirrored), d=interval) > SWAY_BAND_HZ] = 0.0
+    return np.fft.irfft(spectrum, n=len(mirrored))[len(signal):2 * len(signal)]
+
+
 def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: float,
          units_per_px: float, unit: str) -> tuple[SwayReading, ...]:
     """Each part's sway in the direction the view shows, from the still stretch's frames.
@@ -174,10 +187,7 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
         if part not in PARTS:
             continue
         position = np.interp(even, times, track @ across) * units_per_px
-        position -= position.mean()
-        spectrum = np.fft.rfft(position)
-        spectrum[np.fft.rfftfreq(len(position), d=interval) > SWAY_BAND_HZ] = 0.0
-        filtered = np.fft.irfft(spectrum, n=len(position))
+        filtered = low_passed(position - position.mean(), interval)
         readings.append(SwayReading(part=part, direction=direction, range=float(np.ptp(filtered)),
                                     rms=float(np.sqrt(np.mean(filtered**2))),
                                     frequency_hz=_main_frequency(filtered, rate), unit=unit))

@@ -70,3 +70,14 @@ def test_sway_is_side_to_side_from_the_front_and_none_for_an_unsupported_view() 
     assert {r.direction for r in sway(times, xy, view="front", camera_roll_deg=0.0, units_per_px=1.0,
                                       unit="cm")} == {"side-to-side"}
     assert sway(times, xy, view="unsupported", camera_roll_deg=0.0, units_per_px=1.0, unit="cm") == ()
+
+
+@pytest.mark.parametrize("phase", [0.0, 1.0, 2.0])
+def test_the_range_of_a_part_of_a_slow_cycle_is_not_shrunk_by_the_filter(phase: float) -> None:
+    times = np.arange(0, 5, 0.125)
+    glide = 20.0 * np.sin(2 * np.pi * 0.15 * times + phase)
+    readings = sway(times, standing(times, glide), view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm")
+    centred = glide - glide.mean()
+    for reading in readings:
+        assert reading.range == pytest.approx(0.1 * np.ptp(glide), abs=0.1)
+        assert reading.rms == pytest.approx(0.1 * np.sqrt(np.mean(centred**2)), abs=0.05)
