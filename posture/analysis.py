@@ -24,8 +24,9 @@ from posture.knowledge.explanations import Caveat, KnowledgeBase, NotMeasured, S
 from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
+from posture.stages.sway import SwayReading
 
-SCHEMA_VERSION = "2.4"
+SCHEMA_VERSION = "2.5"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -79,6 +80,46 @@ class Provenance:
     people_detected: int
 
 
+SWAY_NORMS_NOTE = ("No published typical range for the sway of the head, shoulders or hips read from video was found, "
+                   "so none is given: compare a person's sway with their own earlier clips.")
+
+
+@dataclass(frozen=True, slots=True)
+class ClipSummary:
+    """What a clip's reading rests on: which frames and seconds were measured, and the body's sway.
+
+    Attributes:
+        duration_s: the clip's length in seconds (the last frame read's time, when the container does not say).
+        frames_read: frames the landmarker looked at (the clip subsampled in time).
+        frames_used: frames of the still stretch whose measurements were combined.
+        start_s: the still stretch's first frame time in seconds.
+        end_s: its last frame's time.
+        frames_rejected: per measurement id, frames left out as outliers.
+        sway: each part's sway in the direction the view shows; empty when the view shows none.
+        sway_note: why the sway has no typical range beside it.
+    """
+
+    duration_s: float
+    frames_read: int
+    frames_used: int
+    start_s: float
+    end_s: float
+    frames_rejected: tuple[tuple[str, int], ...] = ()
+    sway: tuple[SwayReading, ...] = ()
+    sway_note: str = SWAY_NORMS_NOTE
+
+    @property
+    def seconds_used(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def sentence(self) -> str:
+        """How much of the clip the reading rests on, in one sentence."""
+        return (f"Combined from {self.frames_used} frames over {self.seconds_used:.1f} s of quiet standing "
+                f"({self.start_s:.1f}-{self.end_s:.1f} s of a {self.duration_s:.1f}-s clip, "
+                f"{self.frames_read} frames read).")
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything posture found in one photo, or why it measured nothing.
@@ -96,6 +137,7 @@ class Analysis:
             result (:mod:`posture.combine`); empty for a single photo.
         withheld: the measures this photo's view could give but this photo does not, each with the cause in
             this photo and what to change.
+        clip: for a video clip, the frames and seconds combined and the sway; None for a photo.
     """
 
     image: LoadedImage
@@ -108,6 +150,7 @@ class Analysis:
     provenance: Provenance
     combined_from: tuple[str, ...] = ()
     withheld: tuple[Withheld, ...] = ()
+    clip: ClipSummary | None = None
 
     @property
     def status(self) -> Status:

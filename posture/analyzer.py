@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from posture.analysis import Analysis, ModelIdentity
+from posture.clip import Progress, analyze_clip
 from posture.core.image import LoadedImage
 from posture.io.loading import (
     DEFAULT_MAX_PIXELS,
@@ -22,6 +23,7 @@ from posture.io.loading import (
     image_from_pil,
     load_image,
 )
+from posture.io.video import is_clip, open_clip
 from posture.io.model import check_model_file, prepare_model, sha256_of
 from posture.knowledge.calibration import load_calibrations
 from posture.knowledge.explanations import load_knowledge_base
@@ -123,7 +125,7 @@ class Analyzer:
 
     def analyze(self, source: Source, *, height_cm: float | None = None, uncertainty: bool = True,
                 markers: str | None = None, roll: float | None = None, level: bool = True) -> Analysis:
-        """Analyse one photo.
+        """Analyse one photo, or a video clip given by its path (:meth:`analyze_clip`, recognised by its content).
 
         Args:
             source: a file path, a numpy array (H, W, 3) uint8 RGB, or a PIL image.
@@ -153,6 +155,46 @@ class Analyzer:
             ValueError: ``height_cm`` is not a standing height, ``roll`` is beyond ±45°, ``markers`` is not one
                 of the colours above, or the analyzer is closed.
         """
+        self._check(height_cm=height_cm, roll=roll, markers=markers)
+        if isinstance(source, (str, os.PathLike)) and is_clip(source):
+            if markers is not None:
+                raise ValueError("markers are read from photos, not video clips")
+            return self.analyze_clip(source, height_cm=height_cm, roll=roll, level=level)
+        return analyze_image(self.load(source), self._detector, model=self.model,
+                             mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
+                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
+                             copy_detectors=self._copy_landmarkers() if uncertainty else ())
+
+    def analyze_clip(self, path: str | os.PathLike[str], *, height_cm: float | None = None, roll: float | None = None,
+                     level: bool = True, progress: Progress | None = None) -> Analysis:
+        """Analyse a video clip (MP4, MOV, Matroska...) of one person standing still: many frames, one reading.
+
+        The frames of the longest stretch without a step are measured one by one and combined, each
+        measurement the mean of its frames with outlying frames left out; the result carries the clip's
+        summary (frames and seconds used) and the sway of head, shoulders and hips (``Analysis.clip``).
+
+        Args:
+            path: the clip.
+            height_cm, roll, level: as for :meth:`analyze`.
+            progress: told the time reached and the clip's length, in seconds, after each frame read.
+
+        Returns:
+            The analysis; a clip without a still stretch, or without a person, gives one whose ``status`` is
+            ``"refused"``, with the reason in ``problem``.
+
+        Raises:
+            InputError: the clip cannot be read (one sentence says why).
+            ValueError: as for :meth:`analyze`.
+        """
+        self._check(height_cm=height_cm, roll=roll, markers=None)
+        clip = open_clip(path, max_pixels=self.max_pixels)
+        with PoseDetector(self.model_path, video=True) as tracker:
+            return analyze_clip(clip, self._detector, tracker, model=self.model,
+                                mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
+                                height_cm=height_cm, roll=roll, level=level, progress=progress,
+                                copy_detectors=self._copy_landmarkers())
+
+    def _check(self, *, height_cm: float | None, roll: float | None, markers: str | None) -> None:
         if self.closed:
             raise ValueError("this Analyzer is closed (close() or the end of its with block); open a new one")
         if markers is not None and markers not in COLOURS:
@@ -163,10 +205,11 @@ class Analyzer:
         if roll is not None and not is_camera_roll(roll):
             raise ValueError(f"roll={roll!r} is not a camera roll in degrees (expected -{MAX_USER_ROLL_DEG:g} to "
                              f"{MAX_USER_ROLL_DEG:g})")
-        return analyze_image(self.load(source), self._detector, model=self.model,
-                             mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
-                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
-                             copy_detectors=self._copy_landmarkers() if uncertainty else ())
+
+
+def is_video(path: str | os.PathLike[str]) -> bool:
+    """Whether the file is a video clip, by its content (:meth:`Analyzer.analyze_clip` reads it)."""
+    return is_clip(path)
 
 
 def _ignore(message: str) -> None:

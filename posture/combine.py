@@ -19,7 +19,7 @@ import numpy as np
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement, Withheld
-from posture.knowledge.repeatability import T_975, Z_95
+from posture.knowledge.repeatability import T_975, Z_95, Repeatability
 from posture.stages.findings import evaluate
 
 
@@ -55,6 +55,70 @@ def combine_measurements(readings: Sequence[Measurement]) -> Measurement:
         (name, float(np.sum(weights * [dict(r.components)[name] for r in readings]) / np.sum(weights)))
         for name in shared)
     return dataclasses.replace(first, value=mean, uncertainty=uncertainty, components=components)
+
+
+OUTLIER_MADS = 3.5
+"""A frame whose reading lies further than this many scaled median absolute deviations from the median is left
+out (a frame the landmarks misread, or a moment the person turned)."""
+
+
+def t_975(freedom: float) -> float:
+    """Student's t for a two-sided 95% interval at ``freedom`` degrees of freedom (the table, then a series)."""
+    whole = max(1, int(freedom))
+    if whole in T_975:
+        return T_975[whole]
+    return Z_95 + (Z_95**3 + Z_95) / (4 * whole) + (5 * Z_95**5 + 16 * Z_95**3 + 3 * Z_95) / (96 * whole**2)
+
+
+def effective_count(values: np.ndarray) -> float:
+    """How many independent readings a series of consecutive frames is worth: neighbouring frames of a swaying
+    body agree more than independent photos would, by their lag-one autocorrelation."""
+    if len(values) < 3 or float(values.std()) == 0.0:
+        return float(len(values))
+    centred = values - values.mean()
+    correlation = float(np.clip(np.sum(centred[1:] * centred[:-1]) / np.sum(centred**2), 0.0, 0.95))
+    return max(2.0, len(values) * (1.0 - correlation) / (1.0 + correlation))
+
+
+INDEPENDENT_READINGS_PER_S = 2.0
+"""At most this many independent readings a second of standing: sway's fastest part (about 1 Hz) turns round
+every half second, and frames closer together repeat the same moment of it."""
+
+
+def combine_frames(readings: Sequence[Measurement], repeat: Repeatability, height_cm: float | None,
+                   seconds: float) -> tuple[Measurement, int]:
+    """One measurement from its readings in ``seconds`` of a clip's frames, and how many frames were left out.
+
+    The mean of the frames within :data:`OUTLIER_MADS` of the median. Its ± is the repeatability's: the
+    measurement's factor, times Student's t, times the frames' spread over the root of how many independent
+    readings they are worth (:func:`effective_count`, at most :data:`INDEPENDENT_READINGS_PER_S` a second).
+    The spread is never taken as narrower than the typical spread of a photo's readings: what the altered
+    copies of a photo reveal (the model's left-right bias, its reading of this body) is in every frame alike
+    and does not average away.
+
+    Raises:
+        ValueError: no readings.
+    """
+    if not readings:
+        raise ValueError("nothing to combine")
+    values = np.array([r.value for r in readings])
+    median = float(np.median(values))
+    deviation = 1.4826 * float(np.median(np.abs(values - median)))
+    kept = [r for r, v in zip(readings, values) if deviation == 0.0 or abs(v - median) <= OUTLIER_MADS * deviation]
+    kept_values = np.array([r.value for r in kept])
+    first = kept[0]
+    shared = [name for name, _ in first.components if all(name in dict(r.components) for r in kept)]
+    components = tuple((name, float(np.mean([dict(r.components)[name] for r in kept]))) for name in shared)
+    factor = repeat.factor_of(first.id)
+    typical = repeat.typical(first, height_cm)
+    uncertainty = None
+    if factor is not None and len(kept) >= 3:
+        spread = max(float(np.std(kept_values, ddof=1)), typical or 0.0)
+        count = min(effective_count(kept_values), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
+        uncertainty = factor * t_975(count - 1) * spread / math.sqrt(count)
+    measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
+                                      components=components)
+    return measurement, len(readings) - len(kept)
 
 
 def combine_photos(analyses: Sequence[Analysis]) -> Analysis:

@@ -217,6 +217,7 @@ def analyze_image(
     uncertainty: bool = False,
     markers: str | None = None,
     copy_detectors: Sequence[PoseDetector] = (),
+    poses: tuple[Pose, ...] | None = None,
 ) -> Analysis:
     """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`.
 
@@ -226,6 +227,8 @@ def analyze_image(
         uncertainty: average over the altered copies and give each measurement its ± (the default reading).
         markers: the skin markers' colour; the markers' measures then replace the estimates of the same ids.
         copy_detectors: landmarkers that read altered copies alongside ``detector``, one thread each.
+        poses: the people already found in ``image`` (a clip's frame, found by a video-mode landmarker);
+            ``detector`` then only reads the altered copies.
     """
     with ThreadPoolExecutor(max_workers=max(1, len(copy_detectors)), thread_name_prefix="posture-copies") as pool:
         copies = None
@@ -239,7 +242,7 @@ def analyze_image(
         try:
             return _analyze(image, detector, model=model, mediapipe_version=mediapipe_version, knowledge=knowledge,
                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
-                            copies=copies, copy_detectors=copy_detectors, pool=pool)
+                            copies=copies, copy_detectors=copy_detectors, pool=pool, poses=poses)
         finally:
             if copies is not None:
                 copies.abandon()
@@ -248,11 +251,12 @@ def analyze_image(
 def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity, mediapipe_version: str,
              knowledge: KnowledgeBase, height_cm: float | None, roll: float | None, level: bool, uncertainty: bool,
              markers: str | None, copies: CopyReading | None, copy_detectors: Sequence[PoseDetector],
-             pool: Executor) -> Analysis:
+             pool: Executor, poses: tuple[Pose, ...] | None = None) -> Analysis:
     """:func:`analyze_image` with the copies' reading already under way (``copies``), if it is."""
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
     lines = start_line_search(image, roll=roll, level=level)
-    poses = detector.detect(image)
+    if poses is None:
+        poses = detector.detect(image)
     verdict = gate(image, poses)
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses),

@@ -80,6 +80,7 @@ STAGES = Unit("posture.stages", (
     tier("stages.findings"),
     tier("stages.copies"),
     tier("stages.witnesses"),
+    tier("stages.sway"),
 ))
 
 LAYERS: tuple[Tier, ...] = (
@@ -90,6 +91,7 @@ LAYERS: tuple[Tier, ...] = (
     (STAGES,),
     tier("analysis"),
     tier("pipeline", "combine"),
+    tier("clip"),
     tier("analyzer", "compare"),
     tier("render"),
     tier("batching"),

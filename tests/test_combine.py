@@ -10,9 +10,15 @@ import pytest
 from builders import analysis_image, built, refused
 
 from posture.analysis import Analysis
-from posture.combine import combine_by_view, combine_measurements, combine_photos, note_repeated_photos
+from posture.combine import (
+    combine_by_view,
+    combine_frames,
+    combine_measurements,
+    combine_photos,
+    note_repeated_photos,
+)
 from posture.core.measurement import Measurement, Withheld
-from posture.knowledge.repeatability import T_975, Z_95
+from posture.knowledge.repeatability import T_975, Z_95, repeatability
 from posture.render.json import render_json_photos
 from posture.render.terminal import render_terminal
 from posture.stages.findings import evaluate
@@ -174,3 +180,19 @@ def test_a_measure_no_photo_gave_keeps_the_first_reason_naming_its_photo() -> No
     assert combined.withheld == (Withheld("trunk_lean", "unsteady", "a.jpg: a spread"),)
     assert combined.warnings == ("b.jpg: a warning",)
     assert combined.measurement("trunk_lean") is None
+
+
+def test_frames_are_combined_with_outlying_frames_left_out() -> None:
+    values = [10.0, 10.2, 9.8, 10.1, 9.9, 10.0, 30.0]
+    readings = [Measurement(id="trunk_lean", value=v, unit="deg", method="test", landmarks=()) for v in values]
+    combined, left_out = combine_frames(readings, repeatability(), None, seconds=3.0)
+    assert left_out == 1
+    assert combined.value == pytest.approx(10.0)
+    assert combined.uncertainty is not None
+    # Frames count for at most two independent readings a second: one second of them is worth two.
+    brief, _ = combine_frames(readings, repeatability(), None, seconds=1.0)
+    assert brief.uncertainty is not None and brief.uncertainty > combined.uncertainty
+    # Never narrower than the typical spread of a photo's readings, however alike the frames.
+    alike, _ = combine_frames([dataclasses.replace(r, value=10.0) for r in readings], repeatability(), None,
+                              seconds=3.0)
+    assert alike.uncertainty is not None and alike.uncertainty > 0.3

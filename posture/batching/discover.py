@@ -21,8 +21,9 @@ from posture.batching.tables import (
 from posture.core.paths import path_text
 from posture.errors import InputError
 
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif"})
-"""File name endings (any case) taken as photos; other files are reported as skipped."""
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".mp4", ".mov", ".m4v"})
+"""File name endings (any case) taken as photos, or as video clips of standing (read by their content, docs/video.md);
+other files are reported as skipped."""
 _HASH_CHUNK = 1 << 20
 
 OUTPUT_NAMES = frozenset({RESULTS_CSV, RESULTS_JSONL, FAILURES_CSV, SUMMARY_JSON, ANNOTATED_DIR})

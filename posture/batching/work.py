@@ -114,6 +114,7 @@ def analyze_photo(task: Task, options: Options) -> Record:
     """
     analyzer = open_analyzer(options)
     try:
+        # A video clip is recognised by the Analyzer and read as one (docs/video.md).
         analysis = analyzer.analyze(task.path, height_cm=task.height_cm, uncertainty=options.uncertainty)
         from posture.analysis import to_row
         from posture.render.json import analysis_to_dict

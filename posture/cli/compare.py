@@ -116,6 +116,7 @@ def run_compare(args: argparse.Namespace) -> int:
     groups = _sessions(args)
     inputs = tuple(path for _, paths in groups for path in paths)
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=notify) as analyzer:
+        # A clip (read as one by the Analyzer) stands in a session as one more reading of its view.
         sessions = [Session(label, tuple(analyzer.analyze(p, height_cm=args.height_cm)
                                          for p in paths))
                     for label, paths in groups]

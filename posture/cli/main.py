@@ -75,6 +75,11 @@ threshold is marked borderline. Several shots of one view are combined into
 one steadier value; the same photo given twice (identical files, under any
 name) counts once, with a warning.
 
+A video clip (MP4, MOV) of the person standing still for a few seconds is
+read frame by frame: the longest stretch without a step is measured and
+combined into one reading, with the sway of head, shoulders and hips
+(docs/video.md).
+
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.
 """
@@ -88,6 +93,7 @@ examples:
   posture analyze side.jpg front.jpg --height-cm 172     (one report: each view gives what it can)
   posture analyze side1.jpg side2.jpg side3.jpg          (three shots of one view combined: a smaller ±)
   posture analyze side.jpg --fast                        (one landmark run instead of three: no ±)
+  posture analyze standing.mov --height-cm 172           (a clip: many frames, one reading, and the sway)
 """
 
 
@@ -141,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("photos", type=Path, nargs="+", metavar="PHOTO",
-                         help="JPEG, PNG, WebP or HEIC photo of one standing person; several photos of the same "
+                         help="JPEG, PNG, WebP or HEIC photo of one standing person, or a video clip (MP4, MOV) of "
+                         "them standing still for a few seconds (docs/video.md); several photos of the same "
                          "person (e.g. side.jpg front.jpg) give one combined report")
     analyze.add_argument("--json", action="store_true",
                          help="print the versioned JSON document (docs/json-output.md) instead of the report; "
@@ -203,8 +210,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def clip_progress(path: Path) -> Iterator[Callable[[float, float], None] | None]:
+    """A rich progress bar on stderr for a clip being read, when stderr is a terminal; else no progress."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from posture.core.paths import path_text
+
+    bar = Progress(TextColumn(f"reading {path_text(path.name)}"), BarColumn(),
+                   TextColumn("{task.completed:.1f} of {task.total:.1f} s"), TimeRemainingColumn(),
+                   console=Console(file=sys.stderr), transient=True)
+    task = bar.add_task("clip", total=None)
+
+    def advance(reached_s: float, length_s: float) -> None:
+        bar.update(task, completed=reached_s, total=length_s)
+
+    with bar:
+        yield advance
+
+
 def _run_analyze(args: argparse.Namespace) -> int:
-    from posture.analyzer import Analyzer
+    from posture.analyzer import Analyzer, is_video
     from posture.io.loading import DEFAULT_MAX_PIXELS
 
     photos: list[Path] = args.photos
@@ -216,8 +246,15 @@ def _run_analyze(args: argparse.Namespace) -> int:
     with Analyzer(args.model, max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS, notify=notify) as analyzer:
         for photo in photos:
             try:
-                analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
-                                            roll=args.roll, level=args.level, markers=args.markers)
+                if is_video(photo):
+                    if args.markers is not None:
+                        raise UsageError("--markers takes photos, not video clips.")
+                    with clip_progress(photo) as progress:
+                        analysis = analyzer.analyze_clip(photo, height_cm=args.height_cm, roll=args.roll,
+                                                         level=args.level, progress=progress)
+                else:
+                    analysis = analyzer.analyze(photo, height_cm=args.height_cm, uncertainty=args.uncertainty,
+                                                roll=args.roll, level=args.level, markers=args.markers)
             except InputError as error:
                 if len(photos) == 1:
                     raise

@@ -368,7 +368,7 @@ def _reduce(image: Image.Image, name: str, max_pixels: int, working_long_side: i
     # From the header alone: nothing has been decoded yet.
     _check_size(name, stored_width, stored_height, max_pixels, image.mode)
     scale = min(1.0, working_long_side / max(stored_width, stored_height))
-    target = _working_size(stored_width, stored_height, working_long_side)
+    target = working_size(stored_width, stored_height, working_long_side)
     # JPEG picks the largest 1/2^n decoding scale still >= target; the
     # returned box maps the reduced pixels back onto the original extent.
     drafted = image.draft("RGB", target) if target and draft else None
@@ -419,17 +419,25 @@ def _from_memory(image: Image.Image, label: str, kind: str, max_pixels: int,
 
 
 def _loaded(reduced: _Reduced, origin: ImageOrigin, *, path: Path | None, label: str | None) -> LoadedImage:
-    luminance = mean_luminance(reduced.rgb)
+    notes = () if reduced.exif.note is None else (reduced.exif.note,)
+    return working_image(reduced.rgb, width=reduced.width, height=reduced.height, scale=reduced.scale,
+                         origin=origin, path=path, label=label, notes=notes)
+
+
+def working_image(rgb: np.ndarray, *, width: int, height: int, scale: float, origin: ImageOrigin,
+                  path: Path | None, label: str | None = None, notes: tuple[str, ...] = ()) -> LoadedImage:
+    """An image already upright and at working size (``rgb``, read-only) as the pipeline takes it, with the
+    warning every photo gets when it is very dark; ``width`` and ``height`` are the original size."""
+    luminance = mean_luminance(rgb)
     is_dark = luminance < DARK_LUMINANCE
-    notes = [] if reduced.exif.note is None else [reduced.exif.note]
     if is_dark:
-        notes.append(f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
-                     "which can keep the person from being found.")
-    return LoadedImage(path=path, width=reduced.width, height=reduced.height, rgb=reduced.rgb,
-                       scale=reduced.scale, warnings=tuple(notes), is_dark=is_dark, origin=origin, label=label)
+        notes += (f"The photo is very dark (mean brightness {luminance:.0f} of 255), "
+                  "which can keep the person from being found.",)
+    return LoadedImage(path=path, width=width, height=height, rgb=rgb, scale=scale, warnings=notes,
+                       is_dark=is_dark, origin=origin, label=label)
 
 
-def _working_size(width: int, height: int, working_long_side: int) -> tuple[int, int] | None:
+def working_size(width: int, height: int, working_long_side: int) -> tuple[int, int] | None:
     """The reduced size in stored orientation, or None when the image is small enough already.
 
     The long side is the same before and after an EXIF rotation, so this can

@@ -86,6 +86,18 @@ def _flag_rule(low: float | None, high: float | None, unit: str, signed: bool) -
     return " or ".join(parts) or NO_TYPICAL_RANGE
 
 
+def sway_context(analysis: Analysis) -> dict[str, Any] | None:
+    """A clip's sway as the template shows it, or None for a photo or a clip whose view shows none."""
+    clip = analysis.clip
+    if clip is None or not clip.sway:
+        return None
+    return {"direction": clip.sway[0].direction, "seconds": f"{clip.seconds_used:.1f}", "note": clip.sway_note,
+            "rows": [{"part": r.part, "range": format_value(r.range, r.unit, signed=False),
+                      "rms": format_value(r.rms, r.unit, signed=False),
+                      "frequency": "–" if r.frequency_hz is None else f"{r.frequency_hz:.2f} Hz"}
+                     for r in clip.sway]}
+
+
 def analysis_context(analysis: Analysis) -> dict[str, Any]:
     """What the one-photo template shows, as plain data."""
     context = _common(analysis)
@@ -93,7 +105,7 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
     context.update(name=image.display_name, status=analysis.status, problem=analysis.problem,
                    view=analysis.view, near_side=analysis.verdict.near_side,
                    capture_time=analysis.provenance.capture_time, warnings=list(analysis.warnings),
-                   width=image.width, height=image.height)
+                   width=image.width, height=image.height, sway=sway_context(analysis))
     if not analysis.ok or analysis.frame is None:
         context.update(picture=None, rows=[], findings=[], not_measured=[], unit_note="", references=[],
                        suggestions=None)

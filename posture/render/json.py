@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from posture.analysis import SCHEMA_VERSION, Analysis, Provenance
+from posture.analysis import SCHEMA_VERSION, Analysis, ClipSummary, Provenance
 from posture.core.measurement import Measurement
 from posture.core.paths import path_text
 from posture.core.units import round_for_data
@@ -127,6 +127,25 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         ],
         "warnings": list(analysis.warnings),
         "combined_from": list(analysis.combined_from),
+        "clip": None if analysis.clip is None else clip_to_dict(analysis.clip),
+    }
+
+
+def clip_to_dict(clip: ClipSummary) -> dict[str, Any]:
+    """A clip's frames and seconds used, and its sway."""
+    return {
+        "duration_s": round(clip.duration_s, 3),
+        "frames_read": clip.frames_read,
+        "frames_used": clip.frames_used,
+        "start_s": round(clip.start_s, 3),
+        "end_s": round(clip.end_s, 3),
+        "seconds_used": round(clip.seconds_used, 3),
+        "frames_rejected": dict(clip.frames_rejected),
+        "sway": [{"part": r.part, "direction": r.direction, "range": round_for_data(r.range),
+                  "rms": round_for_data(r.rms),
+                  "frequency_hz": None if r.frequency_hz is None else round(r.frequency_hz, 3), "unit": r.unit}
+                 for r in clip.sway],
+        "sway_note": clip.sway_note,
     }
 
 

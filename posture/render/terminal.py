@@ -105,7 +105,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     parts.extend(Text(f"{measurement_id}, for reference: {note}.", style="dim")
                  for measurement_id, note in reference_notes(analysis))
     if any(m.uncertainty is not None for m in analysis.measurements):
-        parts.append(Text("± : 95% repeatability over re-measured copies of the photo; accuracy against the "
+        source = ("the clip's still frames" if analysis.clip is not None
+                  else "re-measured copies of the photo")
+        parts.append(Text(f"± : 95% repeatability over {source}; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
     elif analysis.measurements:
         parts.append(Text(SINGLE_READING, style="dim"))
@@ -130,6 +132,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
         against = threshold_against_article(finding)
         if against:
             parts.append(_indented(against, "dim"))
+    if analysis.clip is not None and analysis.clip.sway:
+        parts.append(Text(""))
+        parts.extend(sway_parts(analysis))
     if analysis.withheld:
         parts.append(Text(""))
         parts.append(Text("Not given for this photo", style="bold underline"))
@@ -181,6 +186,23 @@ def suggestion_parts(knowledge: KnowledgeBase, finding_ids: set[str]) -> list[Re
                 section for tie in suggestion.ties for section in tie.article_sections))
             parts.append(_indented("Article: " + "; ".join(sections), "dim"))
     return parts
+
+
+def sway_parts(analysis: Analysis) -> list[RenderableType]:
+    """The clip's sway: one row per part, with the range, the RMS and the main frequency, and why no typical range."""
+    clip = analysis.clip
+    if clip is None or not clip.sway:
+        return []
+    first = clip.sway[0]
+    table = Table(title=None, show_lines=False, expand=False)
+    for column in ("part", "range", "RMS", "main frequency"):
+        table.add_column(column, justify="left" if column == "part" else "right")
+    for reading in clip.sway:
+        table.add_row(reading.part, format_value(reading.range, reading.unit, signed=False),
+                      format_value(reading.rms, reading.unit, signed=False),
+                      "-" if reading.frequency_hz is None else f"{reading.frequency_hz:.2f} Hz")
+    return [Text(f"Sway, {first.direction}, over {clip.seconds_used:.1f} s of quiet standing", style="bold underline"),
+            table, _indented(clip.sway_note, "dim")]
 
 
 def not_measured_in_any(analyses: Sequence[Analysis]) -> tuple[NotMeasured, ...]:

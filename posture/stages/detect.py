@@ -88,22 +88,26 @@ def _first_line(error: BaseException) -> str:
 
 
 class PoseDetector:
-    """MediaPipe ``PoseLandmarker`` in image mode; use as a context manager.
+    """MediaPipe ``PoseLandmarker`` in image mode, or in video mode for a clip's frames; use as a context manager.
 
     Building the landmarker costs about 0.1 s, so a batch builds one per worker
-    and reuses it for every photo.
+    and reuses it for every photo. In video mode the landmarker follows the
+    person from frame to frame instead of searching each frame anew, and
+    needs each frame's time, increasing; one video-mode landmarker reads one clip.
     """
 
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, *, video: bool = False) -> None:
         _defer_unused_mediapipe_parts()
         from mediapipe.tasks.python.core.base_options import BaseOptions
-        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
         options = PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
             num_poses=MAX_POSES,
             output_segmentation_masks=True,
         )
+        self.video = video
         self._model_path = model_path
         try:
             with native_stderr_silenced():
@@ -136,22 +140,29 @@ class PoseDetector:
                 pass
             del landmarker
 
-    def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
+    def detect(self, image: LoadedImage, timestamp_ms: int | None = None) -> tuple[Pose, ...]:
         """Find up to :data:`MAX_POSES` people, largest first.
+
+        Args:
+            timestamp_ms: in video mode (only), the frame's time, later than the previous frame's.
 
         Raises:
             ModelError: the model cannot run (e.g. a bundle whose networks are swapped).
-            ValueError: the detector was closed.
+            ValueError: the detector was closed, or a frame's time is missing, given to an image-mode
+                landmarker, or not later than the previous one.
         """
         import mediapipe as mp
 
         if self._landmarker is None:
             raise ValueError("this PoseDetector is closed")
+        if (timestamp_ms is not None) != self.video:
+            raise ValueError("a video-mode landmarker needs each frame's time, and only it takes one")
 
         frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image.rgb))
         try:
             with native_stderr_silenced():
-                result = self._landmarker.detect(frame)
+                result = (self._landmarker.detect(frame) if timestamp_ms is None
+                          else self._landmarker.detect_for_video(frame, timestamp_ms))
         except (RuntimeError, ValueError):
             # The graph was built, so the photo is not at fault: a bundle whose networks do not fit
             # the pose landmarker's graph (e.g. swapped) fails only here. MediaPipe's own message names

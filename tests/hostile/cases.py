@@ -17,6 +17,7 @@ from pathlib import Path
 from photos import (
     Maker,
     blank,
+    clip_bytes,
     cropped_at_the_waist,
     exif_rotated,
     far_away,
@@ -159,6 +160,10 @@ BAD_FILES: dict[str, tuple[str, Maker]] = {
                         written("huge.png", png_header_only(100_000, 100_000))),
     "bomb": ("a decompression bomb: 144 megapixels of zeros in a 140 KB PNG", written("bomb.png", png_bomb)),
     "tiny": ("a 40 x 30 pixel photo", saved(blank((40, 30)), "tiny.png")),
+    "truncated-clip": ("a video clip cut in half (before the index a phone writes last)",
+                       written("cut.mp4", truncated(clip_bytes))),
+    "clip-without-video": ("a video file holding only sound", written("sound.mp4", lambda: clip_bytes(sound_only=True))),
+    "8k-clip": ("a video clip of 8K frames (7680 x 4320)", written("8k.mp4", lambda: clip_bytes((7680, 4320), 1))),
     "gif": ("a GIF (a format posture does not read)", saved(blank(), "wall.gif")),
     "bmp-as-jpg": ("a BMP named .jpg", saved(blank(), "wall.jpg", format="BMP")),
     "tiff": ("a TIFF", saved(blank(), "wall.tiff")),
@@ -224,6 +229,7 @@ for name, (what, maker) in GOOD_PHOTOS.items():
 
 REFUSED_PHOTOS: dict[str, tuple[ExitCode, str, Maker]] = {
     "no-person-wall": (ExitCode.NO_USABLE_PERSON, "a blank wall", saved(blank(), "wall.png")),
+    "no-person-clip": (ExitCode.NO_USABLE_PERSON, "a video clip of a blank wall", written("wall.mp4", clip_bytes)),
     "no-person-noise": (ExitCode.NO_USABLE_PERSON, "noise", saved(noise(), "noise.png")),
     "black": (ExitCode.NO_USABLE_PERSON, "a black photo", saved(blank(colour=(0, 0, 0)), "black.png")),
     "two-people": (ExitCode.NO_USABLE_PERSON, "two people side by side", person("two.png", two_people)),

@@ -133,6 +133,35 @@ def truncated(data: Callable[[], bytes], fraction: float = 0.5) -> Callable[[], 
     return lambda: (whole := data())[: int(len(whole) * fraction)]
 
 
+def clip_bytes(size: tuple[int, int] = (144, 256), frames: int = 10, *, sound_only: bool = False) -> bytes:
+    """An H.264 MP4 of ``frames`` flat grey frames of ``size``, or a Matroska file holding only sound."""
+    import tempfile
+
+    import av
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/clip.{'mkv' if sound_only else 'mp4'}"
+        with av.open(path, "w") as container:
+            if sound_only:
+                stream = container.add_stream("pcm_s16le", rate=8000)
+                frame = av.AudioFrame.from_ndarray(np.zeros((1, 800), dtype=np.int16), format="s16", layout="mono")
+                frame.sample_rate = 8000
+                pictures = [frame]
+            else:
+                stream = container.add_stream("libx264", rate=10)
+                stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+                flat = np.full((size[1], size[0], 3), 128, dtype=np.uint8)
+                pictures = [av.VideoFrame.from_ndarray(flat, format="rgb24") for _ in range(frames)]
+            for picture in pictures:
+                for packet in stream.encode(picture):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        with open(path, "rb") as file:
+            return file.read()
+
+
 # --------------------------------------------------------------------------- photos that decode
 
 

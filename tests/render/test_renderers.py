@@ -98,8 +98,9 @@ def test_json_document_carries_every_part(analysis: Analysis) -> None:
     assert document == json.loads(json.dumps(analysis_to_dict(analysis)))
     assert set(document) == {"schema_version", "status", "problem", "image", "provenance", "view", "near_side",
                              "stride", "body", "camera", "measurements", "findings", "not_measured", "caveats", "article",
-                             "landmarks", "warnings", "combined_from", "withheld", "suggestions"}
+                             "landmarks", "warnings", "combined_from", "withheld", "suggestions", "clip"}
     assert document["combined_from"] == []
+    assert document["clip"] is None
     assert document["status"] == "ok" and document["problem"] is None
     assert document["image"] == {"path": "client.jpg", "name": "client.jpg", "width": 1000, "height": 1100}
     # The height the user gave, in cm, not the body's height in pixels.

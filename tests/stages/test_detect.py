@@ -43,3 +43,24 @@ def test_a_presence_of_the_wrong_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="presence"):
         Pose(xy=zeros, z=np.zeros(NUM_LANDMARKS), visibility=np.ones(NUM_LANDMARKS),
              world=np.zeros((NUM_LANDMARKS, 3)), mask=None, mask_scale=1.0, presence=np.ones(3))
+
+
+def test_a_video_mode_landmarker_follows_the_person_at_the_times_given(pose_model: object) -> None:
+    from pathlib import Path
+
+    from builders import SAMPLES
+
+    from posture.io.loading import load_image
+    from posture.stages.detect import PoseDetector
+
+    image = load_image(SAMPLES / "side-left_neutral.png")
+    assert isinstance(pose_model, Path)
+    with PoseDetector(pose_model, video=True) as tracker, PoseDetector(pose_model) as still:
+        followed = [tracker.detect(image, timestamp_ms) for timestamp_ms in (0, 40, 80)]
+        found = still.detect(image)
+        with pytest.raises(ValueError, match="needs each frame's time"):
+            tracker.detect(image)
+        with pytest.raises(ValueError, match="needs each frame's time"):
+            still.detect(image, 0)
+    assert all(len(poses) == 1 for poses in followed)
+    assert np.abs(followed[-1][0].xy - found[0].xy).max() < 15

@@ -1,0 +1,205 @@
+"""A clip of quiet standing into one :class:`Analysis`: many frames measured, combined into one steadier reading.
+
+The clip is read a few frames a second (:data:`SAMPLE_RATE_HZ`); a
+video-mode landmarker follows the person from frame to frame, and each frame
+goes through the photo pipeline alone (``--fast``: the frames themselves are
+the re-takes that altered copies stand in for with a photo); every half
+second a frame is also read with its altered copies, as a photo is by
+default, and the combined reading is moved by how far that moves a frame's
+(the calibrations were fitted on such readings). The longest
+stretch without a step (:func:`~posture.stages.sway.still_stretch`) is kept;
+each measurement is the mean of its frames there, outlying frames left out,
+with a ± from their spread and the repeatability
+(:func:`~posture.combine.combine_frames`); the sway is read from the same
+frames. The frame nearest the stretch's middle stands for the clip: its
+picture, landmarks and scale are the report's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.analysis import Analysis, ClipSummary, ModelIdentity
+from posture.combine import combine_frames
+from posture.core.measurement import Measurement
+from posture.errors import InputError
+from posture.io.video import ClipInfo, read_frames
+from posture.knowledge.explanations import KnowledgeBase
+from posture.knowledge.repeatability import repeatability
+from posture.pipeline import analyze_image
+from posture.stages.detect import PoseDetector
+from posture.stages.findings import evaluate
+from posture.stages.frame import BodyScale
+from posture.stages.sway import StillStretch, still_stretch, sway
+
+SAMPLE_RATE_HZ = 8.0
+"""Frames read a second: sway's fastest part (1 Hz) four times over, and a 10-s 1080p clip read within 10 s on
+two cores."""
+
+COPY_INTERVAL_S = 0.5
+"""How often a frame is also read the way a photo is by default, with its altered copies: the mean of a frame and
+its copies is what the calibrations were fitted on, and the mirrored copy cancels the model's left-right bias,
+which every frame alike carries."""
+
+Progress = Callable[[float, float], None]
+"""Told the time reached and the clip's length, in seconds, after each frame read."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameReading:
+    """What one frame gave: enough to find the still stretch and combine, without the frame's pixels."""
+
+    time_s: float
+    ok: bool
+    view: str
+    xy: np.ndarray
+    body_height_px: float
+    measurements: tuple[Measurement, ...]
+    with_copies: tuple[Measurement, ...] = ()
+    """The same frame's measurements read with its altered copies, on the frames read so (:data:`COPY_INTERVAL_S`)."""
+
+
+def _reading(time_s: float, analysis: Analysis, with_copies: Analysis | None) -> FrameReading:
+    pose = analysis.pose
+    frame = analysis.frame
+    return FrameReading(time_s=time_s, ok=analysis.ok, view=analysis.view.kind,
+                        xy=np.full((33, 2), np.nan) if pose is None else np.array(pose.xy),
+                        body_height_px=np.nan if frame is None else frame.body_height_px,
+                        measurements=analysis.measurements,
+                        with_copies=with_copies.measurements if with_copies is not None and with_copies.ok else ())
+
+
+def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, *, model: ModelIdentity,
+                 mediapipe_version: str, knowledge: KnowledgeBase, height_cm: float | None = None,
+                 roll: float | None = None, level: bool = True, progress: Progress | None = None,
+                 copy_detectors: Sequence[PoseDetector] = ()) -> Analysis:
+    """Analyse a clip of one person standing; a clip with no still stretch gives a refused :class:`Analysis`.
+
+    Args:
+        clip: the opened clip (:func:`~posture.io.video.open_clip`).
+        detector: an image-mode landmarker, for the frame that stands for the clip.
+        tracker: a fresh video-mode landmarker, which reads every sampled frame.
+        roll, level: as for a photo (:func:`~posture.pipeline.analyze_image`).
+        progress: told the time reached after each frame.
+        copy_detectors: landmarkers that read the altered copies beside ``detector``, one thread each.
+    """
+    readings: list[FrameReading] = []
+    last_ms = -1
+    copies_due = 0.0
+    duration = clip.duration_s or 0.0
+    for frame in read_frames(clip, every_s=1.0 / SAMPLE_RATE_HZ):
+        last_ms = max(last_ms + 1, round(1000 * frame.time_s))
+        poses = tracker.detect(frame.image, last_ms)
+        analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
+                                 knowledge=knowledge, height_cm=height_cm, roll=roll, level=level, poses=poses)
+        with_copies = None
+        if analysis.ok and frame.time_s >= copies_due:
+            copies_due = frame.time_s + COPY_INTERVAL_S
+            with_copies = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
+                                        knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
+                                        poses=poses, uncertainty=True, copy_detectors=copy_detectors)
+        readings.append(_reading(frame.time_s, analysis, with_copies))
+        if progress is not None:
+            progress(frame.time_s, max(duration, frame.time_s))
+    if readings:
+        duration = max(duration, readings[-1].time_s)
+    read = [r for r in readings if r.ok]
+    views = Counter(r.view for r in read)
+    view = views.most_common(1)[0][0] if views else None
+    usable = [r for r in read if r.view == view]
+    stretch: StillStretch | str
+    if not usable:
+        stretch = (f"no standing person the photo checks accept was found in any of the {len(readings)} frames read"
+                   if readings else "no frame of the clip could be decoded")
+    else:
+        stretch = still_stretch(np.array([r.time_s for r in usable]), np.stack([r.xy for r in usable]),
+                                float(np.median([r.body_height_px for r in usable])))
+    middle = (duration / 2 if isinstance(stretch, str) else (stretch.start_s + stretch.end_s) / 2)
+    base = _standing_frame(clip, detector, middle, view, model=model, mediapipe_version=mediapipe_version,
+                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+    summary = ClipSummary(duration_s=duration, frames_read=len(readings), frames_used=0, start_s=0.0, end_s=0.0)
+    if isinstance(stretch, str) or base is None or not base.ok:
+        problem = stretch if isinstance(stretch, str) else "the frame in the middle of the still stretch is unreadable"
+        if base is None:
+            raise InputError(f"{clip.name}: {problem}.")
+        verdict = dataclasses.replace(base.verdict, problem=f"{problem[0].upper()}{problem[1:]}.",
+                                      problem_kind="person")
+        return dataclasses.replace(base, verdict=verdict, frame=None, measurements=(), findings=(), clip=summary)
+    return _combined(base, [usable[i] for i in stretch.indices], stretch, summary, height_cm)
+
+
+def _standing_frame(clip: ClipInfo, detector: PoseDetector, time_s: float, view: str | None, *,
+                    model: ModelIdentity, mediapipe_version: str, knowledge: KnowledgeBase,
+                    height_cm: float | None, roll: float | None, level: bool) -> Analysis | None:
+    """The analysis of the first frame from ``time_s`` on that is read in ``view`` (or of the first frame, when
+    none is), by the image-mode landmarker; None when no frame is left there."""
+    first = None
+    for frame in read_frames(clip, start_s=time_s):
+        analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
+                                 knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+        if view is None or (analysis.ok and analysis.view.kind == view):
+            return analysis
+        first = first or analysis
+        if frame.time_s > time_s + 1.0:
+            break
+    return first
+
+
+def moved_as_with_copies(combined: Measurement, frames: list[FrameReading]) -> Measurement:
+    """The frames' combined reading moved by how far reading a frame with its altered copies moves it, on average
+    over the frames read both ways: the value a photo's default reading would give."""
+    shifts: list[float] = []
+    component_shifts: dict[str, list[float]] = {}
+    for reading in frames:
+        alone = next((m for m in reading.measurements if m.id == combined.id), None)
+        copied = next((m for m in reading.with_copies if m.id == combined.id), None)
+        if alone is None or copied is None:
+            continue
+        shifts.append(copied.value - alone.value)
+        alone_parts = dict(alone.components)
+        for name, value in copied.components:
+            if name in alone_parts:
+                component_shifts.setdefault(name, []).append(value - alone_parts[name])
+    if not shifts:
+        return combined
+    components = tuple((name, value + float(np.mean(component_shifts[name])) if name in component_shifts else value)
+                       for name, value in combined.components)
+    return dataclasses.replace(combined, value=combined.value + float(np.mean(shifts)), components=components)
+
+
+def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch, summary: ClipSummary,
+              height_cm: float | None) -> Analysis:
+    """``base`` with each measurement combined over the still stretch's frames, and the clip's summary and sway."""
+    assert base.frame is not None  # an analysed frame has one
+    repeat = repeatability()
+    ids = list(dict.fromkeys(m.id for r in frames for m in r.measurements))
+    own = {m.id: m for m in base.measurements}
+    measurements = []
+    rejected = []
+    for measurement_id in ids:
+        combined, left_out = combine_frames([m for r in frames for m in r.measurements if m.id == measurement_id],
+                                            repeat, height_cm, stretch.seconds)
+        combined = moved_as_with_copies(combined, frames)
+        drawn = own.get(measurement_id)
+        # The points drawn are the standing frame's own, on the picture shown; a measure it lacks is not drawn.
+        measurements.append(dataclasses.replace(combined, points=drawn.points if drawn is not None else ()))
+        if left_out:
+            rejected.append((measurement_id, left_out))
+    measured = tuple(measurements)
+    frame = base.frame
+    scale = BodyScale(float(np.median([r.body_height_px for r in frames])), height_cm)
+    readings = sway(np.array([r.time_s for r in frames]), np.stack([r.xy for r in frames]), view=base.view.kind,
+                    camera_roll_deg=frame.levelling.camera_roll, units_per_px=scale.convert(1.0), unit=scale.unit)
+    summary = dataclasses.replace(summary, frames_used=len(frames), start_s=stretch.start_s, end_s=stretch.end_s,
+                                  frames_rejected=tuple(rejected), sway=readings)
+    findings = evaluate(measured, view=base.view, scale=frame.scale, knowledge=base.knowledge)
+    withheld = tuple(w for w in base.withheld if w.id not in ids)
+    provenance = dataclasses.replace(base.provenance,
+                                     uncertainty=any(m.uncertainty is not None for m in measured))
+    return dataclasses.replace(base, measurements=measured, findings=findings, withheld=withheld,
+                               provenance=provenance, warnings=(summary.sentence, *base.warnings), clip=summary)

@@ -1,0 +1,83 @@
+"""Tests for posture.stages.sway: the still stretch and the sway, on landmark tracks built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture.core.pose import Landmark
+from posture.stages.sway import MIN_STILL_S, still_stretch, sway
+
+BODY_PX = 1000.0
+
+
+def standing(times: np.ndarray, sway_px: np.ndarray | float = 0.0, *, noise_px: float = 0.0,
+             seed: int = 0) -> np.ndarray:
+    """(frames, 33, 2) landmarks of a standing body 1000 px tall, everything above the ankles moved by ``sway_px``."""
+    rng = np.random.default_rng(seed)
+    xy = np.zeros((len(times), 33, 2))
+    xy[:, :, 1] = np.linspace(0, BODY_PX, 33)
+    xy[:, :, 0] = 500.0 + np.broadcast_to(np.asarray(sway_px, dtype=float), times.shape)[:, None]
+    for ankle in (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
+        xy[:, ankle, 0] = 500.0
+    return xy + rng.normal(0.0, noise_px, xy.shape) if noise_px else xy
+
+
+def test_a_clip_of_quiet_standing_is_one_still_stretch() -> None:
+    times = np.arange(0, 5, 0.125)
+    stretch = still_stretch(times, standing(times, 10 * np.sin(2 * np.pi * 0.5 * times), noise_px=1.0),
+                            BODY_PX)
+    assert not isinstance(stretch, str)
+    assert stretch.indices == tuple(range(len(times)))
+
+
+def test_a_step_ends_the_still_stretch() -> None:
+    times = np.arange(0, 6, 0.125)
+    xy = standing(times)
+    stepping = times >= 4.0
+    xy[stepping, Landmark.LEFT_ANKLE, 0] += 300.0 * np.minimum(times[stepping] - 4.0, 0.5)
+    stretch = still_stretch(times, xy, BODY_PX)
+    assert not isinstance(stretch, str)
+    assert stretch.start_s == 0.0 and stretch.end_s == pytest.approx(4.0)
+
+
+def test_walking_throughout_has_no_still_stretch_and_says_so() -> None:
+    times = np.arange(0, 5, 0.125)
+    xy = standing(times, 700.0 * times)
+    xy[:, Landmark.LEFT_ANKLE, 0] += 700.0 * times
+    reason = still_stretch(times, xy, BODY_PX)
+    assert isinstance(reason, str)
+    assert f"does not stand still for {MIN_STILL_S:g} s" in reason
+
+
+@pytest.mark.parametrize(("amplitude_px", "frequency"), [(5.0, 0.2), (15.0, 0.5), (25.0, 1.0)])
+def test_sway_range_rms_and_frequency_follow_a_known_sway(amplitude_px: float, frequency: float) -> None:
+    times = np.arange(0, 10, 0.125)
+    xy = standing(times, amplitude_px * np.sin(2 * np.pi * frequency * times), noise_px=1.0)
+    readings = sway(times, xy, view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm")
+    assert [r.part for r in readings] == ["head", "shoulders", "hips"]
+    for reading in readings:
+        assert reading.direction == "front-back"
+        # The range is the extremes, which the jitter left below the band still widens a little.
+        assert reading.range == pytest.approx(0.2 * amplitude_px, abs=0.3)
+        assert reading.rms == pytest.approx(0.1 * amplitude_px / np.sqrt(2), abs=0.08)
+        assert reading.frequency_hz == pytest.approx(frequency, abs=0.05)
+
+
+def test_sway_is_side_to_side_from_the_front_and_none_for_an_unsupported_view() -> None:
+    times = np.arange(0, 4, 0.125)
+    xy = standing(times, 10 * np.sin(times))
+    assert {r.direction for r in sway(times, xy, view="front", camera_roll_deg=0.0, units_per_px=1.0,
+                                      unit="cm")} == {"side-to-side"}
+    assert sway(times, xy, view="unsupported", camera_roll_deg=0.0, units_per_px=1.0, unit="cm") == ()
+
+
+@pytest.mark.parametrize("phase", [0.0, 1.0, 2.0])
+def test_the_range_of_a_part_of_a_slow_cycle_is_not_shrunk_by_the_filter(phase: float) -> None:
+    times = np.arange(0, 5, 0.125)
+    glide = 20.0 * np.sin(2 * np.pi * 0.15 * times + phase)
+    readings = sway(times, standing(times, glide), view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm")
+    centred = glide - glide.mean()
+    for reading in readings:
+        assert reading.range == pytest.approx(0.1 * np.ptp(glide), abs=0.1)
+        assert reading.rms == pytest.approx(0.1 * np.sqrt(np.mean(centred**2)), abs=0.05)
