@@ -11,6 +11,7 @@ not its name: photos and clips can share a suffix-less path.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,12 @@ class ClipFrame:
 def is_clip(path: str | Path) -> bool:
     """Whether the file's first bytes are those of a video container (MP4/MOV, Matroska/WebM, AVI).
 
-    An ISO base media file whose brand is a still image's (HEIC, AVIF) is a photo, not a clip.
+    An ISO base media file whose brand is a still image's (HEIC, AVIF) is a photo, not a clip. Only a regular
+    file is looked into: opening a named pipe could wait for ever (the photo reader names what it is instead).
     """
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):
+            return False
         with Path(path).open("rb") as fp:
             head = fp.read(64)
     except OSError:
