@@ -10,7 +10,6 @@ stays in the record.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from posture.render.image import photo_canvas
 from posture.render.json import render_json
 from posture.serve import store
 from posture.serve.pages import keep
+from posture.serve.worker import typical_ranges
 
 PICTURE_HEIGHT = 900
 """Rows of the picture the points are placed on: enough to place a point within a few pixels of the photo."""
@@ -80,12 +80,7 @@ def record(data: Path, connection: sqlite3.Connection, row: sqlite3.Row, analysi
     """Remeasure with the moved landmarks and keep the result as the photo's newest analysis; returns its id."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     corrected = remeasure(analysis, moved, when=when)
-    ranges = None
-    if corrected.frame is not None:
-        from posture.stages.findings import typical_range
-
-        ranges = json.dumps({m.id: typical_range(m.id, view=corrected.view, scale=corrected.frame.scale,
-                                                 knowledge=corrected.knowledge) for m in corrected.measurements})
+    ranges = typical_ranges(corrected)
     points = {**store.corrected_points(connection, row["id"]),
               **{name: (x, y, store.now()) for name, (x, y) in moved.items()}}
     with store.transaction(connection):

@@ -81,13 +81,23 @@ def analyse_photo(job: Job) -> Outcome:
     return analyse_with(_ANALYZER["analyzer"], job)
 
 
+def typical_ranges(analysis: Any) -> str | None:
+    """Each measurement's typical range, as JSON kept with the record so that trends are judged as compare
+    judges them; None for a photo without a frame (refused)."""
+    from posture.stages.findings import typical_range
+
+    if analysis.frame is None:
+        return None
+    return json.dumps({m.id: typical_range(m.id, view=analysis.view, scale=analysis.frame.scale,
+                                           knowledge=analysis.knowledge) for m in analysis.measurements})
+
+
 def analyse_with(analyzer: Any, job: Job) -> Outcome:
     """Analyse one stored photo with ``analyzer``; a photo posture cannot read is a failed outcome, not an error."""
     from posture.errors import PostureError
     from posture.io.outputs import encode_png
     from posture.render.image import render_annotated
     from posture.render.json import render_json
-    from posture.stages.findings import typical_range
 
     try:
         analysis = analyzer.analyze(job.path, height_cm=job.height_cm)
@@ -96,11 +106,8 @@ def analyse_with(analyzer: Any, job: Job) -> Outcome:
     except Exception as error:  # noqa: BLE001 - one photo's fault must not stop the desk
         return Outcome("failed", reason=f"posture could not analyse {job.name}: {type(error).__name__}: {error}")
     analysis = replace(analysis, image=replace(analysis.image, path=None, label=job.name))
-    fraction = ranges = None
-    if analysis.frame is not None:
-        fraction = analysis.frame.body_height_px / analysis.image.height
-        ranges = json.dumps({m.id: typical_range(m.id, view=analysis.view, scale=analysis.frame.scale,
-                                                 knowledge=analysis.knowledge) for m in analysis.measurements})
+    fraction = None if analysis.frame is None else analysis.frame.body_height_px / analysis.image.height
+    ranges = typical_ranges(analysis)
     return Outcome(
         "done" if analysis.ok else "refused", reason=analysis.problem, document=render_json(analysis),
         view=str(analysis.view) if analysis.ok else None, body_fraction=fraction, ranges=ranges,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import re
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -9,16 +12,40 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from serve_fakes import BASE_URL, LOCAL, add_client, add_session, csrf_token, upload, wait_finished
 
+from posture.serve import records
 from posture.serve.app import Settings, create_app
+from posture.serve.queue import cache_path
 from posture.serve.worker import analyse_with
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
+def desk_app(data: Path, analyzer):
+    """A desk analysing with the session's Analyzer, in one thread."""
+    return create_app(Settings(data=data), analyse=partial(analyse_with, analyzer),
+                      make_executor=lambda: ThreadPoolExecutor(1))
+
+
+def analysed_sample(client: TestClient) -> tuple[str, int, int]:
+    """A client with one session holding the side sample, analysed: (CSRF token, session id, analysis id)."""
+    token = csrf_token(client)
+    session_id = add_session(client, token, add_client(client, token), "2026-01-10")
+    (analysis_id,) = [a["analysis"] for a in upload(
+        client, session_id, [("side.png", (SAMPLES / "side-left_neutral.png").read_bytes())], token)
+        .json()["accepted"]]
+    wait_finished(client, [analysis_id])
+    return token, session_id, analysis_id
+
+
+def point(page: str, name: str) -> tuple[float, float]:
+    """Where the correction page draws a landmark."""
+    found = re.search(rf'<circle cx="([\d.]+)" cy="([\d.]+)" r="11" data-name="{name}"', page)
+    assert found is not None
+    return float(found[1]), float(found[2])
+
+
 def test_two_sessions_of_sample_photos_are_measured_compared_and_reported(tmp_path, analyzer):
-    app = create_app(Settings(data=tmp_path / "desk"), analyse=partial(analyse_with, analyzer),
-                     make_executor=lambda: ThreadPoolExecutor(1))
-    with TestClient(app, base_url=BASE_URL, client=LOCAL) as client:
+    with TestClient(desk_app(tmp_path / "desk", analyzer), base_url=BASE_URL, client=LOCAL) as client:
         token = csrf_token(client)
         client_id = add_client(client, token, "Sample", height_cm="170")
         sessions = {add_session(client, token, client_id, "2026-01-10"): "side-left_neutral.png",
@@ -44,22 +71,12 @@ def test_two_sessions_of_sample_photos_are_measured_compared_and_reported(tmp_pa
 
 
 def test_a_landmark_corrected_by_hand_gives_a_new_reading_and_keeps_the_original(tmp_path, analyzer):
-    import re
-    import sqlite3
-
-    app = create_app(Settings(data=tmp_path / "desk"), analyse=partial(analyse_with, analyzer),
-                     make_executor=lambda: ThreadPoolExecutor(1))
-    with TestClient(app, base_url=BASE_URL, client=LOCAL) as client:
-        token = csrf_token(client)
-        session_id = add_session(client, token, add_client(client, token), "2026-01-10")
-        (original,) = [a["analysis"] for a in upload(
-            client, session_id, [("side.png", (SAMPLES / "side-left_neutral.png").read_bytes())], token)
-            .json()["accepted"]]
-        wait_finished(client, [original])
+    with TestClient(desk_app(tmp_path / "desk", analyzer), base_url=BASE_URL, client=LOCAL) as client:
+        token, session_id, original = analysed_sample(client)
         page = client.get(f"/analyses/{original}/correct").text
-        ear = re.search(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="11" data-name="left_ear"', page)
-        assert ear is not None and client.get(f"/analyses/{original}/photo.png").content.startswith(b"\x89PNG")
-        moved = {"point_left_ear": f"{float(ear[1]) - 30},{ear[2]}"}
+        ear = point(page, "left_ear")
+        assert client.get(f"/analyses/{original}/photo.png").content.startswith(b"\x89PNG")
+        moved = {"point_left_ear": f"{ear[0] - 30},{ear[1]}"}
         assert client.post(f"/analyses/{original}/correct", data=moved).status_code == 403
         outside = client.post(f"/analyses/{original}/correct", data={"csrf_token": token, "point_left_ear": "-5,3"})
         assert outside.status_code == 422 and "outside" in outside.text
@@ -77,36 +94,14 @@ def test_a_landmark_corrected_by_hand_gives_a_new_reading_and_keeps_the_original
         assert "left ear placed by hand" in client.get(f"/analyses/{corrected}/report").text
 
 
-
 def test_a_restored_desk_analyses_its_photos_again_and_makes_its_corrections_again(tmp_path, analyzer):
-    import pickle
-    import re
-    import sqlite3
-
-    from posture.serve import records
-    from posture.serve.queue import cache_path
-
-    def desk_app(data: Path):
-        return create_app(Settings(data=data), analyse=partial(analyse_with, analyzer),
-                          make_executor=lambda: ThreadPoolExecutor(1))
-
     def newest(data: Path) -> int:
         with sqlite3.connect(data / "posture.sqlite3") as db:
             return db.execute("SELECT max(id) FROM analyses").fetchone()[0]
 
-    def point(page: str, name: str) -> tuple[float, float]:
-        found = re.search(rf'<circle cx="([\d.]+)" cy="([\d.]+)" r="11" data-name="{name}"', page)
-        assert found is not None
-        return float(found[1]), float(found[2])
-
     desk, restored = tmp_path / "desk", tmp_path / "restored"
-    with TestClient(desk_app(desk), base_url=BASE_URL, client=LOCAL) as client:
-        token = csrf_token(client)
-        session_id = add_session(client, token, add_client(client, token), "2026-01-10")
-        (original,) = [a["analysis"] for a in upload(
-            client, session_id, [("side.png", (SAMPLES / "side-left_neutral.png").read_bytes())], token)
-            .json()["accepted"]]
-        wait_finished(client, [original])
+    with TestClient(desk_app(desk, analyzer), base_url=BASE_URL, client=LOCAL) as client:
+        token, _, original = analysed_sample(client)
         page = client.get(f"/analyses/{original}/correct").text
         ear, shoulder = point(page, "left_ear"), point(page, "left_shoulder")
         client.post(f"/analyses/{original}/correct",
@@ -123,7 +118,7 @@ def test_a_restored_desk_analyses_its_photos_again_and_makes_its_corrections_aga
         assert records.backup(desk, tmp_path / "backup.tar") > 0
     assert records.restore(tmp_path / "backup.tar", restored) > 0
     assert not cache_path(restored, sha256, twice, ".pickle").exists()
-    with TestClient(desk_app(restored), base_url=BASE_URL, client=LOCAL) as client:
+    with TestClient(desk_app(restored, analyzer), base_url=BASE_URL, client=LOCAL) as client:
         assert wait_finished(client, [original])[str(original)]["status"] == "done"
         report = client.get(f"/analyses/{twice}/report")
         assert report.status_code == 200 and "left ear, left shoulder placed by hand" in report.text
