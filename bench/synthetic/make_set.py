@@ -196,6 +196,26 @@ def loose_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
     return chosen
 
 
+KNEE_FLEXIONS = [-5, -10, -15, -20]
+"""Knees bent (render.Scene's knee_hyperextension_deg below zero), for the check of the landmarks' knee angle
+against the leg's outline (posture/stages/measure/knee_outline.py)."""
+
+
+def knee_plan(bodies: list[str]) -> list[tuple[str, dict, dict]]:
+    """Side views with the knees bent 5-20 deg, both facings, close-fitting and loose clothes."""
+    items = []
+    for body in bodies:
+        for facing in ("left", "right"):
+            for flexion in KNEE_FLEXIONS:
+                kwargs = {"body": body, "view": "side", "facing": facing, "knee_hyperextension_deg": float(flexion)}
+                name = f"{body}_side-{facing}_knee-hyperextension{_number(flexion)}"
+                items.append((name, kwargs, {"sweep": "knee_hyperextension_deg", "value": flexion}))
+                if flexion == KNEE_FLEXIONS[1]:
+                    items.append((name + "_loose", {**kwargs, **LOOSE_LOOK},
+                                  {"sweep": "knee_hyperextension_deg", "value": flexion}))
+    return items
+
+
 def variation(seed: int, name: str) -> dict:
     """The look of one picture, from (seed, name) alone."""
     digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
@@ -232,6 +252,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fuller-markers", action="store_true",
                     help="render the skin-marker set with more points marked than the measures need (side: ASIS, "
                     "iliac crest, PSIS, tragus, C7; back: both PSIS and both iliac crests)")
+    ap.add_argument("--knees", action="store_true",
+                    help="render the bent-knee set instead (side views, knees bent 5-20 deg)")
     args = ap.parse_args(argv)
 
     args.markers = args.markers or args.fuller_markers
@@ -244,7 +266,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     items = (fuller_marker_plan(bodies) if args.fuller_markers else marker_plan(bodies) if args.markers else
-             loose_plan(bodies) if args.loose else plan(bodies))
+             loose_plan(bodies) if args.loose else knee_plan(bodies) if args.knees else plan(bodies))
     total = len(items)
     print(f"{total} pictures planned in {out} ({len(bodies)} bodies, seed {args.seed})", flush=True)
 

@@ -70,10 +70,11 @@ Each finding is explained with the ideas of Lawrence Gold's article on tight
 psoas muscles. It is not a diagnosis.
 
 Each measurement is the mean over the photo and two altered copies of it,
-with a 95% repeatability interval (±); a finding within its ± of the
-threshold is marked borderline. Several shots of one view are combined into
-one steadier value; the same photo given twice (identical files, under any
-name) counts once, with a warning.
+with a 95% repeatability interval (±); a pattern is flagged only when its
+value passes the threshold by more than its ±, and a value within its ± of
+a threshold is shown as near the limit. Several shots of one view are
+combined into one steadier value; the same photo given twice (identical
+files, under any name) counts once, with a warning.
 
 A video clip (MP4, MOV) of the person standing still for a few seconds is
 read frame by frame: the longest stretch without a step is measured and

@@ -32,10 +32,12 @@ class Finding:
         comparison: ``"above"`` or ``"below"``: how the value passed the threshold.
         proxy: True when the rule's measurement is a proxy of a clinical measure and this photo's value was one
             (skin markers measure pelvic tilt and the head angle directly).
-        borderline: the value lies within its uncertainty of the threshold (for
-            balanced alignment: some value lies within its uncertainty of a
-            threshold), so a repeat photo could land on the other side; None
-            when no uncertainty was estimated (``--fast``), so nobody knows.
+        borderline: for balanced alignment, some value lies within its
+            uncertainty of a threshold, so a repeat photo could be flagged. A
+            pattern is flagged only when its value passes the threshold by more
+            than its uncertainty, so a flagged finding is never borderline
+            (False). None when no uncertainty was estimated (``--fast``), so
+            nobody knows.
         threshold_vs_article: whether the threshold's source means what the article means
             (:data:`posture.knowledge.explanations.ThresholdFit`), with ``threshold_vs_article_note`` saying how.
         cross_checks: one sentence per measurement the article expects with this finding (the knowledge base's
@@ -128,7 +130,9 @@ def evaluate(
         close = _within(measurement, threshold)
         near_a_threshold = near_a_threshold or bool(close)
         all_estimated = all_estimated and close is not None
-        if passed:
+        # A value past the threshold by less than its ± could as well lie on this side of it: the photo does not
+        # show the pattern, and the table says the value is near its limit instead.
+        if passed and not close:
             findings.append(
                 Finding(
                     id=rule.id, title=rule.title, summary=rule.summary, explanation=rule.explanation,
@@ -188,7 +192,7 @@ def typical_range(
 def near_a_limit(measurement: Measurement, low: float | None, high: float | None) -> bool:
     """Whether a value lies within its ± of a limit of its typical range (:func:`typical_range`).
 
-    For a value that was not flagged, a re-taken photo may be: it is borderline from the other side.
+    Such a value is not flagged, on either side of the limit: a re-taken photo may be.
     """
     if measurement.uncertainty is None:
         return False
@@ -233,9 +237,6 @@ def cross_check(
                              signed=signed)
         if finding.comparison not in expected:
             return lead + f"{reads}, past its limit of {limit} the other way: the opposite of {link.pattern}."
-        if finding.borderline:
-            return lead + (f"{reads}, past its limit of {limit} by less than its ±, so this photo suggests "
-                           f"{link.pattern} without settling it.")
         return lead + f"{reads}, past its limit of {limit}, consistent with {link.pattern}."
     if detectable(related, scale) is False:
         return lead + f"{reads}, a difference inside its noise, so this photo does not show {link.pattern}."
@@ -246,8 +247,8 @@ def cross_check(
     near = [limit for limit in limits if uncertainty is not None and abs(related.value - limit) <= uncertainty]
     if near:
         limit = format_value(near[0], related.unit, signed=signed)
-        return lead + (f"{reads}, within its typical range but closer to its limit of {limit} than its ±, so this "
-                       f"photo neither shows nor rules out {link.pattern}.")
+        return lead + (f"{reads}, closer to its limit of {limit} than its ±, so this photo neither shows nor rules "
+                       f"out {link.pattern}.")
     return lead + f"{reads}, {_range_words(low, high, related.unit, signed)}, so this photo does not show {link.pattern}."
 
 

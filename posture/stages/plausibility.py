@@ -11,7 +11,9 @@ finds wanting, with one sentence saying what is wrong in this photo and what to 
 - in side views, the near shoulder and hip lie inside the torso's depth rather than on its back or front
   edge, and the near and far sides of the torso do not cross (a backlit frame put the near shoulder on the
   back of the torso, with the limbs crossed);
-- the feet's landmarks reach the bottom of the outline, where both see the soles.
+- the feet's landmarks reach the bottom of the outline, where both see the soles;
+- in side views, the outline across the thighs is no deeper than legs are (a barbell's plates or a bag held in
+  front of them hide the hips and knees).
 
 Lengths are in pixels of the photo; mask positions are found through the pose's ``mask_scale``.
 """
@@ -58,6 +60,12 @@ from its back and front edges (0.36–0.69 on the side renders, 0.38–0.63 on t
 CROSSING_SHARE = 0.1
 """In side views, the near side lying this share of the torso length ahead of the far side at one end of
 the torso and behind it at the other is a crossing, not noise."""
+THIGH_DEPTH_SHARE = 0.28
+"""In side views, the outline across the thighs (:func:`thigh_depth`) deeper than this share of the landmarks'
+height is not the legs' alone: at most 0.16 on the 588 side renders (close-fitting and loose clothes, knees bent up
+to 20°), 0.19 on the real side photos of people standing, and 0.26 across the spread legs of a running step; a
+barbell's plates held at arm's length in front of the thighs make it 0.33."""
+THIGH_ROWS = 21
 FEET_EDGE_SHARE = 0.08
 """The lowest foot landmark and the outline's lowest row under the feet agree within this share of the
 landmarks' height (about 13 cm): up to 0.055 on the 630 standing renders of bench/synthetic (a heel landmark
@@ -202,8 +210,8 @@ def implausible_lengths(pose: Pose, sides: tuple[str, ...], *, compare_sides: bo
     return doubts
 
 
-def depth_share(pose: Pose, point: np.ndarray, facing: int) -> float | None:
-    """How far back ``point`` lies in the outline's depth along its image row: 0 at the back edge, 1 at the front.
+def row_run(pose: Pose, point: np.ndarray) -> tuple[int, int, int] | None:
+    """The outline's run along ``point``'s image row that holds it: (first, last, point's) mask columns.
 
     None without a mask, or when the point is not inside the outline.
     """
@@ -221,11 +229,51 @@ def depth_share(pose: Pose, point: np.ndarray, facing: int) -> float | None:
     left = column
     while left - 1 >= 0 and inside[left - 1]:
         left -= 1
+    return left, right, column
+
+
+def depth_share(pose: Pose, point: np.ndarray, facing: int) -> float | None:
+    """How far back ``point`` lies in the outline's depth along its image row: 0 at the back edge, 1 at the front.
+
+    None without a mask, or when the point is not inside the outline.
+    """
+    run = row_run(pose, point)
+    if run is None:
+        return None
+    left, right, column = run
     span = right - left + 1
     if span < 3:
         return None
     share = (column - left + 0.5) / span
     return share if facing > 0 else 1.0 - share
+
+
+def thigh_depth(pose: Pose, near_side: str) -> float | None:
+    """In a side view: the outline's depth across the thighs, as a share of the landmarks' height.
+
+    The median, over rows from the near hip to the near knee, of the outline's run holding the thigh; None
+    without a mask, or when most of those rows miss the outline.
+    """
+    hip, knee = pose.xy[side_landmark(near_side, "HIP")], pose.xy[side_landmark(near_side, "KNEE")]
+    spans = []
+    for t in np.linspace(0.0, 1.0, THIGH_ROWS):
+        run = row_run(pose, hip + t * (knee - hip))
+        if run is not None:
+            spans.append((run[1] - run[0] + 1) / pose.mask_scale)
+    if len(spans) < THIGH_ROWS / 2:
+        return None
+    return float(np.median(spans)) / max(pose.height_px, 1e-9)
+
+
+def thighs_hidden(pose: Pose, near_side: str) -> Doubt | None:
+    """In a side view: something held or worn in front of the thighs, deeper than legs are, hiding hips and knees."""
+    depth = thigh_depth(pose, near_side)
+    if depth is None or depth <= THIGH_DEPTH_SHARE:
+        return None
+    return Doubt(("HIP", "KNEE"), None, "scene",
+                 f"The outline across the thighs is {100.0 * depth:.0f}% of the body's height deep, more than legs "
+                 "are, so something held or worn in front of them (a weight, a bag, a wide skirt) hides the hips and "
+                 "knees: take the photo with empty hands hanging at the sides and the legs in plain view")
 
 
 def side_torso_doubts(pose: Pose, near_side: str, facing: int) -> list[Doubt]:

@@ -33,6 +33,7 @@ from posture.stages.plausibility import (
     implausible_lengths,
     joints_off_outline,
     side_torso_doubts,
+    thighs_hidden,
     unseen_joints,
 )
 
@@ -498,6 +499,10 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     landmark_doubts += implausible_lengths(pose, sides, compare_sides=not side_view)
     if side_view and verdict.near_side:
         landmark_doubts += side_torso_doubts(pose, verdict.near_side, verdict.facing)
+        # A walking step spreads the thighs apart, and the step's own rule says what it leaves readable.
+        hidden = None if verdict.stride else thighs_hidden(pose, verdict.near_side)
+        if hidden is not None:
+            landmark_doubts.append(hidden)
     feet = feet_off_outline(pose)
     if feet is not None:
         landmark_doubts.append(feet)

@@ -52,13 +52,15 @@ def test_the_demo_photo_says_its_tilt_does_not_show_the_hollow_the_article_expec
     [
         pytest.param(23.9, None, "here the pelvic tilt reads +23.9°, within its typical range (-3.0° to +24.0°), so "
                      "this photo does not show that forward tip.", id="just-inside"),
-        pytest.param(23.9, 0.5, "here the pelvic tilt reads +23.9 ± 0.5°, within its typical range but closer to its "
-                     "limit of +24.0° than its ±, so this photo neither shows nor rules out that forward tip.",
-                     id="just-inside-within-its-±"),
+        pytest.param(23.9, 0.5, "here the pelvic tilt reads +23.9 ± 0.5°, closer to its limit of +24.0° than its ±, "
+                     "so this photo neither shows nor rules out that forward tip.", id="just-inside-within-its-±"),
         pytest.param(24.1, None, "here the pelvic tilt reads +24.1°, past its limit of +24.0°, consistent with that "
                      "forward tip.", id="just-outside"),
-        pytest.param(24.1, 0.5, "here the pelvic tilt reads +24.1 ± 0.5°, past its limit of +24.0° by less than its "
-                     "±, so this photo suggests that forward tip without settling it.", id="just-outside-within-its-±"),
+        # Past the limit by less than its ±, the tilt is not flagged: the photo neither shows nor rules it out.
+        pytest.param(24.1, 0.5, "here the pelvic tilt reads +24.1 ± 0.5°, closer to its limit of +24.0° than its ±, "
+                     "so this photo neither shows nor rules out that forward tip.", id="just-outside-within-its-±"),
+        pytest.param(24.6, 0.5, "here the pelvic tilt reads +24.6 ± 0.5°, past its limit of +24.0°, consistent with "
+                     "that forward tip.", id="past-the-limit-by-more-than-its-±"),
         pytest.param(30.0, 1.0, "here the pelvic tilt reads +30.0 ± 1.0°, past its limit of +24.0°, consistent with "
                      "that forward tip.", id="well-outside"),
         pytest.param(-3.1, None, "here the pelvic tilt reads -3.1°, past its limit of -3.0° the other way: the "

@@ -9,6 +9,7 @@ from builders import front_person, make_pose, move, side_pose
 from posture.core.pose import Landmark, side_landmark
 from posture.stages.plausibility import (
     EDGE_TOLERANCE,
+    THIGH_DEPTH_SHARE,
     MIN_PRESENCE,
     MIN_VISIBILITY,
     depth_share,
@@ -16,6 +17,8 @@ from posture.stages.plausibility import (
     implausible_lengths,
     joints_off_outline,
     side_torso_doubts,
+    thigh_depth,
+    thighs_hidden,
     unseen_joints,
 )
 
@@ -181,3 +184,30 @@ def test_soles_more_than_eight_percent_below_the_foot_landmarks_disagree(bottom:
     assert (doubt is not None) is off
     if doubt is not None:
         assert doubt.parts == ("ANKLE",) and "below the foot landmarks" in doubt.reason
+
+
+# ------------------------------------------------------------------ side views: something in front of the thighs
+
+
+def test_the_thighs_limit_is_28_percent_of_the_height() -> None:
+    assert THIGH_DEPTH_SHARE * HEIGHT_PX == pytest.approx(263.2)
+
+
+@pytest.mark.parametrize(("columns", "hidden"), [(263, False), (264, True)])
+def test_an_outline_deeper_across_the_thighs_than_legs_are_hides_them(columns: int, hidden: bool) -> None:
+    # The near hip (x 500, y 530) and knee (x 500, y 770) lie in a block 263 columns wide (28.0% of the landmarks'
+    # 940 px height) or 264 (28.1%), as a barbell's plates held in front of the thighs make it.
+    pose = side_pose(facing=1, mask=block_mask(380, 380 + columns - 1))
+    assert thigh_depth(pose, "right") == pytest.approx(columns / HEIGHT_PX)
+    doubt = thighs_hidden(pose, "right")
+    assert (doubt is not None) is hidden
+    if doubt is not None:
+        assert doubt.parts == ("HIP", "KNEE") and doubt.kind == "scene"
+        assert doubt.reason.startswith("The outline across the thighs is 28% of the body's height deep")
+
+
+def test_thighs_mostly_off_the_outline_give_no_depth() -> None:
+    # Only the rows from y 660 down hold the outline: 10 of the 21 rows from hip to knee, fewer than half.
+    mask = block_mask(300, 700)
+    mask[:660] = 0.0
+    assert thigh_depth(side_pose(facing=1, mask=mask), "right") is None

@@ -531,6 +531,21 @@ def test_real_photos_of_running_or_rising_onto_the_toes_are_refused(analyzer: An
     assert analysis.problem is not None and analysis.problem.startswith(refusal)
 
 
+def test_a_profile_with_something_deep_in_front_of_the_thighs_is_refused() -> None:
+    # Columns 300-700 across the thighs: 43% of the landmarks' height, where legs stay under 28%.
+    mask = np.zeros((1200, 1000), dtype=np.float32)
+    mask[60:1100, 300:701] = 1.0  # from above the head to below the feet, as the gate asks
+    result = review(accepted(side_pose(facing=1, mask=mask)))
+    assert result.problem is not None and result.problem_kind == "view"
+    assert result.problem.startswith("Too little of this view can be measured: the outline across the thighs is 43%")
+
+
+def test_a_real_barbell_held_in_front_of_the_thighs_is_refused(analyzer: Analyzer) -> None:
+    analysis = analyzer.analyze(bench_photo("side_studio_man_deadlift_bar_01.png"), uncertainty=False)
+    assert analysis.status == "refused" and analysis.problem_kind == "view"
+    assert analysis.problem is not None and "the outline across the thighs is" in analysis.problem
+
+
 def test_the_real_treadmill_runner_is_refused(photo_analysis: Callable[[str], object]) -> None:
     analysis = photo_analysis("side_gaitlab_treadmillrun.jpg")
     assert analysis.status == "refused"  # type: ignore[attr-defined]
