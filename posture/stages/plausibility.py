@@ -78,7 +78,8 @@ class Doubt:
 
     Attributes:
         parts: side-free joint names (``"SHOULDER"``, ``"ANKLE"``, ...) whose landmarks are in doubt, on
-            ``side``.
+            ``side``, or a body region whose position is (``"LEGS"``: a leg placed so that it tips and shifts the
+            pelvis; the review, :mod:`posture.stages.pose_checks`, names the others).
         side: ``"left"``, ``"right"`` or None for both.
         kind: ``"landmarks"``, ``"pose"`` or ``"scene"``, as :class:`~posture.core.measurement.Withheld`'s.
         reason: one sentence: the cause in this photo and what to change.
@@ -202,7 +203,8 @@ def implausible_lengths(pose: Pose, sides: tuple[str, ...], *, compare_sides: bo
             ratio = max(left, right) / max(min(left, right), 1e-9)
             if ratio > SIDES_AGREE:
                 shorter = "left" if left < right else "right"
-                doubts.append(Doubt(parts, None, "landmarks",
+                # A leg bent towards the camera (a step) tips and shifts the pelvis as a knee bent sideways does.
+                doubts.append(Doubt(parts if segment == "torso" else (*parts, "LEGS"), None, "landmarks",
                                     f"The {shorter} {segment} looks {100.0 * (1.0 - 1.0 / ratio):.0f}% shorter than "
                                     "the other, more than a body's sides differ, so a landmark is off its joint or "
                                     "that side is bent towards the camera: stand square to the camera with both knees "

@@ -16,6 +16,7 @@ of the body cannot be measured in it. When the landmarks themselves fail on ever
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -507,6 +508,11 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     if feet is not None:
         landmark_doubts.append(feet)
     doubts = landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others)
+    # A length doubt that also reaches the pelvis' measures (a leg foreshortened as in a step) names its joints
+    # first, and the pelvis only where no more specific reason (a hand in a pocket) has named it already.
+    doubts = ([dataclasses.replace(d, parts=tuple(p for p in d.parts if p != "LEGS")) if "LEGS" in d.parts
+               and d.kind == "landmarks" else d for d in doubts]
+              + [dataclasses.replace(d, parts=("LEGS",)) for d in doubts if "LEGS" in d.parts and d.kind == "landmarks"])
     withheld: dict[str, Withheld] = {}
     doubted: set[str] = set()
     for doubt in doubts:

@@ -275,6 +275,17 @@ def test_one_foot_three_percent_higher_withholds_the_legs(lift: float, withheld:
                                        else [])
 
 
+@pytest.mark.parametrize(("knee_drop", "withheld"), [(40.0, False), (45.0, True)])
+def test_a_shin_a_fifth_shorter_than_the_other_withholds_the_pelvis_too(knee_drop: float, withheld: bool) -> None:
+    # The left knee moved down: shins of 200 and 240 px differ by a factor of 1.2 (not more), 195 and 240 by 1.23,
+    # as a leg stepping towards the camera foreshortens its shin; the feet stay level and the knees straight.
+    xy = straight_legs(front_person())
+    move(xy, "left", ("KNEE",), dy=knee_drop)
+    result = review(front(xy))
+    assert [(w.id, w.kind) for w in result.withheld] == (
+        [(measure, "landmarks") for measure in LEGS] if withheld else [])
+
+
 def test_a_walking_step_in_a_profile_withholds_what_the_registry_does_not_read_in_a_step() -> None:
     verdict = dataclasses.replace(accepted(side_pose(facing=1)), stride=True)
     result = review(verdict)
