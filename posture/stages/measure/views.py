@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from posture.core.measurement import Measurement, Withheld
-from posture.core.pose import Landmark, Pose, side_landmark
+from posture.core.pose import MASK_THRESHOLD, Landmark, Pose, side_landmark
 from posture.knowledge import registry
 from posture.knowledge.calibration import Calibrations, load_calibrations
 from posture.stages.frame import BodyScale
@@ -99,23 +99,57 @@ def measure_front_view(xy: np.ndarray, *, back: bool, scale: BodyScale, calibrat
     """
     body = FrontBody(xy=np.asarray(xy, dtype=np.float64), back=back, scale=scale, calibrations=calibrations,
                      outline=outline)
-    return _legs_under_cloth(_collect(FRONT_MEASURES[d.id](body) for d in registry.for_view("back" if back else "front")))
+    measured = _collect(FRONT_MEASURES[d.id](body) for d in registry.for_view("back" if back else "front"))
+    return _legs_under_cloth(measured, shins_joined(body))
 
 
-def _legs_under_cloth(measured: Measured) -> Measured:
-    """The measures, less the legs' apparent length when the flanks' outline was taken for loose cloth.
+SHINS_JOINED_SHARE = 0.2
+"""In front and back views, one outline run this share of the body's height wide across both shins (a quarter of
+the way from the knees down to the ankles) is cloth hanging over the knees, not two legs: two shins pressed
+together measure about 0.11. The front and back renders (legs a little apart, shorts) show a gap there every time,
+and the real photos of people in trousers or leggings up to 0.16 (legs together); a maxi dress reaches 0.34, a
+knee-length coat 0.28."""
 
-    The leg length runs from the hip landmarks, and under a coat, a dress or a loose top hanging over the hips
-    the model places those by guess: the same cloth that keeps the hips' height back hides the legs' tops.
+
+def shins_joined(body: FrontBody) -> float | None:
+    """How wide the outline's run across both shins is, as a share of the body's height: None when the point
+    between the shins is background (two legs) or there is no outline."""
+    if body.outline is None:
+        return None
+    xy = body.xy
+    knees = (xy[Landmark.LEFT_KNEE] + xy[Landmark.RIGHT_KNEE]) / 2.0
+    ankles = (xy[Landmark.LEFT_ANKLE] + xy[Landmark.RIGHT_ANKLE]) / 2.0
+    x, y = knees + 0.25 * (ankles - knees)
+    mask, scale = body.outline.probability, body.outline.scale
+    row, column = int(y * scale), int(x * scale)
+    if not (0 <= row < mask.shape[0] and 0 <= column < mask.shape[1]) or mask[row, column] < MASK_THRESHOLD:
+        return None
+    inside = np.flatnonzero(np.diff(np.concatenate(([False], mask[row] >= MASK_THRESHOLD, [False])).astype(int)))
+    starts, ends = inside[0::2], inside[1::2]
+    run = np.flatnonzero((starts <= column) & (column < ends))[0]
+    return float(ends[run] - starts[run]) / scale / body.scale.body_height_px
+
+
+def _legs_under_cloth(measured: Measured, shins: float | None) -> Measured:
+    """The measures, less the legs' apparent length when cloth hides where the legs begin or bend.
+
+    The leg length runs from the hip landmarks through the knees, and under a coat, a dress or a loose top
+    hanging over the hips the model places those by guess: the same cloth that keeps the hips' height back hides
+    the legs' tops, and a skirt or coat hanging over the knees (:data:`SHINS_JOINED_SHARE`) hides the knees.
     """
-    if not any(w.id == "hip_height_difference" and w.kind == "clothing" for w in measured.withheld):
-        return measured
     legs = "apparent_leg_length_difference"
     if legs not in {m.id for m in measured.measurements}:
         return measured
-    reason = ("Loose clothing hangs over the hips (see the hip height difference), so the hip landmarks the legs' "
-              "length runs from are the pose model's guess; a photo in close-fitting clothes, with the top tucked "
-              "in, shows where the legs begin.")
+    if shins is not None and shins > SHINS_JOINED_SHARE:
+        reason = (f"One outline {100.0 * shins:.0f}% of the body's height wide runs across both shins, so a dress or "
+                  "coat hangs over the knees and the knee and hip landmarks the legs' length runs through are the "
+                  "pose model's guess; a photo in close-fitting trousers or shorts shows the legs.")
+    elif any(w.id == "hip_height_difference" and w.kind == "clothing" for w in measured.withheld):
+        reason = ("Loose clothing hangs over the hips (see the hip height difference), so the hip landmarks the "
+                  "legs' length runs from are the pose model's guess; a photo in close-fitting clothes, with the top "
+                  "tucked in, shows where the legs begin.")
+    else:
+        return measured
     return Measured(tuple(m for m in measured.measurements if m.id != legs),
                     measured.withheld + (Withheld(legs, "clothing", reason),))
 

@@ -18,6 +18,7 @@ from posture.core.measurement import Measurement
 from posture.core.pose import Landmark
 from posture.core.units import DEG as DEGREES
 from posture.stages.frame import CM, PERCENT_HEIGHT, BodyScale
+from posture.stages.measure.bodies import Mask
 from posture.stages.measure.views import measure_front_view, measure_side_view
 
 
@@ -323,3 +324,25 @@ def test_calibrations_apply_to_the_landmark_value_and_keep_it_as_a_component() -
     assert "fitted on rendered bodies" in fitted["foot_hip_offset"].method
     assert fitted["trunk_lean"].value == plain["trunk_lean"].value  # no correction given, none applied
     assert not plain["head_forward_angle"].components
+
+
+@pytest.mark.parametrize(("columns", "withheld"), [(200, False), (201, True), (None, False)],
+                         ids=["two-hundred-columns", "just-wider", "a-gap-between-the-shins"])
+def test_one_outline_across_both_shins_wider_than_a_fifth_of_the_height_withholds_the_legs(
+        columns: int | None, withheld: bool) -> None:
+    # A quarter of the way from the knees (y 770) to the ankles (y 1010) lies row 830, between the shins at x 500:
+    # one run of 200 columns is 20% of the 1000 px height, 201 just over; with no outline between the shins the
+    # legs stand apart.
+    mask = np.zeros((1200, 1000), dtype=np.float32)
+    if columns is None:
+        mask[:, 400:480] = mask[:, 520:600] = 1.0
+    else:
+        mask[:, 400:400 + columns] = 1.0
+    measured = measure_front_view(front_person(), back=False, scale=BodyScale(H), outline=Mask(mask, 1.0))
+    legs = "apparent_leg_length_difference"
+    assert (legs in {m.id for m in measured.measurements}) is not withheld
+    assert [w.id for w in measured.withheld] == ([legs] if withheld else [])
+    if withheld:
+        assert measured.withheld[0].kind == "clothing"
+        assert measured.withheld[0].reason.startswith("One outline 20% of the body's height wide runs across both "
+                                                      "shins")
