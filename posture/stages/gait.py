@@ -36,9 +36,26 @@ MIN_STEPS_PER_SIDE = 2
 """Steps of each foot needed before the walk is read: one step of each says nothing of their spread."""
 STILL_SHARE = 0.005
 """A heel within this share of the body's height of where it stands (about 1 cm) stands there."""
-SMOOTHING_FRAMES = 3
-"""The heel's position is the median of this many neighbouring frames before its speed is read, so that one
-frame's jitter is no movement."""
+SMOOTHING_FRAMES = 5
+"""The heel's position is the median of this many neighbouring frames before its speed is read, so that a frame
+or two of the landmarks' jitter is no movement."""
+MIN_STANCE_S = 0.12
+MIN_SWING_S = 0.15
+"""A stance or a swing shorter than these is the landmarks' jitter, not the foot's: walking feet stand for at least
+0.3 s and swing for about 0.4 s, and on real clips the heel landmark flickers for a frame or two."""
+STEP_TIME_RANGE = (0.3, 1.2)
+"""Seconds a walking step lasts; a step read outside it is a landing missed or one the jitter made up."""
+STEP_LENGTH_RANGE = (0.15, 0.6)
+"""Body heights a walking step covers (about 0.4 at an easy pace); outside it, or backwards (a turn), the step is
+not counted."""
+MAX_INTERVAL = 15.0
+"""Percentage points beyond which a comparison's interval says the steps scatter too much to tell the sides apart:
+it is then "not readable consistently in this clip", not a difference either way."""
+CADENCE_RANGE = (50.0, 150.0)
+"""Steps a minute of a walk: slower is standing about or shuffling, faster is running or jitter read as steps."""
+MIN_ALTERNATION = 0.75
+"""The share of successive landings that change foot in a walk read steadily; fewer is a foot landmark flickering
+or the model swapping left and right."""
 ONE_SIDED_INDEX = 5.0
 """Percentage points by which left and right must differ, beyond their interval, before the walk is called
 one-sided: this project's provisional margin, not a published cut-off. The timing of landings alone carries
@@ -85,9 +102,14 @@ class Symmetry:
     unit: str
 
     @property
+    def readable(self) -> bool:
+        """Whether the steps scatter little enough to compare the sides (an interval under :data:`MAX_INTERVAL`)."""
+        return self.interval is not None and self.interval <= MAX_INTERVAL
+
+    @property
     def detectable(self) -> bool | None:
-        """Whether left and right differ by more than the interval; None when there is no interval."""
-        return None if self.interval is None else abs(self.index) > self.interval
+        """Whether left and right differ by more than the interval; None when the sides cannot be compared."""
+        return abs(self.index) > self.interval if self.readable and self.interval is not None else None
 
     def value_text(self, value: float) -> str:
         """One side's value with its unit: ``"0.552 s"``, ``"68.0 cm"``."""
@@ -102,6 +124,12 @@ class Symmetry:
     def sentence(self) -> str:
         """What the comparison says, in words: which side is larger, or no detectable difference."""
         quantity = self.quantity[0].upper() + self.quantity[1:]
+        if self.interval is None:
+            return (f"{quantity}: {self.value_text(self.left)} left, {self.value_text(self.right)} right; too few "
+                    "readings of one side for an interval, so the sides are not compared.")
+        if not self.readable:
+            return (f"{quantity}: not readable consistently in this clip (the steps scatter by ± {self.interval:.0f} "
+                    "%); a longer walk, filmed square to the side with the camera still, reads it.")
         if not self.detectable:
             spread = "" if self.interval is None else f" ± {self.interval:.1f}"
             return f"{quantity}: no detectable difference between left and right ({self.index:+.1f}{spread} %)."
@@ -157,7 +185,7 @@ def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray) -> 
     track = smoothed(heel)
     gaps = np.maximum(np.diff(times), 1e-6)
     sizes = (heights_px[1:] + heights_px[:-1]) / 2.0
-    below = np.linalg.norm(np.diff(track, axis=0), axis=1) / gaps / sizes < STANCE_SPEED
+    below = debounced(np.linalg.norm(np.diff(track, axis=0), axis=1) / gaps / sizes < STANCE_SPEED, times)
     strikes, lifts, spots = [], [], []
     k = 0
     while k < len(below):
@@ -181,6 +209,37 @@ def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray) -> 
             lifts.append(_reached(times, heel, spot, last + 1, last + 2, last))
         k = end + 1
     return FootEvents(tuple(strikes), tuple(lifts), tuple(spots))
+
+
+def debounced(still: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Per interval between frames, whether the heel stands: swings shorter than :data:`MIN_SWING_S` between two
+    stances are joined into one stance, then stances shorter than :data:`MIN_STANCE_S` are dropped."""
+    still = still.copy()
+    for value, shortest in ((False, MIN_SWING_S), (True, MIN_STANCE_S)):
+        k = 0
+        while k < len(still):
+            end = k
+            while end + 1 < len(still) and still[end + 1] == still[k]:
+                end += 1
+            inner = value is True or (k > 0 and end + 1 < len(still))  # a swing is joined only between stances
+            if still[k] == value and inner and times[end + 1] - times[k] < shortest:
+                still[k:end + 1] = not value
+            k = end + 1
+    return still
+
+
+def untangled(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two heel tracks (frames, 2) with the frames where the model swapped the feet's labels swapped back: each
+    frame's pair is kept or exchanged, whichever lies nearer the previous frame's. Each track keeps the label its
+    frames carried most often."""
+    first, second = left.copy(), right.copy()
+    kept = np.ones(len(left), dtype=bool)
+    for k in range(1, len(left)):
+        stay = np.linalg.norm(left[k] - first[k - 1]) + np.linalg.norm(right[k] - second[k - 1])
+        swap = np.linalg.norm(right[k] - first[k - 1]) + np.linalg.norm(left[k] - second[k - 1])
+        if swap < stay:
+            first[k], second[k], kept[k] = right[k], left[k], False
+    return (first, second) if kept.mean() >= 0.5 else (second, first)
 
 
 def _reached(times: np.ndarray, heel: np.ndarray, spot: np.ndarray, moving: int, before: int, still: int) -> float:
@@ -234,22 +293,33 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         units_per_height: ``unit`` per body height (the height in cm, or 100 for % of height).
         unit: ``"cm"`` or ``"percent_height"``.
     """
-    heels = {side: xy[:, side_landmark(side, "HEEL")] for side in SIDES}
+    heels = dict(zip(SIDES, untangled(xy[:, side_landmark("left", "HEEL")], xy[:, side_landmark("right", "HEEL")])))
     events = {side: foot_events(times, heels[side], heights_px) for side in SIDES}
     counts = {side: len(events[side].strikes) for side in SIDES}
     if min(counts.values()) < MIN_STEPS_PER_SIDE:
         return (f"the clip shows {counts['left']} landings of the left foot and {counts['right']} of the right, "
                 f"fewer than the {MIN_STEPS_PER_SIDE} of each a walk's left and right are compared on")
     steps = _steps(events)
+    cadence = 60.0 * (len(steps) - 1) / max(steps[-1][0] - steps[0][0], 1e-9)
+    alternation = float(np.mean([a[1] != b[1] for a, b in zip(steps, steps[1:])]))
+    if not CADENCE_RANGE[0] <= cadence <= CADENCE_RANGE[1] or alternation < MIN_ALTERNATION:
+        return (f"the landings read do not keep a walk's rhythm ({cadence:.0f} steps a minute, "
+                f"{100.0 * alternation:.0f}% of them changing foot), so the foot landmarks are too unsteady in this "
+                "clip: film the whole body side-on or head-on, the camera still, in even light, with nobody else "
+                "(or no mirror) in the picture")
     step_times: dict[str, list[float]] = {side: [] for side in SIDES}
     step_lengths: dict[str, list[float]] = {side: [] for side in SIDES}
     for (before, previous_side, behind), (moment, side, spot) in zip(steps, steps[1:]):
         if side == previous_side:
             continue  # a landing missed between them: the pair is not one step
+        if not STEP_TIME_RANGE[0] <= moment - before <= STEP_TIME_RANGE[1]:
+            continue
         step_times[side].append(moment - before)
         if view == "side":
             # The other foot still stands where it landed before: the step is the distance between the two.
-            step_lengths[side].append(facing * (spot - behind) / _at(times, heights_px, moment) * units_per_height)
+            length = facing * (spot - behind) / _at(times, heights_px, moment)
+            if STEP_LENGTH_RANGE[0] <= length <= STEP_LENGTH_RANGE[1]:
+                step_lengths[side].append(length * units_per_height)
     stance: dict[str, list[float]] = {side: [] for side in SIDES}
     for side in SIDES:
         for strike in events[side].strikes:
@@ -263,8 +333,7 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         found.append(_arm_swing(xy, heights_px, facing, units_per_height, unit))
     first, last = steps[0][0], steps[-1][0]
     inside = (times >= first) & (times <= last)
-    return Walk(start_s=first, end_s=last, steps=len(steps),
-                cadence=60.0 * (len(steps) - 1) / max(last - first, 1e-9),
+    return Walk(start_s=first, end_s=last, steps=len(steps), cadence=cadence,
                 symmetries=tuple(s for s in found if s is not None),
                 trunk_sway=_trunk_sway(xy[inside], heights_px[inside], view, units_per_height),
                 sway_unit=DEG if view == "side" else unit)
@@ -287,7 +356,9 @@ def _trunk_sway(xy: np.ndarray, heights_px: np.ndarray, view: ViewKind, units_pe
     hips = (xy[:, Landmark.LEFT_HIP] + xy[:, Landmark.RIGHT_HIP]) / 2.0
     if len(xy) == 0:
         return 0.0
+    # The 5th to 95th percentile: a frame or two where the model loses the trunk is not sway.
     if view == "side":
         lean = np.degrees(np.arctan2(shoulders[:, 0] - hips[:, 0], hips[:, 1] - shoulders[:, 1]))
-        return float(np.ptp(lean))
-    return float(np.ptp((shoulders[:, 0] - hips[:, 0]) / heights_px * units_per_height))
+        return float(np.percentile(lean, 95) - np.percentile(lean, 5))
+    shift = (shoulders[:, 0] - hips[:, 0]) / heights_px * units_per_height
+    return float(np.percentile(shift, 95) - np.percentile(shift, 5))

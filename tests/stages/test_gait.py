@@ -9,6 +9,7 @@ from walks import HEIGHT_PX, RATE, walking
 
 from posture.core.pose import side_landmark
 from posture.stages.gait import (
+    MAX_INTERVAL,
     MIN_STEPS_PER_SIDE,
     STANCE_SPEED,
     Walk,
@@ -90,3 +91,28 @@ def test_a_difference_inside_its_interval_is_not_detectable() -> None:
     steady = symmetry("step time", [0.55, 0.551, 0.549], [0.50, 0.501, 0.499], "s")
     assert steady is not None and steady.detectable is True
     assert symmetry("step time", [0.55], [0.5], "s").interval is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("spread", "readable"), [(0.0660, True), (0.0665, False)])
+def test_steps_scattering_by_more_than_15_points_are_not_compared(spread: float, readable: bool) -> None:
+    # Three steps a side: 0.5 ± spread on the left (sd = spread), 0.5 on the right: the interval is
+    # 100 × 1.96 × spread / √3 / 0.5, 14.94 and 15.06 points.
+    result = symmetry("step time", [0.5 - spread, 0.5, 0.5 + spread], [0.5, 0.5, 0.5], "s")
+    assert result is not None and result.interval is not None
+    assert (result.interval <= MAX_INTERVAL) is readable
+    assert result.readable is readable
+    assert (result.detectable is None) is not readable
+    assert ("not readable consistently" in result.sentence) is not readable
+
+
+def test_a_walk_whose_landings_keep_no_rhythm_is_not_read() -> None:
+    # The heels flicker: every landmark track jumps every 0.1 s, so landings come far faster than any walk's.
+    times = np.arange(0.0, 4.0, 1.0 / RATE)
+    xy = np.zeros((len(times), 33, 2))
+    xy[:, :, 1] = np.linspace(0.0, HEIGHT_PX, 33)
+    for side, phase in (("left", 0.0), ("right", 0.05)):
+        xy[:, side_landmark(side, "HEEL"), 0] = np.where(((times + phase) * 5).astype(int) % 2, 0.0, 200.0)
+    result = walk(times, xy, np.full(len(times), HEIGHT_PX), view="side", facing=1, units_per_height=170.0,
+                  unit="cm")
+    assert isinstance(result, str)
+    assert "do not keep a walk's rhythm" in result or "fewer than the" in result
