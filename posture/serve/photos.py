@@ -108,7 +108,7 @@ def store_upload(data: Path, stream: BinaryIO, *, label: str, max_bytes: int, ma
                     limit = max_clip_bytes if clip else max_bytes
                 size += len(chunk)
                 if size > limit:
-                    raise TooLargeError(f"{label} is larger than the upload limit of {limit // (1 << 20)} MB.")
+                    raise TooLargeError(f"{label} is larger than the upload limit of {limit / (1 << 20):.3g} MB.")
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
