@@ -59,13 +59,14 @@ def test_a_clip_is_stored_once_analysed_shown_with_its_sway_compared_exported_an
         page = client.get(f"/sessions/{first}").text
         assert f'/analyses/{ids[0]}/picture.png' in page
         assert re.search(r"Combined from \d+ frames over \d\.\d s of quiet standing", page)
-        assert page.count('<table class="sway">') == 2 and "front-back" in page
+        assert page.count('<table class="sway">') == 2 and "Front-back sway" in page
         assert f"/analyses/{ids[0]}/correct" not in page and "cannot be corrected by hand on a clip" in page
         assert client.get(f"/analyses/{ids[0]}/correct").status_code == 409
         poster = client.get(f"/analyses/{ids[0]}/picture.png")
         assert poster.status_code == 200 and poster.content.startswith(b"\x89PNG")
 
         client_page = client.get(f"/clients/{client_id}").text
+        assert '<span class="meta">2 clips</span>' in client_page and '<span class="meta">1 photo</span>' in client_page
         assert "no detectable change" in client_page or "changed" in client_page  # a trend of clip and photo
         comparison = client.get(f"/clients/{client_id}/compare", params={"a": first, "b": second})
         assert comparison.status_code == 200 and "standing.mov" in comparison.text
