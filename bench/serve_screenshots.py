@@ -1,11 +1,14 @@
-"""The screenshots of docs/serve.md: a client's page, a comparison, a session and a correction, in Chromium.
+"""The screenshots of docs/serve.md: a client's page, a comparison, a session, a clip and a correction, in Chromium.
 
-A desk is filled with the sample photos (three sessions of one client), then
-the pages are photographed. Usage: python bench/serve_screenshots.py
+A desk is filled with the sample photos (three sessions of one client) and,
+in the last session, a clip of quiet standing made from a sample photo
+(tests/clips.py), then the pages are photographed. Usage: python
+bench/serve_screenshots.py
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -14,7 +17,8 @@ import httpx
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "tests")]
 from browser import chromium  # noqa: E402
-from serve_desk import csrf_token, new_session, running_desk, upload, wait_finished  # noqa: E402
+from clips import swaying_clip  # noqa: E402
+from serve_desk import SAMPLES, csrf_token, new_session, running_desk, upload, wait_finished  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SESSIONS = (("2026-01-12", "intake", ["side-left_neck-flexion-20deg.png", "front_neutral.png"]),
@@ -37,6 +41,13 @@ def main() -> None:
         for day, label, names in SESSIONS:
             sessions.append(new_session(client, token, client_id, day, label))
             wait_finished(client, upload(client, token, sessions[-1], names))
+        clip = swaying_clip(Path(scratch) / "standing.mov", SAMPLES / "side-left_neutral.png", seconds=4.0, rate=10.0,
+                            shift=lambda t: 5.0 * math.sin(math.pi * t))
+        answer = client.post(f"/sessions/{sessions[-1]}/photos", data={"csrf_token": token},
+                             files=[("photos", ("standing.mov", clip.read_bytes(), "video/quicktime"))],
+                             headers={"accept": "application/json"})
+        answer.raise_for_status()
+        wait_finished(client, [a["analysis"] for a in answer.json()["accepted"]])
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -47,6 +58,8 @@ def main() -> None:
             page.evaluate("window.scrollBy(0, document.querySelector('#view-side table').getBoundingClientRect().top"
                           " - 60)")
             page.screenshot(path=str(DOCS / "serve-compare.png"), full_page=False)
+            page.goto(f"{url}/sessions/{sessions[-1]}")
+            page.locator(".photo.clip").screenshot(path=str(DOCS / "serve-clip.png"))
             page.goto(f"{url}/sessions/{sessions[0]}")
             page.screenshot(path=str(DOCS / "serve-session.png"), full_page=False)
             page.click("text=Correct landmarks")
@@ -57,7 +70,8 @@ def main() -> None:
             page.mouse.up()
             page.screenshot(path=str(DOCS / "serve-correct.png"), full_page=False)
             browser.close()
-    print(f"wrote serve-client.png, serve-compare.png, serve-session.png and serve-correct.png in {DOCS}")
+    print(f"wrote serve-client.png, serve-compare.png, serve-session.png, serve-clip.png and serve-correct.png "
+          f"in {DOCS}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
 from posture.stages.gait import Walk
-from posture.stages.sway import SwayReading
+from posture.stages.sway import DIRECTIONS, PARTS, SwayReading
 
 SCHEMA_VERSION = "2.6"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
@@ -251,6 +251,18 @@ _HEAD = ("schema_version", "path", "name", "status", "problem_kind", "problem", 
 _TAIL = ("findings", "borderline_findings", "withheld", "warnings", "posture_version", "mediapipe_version",
          "model_name",         "model_sha256", "model_calibrated", "calibration_version", "input_sha256", "input_format", "input_width",
          "input_height", "exif_orientation", "capture_time", "uncertainty_computed", "people_detected")
+
+
+def sway_stem(part: str, direction: str) -> str:
+    """How the row's columns of one part's sway in one direction begin: ``sway_hips_front_back``."""
+    return f"sway_{part}_{direction.replace('-', '_')}"
+
+
+SWAY_QUANTITIES = ("range", "rms", "frequency_hz")
+CLIP_COLUMNS = ("clip_frames_read", "clip_frames_used", "clip_seconds_used",
+                *(f"{sway_stem(part, direction)}_{quantity}" for part in PARTS
+                  for direction in dict.fromkeys(DIRECTIONS.values()) for quantity in SWAY_QUANTITIES), "sway_unit")
+"""A clip's summary in the row: empty for a photo, and each sway column empty when the view does not show it."""
 LIST_SEPARATOR = "; "
 """Joins the finding ids and warnings held in one cell."""
 
@@ -264,7 +276,21 @@ def _measurement_columns(definition: registry.Definition) -> tuple[str, ...]:
 def columns() -> tuple[str, ...]:
     """Every column of the row, in order."""
     measured = tuple(name for d in registry.DEFINITIONS for name in _measurement_columns(d))
-    return _HEAD + measured + _TAIL
+    return _HEAD + measured + CLIP_COLUMNS + _TAIL
+
+
+def _clip_cells(clip: ClipSummary | None) -> dict[str, Scalar]:
+    cells: dict[str, Scalar] = dict.fromkeys(CLIP_COLUMNS)
+    if clip is None:
+        return cells
+    cells.update(clip_frames_read=clip.frames_read, clip_frames_used=clip.frames_used,
+                 clip_seconds_used=round(clip.seconds_used, 3))
+    for reading in clip.sway:
+        stem = sway_stem(reading.part, reading.direction)
+        cells.update({f"{stem}_range": round_for_data(reading.range), f"{stem}_rms": round_for_data(reading.rms),
+                      f"{stem}_frequency_hz": None if reading.frequency_hz is None else round(reading.frequency_hz, 3),
+                      "sway_unit": reading.unit})
+    return cells
 
 
 def to_row(analysis: Analysis) -> dict[str, Scalar]:
@@ -294,6 +320,7 @@ def to_row(analysis: Analysis) -> dict[str, Scalar]:
         row[f"{definition.id}_uncertainty"] = None if measurement is None else round_for_data(measurement.uncertainty)
         for component in definition.components:
             row[f"{definition.id}_{component}"] = round_for_data(components.get(component))
+    row.update(_clip_cells(analysis.clip))
     provenance = analysis.provenance
     row.update({
         "findings": LIST_SEPARATOR.join(f.id for f in analysis.findings),

@@ -29,7 +29,7 @@ from posture.io.loading import DEFAULT_MAX_PIXELS
 from posture.limits import MAX_HEIGHT_CM, MIN_HEIGHT_CM, is_standing_height
 from posture.render.html import render_analysis_html, render_comparison_html
 from posture.serve import corrections, pages, records, store
-from posture.serve.photos import TooLargeError, remove_unused, store_upload
+from posture.serve.photos import TooLargeError, is_clip_extension, remove_unused, store_upload
 from posture.serve.queue import AnalysisQueue, cache_path, process_pool
 from posture.serve.security import CSRF_FIELD, CSRF_HEADER, Guard, Secrets, too_large_text
 from posture.serve.worker import Analyse, analyse_photo
@@ -47,6 +47,7 @@ class Settings:
         data: the folder holding the database and the photos.
         lan: listen beyond this machine (then every other machine needs the access token).
         max_upload_bytes: the largest photo accepted.
+        max_clip_bytes: the largest clip accepted (a clip of quiet standing is tens of MB).
         max_photos: the most photos in one upload.
         max_pixels: the most pixels in one photo (posture's decompression-bomb guard).
         workers: analyses run at once, each in its own process.
@@ -57,11 +58,17 @@ class Settings:
     data: Path
     lan: bool = False
     max_upload_bytes: int = 40 * MEGABYTE
+    max_clip_bytes: int = 200 * MEGABYTE
     max_photos: int = 24
     max_pixels: int = DEFAULT_MAX_PIXELS
     workers: int = 1
     model: str | None = None
     lan_url: str | None = None
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request read at all: a full upload of photos, or one clip, with room for the form."""
+        return max(self.max_upload_bytes * self.max_photos, self.max_clip_bytes) + MEGABYTE
 
 
 @dataclass
@@ -122,7 +129,7 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
 
     app = FastAPI(title="posture desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(Guard, keys=keys,  # type: ignore[arg-type]
-                       max_request_bytes=settings.max_upload_bytes * settings.max_photos + MEGABYTE)
+                       max_request_bytes=settings.max_request_bytes)
 
     def connection() -> Iterator[sqlite3.Connection]:
         opened = store.connect(data)
@@ -239,6 +246,7 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         return page(request, "serve_session.html.j2", status_code, session=session, client=client, flags=flags,
                     photos=[pages.photo_entry(p) for p in photos.get(session_id, [])], notices=notices or [],
                     max_photos=settings.max_photos, max_mb=settings.max_upload_bytes // MEGABYTE,
+                    max_clip_mb=settings.max_clip_bytes // MEGABYTE,
                     others=[s for s in sessions if s["id"] != session_id])
 
     @app.get("/sessions/{session_id}", response_class=HTMLResponse)
@@ -251,14 +259,15 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         if len(photos) > settings.max_photos:
             raise HTTPException(413, f"{len(photos)} photos at once is more than the limit of "
                                 f"{settings.max_photos}; send them in smaller groups.")
-        if any((f.size or 0) > settings.max_upload_bytes for f in photos):
-            raise HTTPException(413, too_large_text(settings.max_upload_bytes))
+        largest = max(settings.max_upload_bytes, settings.max_clip_bytes)
+        if any((f.size or 0) > largest for f in photos):
+            raise HTTPException(413, too_large_text(largest))
         accepted, refused = [], []
         for sent in photos:
             name = _display_name(sent.filename)
             try:
                 kept = store_upload(data, sent.file, label=name, max_bytes=settings.max_upload_bytes,
-                                    max_pixels=settings.max_pixels)
+                                    max_pixels=settings.max_pixels, max_clip_bytes=settings.max_clip_bytes)
             except TooLargeError as error:
                 raise HTTPException(413, str(error)) from error
             except InputError as error:
@@ -311,6 +320,9 @@ def create_app(settings: Settings, *, analyse: Analyse = analyse_photo,
         row = found(store.analysis(db, analysis_id), "analysis")
         if row["status"] != "done":
             raise HTTPException(409, f"{row['original_name']} is {row['status']}: it has no landmarks to correct.")
+        if is_clip_extension(row["extension"]):
+            raise HTTPException(409, f"{row['original_name']} is a clip: its reading combines many frames, so "
+                                "landmarks placed by hand on one frame cannot correct it.")
         try:
             return row, pages.load_analysis(data, {**dict(row), "analysis_id": analysis_id}, db)
         except pages.MissingAnalysisError as error:

@@ -27,6 +27,7 @@ from posture.render.comparison import VERDICT_WORDS
 from posture.render.html import trend_svg
 from posture.render.image import render_annotated
 from posture.serve import store
+from posture.serve.photos import is_clip_extension
 from posture.serve.queue import cache_path
 
 PROTOCOL_TOLERANCE = 0.10
@@ -60,7 +61,22 @@ def photo_entry(photo: sqlite3.Row) -> dict[str, Any]:
     return {"id": photo["id"], "analysis_id": photo["analysis_id"], "name": photo["original_name"],
             "status": photo["status"], "reason": photo["reason"], "view": photo["view"], "findings": findings,
             "sha256": photo["sha256"], "finished": photo["finished"], "corrected": bool(photo["corrections"]),
-            "values": values}
+            "values": values, "is_clip": is_clip_extension(photo["extension"]),
+            "clip": None if document is None else clip_entry(document.get("clip"))}
+
+
+def clip_entry(clip: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A clip's summary as the session page shows it: what the reading rests on, and each part's sway."""
+    if not clip or not clip["frames_used"]:
+        return None
+    sway = [{"part": r["part"], "direction": r["direction"],
+             "range": format_value(r["range"], r["unit"], signed=False),
+             "rms": format_value(r["rms"], r["unit"], signed=False),
+             "frequency": "" if r["frequency_hz"] is None else f"{r['frequency_hz']:.2f} Hz"} for r in clip["sway"]]
+    return {"sentence": (f"Combined from {clip['frames_used']} frames over {clip['seconds_used']:.1f} s of quiet "
+                         f"standing ({clip['start_s']:.1f}-{clip['end_s']:.1f} s of a {clip['duration_s']:.1f}-s "
+                         f"clip)."),
+            "sway": sway, "note": clip["sway_note"]}
 
 
 def _kind(view: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 A backup is one tar archive: ``posture.sqlite3``, copied with SQLite's
 online backup (consistent while the desk runs), and every photo under
-``photos/``. It is written to a temporary file and renamed, so a backup is
+``photos/`` (clips included). It is written to a temporary file and renamed, so a backup is
 whole or absent. A restore reads only those two kinds of member: a photo
 must be named by the sha256 of its own bytes, so nothing in the archive
 chooses a path. The analysis cache is not carried: it is rebuilt by
@@ -22,13 +22,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from posture.analysis import CLIP_COLUMNS, SWAY_QUANTITIES, sway_stem
 from posture.errors import InputError, OutputError
 from posture.io.outputs import atomic_file
 from posture.knowledge import registry
 from posture.serve import store
-from posture.serve.photos import EXTENSIONS, photo_path
+from posture.serve.photos import STORED_EXTENSIONS, photo_path
 
-PHOTO_MEMBER = re.compile(r"photos/([0-9a-f]{2})/([0-9a-f]{64})\.(" + "|".join(EXTENSIONS.values()) + r")")
+PHOTO_MEMBER = re.compile(r"photos/([0-9a-f]{2})/([0-9a-f]{64})\.(" + "|".join(STORED_EXTENSIONS) + r")")
 
 
 def backup(data: Path, archive: Path) -> int:
@@ -147,13 +148,15 @@ def export_client(connection: sqlite3.Connection, client_id: int) -> dict[str, A
 
 
 def export_client_csv(connection: sqlite3.Connection, client_id: int) -> str:
-    """One row per photo: the session, the photo, its status, view, and each measurement's value and ±."""
+    """One row per photo or clip: the session, the upload, its status, view, each measurement's value and ±, and
+    for a clip the frames and seconds its reading rests on and its sway (the batch CSV's columns)."""
     record = export_client(connection, client_id)
     ids = [d.id for d in registry.DEFINITIONS]
     head = ["client", "session_date", "session_label", "photo", "sha256", "status", "reason", "view"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(head + [column for i in ids for column in (i, f"{i}_unit", f"{i}_uncertainty")])
+    writer.writerow(head + [column for i in ids for column in (i, f"{i}_unit", f"{i}_uncertainty")]
+                    + list(CLIP_COLUMNS))
     for session in record["sessions"]:
         for photo in session["photos"]:
             document = photo["analysis"] or {}
@@ -164,8 +167,22 @@ def export_client_csv(connection: sqlite3.Connection, client_id: int) -> str:
                 m = measurements.get(i)
                 row += ["", "", ""] if m is None else [m["value"], m["unit"], "" if m["uncertainty"] is None
                                                         else m["uncertainty"]]
+            row += _clip_cells(document.get("clip"))
             writer.writerow([_safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def _clip_cells(clip: dict[str, Any] | None) -> list[object]:
+    """A clip document's summary in :data:`~posture.analysis.CLIP_COLUMNS` order; empty cells for a photo."""
+    if not clip:
+        return [""] * len(CLIP_COLUMNS)
+    cells: dict[str, object] = {"clip_frames_read": clip["frames_read"], "clip_frames_used": clip["frames_used"],
+                                "clip_seconds_used": clip["seconds_used"]}
+    for reading in clip["sway"]:
+        stem = sway_stem(reading["part"], reading["direction"])
+        cells.update({f"{stem}_{quantity}": reading[quantity] for quantity in SWAY_QUANTITIES})
+        cells["sway_unit"] = reading["unit"]
+    return ["" if cells.get(column) is None else cells[column] for column in CLIP_COLUMNS]
 
 
 def _safe_cell(cell: object) -> object:

@@ -102,7 +102,7 @@ def analyse_with(analyzer: Any, job: Job) -> Outcome:
     try:
         analysis = analyzer.analyze(job.path, height_cm=job.height_cm)
     except PostureError as error:
-        return Outcome("failed", reason=str(error))
+        return Outcome("failed", reason=str(error).replace(job.path, job.name))
     except Exception as error:  # noqa: BLE001 - one photo's fault must not stop the desk
         return Outcome("failed", reason=f"posture could not analyse {job.name}: {type(error).__name__}: {error}")
     analysis = replace(analysis, image=replace(analysis.image, path=None, label=job.name))

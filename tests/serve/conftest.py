@@ -24,7 +24,7 @@ class Desk:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    settings = Settings(data=tmp_path / "desk", max_upload_bytes=400_000, max_photos=3)
+    settings = Settings(data=tmp_path / "desk", max_upload_bytes=400_000, max_photos=3, max_clip_bytes=600_000)
     app = create_app(settings, analyse=fake_analysis, make_executor=lambda: ThreadPoolExecutor(1))
     with TestClient(app, base_url=BASE_URL, client=LOCAL) as client:
         yield Desk(client, settings.data, csrf_token(client), settings)

@@ -6,6 +6,7 @@ Chromium is Debian's (``tests/browser.py``); these tests skip without it.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,6 +163,32 @@ def test_two_sessions_of_samples_compare_print_and_correct_a_landmark(browser, t
         page.wait_for_selector(".tag.corrected")
         assert row.text_content() != before
         assert "corrected by hand" in page.locator('.photo tr[data-id="head_forward_angle"]').text_content()
+        assert problems == []
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def test_a_clip_uploaded_on_the_page_shows_its_poster_frame_and_sway(browser, tmp_path):
+    from clips import swaying_clip
+
+    clip = swaying_clip(tmp_path / "standing.mov", SAMPLES / "side-left_neutral.png", seconds=3.0, rate=10.0,
+                        shift=lambda t: 6.0 * math.sin(math.pi * t))
+    process, url = start(tmp_path / "desk", "real")
+    try:
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        problems = watch(page)
+        new_client_and_session(page, url, "Clip Client", "2026-01-10")
+        page.set_input_files("#photos", [str(clip)])
+        page.click("#upload button[type=submit]")
+        poster = page.locator(".photo.clip img")
+        expect(poster).to_have_count(1, timeout=240_000)
+        page.wait_for_function("document.querySelector('.photo.clip img').naturalWidth > 0")
+        expect(page.locator(".photo.clip .clip-summary")).to_contain_text("Combined from")
+        expect(page.locator(".photo.clip table.sway tr")).to_have_count(4)  # a heading, then head, shoulders, hips
+        expect(page.locator(".photo.clip .no-correction")).to_be_visible()
+        assert page.locator(".photo.clip a", has_text="Correct landmarks").count() == 0
+        page.screenshot(path=str(tmp_path / "clip-session.png"), full_page=True)
         assert problems == []
     finally:
         process.terminate()

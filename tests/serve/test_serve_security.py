@@ -50,7 +50,7 @@ def test_an_oversized_photo_gets_413_and_nothing_is_kept(desk):
 
 def test_a_request_past_the_size_limit_gets_413_before_it_is_read(desk):
     session_id = add_session(desk.client, desk.token, add_client(desk.client, desk.token), "2026-01-10")
-    body = bytes(desk.settings.max_upload_bytes * desk.settings.max_photos + (2 << 20))
+    body = bytes(desk.settings.max_request_bytes + (1 << 20))
     answer = desk.client.post(f"/sessions/{session_id}/photos", content=body,
                               headers={"content-type": "multipart/form-data; boundary=x"})
     assert answer.status_code == 413

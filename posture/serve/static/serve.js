@@ -10,7 +10,7 @@
     const body = new FormData();
     body.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
     for (const file of files) body.append("photos", file, file.name);
-    progress.textContent = "Uploading " + files.length + " photo" + (files.length === 1 ? "" : "s") + "…";
+    progress.textContent = "Uploading " + files.length + " file" + (files.length === 1 ? "" : "s") + "…";
     fetch(form.action, { method: "POST", body: body, headers: { "Accept": "application/json" },
                          credentials: "same-origin" })
       .then(function (response) {
