@@ -2,10 +2,12 @@
 
 Plain arrays in, frozen values out, as :mod:`posture.stages.sway`. A foot on the floor stands still in the
 picture while the body passes over it (the camera is held still); a foot in its swing moves faster than the
-body itself. So each foot's stance is the time its heel moves slower than :data:`STANCE_SPEED`, found from its
-landmark track alone, whichever way the person walks: across the picture (a side view) or towards or away from
-the camera (a front or back view). A heel strike is the moment a foot slows below that speed, a toe-off the
-moment it speeds up past it, each placed between two frames where the speed crosses it.
+body itself. So each foot's stance is the time its heel moves slower than a threshold (:func:`swing_threshold`,
+one for both feet), whichever way the person walks: across the picture (a side view, the heel's forward speed)
+or towards or away from the camera (a front or back view, its speed up or down the picture). A heel strike is
+the moment a foot slows below that speed, a toe-off the moment it speeds up past it, each placed between two
+frames on the heel's filtered track (:func:`fine_track`), so that 30 frames a second time a step to a few
+milliseconds whatever the frames' phase.
 
 From the events:
 
@@ -29,16 +31,22 @@ from posture.core.pose import Landmark, side_landmark
 from posture.core.units import DEG, format_value
 from posture.core.views import ViewKind
 
-STANCE_SPEED = 0.35
-"""Body heights a second below which a heel is taken to stand on the floor. A walking foot swings at about
-1.5 body heights a second and stands still in stance; the landmarks' jitter stays well below this."""
+UPSAMPLE = 8
+"""The heel's track is read on a grid this many times finer than the frames."""
+FILTER_HZ = 6.0
+"""A walking heel's movement lies below this (a stride is about 1 Hz and its harmonics fade by the sixth); faster
+wobble is the landmarks' jitter."""
+SWING_FRACTION = 0.25
+"""A heel swings while its speed exceeds this fraction of its fast speed: a foot on the floor stays near zero, a
+swinging one far above, whether it crosses the picture (side view) or comes towards the camera (front view,
+where it moves far slower in the picture)."""
+MIN_PHASE_S = 0.12
+"""The shortest stance or swing: a shorter run below or above the threshold is jitter, or the slow moment of
+early swing as the knee bends, and is merged into its neighbours."""
+SETTLE_S = 0.1
+"""A heel's spot is read this long after its landing, when it has come to rest (a stance lasts about 0.6 s)."""
 MIN_STEPS_PER_SIDE = 2
 """Steps of each foot needed before the walk is read: one step of each says nothing of their spread."""
-STILL_SHARE = 0.005
-"""A heel within this share of the body's height of where it stands (about 1 cm) stands there."""
-SMOOTHING_FRAMES = 3
-"""The heel's position is the median of this many neighbouring frames before its speed is read, so that one
-frame's jitter is no movement."""
 ONE_SIDED_INDEX = 5.0
 """Percentage points by which left and right must differ, beyond their interval, before the walk is called
 one-sided: this project's provisional margin, not a published cut-off. The timing of landings alone carries
@@ -136,63 +144,90 @@ class Walk:
     sway_unit: str
 
 
-def smoothed(track: np.ndarray) -> np.ndarray:
-    """A (frames, 2) track, each position the median of itself and its neighbours."""
-    reach = SMOOTHING_FRAMES // 2
-    padded = np.concatenate([np.repeat(track[:1], reach, axis=0), track, np.repeat(track[-1:], reach, axis=0)])
-    windows = np.stack([padded[k:k + len(track)] for k in range(SMOOTHING_FRAMES)])
-    return np.median(windows, axis=0)
+def fine_track(times: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A (frames, k) track on an even grid :data:`UPSAMPLE` times finer than the frames, its frequencies above
+    :data:`FILTER_HZ` damped: the grid's times and the track on it.
+
+    The track is first put on the frames' median interval, continued at both ends by turning it half a turn
+    about its end points and cleared of its straight line from end to end (so that neither a walk's steady travel
+    nor the transform's wrapping round puts a jump into it); then it is filtered by a Gaussian, half power at
+    :data:`FILTER_HZ` (a sharp cut would ring, and its ripples would shift the speed's crossings), and
+    interpolated through its spectrum, so that a landing between two frames is timed on the smooth curve.
+    """
+    interval = float(np.median(np.diff(times)))
+    even = np.arange(times[0], times[-1] + interval / 2, interval)
+    count = len(even)
+    grid = even[0] + np.arange(UPSAMPLE * (count - 1) + 1) * interval / UPSAMPLE
+    fine = np.empty((len(grid), track.shape[1]))
+    frequencies = np.fft.rfftfreq(3 * count, d=interval)
+    gain = np.exp(-math.log(2) / 2 * (frequencies / FILTER_HZ) ** 2)
+    for column in range(track.shape[1]):
+        signal = np.interp(even, times, track[:, column])
+        continued = np.concatenate([2 * signal[0] - signal[::-1], signal, 2 * signal[-1] - signal[::-1]])
+        line = np.linspace(continued[0], continued[-1], len(continued))
+        upsampled = UPSAMPLE * np.fft.irfft(np.fft.rfft(continued - line) * gain, n=UPSAMPLE * len(continued))
+        fine[:, column] = upsampled[UPSAMPLE * count:UPSAMPLE * count + len(grid)] + np.interp(
+            grid, even, line[count:2 * count])
+    return grid, fine
 
 
-def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray) -> FootEvents:
+def heel_speed(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, view: ViewKind,
+               facing: int) -> tuple[np.ndarray, np.ndarray]:
+    """A heel's speed in body heights a second on the fine grid (:func:`fine_track`): forwards from the side
+    (its lifting is left out); in any direction in the picture from the front or back (a swinging foot lifts and
+    comes nearer the camera or goes away from it, which moves it mostly up or down the picture; a foot on the
+    floor does not move in it)."""
+    grid, fine = fine_track(times, heel)
+    sizes = np.interp(grid, times, heights_px)
+    if view == "side":
+        return grid, facing * np.gradient(fine[:, 0], grid) / sizes
+    return grid, np.linalg.norm(np.gradient(fine, grid, axis=0), axis=1) / sizes
+
+
+def crossings(times: np.ndarray, speed: np.ndarray, threshold: float, *, downward: bool) -> list[float]:
+    """The times ``speed`` crosses ``threshold`` (downward: from above to below), placed linearly between the
+    two samples on either side, after each inner run on one side shorter than :data:`MIN_PHASE_S` is turned to
+    the other side (jitter, or the swing's slow moment as the knee bends, is no landing)."""
+    above = speed > threshold
+    edges = np.flatnonzero(np.diff(above.astype(int))) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges, [len(above)]]) - 1
+    for first, last in list(zip(starts, ends))[1:-1]:
+        if times[last] - times[first] < MIN_PHASE_S:
+            above[first:last + 1] = not above[first]
+    found = []
+    for i in np.flatnonzero(above[:-1] & ~above[1:] if downward else ~above[:-1] & above[1:]):
+        rise = speed[i + 1] - speed[i]
+        straddles = (speed[i] - threshold) * (speed[i + 1] - threshold) <= 0 and rise != 0
+        fraction = (threshold - speed[i]) / rise if straddles else 0.5
+        found.append(float(times[i] + fraction * (times[i + 1] - times[i])))
+    return found
+
+
+def swing_threshold(speeds: list[np.ndarray]) -> float:
+    """The speed that parts stance from swing, one for both feet: :data:`SWING_FRACTION` of their fast speed
+    (the 90th percentile over the walk). A threshold of each foot's own would time the two feet's events
+    differently, which is the very difference read."""
+    return SWING_FRACTION * float(np.percentile(np.concatenate(speeds), 90))
+
+
+def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, view: ViewKind = "side",
+                facing: int = 1, threshold: float | None = None) -> FootEvents:
     """When one foot lands and lifts, from its heel's (frames, 2) pixel track and the body's height per frame.
 
-    Stances are the runs of frames in which the heel, smoothed (:func:`smoothed`), moves slower than
-    :data:`STANCE_SPEED`. Each landing is then placed between two frames: the heel's last swing is carried on at
-    its speed until it reaches where the heel stands (and each lift back from where it stands), so a walk
-    filmed at 30 frames a second is timed to a small part of a frame whatever the frames' phase.
+    A landing is where the heel's speed (:func:`heel_speed`) falls below ``threshold`` (body heights a second;
+    by default :func:`swing_threshold` of this heel alone), a lift where it rises past it, each placed between
+    two points of the fine grid. The heel's spot is where it stands :data:`SETTLE_S` after landing.
     """
     if len(times) < 4:
         return FootEvents((), (), ())
-    track = smoothed(heel)
-    gaps = np.maximum(np.diff(times), 1e-6)
-    sizes = (heights_px[1:] + heights_px[:-1]) / 2.0
-    below = np.linalg.norm(np.diff(track, axis=0), axis=1) / gaps / sizes < STANCE_SPEED
-    strikes, lifts, spots = [], [], []
-    k = 0
-    while k < len(below):
-        if not below[k]:
-            k += 1
-            continue
-        end = k
-        while end + 1 < len(below) and below[end + 1]:
-            end += 1
-        first, last = k, end + 1  # interval k joins frames k and k + 1
-        spot = np.median(heel[first:last + 1], axis=0)
-        still = STILL_SHARE * float(np.median(heights_px[first:last + 1]))
-        while first > 0 and np.linalg.norm(heel[first - 1] - spot) < still:
-            first -= 1
-        while last + 1 < len(heel) and np.linalg.norm(heel[last + 1] - spot) < still:
-            last += 1
-        if first >= 2:
-            strikes.append(_reached(times, heel, spot, first - 1, first - 2, first))
-            spots.append((float(spot[0]), float(spot[1])))
-        if last + 2 < len(heel):
-            lifts.append(_reached(times, heel, spot, last + 1, last + 2, last))
-        k = end + 1
+    grid, speed = heel_speed(times, heel, heights_px, view=view, facing=facing)
+    limit = swing_threshold([speed]) if threshold is None else threshold
+    strikes = crossings(grid, speed, limit, downward=True)
+    lifts = crossings(grid, speed, limit, downward=False)
+    spots = [(float(np.interp(t + SETTLE_S, times, heel[:, 0])), float(np.interp(t + SETTLE_S, times, heel[:, 1])))
+             for t in strikes]
     return FootEvents(tuple(strikes), tuple(lifts), tuple(spots))
-
-
-def _reached(times: np.ndarray, heel: np.ndarray, spot: np.ndarray, moving: int, before: int, still: int) -> float:
-    """The moment between frames ``moving`` and ``still`` at which the heel, moving as it did between ``before``
-    and ``moving``, is at ``spot``."""
-    speed = float(np.linalg.norm(heel[moving] - heel[before])) / abs(float(times[moving] - times[before]))
-    if speed <= 0.0:
-        return float(times[still])
-    offset = float(np.linalg.norm(spot - heel[moving])) / speed
-    low, high = sorted((float(times[moving]), float(times[still])))
-    moment = times[moving] + math.copysign(offset, times[still] - times[moving])
-    return float(min(max(moment, low), high))
 
 
 def symmetry(quantity: str, left: list[float], right: list[float], unit: str) -> Symmetry | None:
@@ -235,7 +270,10 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         unit: ``"cm"`` or ``"percent_height"``.
     """
     heels = {side: xy[:, side_landmark(side, "HEEL")] for side in SIDES}
-    events = {side: foot_events(times, heels[side], heights_px) for side in SIDES}
+    threshold = swing_threshold([heel_speed(times, heels[side], heights_px, view=view, facing=facing)[1]
+                                 for side in SIDES])
+    events = {side: foot_events(times, heels[side], heights_px, view=view, facing=facing, threshold=threshold)
+              for side in SIDES}
     counts = {side: len(events[side].strikes) for side in SIDES}
     if min(counts.values()) < MIN_STEPS_PER_SIDE:
         return (f"the clip shows {counts['left']} landings of the left foot and {counts['right']} of the right, "
