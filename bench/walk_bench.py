@@ -158,8 +158,8 @@ def markdown(results: list[Result]) -> str:
              "picture (side view, landscape) or towards the camera (front view, portrait), 30 frames a second, "
              "rendered at 960x540 (540x960), scaled up two times, given sensor noise and encoded with H.264 and "
              "HEVC. Kinds: symmetric; `step-time`, the right leg 0.475 of a cycle after the left (true index "
-             "+10%); `step-length`, the left hip flexed 4° less (the left step shorter; its true index read off "
-             "the render). The joint angles are smooth sketches of the textbook gait curves, not motion capture, "
+             "+10%); `step-length`, the left hip flexed 4° less (the left step shorter, about 19%: the true index is read "
+             "off the render, and the symmetric renders' own is up to 4 points off zero, from placing the stance heel frame by frame). The joint angles are smooth sketches of the textbook gait curves, not motion capture, "
              "and the bodies walk barefoot in a plain room.", "",
              "| clip | codec | read | step time: index (truth) ± interval | step length: index (truth) ± interval | "
              "one-sided | s |", "|---|---|---|---|---|---|---|"]
