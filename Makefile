@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video walk-set bench-walk bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -130,6 +130,15 @@ bench-accuracy: model synthetic-set
 # Clips of the held-out bodies' renders with a known sway, encoded like a phone's (bench/VIDEO.md).
 bench-video: model synthetic-set
 	$(BIN)/python bench/video_bench.py $(SYNTH_SET) --out bench/VIDEO.md
+
+# Rendered walks of known left-right asymmetry, encoded like a phone's (bench/VIDEO.md, section "Walking").
+SYNTH_WALK := bench/synthetic/cache-walk
+
+walk-set: $(SYNTH)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_walk_set.py $(SYNTH_WALK)
+
+bench-walk: model walk-set
+	$(BIN)/python bench/walk_bench.py $(SYNTH_WALK) --out bench/VIDEO.md
 
 # Refit the calibrations (posture/knowledge/calibration.toml: head angle, and the
 # landmark bias of trunk lean, hip extension and foot-hip offset), then re-measure.

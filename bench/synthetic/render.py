@@ -147,6 +147,24 @@ class Scene:
         degrees of the line through the shoulder joints; achieved by rotating
         both clavicles in the frontal plane.  Arms keep hanging vertically.
 
+    Walking (all 0: standing; bench/walk_bench.py sets them frame by frame
+    over a gait cycle):
+
+    hip_flexion_left_deg, hip_flexion_right_deg
+        + = the thigh swung forwards of vertical (- = behind, as at
+        toe-off).
+    knee_flexion_left_deg, knee_flexion_right_deg
+        + = the shank bent back from the thigh's line.
+    ankle_flexion_left_deg, ankle_flexion_right_deg
+        + = the toes raised from the shank's right angle (dorsiflexion), - =
+        pointed (plantar flexion).
+    arm_swing_left_deg, arm_swing_right_deg
+        + = the arm swung forwards about the shoulder, added to
+        arm_flexion_deg.
+    travel_m
+        The body carried this far forwards (the way it faces) after it is
+        placed on the floor: a walk's progress.
+
     Variation: ``body`` (a name from BODIES, or a Body), clothing, skin,
     hair, background and floor colours (sRGB 0-255), the clothing's cut
     (``clothing``: close-fitting or loose) and the hair's (``hair``: a cap
@@ -167,6 +185,16 @@ class Scene:
     shoulder_drop_deg: float = 0.0
     arm_abduction_deg: float = 6.0
     arm_flexion_deg: float = 0.0
+    # walking
+    hip_flexion_left_deg: float = 0.0
+    hip_flexion_right_deg: float = 0.0
+    knee_flexion_left_deg: float = 0.0
+    knee_flexion_right_deg: float = 0.0
+    ankle_flexion_left_deg: float = 0.0
+    ankle_flexion_right_deg: float = 0.0
+    arm_swing_left_deg: float = 0.0
+    arm_swing_right_deg: float = 0.0
+    travel_m: float = 0.0
     # variation
     body: str | Body = "woman_average"
     top_rgb: RGB = (70, 100, 160)
@@ -871,15 +899,19 @@ class Renderer:
             abduction = math.radians(scene.arm_abduction_deg)
             up_dir = unit([sx * math.sin(abduction), 0.0, -math.cos(abduction)])
             fore_dir = unit([sx * math.sin(abduction - math.radians(2)), -math.sin(math.radians(12)), -1.0])
-            if scene.arm_flexion_deg:
+            swing = scene.arm_swing_left_deg if side == "L" else scene.arm_swing_right_deg
+            if scene.arm_flexion_deg or swing:
                 # Both arms swung forwards about the shoulders' axis (x), elbows as they were.
-                forwards = rot_x(-scene.arm_flexion_deg)
+                forwards = rot_x(-scene.arm_flexion_deg - swing)
                 up_dir, fore_dir = forwards @ up_dir, forwards @ fore_dir
             G_up = rot_between(e0 - s0, up_dir)
             fore_rest = G_up @ (w0 - e0)
             G_fore = rot_between(fore_rest, fore_dir) @ G_up
             G_fore = rot_axis(fore_dir, sx * self.forearm_twist_deg) @ G_fore
             arm_targets[side] = (G_up, G_fore)
+
+        walk = {"L": (scene.hip_flexion_left_deg, scene.knee_flexion_left_deg, scene.ankle_flexion_left_deg),
+                "R": (scene.hip_flexion_right_deg, scene.knee_flexion_right_deg, scene.ankle_flexion_right_deg)}
 
         def targets(alpha: float, theta: float, phi: float, k_left: float, k_right: float) -> dict[str, np.ndarray]:
             T: dict[str, np.ndarray] = {}
@@ -901,6 +933,13 @@ class Renderer:
                 T[f"upperleg01.{side}"] = rot_x(phi + a_t + kappa / 2 - kneeflex / 2)
                 T[f"lowerleg01.{side}"] = rot_x(phi + a_s - kappa / 2 + kneeflex / 2)
                 T[f"foot.{side}"] = np.eye(3)
+                hip, knee, ankle = walk[side]
+                if hip or knee or ankle:
+                    # rot_x(+a) turns a hanging segment backwards: the thigh goes forwards with -hip, the
+                    # shank back from it by the knee, the foot with the shank less the dorsiflexion.
+                    T[f"upperleg01.{side}"] = rot_x(phi + a_t - hip)
+                    T[f"lowerleg01.{side}"] = rot_x(phi + a_s - hip + knee)
+                    T[f"foot.{side}"] = rot_x(-hip + knee - ankle)
             return T
 
         def solve_G(alpha, theta, phi, kl, kr):
@@ -1002,7 +1041,8 @@ class Renderer:
         acromions = self._acromions(rig, G, p)
 
         ankle_mid = 0.5 * (joints[rig.index["foot.L"]] + joints[rig.index["foot.R"]])
-        shift = np.array([-ankle_mid[0], -ankle_mid[1], -verts[:, 2].min()])
+        # The body faces -y: a walk's travel carries it that way.
+        shift = np.array([-ankle_mid[0], -ankle_mid[1] - scene.travel_m, -verts[:, 2].min()])
         verts = verts + shift
         joints = joints + shift
         acromions = acromions + shift
