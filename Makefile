@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-hip-sides calibrate synthetic-set mutate clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -193,6 +193,9 @@ bench-roll: model $(SYNTH)
 bench-real: model
 	-$(BIN)/python bench/real_photos.py
 	$(BIN)/python bench/real.py --out bench/REAL.md
+
+bench-real-walks: model
+	$(BIN)/python bench/real_walks.py --out bench/REAL_WALKS.md
 
 calibrate: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --fit-calibration --out bench/ACCURACY.md

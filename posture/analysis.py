@@ -24,6 +24,7 @@ from posture.knowledge.explanations import Caveat, KnowledgeBase, NotMeasured, S
 from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
+from posture.stages.gait import Walk
 from posture.stages.sway import DIRECTIONS, PARTS, SwayReading
 
 SCHEMA_VERSION = "2.6"
@@ -97,6 +98,8 @@ class ClipSummary:
         frames_rejected: per measurement id, frames left out as outliers.
         sway: each part's sway in the direction the view shows; empty when the view shows none.
         sway_note: why the sway has no typical range beside it.
+        walk: for a clip of walking (no still stretch), the steps' reading; its posture measures are then those
+            of one walking frame, as a photo's, under the walking-frame rule.
     """
 
     duration_s: float
@@ -107,6 +110,7 @@ class ClipSummary:
     frames_rejected: tuple[tuple[str, int], ...] = ()
     sway: tuple[SwayReading, ...] = ()
     sway_note: str = SWAY_NORMS_NOTE
+    walk: Walk | None = None
 
     @property
     def seconds_used(self) -> float:
@@ -115,6 +119,12 @@ class ClipSummary:
     @property
     def sentence(self) -> str:
         """How much of the clip the reading rests on, in one sentence."""
+        if self.walk is not None:
+            walk = self.walk
+            return (f"A walk: {walk.steps} steps read over {walk.end_s - walk.start_s:.1f} s "
+                    f"({walk.start_s:.1f}-{walk.end_s:.1f} s of a {self.duration_s:.1f}-s clip, {walk.cadence:.0f} "
+                    f"steps a minute, {self.frames_read} frames read); the posture measures are those of one "
+                    "walking frame.")
         return (f"Combined from {self.frames_used} frames over {self.seconds_used:.1f} s of quiet standing "
                 f"({self.start_s:.1f}-{self.end_s:.1f} s of a {self.duration_s:.1f}-s clip, "
                 f"{self.frames_read} frames read).")

@@ -188,11 +188,11 @@ class Analyzer:
         """
         self._check(height_cm=height_cm, roll=roll, markers=None)
         clip = open_clip(path, max_pixels=self.max_pixels)
-        with PoseDetector(self.model_path, video=True) as tracker:
+        with PoseDetector(self.model_path, video=True) as tracker, PoseDetector(self.model_path, video=True) as walker:
             return analyze_clip(clip, self._detector, tracker, model=self.model,
                                 mediapipe_version=self._mediapipe_version, knowledge=self._knowledge,
                                 height_cm=height_cm, roll=roll, level=level, progress=progress,
-                                copy_detectors=self._copy_landmarkers())
+                                copy_detectors=self._copy_landmarkers(), walker=walker)
 
     def _check(self, *, height_cm: float | None, roll: float | None, markers: str | None) -> None:
         if self.closed:

@@ -35,6 +35,8 @@ from posture.pipeline import analyze_image
 from posture.stages.detect import PoseDetector
 from posture.stages.findings import evaluate
 from posture.stages.frame import BodyScale
+from posture.core.units import CM, PERCENT_HEIGHT
+from posture.stages.gait import walk
 from posture.stages.sway import StillStretch, still_stretch, sway
 
 SAMPLE_RATE_HZ = 8.0
@@ -77,7 +79,7 @@ def _reading(time_s: float, analysis: Analysis, with_copies: Analysis | None) ->
 def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, *, model: ModelIdentity,
                  mediapipe_version: str, knowledge: KnowledgeBase, height_cm: float | None = None,
                  roll: float | None = None, level: bool = True, progress: Progress | None = None,
-                 copy_detectors: Sequence[PoseDetector] = ()) -> Analysis:
+                 copy_detectors: Sequence[PoseDetector] = (), walker: PoseDetector | None = None) -> Analysis:
     """Analyse a clip of one person standing; a clip with no still stretch gives a refused :class:`Analysis`.
 
     Args:
@@ -87,6 +89,8 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
         roll, level: as for a photo (:func:`~posture.pipeline.analyze_image`).
         progress: told the time reached after each frame.
         copy_detectors: landmarkers that read the altered copies beside ``detector``, one thread each.
+        walker: a fresh video-mode landmarker that reads every frame of a clip with no still stretch, for its
+            walk (:func:`read_walk`); None reads no walk.
     """
     readings: list[FrameReading] = []
     last_ms = -1
@@ -119,6 +123,12 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
     else:
         stretch = still_stretch(np.array([r.time_s for r in usable]), np.stack([r.xy for r in usable]),
                                 float(np.median([r.body_height_px for r in usable])))
+    if isinstance(stretch, str) and usable and walker is not None and view is not None:
+        walked = read_walk(clip, walker, view, detector, model=model, mediapipe_version=mediapipe_version,
+                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+        if isinstance(walked, Analysis):
+            return walked
+        stretch = f"{stretch}; nor does it show a walk to read: {walked}"
     middle = (duration / 2 if isinstance(stretch, str) else (stretch.start_s + stretch.end_s) / 2)
     base = _standing_frame(clip, detector, middle, view, model=model, mediapipe_version=mediapipe_version,
                            knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
@@ -203,3 +213,42 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
                                      uncertainty=any(m.uncertainty is not None for m in measured))
     return dataclasses.replace(base, measurements=measured, findings=findings, withheld=withheld,
                                provenance=provenance, warnings=(summary.sentence, *base.warnings), clip=summary)
+
+
+def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDetector, *, model: ModelIdentity,
+              mediapipe_version: str, knowledge: KnowledgeBase, height_cm: float | None, roll: float | None,
+              level: bool) -> Analysis | str:
+    """A clip of walking: every frame's heels followed (:func:`~posture.stages.gait.walk`), and the frame in the
+    middle of the walk analysed as a photo (a walking frame: head and trunk only, as the SPEC's rule has it).
+
+    Returns:
+        The analysis, carrying the walk in its clip summary, or a sentence saying why there is no walk to read.
+    """
+    times, tracks = [], []
+    last_ms = -1
+    for frame in read_frames(clip):
+        last_ms = max(last_ms + 1, round(1000 * frame.time_s))
+        poses = walker.detect(frame.image, last_ms)
+        if poses:
+            times.append(frame.time_s)
+            tracks.append(np.array(poses[0].xy))
+    if len(times) < 4:
+        return "the person was found in too few frames"
+    xy = np.stack(tracks)
+    extents = np.ptp(xy[:, :, 1], axis=1)
+    middle_s = times[len(times) // 2]
+    base = _standing_frame(clip, detector, middle_s, view, model=model, mediapipe_version=mediapipe_version,
+                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+    if base is None or not base.ok or base.frame is None or base.pose is None:
+        return "the frame in the middle of the walk is not read as a person in this view"
+    # The landmarks span eyes to heels; the frame's body height is the whole body's, so each frame's extent is
+    # scaled by the middle frame's ratio of the two.
+    heights = extents * base.frame.body_height_px / max(float(np.ptp(base.pose.xy[:, 1])), 1e-9)
+    reading = walk(np.array(times), xy, heights, view=base.view.kind, facing=base.verdict.facing or 1,
+                   units_per_height=height_cm if height_cm is not None else 100.0,
+                   unit=CM if height_cm is not None else PERCENT_HEIGHT)
+    if isinstance(reading, str):
+        return reading
+    summary = ClipSummary(duration_s=max(clip.duration_s or 0.0, times[-1]), frames_read=len(times), frames_used=0,
+                          start_s=reading.start_s, end_s=reading.end_s, walk=reading)
+    return dataclasses.replace(base, clip=summary, warnings=(summary.sentence, *base.warnings))

@@ -80,7 +80,7 @@ STAGES = Unit("posture.stages", (
     tier("stages.findings"),
     tier("stages.copies"),
     tier("stages.witnesses"),
-    tier("stages.sway"),
+    tier("stages.sway", "stages.gait"),
 ))
 
 LAYERS: tuple[Tier, ...] = (

@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 from builders import SAMPLES
 from clips import swaying_clip, write_clip
+from walks import walking
 
+import posture.analyzer
 from posture.analyzer import Analyzer
 from posture.cli.main import main
 from posture.errors import ExitCode
+from posture.render.html import render_analysis_html
+from posture.render.json import analysis_to_dict
 
 PHOTO = SAMPLES / "side-left_neutral.png"
 SWAY_PX = 6.0
@@ -110,3 +114,48 @@ def test_the_frames_reading_is_moved_as_far_as_reading_with_copies_moves_a_frame
     assert moved.value == pytest.approx(6.5)
     assert dict(moved.components)["part"] == pytest.approx(3.25)
     assert moved_as_with_copies(combined, [reading(4.0, None)]) == combined
+
+
+class WalkingHeels:
+    """Stands in for the video-mode landmarker that follows a walk: the tracks of a constructed walk, by time."""
+
+    def __init__(self, times: np.ndarray, xy: np.ndarray) -> None:
+        self.times, self.xy = times, xy
+
+    def __enter__(self) -> WalkingHeels:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        return None
+
+    def detect(self, image: object, timestamp_ms: int) -> tuple[object, ...]:
+        index = int(np.argmin(np.abs(self.times - timestamp_ms / 1000.0)))
+        return (type("Found", (), {"xy": self.xy[index]})(),)
+
+
+def test_a_clip_of_walking_is_read_as_a_walk_with_its_left_and_right_steps(
+        analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The picture glides past (no still stretch); the landmarker that follows every frame sees heels walking with
+    # a left step 0.66 s long and a right one 0.54 s: +20%.
+    clip = swaying_clip(tmp_path / "walking.mp4", PHOTO, seconds=4.0, rate=30.0, shift=lambda t: -90 + 45 * t)
+    times, xy, _ = walking({"left": 0.66, "right": 0.54}, {"left": 0.4, "right": 0.4}, seconds=4.0, facing=-1)
+    real = posture.analyzer.PoseDetector
+    made: list[object] = []
+
+    def detectors(*args: object, **options: object) -> object:
+        made.append(None)
+        return WalkingHeels(times, xy) if len(made) == 2 else real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(posture.analyzer, "PoseDetector", detectors)
+    analysis = analyzer.analyze_clip(clip, height_cm=170.0)
+    assert analysis.ok, analysis.problem
+    walk = analysis.clip.walk  # type: ignore[union-attr]
+    assert walk is not None and analysis.warnings[0].startswith(f"A walk: {walk.steps} steps")
+    step_time = next(s for s in walk.symmetries if s.quantity == "step time")
+    assert step_time.index == pytest.approx(20.0, abs=2.0)
+    assert step_time.one_sided
+    assert step_time.sentence.startswith("Step time: the left's is 19.")
+    page = render_analysis_html(analysis)
+    assert "Walk: " in page and step_time.sentence.replace("'", "&#39;") in page
+    document = analysis_to_dict(analysis)
+    assert document["clip"]["walk"]["symmetries"][0]["one_sided"] is True

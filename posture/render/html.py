@@ -42,7 +42,7 @@ from posture.render.comparison import (
     short_labels,
 )
 from posture.render.image import render_annotated, value_words
-from posture.render.terminal import reference_notes, threshold_against_article
+from posture.render.terminal import WALK_NOTE, reference_notes, threshold_against_article
 from posture.stages.findings import near_a_limit, typical_range
 
 REPORT_IMAGE_HEIGHT = 1000
@@ -86,6 +86,19 @@ def _flag_rule(low: float | None, high: float | None, unit: str, signed: bool) -
     return " or ".join(parts) or NO_TYPICAL_RANGE
 
 
+def walk_context(analysis: Analysis) -> dict[str, Any] | None:
+    """A walking clip's steps as the template shows them, or None for a photo or a clip of standing."""
+    walk = analysis.clip.walk if analysis.clip is not None else None
+    if walk is None:
+        return None
+    spread = {s.quantity: "" if s.interval is None else f" ± {s.interval:.1f}" for s in walk.symmetries}
+    return {"steps": walk.steps, "cadence": f"{walk.cadence:.0f}",
+            "rows": [{"quantity": s.quantity, "left": s.value_text(s.left), "right": s.value_text(s.right),
+                      "index": f"{s.index:+.1f}{spread[s.quantity]} %", "sentence": s.sentence}
+                     for s in walk.symmetries],
+            "note": WALK_NOTE}
+
+
 def sway_context(analysis: Analysis) -> dict[str, Any] | None:
     """A clip's sway as the template shows it, or None for a photo or a clip whose view shows none."""
     clip = analysis.clip
@@ -105,7 +118,7 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
     context.update(name=image.display_name, status=analysis.status, problem=analysis.problem,
                    view=analysis.view, near_side=analysis.verdict.near_side,
                    capture_time=analysis.provenance.capture_time, warnings=list(analysis.warnings),
-                   width=image.width, height=image.height, sway=sway_context(analysis))
+                   width=image.width, height=image.height, sway=sway_context(analysis), walk=walk_context(analysis))
     if not analysis.ok or analysis.frame is None:
         context.update(picture=None, rows=[], findings=[], not_measured=[], unit_note="", references=[],
                        suggestions=None)

@@ -146,6 +146,15 @@ def clip_to_dict(clip: ClipSummary) -> dict[str, Any]:
                   "frequency_hz": None if r.frequency_hz is None else round(r.frequency_hz, 3), "unit": r.unit}
                  for r in clip.sway],
         "sway_note": clip.sway_note,
+        "walk": None if clip.walk is None else {
+            "start_s": round(clip.walk.start_s, 3), "end_s": round(clip.walk.end_s, 3), "steps": clip.walk.steps,
+            "cadence_per_min": round(clip.walk.cadence, 1),
+            "symmetries": [{"quantity": s.quantity, "left": round_for_data(s.left), "right": round_for_data(s.right),
+                            "unit": s.unit, "index_percent": round(s.index, 2),
+                            "interval_percent": None if s.interval is None else round(s.interval, 2),
+                            "detectable": s.detectable, "one_sided": s.one_sided, "count": s.count}
+                           for s in clip.walk.symmetries],
+            "trunk_sway": round_for_data(clip.walk.trunk_sway), "trunk_sway_unit": clip.walk.sway_unit},
     }
 
 

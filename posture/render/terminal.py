@@ -14,7 +14,7 @@ from rich.text import Text
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement
-from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
+from posture.core.units import DEG, NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
 from posture.knowledge import registry
 from posture.knowledge.explanations import (
     SUGGESTION_HEADINGS,
@@ -25,6 +25,7 @@ from posture.knowledge.explanations import (
     NotMeasured,
 )
 from posture.stages.findings import Finding
+from posture.stages.gait import Walk
 from posture.stages.findings import detectable, near_a_limit, typical_range
 
 
@@ -135,6 +136,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     if analysis.clip is not None and analysis.clip.sway:
         parts.append(Text(""))
         parts.extend(sway_parts(analysis))
+    if analysis.clip is not None and analysis.clip.walk is not None:
+        parts.append(Text(""))
+        parts.extend(walk_parts(analysis.clip.walk))
     if analysis.withheld:
         parts.append(Text(""))
         parts.append(Text("Not given for this photo", style="bold underline"))
@@ -203,6 +207,27 @@ def sway_parts(analysis: Analysis) -> list[RenderableType]:
                       "-" if reading.frequency_hz is None else f"{reading.frequency_hz:.2f} Hz")
     return [Text(f"Sway, {first.direction}, over {clip.seconds_used:.1f} s of quiet standing", style="bold underline"),
             table, _indented(clip.sway_note, "dim")]
+
+
+def walk_parts(walk: Walk) -> list[RenderableType]:
+    """A walk's left-against-right table, what each comparison says, and the trunk's sway."""
+    table = Table(title=None, show_lines=False, expand=False)
+    for column in ("", "left", "right", "left vs right"):
+        table.add_column(column, justify="left" if not column else "right")
+    for item in walk.symmetries:
+        spread = "" if item.interval is None else f" ± {item.interval:.1f}"
+        table.add_row(item.quantity, item.value_text(item.left), item.value_text(item.right),
+                      f"{item.index:+.1f}{spread} %")
+    sway = format_value(walk.trunk_sway, walk.sway_unit, signed=False)
+    return [Text(f"Walk: {walk.steps} steps, {walk.cadence:.0f} a minute", style="bold underline"), table,
+            *(_indented(item.sentence) for item in walk.symmetries),
+            _indented(f"Trunk sway over the walk: {sway} ({WALK_SWAY_WORDS[walk.sway_unit != DEG]}).", "dim"),
+            _indented(WALK_NOTE, "dim")]
+
+
+WALK_SWAY_WORDS = ("the range of its lean, front to back", "the shoulders' range sideways against the hips")
+WALK_NOTE = ("Left against right: 100 × (left − right) / their mean, with a 95% interval from the steps' own "
+             "spread (docs/video.md). Not yet checked against rendered walks of known asymmetry.")
 
 
 def not_measured_in_any(analyses: Sequence[Analysis]) -> tuple[NotMeasured, ...]:

@@ -24,6 +24,9 @@ from posture.core.views import ViewKind
 MIN_STILL_S = 2.0
 """The shortest stretch of quiet standing worth a reading: a few sway cycles at the usual 0.2-1 Hz."""
 MIN_STILL_FRAMES = 5
+MAX_GAP_S = 0.5
+"""Seconds between two frames in which the person was read beyond which the stretch breaks: what happened in the
+frames between (the person turned, or was not found) is not known to be standing."""
 ANKLE_SPEED_LIMIT = 0.15
 """Body heights a second (about 26 cm/s for 1.7 m) above which an ankle is taken to step; a standing ankle does
 not move at all, and landmark jitter between frames stays well below it."""
@@ -118,6 +121,7 @@ def still_stretch(times: np.ndarray, xy: np.ndarray, body_height_px: float) -> S
     moving = np.zeros(len(times) - 1, dtype=bool)
     for part, limit in limits.items():
         moving |= _speeds(times, tracks[part]) / body_height_px > limit
+    moving |= np.diff(times) > MAX_GAP_S
     best: tuple[int, int] = (0, 0)
     start = 0
     for step in range(len(times)):

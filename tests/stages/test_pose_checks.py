@@ -202,6 +202,23 @@ def test_a_near_hand_on_the_hip_in_a_profile_withholds_the_pelvis_outline() -> N
     assert result.withheld[0].reason.startswith("The right hand rests on the hip, so the arm covers the outline")
 
 
+@pytest.mark.parametrize(("above", "on_hip"), [(0.09, False), (0.11, True)])
+def test_a_near_wrist_a_tenth_of_the_torso_above_the_hip_in_a_profile_rests_on_it(above: float,
+                                                                                    on_hip: bool) -> None:
+    # The elbow points out towards the camera, so the arm looks straight (the elbow on the shoulder-wrist line):
+    # only the wrist's height, above the hip landmark (y 530) by ``above`` torso lengths, tells.
+    pose = side_pose(facing=1)  # near side right: shoulder and hip at x 500, y 230 and 530
+    xy = pose.xy.copy()
+    wrist = (505.0, 530.0 - above * TORSO_PX)
+    xy[Landmark.RIGHT_ELBOW] = (502.5, (230.0 + wrist[1]) / 2.0)
+    for name in HAND:
+        xy[side_landmark("right", name)] = wrist
+    assert hands_at_hips(xy, side_view=True) == (["right"] if on_hip else [])
+    assert hands_at_hips(xy) == []  # from the front the elbow's bend must say it
+    assert [w.id for w in review(accepted(make_pose(xy, z=pose.z))).withheld] == (
+        ["pelvic_tilt", "belly_prominence"] if on_hip else [])
+
+
 def _bent_arm(xy: np.ndarray, bend_deg: float) -> None:
     """The left upper arm hanging straight down from the shoulder (615, 230) to the elbow (615, 430), the
     forearm (110 px) turned inwards by ``bend_deg``: the wrist ends beside the left hip (560, 530)."""

@@ -41,6 +41,16 @@ def test_a_step_ends_the_still_stretch() -> None:
     assert stretch.start_s == 0.0 and stretch.end_s == pytest.approx(4.0)
 
 
+@pytest.mark.parametrize(("gap", "broken"), [(0.49, False), (0.51, True)])
+def test_frames_without_the_person_for_half_a_second_break_the_stretch(gap: float, broken: bool) -> None:
+    # Still standing read every 0.125 s for 1.5 s, then nothing for ``gap`` seconds, then 1.5 s more: the two
+    # halves make one stretch of over 2 s only when the gap between them is no more than 0.5 s.
+    first = np.arange(0, 1.5, 0.125)
+    times = np.concatenate([first, first[-1] + gap + np.arange(0, 1.5, 0.125)])
+    stretch = still_stretch(times, standing(times), BODY_PX)
+    assert isinstance(stretch, str) is broken
+
+
 def test_walking_throughout_has_no_still_stretch_and_says_so() -> None:
     times = np.arange(0, 5, 0.125)
     xy = standing(times, 700.0 * times)

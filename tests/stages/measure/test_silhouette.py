@@ -499,7 +499,11 @@ def _shirt_mask(xy: np.ndarray, back: bool, waist: float) -> np.ndarray:
     person = soft_mask(lambda y: mid[0] - flank(y, image_left), lambda y: mid[0] + flank(y, image_right))
     arms = [soft_mask(lambda y: mid[0] + 0.42 * length, lambda y: mid[0] + 0.57 * length),
             soft_mask(lambda y: mid[0] - 0.57 * length, lambda y: mid[0] - 0.42 * length)]
-    return np.maximum(person, np.maximum(*arms))
+    mask = np.maximum(person, np.maximum(*arms))
+    # Below the knees the legs stand apart, as shorts show them.
+    knees = float(xy[Landmark.LEFT_KNEE][1] + xy[Landmark.RIGHT_KNEE][1]) / 2.0
+    mask[int(knees):, int(mid[0] - 0.05 * length):int(mid[0] + 0.05 * length)] = 0.0
+    return mask
 
 
 @pytest.mark.parametrize("back", [False, True], ids=["front", "back"])

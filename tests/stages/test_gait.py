@@ -1,0 +1,118 @@
+"""The walk's steps on constructed heel tracks with known landings, lifts and left-right differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from walks import HEIGHT_PX, RATE, walking
+
+from posture.core.pose import side_landmark
+from posture.stages.gait import (
+    MAX_INTERVAL,
+    MIN_STEPS_PER_SIDE,
+    STANCE_SPEED,
+    Walk,
+    foot_events,
+    symmetry,
+    walk,
+)
+
+def read(times: np.ndarray, xy: np.ndarray, *, view: str = "side", facing: int = 1) -> Walk:
+    result = walk(times, xy, np.full(len(times), HEIGHT_PX), view=view, facing=facing,  # type: ignore[arg-type]
+                  units_per_height=170.0, unit="cm")
+    assert isinstance(result, Walk), result
+    return result
+
+
+def by_quantity(result: Walk) -> dict[str, object]:
+    return {s.quantity: s for s in result.symmetries}
+
+
+def test_landings_are_found_within_a_frame_of_their_true_time() -> None:
+    times, xy, landings = walking({"left": 0.55, "right": 0.55}, {"left": 0.4, "right": 0.4})
+    for side in ("left", "right"):
+        events = foot_events(times, xy[:, side_landmark(side, "HEEL")], np.full(len(times), HEIGHT_PX))
+        found = [t for t in events.strikes if 0.2 < t < 5.8]
+        expected = [t for t in landings[side] if 0.2 < t < 5.8]
+        assert len(found) == len(expected)
+        assert np.max(np.abs(np.array(found) - np.array(expected))) < 1.0 / RATE
+
+
+def test_an_even_walk_reads_no_detectable_difference() -> None:
+    result = read(*walking({"left": 0.55, "right": 0.55}, {"left": 0.4, "right": 0.4})[:2])
+    found = by_quantity(result)
+    # The constructed wrists do not move, so there is no arm swing to compare.
+    assert set(found) == {"step time", "stance time", "step length"}
+    assert found["step time"].index == pytest.approx(0.0, abs=1.0)  # type: ignore[attr-defined]
+    assert found["step length"].left == pytest.approx(0.4 * 170.0, abs=0.5)  # type: ignore[attr-defined]
+    assert result.cadence == pytest.approx(60.0 / 0.55, rel=0.02)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_a_left_step_ten_percent_longer_in_time_and_length_is_read_as_such(facing: int) -> None:
+    # Left 0.5775 s against right 0.525 s: (0.0525 / 0.55125) = +9.5%; lengths 0.42 against 0.38: +10.0%.
+    times, xy, _ = walking({"left": 0.5775, "right": 0.525}, {"left": 0.42, "right": 0.38}, facing=facing)
+    found = by_quantity(read(times, xy, facing=facing))
+    assert found["step time"].index == pytest.approx(9.52, abs=1.5)  # type: ignore[attr-defined]
+    assert found["step length"].index == pytest.approx(10.0, abs=1.0)  # type: ignore[attr-defined]
+
+
+def test_from_the_front_the_times_are_read_and_no_length() -> None:
+    times, xy, _ = walking({"left": 0.6, "right": 0.5}, {"left": 0.4, "right": 0.4})
+    found = by_quantity(read(times, xy, view="front"))
+    assert set(found) == {"step time", "stance time"}
+    assert found["step time"].index == pytest.approx(100.0 * 0.1 / 0.55, abs=1.5)  # type: ignore[attr-defined]
+
+
+def test_too_few_steps_is_said_in_a_sentence() -> None:
+    times, xy, _ = walking({"left": 0.55, "right": 0.55}, {"left": 0.4, "right": 0.4}, seconds=1.2)
+    result = walk(times, xy, np.full(len(times), HEIGHT_PX), view="side", facing=1, units_per_height=170.0,
+                  unit="cm")
+    assert isinstance(result, str)
+    assert f"fewer than the {MIN_STEPS_PER_SIDE} of each" in result
+
+
+@pytest.mark.parametrize(("speed", "standing"), [(STANCE_SPEED - 0.01, True), (STANCE_SPEED + 0.01, False)])
+def test_a_heel_slower_than_the_stance_speed_stands(speed: float, standing: bool) -> None:
+    # The heel stands for 1 s, then moves at ``speed`` body heights a second for 1 s: a lift only when faster.
+    times = np.arange(0.0, 2.0, 1.0 / RATE)
+    heel = np.zeros((len(times), 2))
+    heel[:, 0] = np.where(times > 1.0, (times - 1.0) * speed * HEIGHT_PX, 0.0)
+    events = foot_events(times, heel, np.full(len(times), HEIGHT_PX))
+    assert (len(events.lifts) == 1) is not standing
+
+
+def test_a_difference_inside_its_interval_is_not_detectable() -> None:
+    spread = symmetry("step time", [0.50, 0.60, 0.55], [0.52, 0.50, 0.54], "s")
+    assert spread is not None and spread.interval is not None
+    assert spread.index == pytest.approx(100.0 * (0.55 - 0.52) / 0.535)
+    assert spread.detectable is False
+    steady = symmetry("step time", [0.55, 0.551, 0.549], [0.50, 0.501, 0.499], "s")
+    assert steady is not None and steady.detectable is True
+    assert symmetry("step time", [0.55], [0.5], "s").interval is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("spread", "readable"), [(0.0660, True), (0.0665, False)])
+def test_steps_scattering_by_more_than_15_points_are_not_compared(spread: float, readable: bool) -> None:
+    # Three steps a side: 0.5 ± spread on the left (sd = spread), 0.5 on the right: the interval is
+    # 100 × 1.96 × spread / √3 / 0.5, 14.94 and 15.06 points.
+    result = symmetry("step time", [0.5 - spread, 0.5, 0.5 + spread], [0.5, 0.5, 0.5], "s")
+    assert result is not None and result.interval is not None
+    assert (result.interval <= MAX_INTERVAL) is readable
+    assert result.readable is readable
+    assert (result.detectable is None) is not readable
+    assert ("not readable consistently" in result.sentence) is not readable
+
+
+def test_a_walk_whose_landings_keep_no_rhythm_is_not_read() -> None:
+    # The heels flicker: every landmark track jumps every 0.1 s, so landings come far faster than any walk's.
+    times = np.arange(0.0, 4.0, 1.0 / RATE)
+    xy = np.zeros((len(times), 33, 2))
+    xy[:, :, 1] = np.linspace(0.0, HEIGHT_PX, 33)
+    for side, phase in (("left", 0.0), ("right", 0.05)):
+        xy[:, side_landmark(side, "HEEL"), 0] = np.where(((times + phase) * 5).astype(int) % 2, 0.0, 200.0)
+    result = walk(times, xy, np.full(len(times), HEIGHT_PX), view="side", facing=1, units_per_height=170.0,
+                  unit="cm")
+    assert isinstance(result, str)
+    assert "do not keep a walk's rhythm" in result or "fewer than the" in result
