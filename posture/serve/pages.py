@@ -67,8 +67,8 @@ def photo_entry(photo: sqlite3.Row) -> dict[str, Any]:
 
 def clip_entry(clip: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A clip's summary as the session page shows it: what the reading rests on, and each part's sway."""
-    if not clip or not clip["frames_used"]:
-        return None
+    if not clip or not clip["frames_used"] or clip.get("walk"):
+        return None  # a walk's steps are in its report; the card's summary is a standing clip's
     sway = [{"part": r["part"], "direction": r["direction"],
              "range": format_value(r["range"], r["unit"], signed=False),
              "rms": format_value(r["rms"], r["unit"], signed=False),
