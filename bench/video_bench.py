@@ -67,7 +67,7 @@ class Clip:
     sine_cm: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndarray:
+def shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndarray:
     """The picture glided ``shift_px`` to the right (sub-pixel, bilinear), with sensor noise added."""
     moved = picture.transform(picture.size, Image.Transform.AFFINE, (1, 0, -shift_px, 0, 1, 0),
                               resample=Image.Resampling.BILINEAR, fillcolor=picture.getpixel((0, 0)))
@@ -99,7 +99,7 @@ def encode(path: Path, picture: Image.Image, *, seconds: float, amplitude_px: fl
             shift = amplitude_px * math.sin(2 * math.pi * frequency_hz * t + phase) + rng.normal(0, jitter_px)
             glides.append(shift)
             noise = rng.normal(0, SENSOR_NOISE, (SIZE[1], SIZE[0], 3)).astype(np.float32)
-            upright = _shifted(picture, shift, noise)
+            upright = shifted(picture, shift, noise)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(upright, k=-1)), format="rgb24")
             frame.pts = index
             frame.time_base = Fraction(1, RATE)
