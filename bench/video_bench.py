@@ -67,7 +67,7 @@ class Clip:
     sine_cm: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndarray:
+def shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndarray:
     """The picture glided ``shift_px`` to the right (sub-pixel, bilinear), with sensor noise added."""
     moved = picture.transform(picture.size, Image.Transform.AFFINE, (1, 0, -shift_px, 0, 1, 0),
                               resample=Image.Resampling.BILINEAR, fillcolor=picture.getpixel((0, 0)))
@@ -99,7 +99,7 @@ def encode(path: Path, picture: Image.Image, *, seconds: float, amplitude_px: fl
             shift = amplitude_px * math.sin(2 * math.pi * frequency_hz * t + phase) + rng.normal(0, jitter_px)
             glides.append(shift)
             noise = rng.normal(0, SENSOR_NOISE, (SIZE[1], SIZE[0], 3)).astype(np.float32)
-            upright = _shifted(picture, shift, noise)
+            upright = shifted(picture, shift, noise)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(upright, k=-1)), format="rgb24")
             frame.pts = index
             frame.time_base = Fraction(1, RATE)
@@ -133,16 +133,23 @@ def pixels_per_cm(picture_path: Path, truth: dict[str, Any], analyzer: Analyzer)
     return analysis.frame.body_height_px * SIZE[0] / analysis.image.width / truth["person"]["height_cm"]
 
 
-def run(folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
+def planned(folder: Path) -> list[Clip]:
+    """The clips to make, each with its render, sway and codec drawn (the same every run); a clip's index in
+    the list is its encoding's seed."""
     renders = {r.name: r for r in read_set(folder) if r.body in HELD_OUT_BODIES}
     rng = np.random.default_rng(21)
-    clips = []
+    clips: list[Clip] = []
     for body in HELD_OUT_BODIES:
         for sweep in SWEEPS:
             render = renders[f"{body}_{sweep}"]
             clips.append(Clip(render, amplitude_cm=float(rng.uniform(0.5, 3.0)),
                               frequency_hz=float(rng.uniform(0.1, 1.0)),
                               codec="libx265" if len(clips) % 2 else "libx264"))
+    return clips
+
+
+def run(folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
+    clips = planned(folder)
     speed: dict[str, float] = {}
     with Analyzer() as analyzer:
         for index, clip in enumerate(clips):
@@ -327,7 +334,10 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
         "cycle or two holds less than the sine's full swing, so the truth is the glide the clip holds, not the "
         "sine's amplitude); the jitter added to the glide is noise, which the 1.5-Hz filter is there to remove. "
         "The amplitude errors below are the range's error halved and the RMS's error times √2 (each an error in "
-        "a sine's amplitude).",
+        "a sine's amplitude). Where the hips' reading falls short of the glide, the landmarks themselves do: "
+        "`bench/sway_gain.py` fits each part's landmark track, frame by frame, against the glide, and the hip "
+        "landmarks of some renders follow it only part of the way, read by the video-mode landmarker and by the "
+        "image-mode one alike (its figures are in docs/video.md).",
         "",
         *sway_lines,
         "",
