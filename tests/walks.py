@@ -13,11 +13,11 @@ HEIGHT_PX = 1000.0
 def walking(step_time: dict[str, float], step_length: dict[str, float], *, seconds: float = 6.0,
             stance_share: float = 0.6, facing: int = 1,
             rate: float = RATE) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]]]:
-    """A profile walking at constant heel speed in swing: landmark tracks and each foot's true landing times.
+    """A profile walking, each heel's swing starting and ending at rest: landmark tracks and each foot's true landing times.
 
     The right foot lands at 0, the left ``step_time["left"]`` later, the right again after ``step_time["right"]``,
     and so on; each landing heel lies ``step_length[side]`` body heights ahead of the other heel. A foot stands for
-    ``stance_share`` of a cycle after landing and swings, at one speed, to its next landing for the rest.
+    ``stance_share`` of a cycle after landing and swings to its next landing for the rest.
     """
     cycle = step_time["left"] + step_time["right"]
     times = np.arange(0.0, seconds, 1.0 / rate)
@@ -42,8 +42,10 @@ def walking(step_time: dict[str, float], step_length: dict[str, float], *, secon
             if since <= lift or k + 1 >= len(spots[side]):
                 x[index] = spots[side][k]
             else:
+                # The swing starts and ends at rest, fastest half-way, as a heel's does.
                 share = (since - lift) / (cycle - lift)
-                x[index] = spots[side][k] + share * (spots[side][k + 1] - spots[side][k])
+                eased = share - np.sin(2 * np.pi * share) / (2 * np.pi)
+                x[index] = spots[side][k] + eased * (spots[side][k + 1] - spots[side][k])
         xy[:, side_landmark(side, "HEEL"), 0] = facing * x
         xy[:, side_landmark(side, "HEEL"), 1] = HEIGHT_PX
     return times, xy, {side: [t for t in landings[side] if 0.0 < t < seconds] for side in landings}

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement
-from posture.core.units import DEG, NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
+from posture.core.units import NO_TYPICAL_RANGE, SINGLE_READING, format_measured, format_value
 from posture.knowledge import registry
 from posture.knowledge.explanations import (
     SUGGESTION_HEADINGS,
@@ -221,11 +221,10 @@ def walk_parts(walk: Walk) -> list[RenderableType]:
     sway = format_value(walk.trunk_sway, walk.sway_unit, signed=False)
     return [Text(f"Walk: {walk.steps} steps, {walk.cadence:.0f} a minute", style="bold underline"), table,
             *(_indented(item.sentence) for item in walk.symmetries),
-            _indented(f"Trunk sway over the walk: {sway} ({WALK_SWAY_WORDS[walk.sway_unit != DEG]}).", "dim"),
+            _indented(f"Trunk sway over the walk: {sway} (the range of its lean, front to back).", "dim"),
             _indented(WALK_NOTE, "dim")]
 
 
-WALK_SWAY_WORDS = ("the range of its lean, front to back", "the shoulders' range sideways against the hips")
 WALK_NOTE = ("Left against right: 100 × (left − right) / their mean, with a 95% interval from the steps' own "
              "spread (docs/video.md). Not yet checked against rendered walks of known asymmetry.")
 

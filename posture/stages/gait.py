@@ -2,17 +2,18 @@
 
 Plain arrays in, frozen values out, as :mod:`posture.stages.sway`. A foot on the floor stands still in the
 picture while the body passes over it (the camera is held still); a foot in its swing moves faster than the
-body itself. So each foot's stance is the time its heel moves slower than :data:`STANCE_SPEED`, found from its
-landmark track alone, whichever way the person walks: across the picture (a side view) or towards or away from
-the camera (a front or back view). A heel strike is the moment a foot slows below that speed, a toe-off the
-moment it speeds up past it, each placed between two frames where the speed crosses it.
+body itself. So, in a profile, each foot's stance is the time its heel moves forwards slower than a threshold, one
+for both feet (:func:`swing_threshold`). A heel strike is the moment a foot slows below that speed, a toe-off the
+moment it speeds up past it, each placed on the heel's filtered track between two frames (:func:`fine_track`), so
+that 30 frames a second time a step to a few milliseconds whatever the frames' phase. A walk towards or away from
+the camera is not read: there the feet hide each other's heels and move mostly in depth.
 
 From the events:
 
 - a **step time** is the time from one foot's heel strike to the other's (the left step ends on the left foot);
-- a **step length**, in a side view, is how far ahead of the other heel the landing heel lies;
+- a **step length** is how far ahead of the other heel the landing heel lies;
 - a **stance time** is the time from a foot's heel strike to its toe-off;
-- the **arm swing**, in a side view, is how far each wrist travels forwards and back against the shoulders.
+- the **arm swing** is how far each wrist travels forwards and back against the shoulders.
 
 Each is compared left against right by a symmetry index, 100 × (left − right) / mean(left, right), with a 95%
 interval from the steps' own spread (:func:`symmetry`): a difference inside it is no detectable difference.
@@ -29,20 +30,24 @@ from posture.core.pose import Landmark, side_landmark
 from posture.core.units import DEG, format_value
 from posture.core.views import ViewKind
 
-STANCE_SPEED = 0.35
-"""Body heights a second below which a heel is taken to stand on the floor. A walking foot swings at about
-1.5 body heights a second and stands still in stance; the landmarks' jitter stays well below this."""
+UPSAMPLE = 8
+"""The heel's track is read on a grid this many times finer than the frames."""
+FILTER_HZ = 6.0
+"""A walking heel's movement lies below this (a stride lasts about a second and its harmonics fade by the sixth);
+faster wobble is the landmarks' jitter."""
+SWING_FRACTION = 0.25
+"""A heel swings while its speed exceeds this share of the feet's fast speed: a foot on the floor stays near zero
+and a swinging one far above, whatever the walk's pace and the person's size in the picture."""
+MIN_SWING_S = 0.1
+"""A run above the threshold shorter than this is the landmarks' jitter, not a swing."""
+MIN_STANCE_S = 0.25
+"""A run below the threshold shorter than this is no stance. A walking heel stands still for 0.35 s or more
+between its landing and its lift; it also slows for a moment in early swing, as the knee bends and the shin
+swings back while the thigh swings forwards, and rendered and real heels alike show it."""
+SETTLE_S = 0.1
+"""Where a heel stands is read from this long after its landing, when it has come to rest."""
 MIN_STEPS_PER_SIDE = 2
 """Steps of each foot needed before the walk is read: one step of each says nothing of their spread."""
-STILL_SHARE = 0.005
-"""A heel within this share of the body's height of where it stands (about 1 cm) stands there."""
-SMOOTHING_FRAMES = 5
-"""The heel's position is the median of this many neighbouring frames before its speed is read, so that a frame
-or two of the landmarks' jitter is no movement."""
-MIN_STANCE_S = 0.12
-MIN_SWING_S = 0.15
-"""A stance or a swing shorter than these is the landmarks' jitter, not the foot's: walking feet stand for at least
-0.3 s and swing for about 0.4 s, and on real clips the heel landmark flickers for a frame or two."""
 STEP_TIME_RANGE = (0.3, 1.2)
 """Seconds a walking step lasts; a step read outside it is a landing missed or one the jitter made up."""
 STEP_LENGTH_RANGE = (0.15, 0.6)
@@ -149,9 +154,8 @@ class Walk:
         start_s, end_s: the first and last heel strike used.
         steps: steps counted, both feet together.
         cadence: steps a minute.
-        symmetries: each quantity the view shows, left against right.
-        trunk_sway: the trunk's sway over the walk (its lean's range in a side view, degrees; the shoulders'
-            sideways range against the hips from the front or back, in ``sway_unit``).
+        symmetries: each quantity, left against right.
+        trunk_sway: the trunk's sway over the walk: the range of its lean, in ``sway_unit``.
         sway_unit: the trunk sway's unit.
     """
 
@@ -164,94 +168,115 @@ class Walk:
     sway_unit: str
 
 
-def smoothed(track: np.ndarray) -> np.ndarray:
-    """A (frames, 2) track, each position the median of itself and its neighbours."""
-    reach = SMOOTHING_FRAMES // 2
-    padded = np.concatenate([np.repeat(track[:1], reach, axis=0), track, np.repeat(track[-1:], reach, axis=0)])
-    windows = np.stack([padded[k:k + len(track)] for k in range(SMOOTHING_FRAMES)])
-    return np.median(windows, axis=0)
+def fine_track(times: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A (frames, k) track on an even grid :data:`UPSAMPLE` times finer than the frames, its frequencies above
+    :data:`FILTER_HZ` damped: the grid's times and the track on it.
+
+    The track is put on the frames' median interval, continued at both ends by turning it half a turn about its
+    end points, and cleared of its straight line from end to end, so that neither the walk's steady travel nor the
+    transform's wrapping round puts a jump into it. It is then filtered by a Gaussian (a sharp cut would ring, and
+    its ripples would move the speed's crossings) and interpolated through its spectrum, so that a landing between
+    two frames is timed on a smooth curve.
+    """
+    interval = float(np.median(np.diff(times)))
+    even = np.arange(times[0], times[-1] + interval / 2, interval)
+    count = len(even)
+    grid = even[0] + np.arange(UPSAMPLE * (count - 1) + 1) * interval / UPSAMPLE
+    fine = np.empty((len(grid), track.shape[1]))
+    frequencies = np.fft.rfftfreq(3 * count, d=interval)
+    gain = np.exp(-math.log(2) / 2 * (frequencies / FILTER_HZ) ** 2)
+    for column in range(track.shape[1]):
+        signal = np.interp(even, times, track[:, column])
+        continued = np.concatenate([2 * signal[0] - signal[::-1], signal, 2 * signal[-1] - signal[::-1]])
+        line = np.linspace(continued[0], continued[-1], len(continued))
+        upsampled = UPSAMPLE * np.fft.irfft(np.fft.rfft(continued - line) * gain, n=UPSAMPLE * len(continued))
+        fine[:, column] = upsampled[UPSAMPLE * count:UPSAMPLE * count + len(grid)] + np.interp(
+            grid, even, line[count:2 * count])
+    return grid, fine
 
 
-def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray) -> FootEvents:
+def heel_speed(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *,
+               facing: int) -> tuple[np.ndarray, np.ndarray]:
+    """A heel's forward speed in a profile, in body heights a second, on the fine grid (:func:`fine_track`): the
+    foot's lifting and its landmark's wobble up and down are left out."""
+    grid, fine = fine_track(times, heel[:, :1])
+    return grid, facing * np.gradient(fine[:, 0], grid) / np.interp(grid, times, heights_px)
+
+
+def swing_threshold(speeds: list[np.ndarray]) -> float:
+    """The speed that parts stance from swing, one for both feet: :data:`SWING_FRACTION` of their fast speed (the
+    90th percentile over the walk). A threshold of each foot's own would time the two feet's landings
+    differently, which is the very difference read."""
+    return SWING_FRACTION * float(np.percentile(np.concatenate(speeds), 90))
+
+
+def crossings(times: np.ndarray, speed: np.ndarray, threshold: float) -> tuple[list[float], list[float]]:
+    """The times ``speed`` falls below ``threshold`` (landings) and rises past it (lifts), each placed linearly
+    between the two samples on either side.
+
+    First every inner run above it shorter than :data:`MIN_SWING_S` is taken as below it, then every inner run
+    below it shorter than :data:`MIN_STANCE_S` as above it: a flicker of the landmarks is no lift, and the swing's
+    slow moment is no landing.
+    """
+    above = speed > threshold
+    for value, shortest in ((True, MIN_SWING_S), (False, MIN_STANCE_S)):
+        edges = np.flatnonzero(np.diff(above.astype(int))) + 1
+        starts = np.concatenate([[0], edges])
+        ends = np.concatenate([edges, [len(above)]]) - 1
+        for first, last in list(zip(starts, ends))[1:-1]:
+            if above[first] == value and times[last] - times[first] < shortest:
+                above[first:last + 1] = not value
+    found: tuple[list[float], list[float]] = ([], [])
+    for events, moments in ((found[0], above[:-1] & ~above[1:]), (found[1], ~above[:-1] & above[1:])):
+        for i in np.flatnonzero(moments):
+            rise = speed[i + 1] - speed[i]
+            straddles = (speed[i] - threshold) * (speed[i + 1] - threshold) <= 0 and rise != 0
+            fraction = (threshold - speed[i]) / rise if straddles else 0.5
+            events.append(float(times[i] + fraction * (times[i + 1] - times[i])))
+    return found
+
+
+def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, facing: int = 1,
+                threshold: float | None = None) -> FootEvents:
     """When one foot lands and lifts, from its heel's (frames, 2) pixel track and the body's height per frame.
 
-    Stances are the runs of frames in which the heel, smoothed (:func:`smoothed`), moves slower than
-    :data:`STANCE_SPEED`. Each landing is then placed between two frames: the heel's last swing is carried on at
-    its speed until it reaches where the heel stands (and each lift back from where it stands), so a walk
-    filmed at 30 frames a second is timed to a small part of a frame whatever the frames' phase.
+    A landing is where the heel's forward speed (:func:`heel_speed`) falls below ``threshold`` (body heights a
+    second; by default :func:`swing_threshold` of this heel alone), a lift where it rises past it. Where the heel
+    stood is the median of its raw positions from :data:`SETTLE_S` after the landing to the lift.
     """
     if len(times) < 4:
         return FootEvents((), (), ())
-    track = smoothed(heel)
-    gaps = np.maximum(np.diff(times), 1e-6)
-    sizes = (heights_px[1:] + heights_px[:-1]) / 2.0
-    below = debounced(np.linalg.norm(np.diff(track, axis=0), axis=1) / gaps / sizes < STANCE_SPEED, times)
-    strikes, lifts, spots = [], [], []
-    k = 0
-    while k < len(below):
-        if not below[k]:
-            k += 1
-            continue
-        end = k
-        while end + 1 < len(below) and below[end + 1]:
-            end += 1
-        first, last = k, end + 1  # interval k joins frames k and k + 1
-        spot = np.median(heel[first:last + 1], axis=0)
-        still = STILL_SHARE * float(np.median(heights_px[first:last + 1]))
-        while first > 0 and np.linalg.norm(heel[first - 1] - spot) < still:
-            first -= 1
-        while last + 1 < len(heel) and np.linalg.norm(heel[last + 1] - spot) < still:
-            last += 1
-        if first >= 2:
-            strikes.append(_reached(times, heel, spot, first - 1, first - 2, first))
-            spots.append((float(spot[0]), float(spot[1])))
-        if last + 2 < len(heel):
-            lifts.append(_reached(times, heel, spot, last + 1, last + 2, last))
-        k = end + 1
+    grid, speed = heel_speed(times, heel, heights_px, facing=facing)
+    limit = swing_threshold([speed]) if threshold is None else threshold
+    strikes, lifts = crossings(grid, speed, limit)
+    spots = []
+    for strike in strikes:
+        lift = next((moment for moment in lifts if moment > strike), strike + 3 * SETTLE_S)
+        standing = (times >= strike + SETTLE_S) & (times <= max(lift, strike + 2 * SETTLE_S))
+        spot = (np.median(heel[standing], axis=0) if standing.any()
+                else np.array([np.interp(strike + SETTLE_S, times, heel[:, axis]) for axis in (0, 1)]))
+        spots.append((float(spot[0]), float(spot[1])))
     return FootEvents(tuple(strikes), tuple(lifts), tuple(spots))
 
 
-def debounced(still: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Per interval between frames, whether the heel stands: swings shorter than :data:`MIN_SWING_S` between two
-    stances are joined into one stance, then stances shorter than :data:`MIN_STANCE_S` are dropped."""
-    still = still.copy()
-    for value, shortest in ((False, MIN_SWING_S), (True, MIN_STANCE_S)):
-        k = 0
-        while k < len(still):
-            end = k
-            while end + 1 < len(still) and still[end + 1] == still[k]:
-                end += 1
-            inner = value is True or (k > 0 and end + 1 < len(still))  # a swing is joined only between stances
-            if still[k] == value and inner and times[end + 1] - times[k] < shortest:
-                still[k:end + 1] = not value
-            k = end + 1
-    return still
-
-
 def untangled(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two heel tracks (frames, 2) with the frames where the model swapped the feet's labels swapped back: each
-    frame's pair is kept or exchanged, whichever lies nearer the previous frame's. Each track keeps the label its
-    frames carried most often."""
+    """Two heel tracks (frames, 2) with the frames where the model swapped the feet's labels swapped back.
+
+    Each frame's pair is kept or exchanged, whichever lies nearer where each heel was heading: its last position
+    carried on at its last frame's velocity. Nearness alone cannot tell the feet apart as the swinging heel passes
+    the standing one, which is where the model most often swaps them; their speeds can. Each track keeps the label
+    its frames carried most often.
+    """
     first, second = left.copy(), right.copy()
     kept = np.ones(len(left), dtype=bool)
     for k in range(1, len(left)):
-        stay = np.linalg.norm(left[k] - first[k - 1]) + np.linalg.norm(right[k] - second[k - 1])
-        swap = np.linalg.norm(right[k] - first[k - 1]) + np.linalg.norm(left[k] - second[k - 1])
+        ahead_first = first[k - 1] + (first[k - 1] - first[k - 2] if k >= 2 else 0.0)
+        ahead_second = second[k - 1] + (second[k - 1] - second[k - 2] if k >= 2 else 0.0)
+        stay = np.linalg.norm(left[k] - ahead_first) + np.linalg.norm(right[k] - ahead_second)
+        swap = np.linalg.norm(right[k] - ahead_first) + np.linalg.norm(left[k] - ahead_second)
         if swap < stay:
             first[k], second[k], kept[k] = right[k], left[k], False
     return (first, second) if kept.mean() >= 0.5 else (second, first)
-
-
-def _reached(times: np.ndarray, heel: np.ndarray, spot: np.ndarray, moving: int, before: int, still: int) -> float:
-    """The moment between frames ``moving`` and ``still`` at which the heel, moving as it did between ``before``
-    and ``moving``, is at ``spot``."""
-    speed = float(np.linalg.norm(heel[moving] - heel[before])) / abs(float(times[moving] - times[before]))
-    if speed <= 0.0:
-        return float(times[still])
-    offset = float(np.linalg.norm(spot - heel[moving])) / speed
-    low, high = sorted((float(times[moving]), float(times[still])))
-    moment = times[moving] + math.copysign(offset, times[still] - times[moving])
-    return float(min(max(moment, low), high))
 
 
 def symmetry(quantity: str, left: list[float], right: list[float], unit: str) -> Symmetry | None:
@@ -288,13 +313,19 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         times: (frames,) seconds, increasing, of the frames in which the person was read.
         xy: (frames, 33, 2) their landmark pixels.
         heights_px: (frames,) the person's height in pixels in each (it changes as they walk towards the camera).
-        view: the clip's view.
-        facing: in a side view, +1 when the person walks towards image-right, -1 towards image-left.
+        view: the clip's view; only a side view's walk is read.
+        facing: +1 when the person walks towards image-right, -1 towards image-left.
         units_per_height: ``unit`` per body height (the height in cm, or 100 for % of height).
         unit: ``"cm"`` or ``"percent_height"``.
     """
+    if view != "side":
+        return ("a walk is read from the side only: from the front or back the feet hide each other's heels and "
+                "move mostly towards the camera, and the landings of rendered walks filmed so could not be timed "
+                "(bench/VIDEO.md); film the person walking across the picture, side-on")
     heels = dict(zip(SIDES, untangled(xy[:, side_landmark("left", "HEEL")], xy[:, side_landmark("right", "HEEL")])))
-    events = {side: foot_events(times, heels[side], heights_px) for side in SIDES}
+    threshold = swing_threshold([heel_speed(times, heels[side], heights_px, facing=facing)[1] for side in SIDES])
+    events = {side: foot_events(times, heels[side], heights_px, facing=facing, threshold=threshold)
+              for side in SIDES}
     counts = {side: len(events[side].strikes) for side in SIDES}
     if min(counts.values()) < MIN_STEPS_PER_SIDE:
         return (f"the clip shows {counts['left']} landings of the left foot and {counts['right']} of the right, "
@@ -315,11 +346,10 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         if not STEP_TIME_RANGE[0] <= moment - before <= STEP_TIME_RANGE[1]:
             continue
         step_times[side].append(moment - before)
-        if view == "side":
-            # The other foot still stands where it landed before: the step is the distance between the two.
-            length = facing * (spot - behind) / _at(times, heights_px, moment)
-            if STEP_LENGTH_RANGE[0] <= length <= STEP_LENGTH_RANGE[1]:
-                step_lengths[side].append(length * units_per_height)
+        # The other foot still stands where it landed before: the step is the distance between the two.
+        length = facing * (spot - behind) / _at(times, heights_px, moment)
+        if STEP_LENGTH_RANGE[0] <= length <= STEP_LENGTH_RANGE[1]:
+            step_lengths[side].append(length * units_per_height)
     stance: dict[str, list[float]] = {side: [] for side in SIDES}
     for side in SIDES:
         for strike in events[side].strikes:
@@ -327,16 +357,14 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
             if lift is not None:
                 stance[side].append(lift - strike)
     found = [symmetry("step time", step_times["left"], step_times["right"], "s"),
-             symmetry("stance time", stance["left"], stance["right"], "s")]
-    if view == "side":
-        found.append(symmetry("step length", step_lengths["left"], step_lengths["right"], unit))
-        found.append(_arm_swing(xy, heights_px, facing, units_per_height, unit))
+             symmetry("stance time", stance["left"], stance["right"], "s"),
+             symmetry("step length", step_lengths["left"], step_lengths["right"], unit),
+             _arm_swing(xy, heights_px, facing, units_per_height, unit)]
     first, last = steps[0][0], steps[-1][0]
     inside = (times >= first) & (times <= last)
     return Walk(start_s=first, end_s=last, steps=len(steps), cadence=cadence,
                 symmetries=tuple(s for s in found if s is not None),
-                trunk_sway=_trunk_sway(xy[inside], heights_px[inside], view, units_per_height),
-                sway_unit=DEG if view == "side" else unit)
+                trunk_sway=_trunk_sway(xy[inside]), sway_unit=DEG)
 
 
 def _arm_swing(xy: np.ndarray, heights_px: np.ndarray, facing: int, units_per_height: float,
@@ -350,15 +378,12 @@ def _arm_swing(xy: np.ndarray, heights_px: np.ndarray, facing: int, units_per_he
     return symmetry("arm swing", [travel["left"]], [travel["right"]], unit)
 
 
-def _trunk_sway(xy: np.ndarray, heights_px: np.ndarray, view: ViewKind, units_per_height: float) -> float:
-    """The trunk's lean range (side view, degrees), or the shoulders' sideways range against the hips."""
+def _trunk_sway(xy: np.ndarray) -> float:
+    """The range of the trunk's lean in a profile, in degrees."""
     shoulders = (xy[:, Landmark.LEFT_SHOULDER] + xy[:, Landmark.RIGHT_SHOULDER]) / 2.0
     hips = (xy[:, Landmark.LEFT_HIP] + xy[:, Landmark.RIGHT_HIP]) / 2.0
     if len(xy) == 0:
         return 0.0
     # The 5th to 95th percentile: a frame or two where the model loses the trunk is not sway.
-    if view == "side":
-        lean = np.degrees(np.arctan2(shoulders[:, 0] - hips[:, 0], hips[:, 1] - shoulders[:, 1]))
-        return float(np.percentile(lean, 95) - np.percentile(lean, 5))
-    shift = (shoulders[:, 0] - hips[:, 0]) / heights_px * units_per_height
-    return float(np.percentile(shift, 95) - np.percentile(shift, 5))
+    lean = np.degrees(np.arctan2(shoulders[:, 0] - hips[:, 0], hips[:, 1] - shoulders[:, 1]))
+    return float(np.percentile(lean, 95) - np.percentile(lean, 5))
