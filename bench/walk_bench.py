@@ -132,8 +132,9 @@ def run(folder: Path, work: Path) -> list[Result]:
                 seconds = time.perf_counter() - started
                 document = analysis_to_dict(analysis)
                 walk = (document.get("clip") or {}).get("walk")
+                problem = document.get("problem")
                 result = Result(clip_folder.name, truth["kind"], truth["view"], codec, true_indices(truth), walk,
-                                document.get("problem"), seconds)
+                                problem["message"] if isinstance(problem, dict) else problem, seconds)
                 results.append(result)
                 print(f"{path.name}: {seconds:.1f} s, "
                       f"{json.dumps(walk['symmetries']) if walk else document.get('problem')}", flush=True)
@@ -149,6 +150,13 @@ def symmetry(result: Result, quantity: str) -> dict[str, Any] | None:
 def target(result: Result) -> str:
     """The quantity a clip's asymmetry was built into."""
     return "step length" if result.kind == "step-length" else "step time"
+
+
+def walk_reason(problem: str | None) -> str:
+    """Why a clip was not read as a walk: the part of the refusal that speaks of the walk."""
+    text = problem or "no reason given"
+    marker = "nor does it show a walk to read: "
+    return text.split(marker, 1)[1].split(":")[0].split(";")[0] if marker in text else text
 
 
 def markdown(results: list[Result]) -> str:
@@ -188,7 +196,7 @@ def markdown(results: list[Result]) -> str:
             asymmetric += 1
             found_one_sided += target(result) in one_sided
             found_detectable += target(result) in detectable
-        read = "walk" if result.walk is not None else f"refused: {result.problem}"
+        read = "walk" if result.walk is not None else f"refused: {walk_reason(result.problem)}"
         lines.append(f"| {result.name} | {result.codec.removeprefix('lib')} | {read} | {cells[0]} | {cells[1]} | "
                      f"{', '.join(one_sided) or 'none'} | {result.seconds:.0f} |")
 

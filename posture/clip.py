@@ -226,8 +226,10 @@ def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDet
     """
     times, tracks = [], []
     last_ms = -1
+    width = 0
     for frame in read_frames(clip):
         last_ms = max(last_ms + 1, round(1000 * frame.time_s))
+        width = frame.image.width
         poses = walker.detect(frame.image, last_ms)
         if poses:
             times.append(frame.time_s)
@@ -246,7 +248,7 @@ def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDet
     heights = extents * base.frame.body_height_px / max(float(np.ptp(base.pose.xy[:, 1])), 1e-9)
     reading = walk(np.array(times), xy, heights, view=base.view.kind, facing=base.verdict.facing or 1,
                    units_per_height=height_cm if height_cm is not None else 100.0,
-                   unit=CM if height_cm is not None else PERCENT_HEIGHT)
+                   unit=CM if height_cm is not None else PERCENT_HEIGHT, centre_x=width / 2.0)
     if isinstance(reading, str):
         return reading
     summary = ClipSummary(duration_s=max(clip.duration_s or 0.0, times[-1]), frames_read=len(times), frames_used=0,

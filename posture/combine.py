@@ -19,7 +19,7 @@ import numpy as np
 
 from posture.analysis import Analysis
 from posture.core.measurement import Measurement, Withheld
-from posture.knowledge.repeatability import T_975, Z_95, Repeatability
+from posture.knowledge.repeatability import T_975, Z_95, Repeatability, t_975
 from posture.stages.findings import evaluate
 
 
@@ -60,14 +60,6 @@ def combine_measurements(readings: Sequence[Measurement]) -> Measurement:
 OUTLIER_MADS = 3.5
 """A frame whose reading lies further than this many scaled median absolute deviations from the median is left
 out (a frame the landmarks misread, or a moment the person turned)."""
-
-
-def t_975(freedom: float) -> float:
-    """Student's t for a two-sided 95% interval at ``freedom`` degrees of freedom (the table, then a series)."""
-    whole = max(1, int(freedom))
-    if whole in T_975:
-        return T_975[whole]
-    return Z_95 + (Z_95**3 + Z_95) / (4 * whole) + (5 * Z_95**5 + 16 * Z_95**3 + 3 * Z_95) / (96 * whole**2)
 
 
 def effective_count(values: np.ndarray) -> float:

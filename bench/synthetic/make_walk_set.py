@@ -17,7 +17,7 @@ left-right asymmetry:
   true index is read off the render, in truth.json).
 
 The joint angles over the cycle are smooth sketches of the textbook sagittal
-curves (hip +28 deg at heel strike to -10 deg at mid-cycle, knee 15 deg in
+curves (hip +28 deg at heel strike, extending steadily to -10 deg at toe-off, knee 15 deg in
 loading and about 60 deg in swing, a plantar flexion at toe-off, the arms
 swinging against the legs), not motion capture.  The body is carried
 forwards so that the foot in stance stays put on the floor: each frame is
@@ -68,13 +68,35 @@ def bump(phase: float, centre: float, width: float) -> float:
     return math.exp(-((d / width) ** 2))
 
 
+STANCE_LINE = (-0.05, 0.58)
+"""The phases between which the hip extends at one steady rate: from just before heel strike to toe-off."""
+HIP_AT_STRIKE, HIP_AT_TOE_OFF = 28.0, -10.0
+
+
+def hip_flexion(phase: float) -> float:
+    """The hip's flexion (degrees) over the cycle: a straight line through stance, a smooth curve back in swing.
+
+    The body is carried by the heel in stance, so the hip's extension there sets the body's speed. A steady rate
+    keeps the body moving evenly as the other heel lands (as a walking body does), and the rate carries on just
+    before the landing, so the swinging heel is drawn back as fast as the body goes forward and comes to rest on
+    the floor without sliding. (A sinusoid there slowed the body near each landing by an amount that depends on
+    the other leg's phase: a step-time asymmetry of 10% then showed in the rendered heels as about 5%.)"""
+    start, end = STANCE_LINE
+    rate = (HIP_AT_TOE_OFF - HIP_AT_STRIKE) / end
+    u = (phase - start) % 1.0
+    if u <= end - start:
+        return HIP_AT_STRIKE + rate * (u + start)
+    # Cubic Hermite from toe-off back to the line's start, leaving and meeting it at the line's rate.
+    span = 1.0 - (end - start)
+    t = (u - (end - start)) / span
+    low, high = HIP_AT_TOE_OFF, HIP_AT_STRIKE + rate * start
+    return ((2 * t**3 - 3 * t**2 + 1) * low + (t**3 - 2 * t**2 + t) * span * rate
+            + (-2 * t**3 + 3 * t**2) * high + (t**3 - t**2) * span * rate)
+
+
 def leg_angles(phase: float) -> tuple[float, float, float]:
     """Hip flexion, knee flexion and ankle dorsiflexion (degrees) at a phase of the cycle (0: heel strike)."""
-    # The hip flexes most at heel strike. With the peak earlier in the cycle (as motion capture has it, about 0.9)
-    # the swinging leg draws back before its landing while the sketch's body, carried by the other heel rising
-    # in late stance, all but stops: the landed heel then slides back a few cm, and its landing's timing depends
-    # on the other leg's phase, blurring a step-time asymmetry of 10% to about 5% in the rendered heels.
-    hip = 9.0 + 19.0 * math.cos(2 * math.pi * phase)
+    hip = hip_flexion(phase)
     knee = 3.0 + 14.0 * bump(phase, 0.14, 0.07) + 57.0 * bump(phase, 0.72, 0.11)
     ankle = 8.0 * bump(phase, 0.42, 0.12) - 18.0 * bump(phase, 0.63, 0.06)
     return hip, knee, ankle

@@ -29,6 +29,14 @@ Z_95 = 1.959964
 """The normal distribution's two-sided 95% quantile: a half-width is this many standard deviations."""
 
 
+def t_975(freedom: float) -> float:
+    """Student's t for a two-sided 95% interval at ``freedom`` degrees of freedom (the table, then a series)."""
+    whole = max(1, int(freedom))
+    if whole in T_975:
+        return T_975[whole]
+    return Z_95 + (Z_95**3 + Z_95) / (4 * whole) + (5 * Z_95**5 + 16 * Z_95**3 + 3 * Z_95) / (96 * whole**2)
+
+
 @dataclass(frozen=True, slots=True)
 class Repeatability:
     """What turns a photo's readings into a repeatability interval (``knowledge/repeatability.toml``).

@@ -29,6 +29,7 @@ import numpy as np
 from posture.core.pose import Landmark, side_landmark
 from posture.core.units import DEG, format_value
 from posture.core.views import ViewKind
+from posture.knowledge.repeatability import t_975
 
 UPSAMPLE = 8
 """The heel's track is read on a grid this many times finer than the frames."""
@@ -45,6 +46,11 @@ MIN_STANCE_S = 0.25
 between its landing and its lift; it also slows for a moment in early swing, as the knee bends and the shin
 swings back while the thigh swings forwards, and rendered and real heels alike show it."""
 SETTLE_S = 0.1
+BACKWARD_SHARE = 0.5
+"""A heel's landmark moving backwards faster than this share of the feet's fast speed has jumped: a heel draws back
+a little before it lands, never at half its swing's speed."""
+JUMP_GUARD_S = 0.1
+"""Landings and lifts this close to such a jump are dropped (:func:`foot_events`)."""
 """Where a heel stands is read from this long after its landing, when it has come to rest."""
 MIN_STEPS_PER_SIDE = 2
 """Steps of each foot needed before the walk is read: one step of each says nothing of their spread."""
@@ -53,6 +59,9 @@ STEP_TIME_RANGE = (0.3, 1.2)
 STEP_LENGTH_RANGE = (0.15, 0.6)
 """Body heights a walking step covers (about 0.4 at an easy pace); outside it, or backwards (a turn), the step is
 not counted."""
+MAX_DEPTH_RATIO = 1.2
+"""The largest ratio of the near foot's stride to the far foot's, in the picture, that depth explains: a hip's
+width (about 0.2 m) over a camera 1 m or more away. The rendered walks, filmed from 5 m, show 1.07-1.09."""
 MAX_INTERVAL = 15.0
 """Percentage points beyond which a comparison's interval says the steps scatter too much to tell the sides apart:
 it is then "not readable consistently in this clip", not a difference either way."""
@@ -65,11 +74,9 @@ ONE_SIDED_INDEX = 5.0
 """Percentage points by which left and right must differ, beyond their interval, before the walk is called
 one-sided: this project's provisional margin, not a published cut-off. The timing of landings alone carries
 about a point of error between feet on constructed walks, and healthy walks are not perfectly even."""
-INTERVAL_Z = 1.96
 MIN_INTERVAL = 1.0
 """Percentage points below which no interval is given, however even the steps: placing a landing between two
 frames leaves about this much between the feet on constructed walks with the landmarks' jitter."""
-"""The symmetry index's 95% interval in standard errors."""
 
 SIDES = ("left", "right")
 
@@ -242,13 +249,19 @@ def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, 
 
     A landing is where the heel's forward speed (:func:`heel_speed`) falls below ``threshold`` (body heights a
     second; by default :func:`swing_threshold` of this heel alone), a lift where it rises past it. Where the heel
-    stood is the median of its raw positions from :data:`SETTLE_S` after the landing to the lift.
+    stood is the median of its raw positions from :data:`SETTLE_S` after the landing to the lift. Near a moment
+    when the heel's landmark moves backwards fast (:data:`BACKWARD_SHARE`), no event is read.
     """
     if len(times) < 4:
         return FootEvents((), (), ())
     grid, speed = heel_speed(times, heel, heights_px, facing=facing)
     limit = swing_threshold([speed]) if threshold is None else threshold
     strikes, lifts = crossings(grid, speed, limit)
+    # A heel does not rush backwards: where its landmark does, it has jumped to the other foot or off the body, and
+    # the landings and lifts read near there are not trusted.
+    jumps = grid[speed < -BACKWARD_SHARE * limit / SWING_FRACTION]
+    if len(jumps):
+        strikes, lifts = ([m for m in found if np.min(np.abs(jumps - m)) > JUMP_GUARD_S] for found in (strikes, lifts))
     spots = []
     for strike in strikes:
         lift = next((moment for moment in lifts if moment > strike), strike + 3 * SETTLE_S)
@@ -280,7 +293,8 @@ def untangled(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def symmetry(quantity: str, left: list[float], right: list[float], unit: str) -> Symmetry | None:
-    """Left against right: the symmetry index of the two means, with its interval from their standard errors."""
+    """Left against right: the symmetry index of the two means, with its 95% interval from their standard errors
+    (Welch's: Student's t at the Welch-Satterthwaite degrees of freedom, wide when a side has few steps)."""
     if not left or not right:
         return None
     mean_left, mean_right = float(np.mean(left)), float(np.mean(right))
@@ -289,8 +303,11 @@ def symmetry(quantity: str, left: list[float], right: list[float], unit: str) ->
         return None
     interval = None
     if len(left) >= 2 and len(right) >= 2:
-        error = math.sqrt(float(np.var(left, ddof=1)) / len(left) + float(np.var(right, ddof=1)) / len(right))
-        interval = max(INTERVAL_Z * 100.0 * error / middle, MIN_INTERVAL)
+        shares = (float(np.var(left, ddof=1)) / len(left), float(np.var(right, ddof=1)) / len(right))
+        error = math.sqrt(sum(shares))
+        freedom = (sum(shares) ** 2 / (shares[0] ** 2 / (len(left) - 1) + shares[1] ** 2 / (len(right) - 1))
+                   if error > 0.0 else float(len(left) + len(right) - 2))
+        interval = max(t_975(freedom) * 100.0 * error / middle, MIN_INTERVAL)
     return Symmetry(quantity, mean_left, mean_right, 100.0 * (mean_left - mean_right) / middle, interval,
                     min(len(left), len(right)), unit)
 
@@ -299,24 +316,46 @@ def _at(times: np.ndarray, values: np.ndarray, moment: float) -> float:
     return float(np.interp(moment, times, values))
 
 
-def _steps(events: dict[str, FootEvents]) -> list[tuple[float, str, float]]:
+def depth_matched(events: dict[str, FootEvents], centre_x: float) -> tuple[dict[str, list[float]], float]:
+    """Where each heel stood along the picture's width, the far foot's spots brought to the near foot's depth, and
+    the ratio used.
+
+    The far foot lies a hip's width further from the camera, so the picture shows it smaller about its middle
+    column, and its spots shifted towards that column by an amount that changes as the person crosses the picture:
+    from the side, the step from a near heel to a far one and the step back differ by that shift, enough to feign a
+    step-length asymmetry of ten points or more. The feet's strides (each heel's own spot to its next) are alike in
+    a steady walk, whatever its asymmetry, so the ratio of their median strides is the ratio of the feet's depths;
+    the far foot's spots are scaled by it about ``centre_x``. A ratio beyond :data:`MAX_DEPTH_RATIO` is no depth
+    (a foot's spot misread) and is returned without scaling.
+    """
+    spots = {side: [spot[0] for spot in events[side].spots] for side in SIDES}
+    strides = {side: float(np.median(np.abs(np.diff(spots[side])))) for side in SIDES}
+    near, far = sorted(SIDES, key=lambda side: strides[side], reverse=True)
+    ratio = strides[near] / strides[far] if strides[far] > 0.0 else math.inf
+    if ratio > MAX_DEPTH_RATIO:
+        return spots, ratio
+    spots[far] = [centre_x + (x - centre_x) * ratio for x in spots[far]]
+    return spots, ratio
+
+
+def _steps(events: dict[str, FootEvents], spots: dict[str, list[float]]) -> list[tuple[float, str, float]]:
     """Every heel strike in time order, with its foot and where along the picture's width its heel stood."""
-    return sorted((moment, side, spot[0]) for side in SIDES
-                  for moment, spot in zip(events[side].strikes, events[side].spots))
+    return sorted((moment, side, spot) for side in SIDES for moment, spot in zip(events[side].strikes, spots[side]))
 
 
 def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: ViewKind, facing: int,
-         units_per_height: float, unit: str) -> Walk | str:
+         units_per_height: float, unit: str, centre_x: float) -> Walk | str:
     """The walk's reading, or a sentence saying why the clip shows no walk to read.
 
     Args:
         times: (frames,) seconds, increasing, of the frames in which the person was read.
         xy: (frames, 33, 2) their landmark pixels.
-        heights_px: (frames,) the person's height in pixels in each (it changes as they walk towards the camera).
+        heights_px: (frames,) the person's height in pixels in each (it changes as they come nearer or go away).
         view: the clip's view; only a side view's walk is read.
         facing: +1 when the person walks towards image-right, -1 towards image-left.
         units_per_height: ``unit`` per body height (the height in cm, or 100 for % of height).
         unit: ``"cm"`` or ``"percent_height"``.
+        centre_x: the picture's middle column, in pixels (:func:`depth_matched`).
     """
     if view != "side":
         return ("a walk is read from the side only: from the front or back the feet hide each other's heels and "
@@ -330,7 +369,8 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
     if min(counts.values()) < MIN_STEPS_PER_SIDE:
         return (f"the clip shows {counts['left']} landings of the left foot and {counts['right']} of the right, "
                 f"fewer than the {MIN_STEPS_PER_SIDE} of each a walk's left and right are compared on")
-    steps = _steps(events)
+    spots, depth_ratio = depth_matched(events, centre_x)
+    steps = _steps(events, spots)
     cadence = 60.0 * (len(steps) - 1) / max(steps[-1][0] - steps[0][0], 1e-9)
     alternation = float(np.mean([a[1] != b[1] for a, b in zip(steps, steps[1:])]))
     if not CADENCE_RANGE[0] <= cadence <= CADENCE_RANGE[1] or alternation < MIN_ALTERNATION:
@@ -348,7 +388,7 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
         step_times[side].append(moment - before)
         # The other foot still stands where it landed before: the step is the distance between the two.
         length = facing * (spot - behind) / _at(times, heights_px, moment)
-        if STEP_LENGTH_RANGE[0] <= length <= STEP_LENGTH_RANGE[1]:
+        if depth_ratio <= MAX_DEPTH_RATIO and STEP_LENGTH_RANGE[0] <= length <= STEP_LENGTH_RANGE[1]:
             step_lengths[side].append(length * units_per_height)
     stance: dict[str, list[float]] = {side: [] for side in SIDES}
     for side in SIDES:
