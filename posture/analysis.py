@@ -27,7 +27,7 @@ from posture.stages.gate import Verdict
 from posture.stages.gait import Walk
 from posture.stages.sway import DIRECTIONS, PARTS, SwayReading
 
-SCHEMA_VERSION = "2.6"
+SCHEMA_VERSION = "2.7"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
 
 Status = Literal["ok", "refused"]
@@ -258,11 +258,24 @@ def sway_stem(part: str, direction: str) -> str:
     return f"sway_{part}_{direction.replace('-', '_')}"
 
 
+def walk_stem(quantity: str) -> str:
+    """How the row's columns of one walk comparison begin: ``walk_step_time``."""
+    return "walk_" + quantity.replace(" ", "_")
+
+
 SWAY_QUANTITIES = ("range", "rms", "frequency_hz")
+WALK_QUANTITIES = ("step time", "stance time", "step length", "arm swing")
+WALK_FIELDS = ("left", "right", "index_percent", "interval_percent", "one_sided")
+"""Each walk comparison's columns, named as its fields in the JSON's ``clip.walk.symmetries``."""
+WALK_COLUMNS = ("walk_steps", "walk_cadence_per_min",
+                *(f"{walk_stem(quantity)}_{field}" for quantity in WALK_QUANTITIES for field in WALK_FIELDS),
+                "walk_length_unit", "walk_trunk_sway_deg")
 CLIP_COLUMNS = ("clip_frames_read", "clip_frames_used", "clip_seconds_used",
                 *(f"{sway_stem(part, direction)}_{quantity}" for part in PARTS
-                  for direction in dict.fromkeys(DIRECTIONS.values()) for quantity in SWAY_QUANTITIES), "sway_unit")
-"""A clip's summary in the row: empty for a photo, and each sway column empty when the view does not show it."""
+                  for direction in dict.fromkeys(DIRECTIONS.values()) for quantity in SWAY_QUANTITIES), "sway_unit",
+                *WALK_COLUMNS)
+"""A clip's summary in the row: empty for a photo, each sway column empty when the view does not show it, and the
+walk's columns empty for a clip of standing."""
 LIST_SEPARATOR = "; "
 """Joins the finding ids and warnings held in one cell."""
 
@@ -290,6 +303,16 @@ def _clip_cells(clip: ClipSummary | None) -> dict[str, Scalar]:
         cells.update({f"{stem}_range": round_for_data(reading.range), f"{stem}_rms": round_for_data(reading.rms),
                       f"{stem}_frequency_hz": None if reading.frequency_hz is None else round(reading.frequency_hz, 3),
                       "sway_unit": reading.unit})
+    walk = clip.walk
+    if walk is not None:
+        cells.update(walk_steps=walk.steps, walk_cadence_per_min=round(walk.cadence, 1),
+                     walk_trunk_sway_deg=round_for_data(walk.trunk_sway))
+        for item in walk.symmetries:
+            values = (round_for_data(item.left), round_for_data(item.right), round(item.index, 2),
+                      None if item.interval is None else round(item.interval, 2), item.one_sided)
+            cells.update({f"{walk_stem(item.quantity)}_{field}": value for field, value in zip(WALK_FIELDS, values)})
+            if item.quantity == "step length":
+                cells["walk_length_unit"] = item.unit
     return cells
 
 

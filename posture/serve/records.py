@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from posture.analysis import CLIP_COLUMNS, SWAY_QUANTITIES, sway_stem
+from posture.analysis import CLIP_COLUMNS, SWAY_QUANTITIES, WALK_FIELDS, sway_stem, walk_stem
 from posture.errors import InputError, OutputError
 from posture.io.outputs import atomic_file
 from posture.knowledge import registry
@@ -182,6 +182,14 @@ def _clip_cells(clip: dict[str, Any] | None) -> list[object]:
         stem = sway_stem(reading["part"], reading["direction"])
         cells.update({f"{stem}_{quantity}": reading[quantity] for quantity in SWAY_QUANTITIES})
         cells["sway_unit"] = reading["unit"]
+    walk = clip.get("walk")
+    if walk:
+        cells.update(walk_steps=walk["steps"], walk_cadence_per_min=walk["cadence_per_min"],
+                     walk_trunk_sway_deg=walk["trunk_sway"])
+        for item in walk["symmetries"]:
+            cells.update({f"{walk_stem(item['quantity'])}_{field}": item[field] for field in WALK_FIELDS})
+            if item["quantity"] == "step length":
+                cells["walk_length_unit"] = item["unit"]
     return ["" if cells.get(column) is None else cells[column] for column in CLIP_COLUMNS]
 
 

@@ -73,7 +73,8 @@ def test_a_clip_is_stored_once_analysed_shown_with_its_sway_compared_exported_an
 
         export = client.get(f"/clients/{client_id}/export.json").json()
         assert export["sessions"][0]["photos"][0]["analysis"]["clip"]["frames_used"] >= 20
-        assert "clip_frames_used" in client.get(f"/clients/{client_id}/export.csv").text.splitlines()[0]
+        header = client.get(f"/clients/{client_id}/export.csv").text.splitlines()[0]
+        assert "clip_frames_used" in header and "walk_step_time_index_percent" in header
 
     archive = tmp_path / "desk.tar"
     assert records.backup(tmp_path / "desk", archive) == 2
