@@ -29,6 +29,7 @@ from posture.render.image import render_annotated
 from posture.serve import store
 from posture.serve.photos import is_clip_extension
 from posture.serve.queue import cache_path
+from posture.stages.gait import Symmetry
 
 PROTOCOL_TOLERANCE = 0.10
 """How far the body's share of the photo's height may move between sessions of one view before the setup is
@@ -66,9 +67,17 @@ def photo_entry(photo: sqlite3.Row) -> dict[str, Any]:
 
 
 def clip_entry(clip: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A clip's summary as the session page shows it: what the reading rests on, and each part's sway."""
-    if not clip or not clip["frames_used"] or clip.get("walk"):
-        return None  # a walk's steps are in its report; the card's summary is a standing clip's
+    """A clip's summary as the session page shows it: what the reading rests on, and each part's sway, or for a
+    walk its steps and what each left-against-right comparison says."""
+    if clip and clip.get("walk"):
+        walk = clip["walk"]
+        comparisons = [Symmetry(s["quantity"], s["left"], s["right"], s["index_percent"], s["interval_percent"],
+                                s["count"], s["unit"]).sentence for s in walk["symmetries"]]
+        return {"sentence": (f"A walk: {walk['steps']} steps, {walk['cadence_per_min']:.0f} a minute "
+                             f"({walk['start_s']:.1f}-{walk['end_s']:.1f} s of a {clip['duration_s']:.1f}-s clip)."),
+                "sway": [], "walk": comparisons, "note": ""}
+    if not clip or not clip["frames_used"]:
+        return None
     sway = [{"part": r["part"], "direction": r["direction"],
              "range": format_value(r["range"], r["unit"], signed=False),
              "rms": format_value(r["rms"], r["unit"], signed=False),
@@ -76,7 +85,7 @@ def clip_entry(clip: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"sentence": (f"Combined from {clip['frames_used']} frames over {clip['seconds_used']:.1f} s of quiet "
                          f"standing ({clip['start_s']:.1f}-{clip['end_s']:.1f} s of a {clip['duration_s']:.1f}-s "
                          f"clip)."),
-            "sway": sway, "note": clip["sway_note"]}
+            "sway": sway, "walk": [], "note": clip["sway_note"]}
 
 
 def _kind(view: str | None) -> str | None:

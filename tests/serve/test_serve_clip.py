@@ -17,7 +17,7 @@ from clips import swaying_clip, write_clip
 from fastapi.testclient import TestClient
 from serve_fakes import BASE_URL, LOCAL, add_client, add_session, csrf_token, stored_files, upload, wait_finished
 
-from posture.serve import records
+from posture.serve import pages, records
 from posture.serve.app import Settings, create_app
 from posture.serve.worker import analyse_with
 
@@ -110,3 +110,20 @@ def test_a_truncated_clip_is_refused_at_upload_with_its_reason(tmp_path: Path, a
         assert answer.status_code == 422
         assert "cut.mp4" in answer.text and "truncated or damaged" in answer.text
         assert stored_files(tmp_path / "desk") == []
+
+
+def test_a_walks_card_gives_its_steps_and_what_each_comparison_says() -> None:
+    # The analysis' JSON of a walk: the card shows its steps and one sentence a comparison, no standing sway.
+    symmetries = [{"quantity": "step time", "left": 0.58, "right": 0.52, "unit": "s", "index_percent": 10.91,
+                   "interval_percent": 2.5, "detectable": True, "one_sided": True, "count": 3},
+                  {"quantity": "step length", "left": 66.0, "right": 67.0, "unit": "cm", "index_percent": -1.5,
+                   "interval_percent": 30.0, "detectable": None, "one_sided": False, "count": 2}]
+    clip = {"duration_s": 3.6, "frames_read": 108, "frames_used": 0, "start_s": 0.5, "end_s": 3.2,
+            "seconds_used": 0.0, "sway": [], "sway_note": "", "walk": {
+                "start_s": 0.5, "end_s": 3.2, "steps": 6, "cadence_per_min": 109.0, "symmetries": symmetries,
+                "trunk_sway": 3.2, "trunk_sway_unit": "deg"}}
+    entry = pages.clip_entry(clip)
+    assert entry is not None and entry["sway"] == []
+    assert entry["sentence"] == "A walk: 6 steps, 109 a minute (0.5-3.2 s of a 3.6-s clip)."
+    assert entry["walk"][0].startswith("Step time: the left's is 10.9 ± 2.5 % larger than the right's")
+    assert entry["walk"][1].startswith("Step length: not readable consistently in this clip")
