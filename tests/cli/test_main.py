@@ -140,7 +140,7 @@ def test_json_end_to_end(capsys: pytest.CaptureFixture[str], shared_photo: Calla
     code, out, err = run(capsys, "analyze", str(photo), "--json", "--height-cm", "180")
     assert code == ExitCode.OK, err
     document = json.loads(out)
-    assert document["schema_version"] == "2.6"
+    assert document["schema_version"] == "2.7"
     assert document["status"] == "ok" and document["problem"] is None
     assert document["image"] == {"path": str(photo), "name": photo.name, "width": 628, "height": 628}
     assert document["body"]["height_cm"] == 180.0
