@@ -215,7 +215,7 @@ def markdown(results: list[Result]) -> str:
                      f"{', '.join(one_sided) or 'none'} | {result.seconds:.0f} |")
 
     def worst(errors: list[float]) -> str:
-        return f"mean {np.mean(errors):.1f}, largest {max(errors):.1f} points over {len(errors)} clips" if errors \
+        return f"mean {np.mean(errors):.1f}, largest {max(errors):.2f} points over {len(errors)} clips" if errors \
             else "not measured (no clip read)"
 
     def verdict(ok: bool) -> str:
