@@ -33,10 +33,10 @@ from posture.knowledge.explanations import KnowledgeBase
 from posture.knowledge.repeatability import repeatability
 from posture.pipeline import analyze_image
 from posture.stages.detect import PoseDetector
-from posture.stages.findings import evaluate
+from posture.stages.findings import Finding, evaluate
 from posture.stages.frame import BodyScale
 from posture.core.units import CM, PERCENT_HEIGHT
-from posture.stages.gait import walk
+from posture.stages.gait import Walk, walk
 from posture.stages.sway import StillStretch, still_stretch, sway
 
 SAMPLE_RATE_HZ = 8.0
@@ -47,6 +47,9 @@ COPY_INTERVAL_S = 0.5
 """How often a frame is also read the way a photo is by default, with its altered copies: the mean of a frame and
 its copies is what the calibrations were fitted on, and the mirrored copy cancels the model's left-right bias,
 which every frame alike carries."""
+
+UNEVEN_WALK = "uneven_walk"
+"""The finding of a walk whose left and right steps differ beyond their noise and the margin."""
 
 Progress = Callable[[float, float], None]
 """Told the time reached and the clip's length, in seconds, after each frame read."""
@@ -125,7 +128,8 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
                                 float(np.median([r.body_height_px for r in usable])))
     if isinstance(stretch, str) and usable and walker is not None and view is not None:
         walked = read_walk(clip, walker, view, detector, model=model, mediapipe_version=mediapipe_version,
-                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
+                           copy_detectors=copy_detectors)
         if isinstance(walked, Analysis):
             return walked
         stretch = f"{stretch}; nor does it show a walk to read: {walked}"
@@ -145,13 +149,16 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
 
 def _standing_frame(clip: ClipInfo, detector: PoseDetector, time_s: float, view: str | None, *,
                     model: ModelIdentity, mediapipe_version: str, knowledge: KnowledgeBase,
-                    height_cm: float | None, roll: float | None, level: bool) -> Analysis | None:
+                    height_cm: float | None, roll: float | None, level: bool,
+                    copy_detectors: Sequence[PoseDetector] | None = None) -> Analysis | None:
     """The analysis of the first frame from ``time_s`` on that is read in ``view`` (or of the first frame, when
-    none is), by the image-mode landmarker; None when no frame is left there."""
+    none is), by the image-mode landmarker; None when no frame is left there. With ``copy_detectors`` the frame is
+    read as a photo is by default, with its altered copies and each value's ±."""
     first = None
     for frame in read_frames(clip, start_s=time_s):
         analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
-                                 knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+                                 knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
+                                 uncertainty=copy_detectors is not None, copy_detectors=copy_detectors or ())
         if view is None or (analysis.ok and analysis.view.kind == view):
             return analysis
         first = first or analysis
@@ -217,9 +224,10 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
 
 def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDetector, *, model: ModelIdentity,
               mediapipe_version: str, knowledge: KnowledgeBase, height_cm: float | None, roll: float | None,
-              level: bool) -> Analysis | str:
+              level: bool, copy_detectors: Sequence[PoseDetector] = ()) -> Analysis | str:
     """A clip of walking: every frame's heels followed (:func:`~posture.stages.gait.walk`), and the frame in the
-    middle of the walk analysed as a photo (a walking frame: head and trunk only, as the SPEC's rule has it).
+    middle of the walk analysed as a photo is by default, with its altered copies (a walking frame: head and trunk
+    only, as the SPEC's rule has it).
 
     Returns:
         The analysis, carrying the walk in its clip summary, or a sentence saying why there is no walk to read.
@@ -240,7 +248,8 @@ def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDet
     extents = np.ptp(xy[:, :, 1], axis=1)
     middle_s = times[len(times) // 2]
     base = _standing_frame(clip, detector, middle_s, view, model=model, mediapipe_version=mediapipe_version,
-                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
+                           knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
+                           copy_detectors=copy_detectors)
     if base is None or not base.ok or base.frame is None or base.pose is None:
         return "the frame in the middle of the walk is not read as a person in this view"
     # The landmarks span eyes to heels; the frame's body height is the whole body's, so each frame's extent is
@@ -253,4 +262,16 @@ def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDet
         return reading
     summary = ClipSummary(duration_s=max(clip.duration_s or 0.0, times[-1]), frames_read=len(times), frames_used=0,
                           start_s=reading.start_s, end_s=reading.end_s, walk=reading)
-    return dataclasses.replace(base, clip=summary, warnings=(summary.sentence, *base.warnings))
+    return dataclasses.replace(base, clip=summary, warnings=(summary.sentence, *base.warnings),
+                               findings=with_walk_finding(base.findings, reading, knowledge))
+
+
+def with_walk_finding(findings: tuple[Finding, ...], reading: Walk, knowledge: KnowledgeBase) -> tuple[Finding, ...]:
+    """The walking frame's findings, and an uneven walk's when a comparison of the steps is one-sided; balanced
+    alignment then gives way, since it says that nothing passed its threshold."""
+    if not any(item.one_sided for item in reading.symmetries):
+        return findings
+    text = knowledge.walk
+    uneven = Finding(id=UNEVEN_WALK, title=text.title, summary=text.summary, explanation=text.explanation,
+                     article_sections=text.article_sections, borderline=False)
+    return (*(f for f in findings if f.id != "balanced_alignment"), uneven)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -14,10 +15,14 @@ from walks import walking
 
 import posture.analyzer
 from posture.analyzer import Analyzer
+from posture.clip import with_walk_finding
 from posture.cli.main import main
 from posture.errors import ExitCode
+from posture.knowledge.explanations import load_knowledge_base
 from posture.render.html import render_analysis_html
 from posture.render.json import analysis_to_dict
+from posture.stages.findings import Finding
+from posture.stages.gait import Symmetry, Walk
 
 PHOTO = SAMPLES / "side-left_neutral.png"
 SWAY_PX = 6.0
@@ -154,8 +159,21 @@ def test_a_clip_of_walking_is_read_as_a_walk_with_its_left_and_right_steps(
     step_time = next(s for s in walk.symmetries if s.quantity == "step time")
     assert step_time.index == pytest.approx(20.0, abs=2.0)
     assert step_time.one_sided
+    ids = [finding.id for finding in analysis.findings]
+    assert "uneven_walk" in ids and "balanced_alignment" not in ids
     assert step_time.sentence.startswith(f"Step time: the left's is {step_time.index:.1f} ± ")
     page = render_analysis_html(analysis)
     assert "Walk: " in page and step_time.sentence.replace("'", "&#39;") in page
     document = analysis_to_dict(analysis)
     assert document["clip"]["walk"]["symmetries"][0]["one_sided"] is True
+
+
+def test_an_even_walk_keeps_the_frames_findings_and_adds_none() -> None:
+    even = Walk(start_s=0.5, end_s=3.0, steps=6, cadence=110.0, trunk_sway=3.0, sway_unit="deg",
+                symmetries=(Symmetry("step time", 0.55, 0.55, 0.0, 1.0, 3, "s"),))
+    uneven = dataclasses.replace(even, symmetries=(Symmetry("step time", 0.58, 0.52, 10.9, 2.0, 3, "s"),))
+    knowledge = load_knowledge_base()
+    balanced = Finding(id="balanced_alignment", title="", summary="", explanation="", article_sections=())
+    assert with_walk_finding((balanced,), even, knowledge) == (balanced,)
+    found = with_walk_finding((balanced,), uneven, knowledge)
+    assert [f.id for f in found] == ["uneven_walk"] and found[0].title == knowledge.walk.title

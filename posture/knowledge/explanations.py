@@ -79,7 +79,7 @@ SUGGESTION_HEADINGS: dict[str, str] = {
 """The heading of each group of suggestions, in report order."""
 
 _TOP_KEYS = frozenset(
-    {"schema_version", "article", "finding", "balanced", "not_measured", "caveat", "suggestion"}
+    {"schema_version", "article", "finding", "balanced", "walk", "not_measured", "caveat", "suggestion"}
 )
 _OPTIONAL_TOP_KEYS = frozenset({"link"})
 _ARTICLE_KEYS = frozenset({"title", "author", "year"})
@@ -104,7 +104,7 @@ _FINDING_KEYS = frozenset(
 _LINK_KEYS = frozenset({"finding", "measurement", "expects", "claim", "pattern", "article_sections"})
 _SUGGESTION_KEYS = frozenset({"id", "kind", "text", "article_sections"})
 _TIE_KEYS = frozenset({"findings", "text", "article_sections"})
-_BALANCED_KEYS = frozenset({"title", "summary", "explanation", "article_sections"})
+_PLAIN_FINDING_KEYS = frozenset({"title", "summary", "explanation", "article_sections"})
 _NOT_MEASURED_KEYS = frozenset(
     {"id", "title", "measurements", "reason", "what_to_look_for", "article_sections"}
 )
@@ -204,8 +204,9 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
-class Balanced:
-    """What the report says when no finding is flagged."""
+class PlainFinding:
+    """A finding's texts that no threshold rule carries: balanced alignment, when no rule flags anything, and an
+    uneven walk, which a walking clip's comparisons flag."""
 
     title: str
     summary: str
@@ -246,6 +247,7 @@ class KnowledgeBase:
         article_year: Its year(s), e.g. ``"2004, revised 2015"``.
         findings: Finding rules in file order.
         balanced: The text for a photo with nothing flagged.
+        walk: The text for a walking clip whose left and right steps differ beyond their noise.
         not_measured: Things posture does not measure, in file order.
         caveats: Cautions shown with every report, in file order.
         links: The measurements each finding's text reads besides its own, in file order.
@@ -256,7 +258,8 @@ class KnowledgeBase:
     article_author: str
     article_year: str
     findings: tuple[FindingRule, ...]
-    balanced: Balanced
+    balanced: PlainFinding
+    walk: PlainFinding
     not_measured: tuple[NotMeasured, ...]
     caveats: tuple[Caveat, ...]
     links: tuple[Link, ...] = ()
@@ -351,7 +354,8 @@ def parse_knowledge_base(text: str) -> KnowledgeBase:
         article_author=required_text(article, "author", "article"),
         article_year=required_text(article, "year", "article"),
         findings=findings,
-        balanced=_balanced(required_table(data, "balanced", entry)),
+        balanced=_plain_finding(required_table(data, "balanced", entry), "balanced"),
+        walk=_plain_finding(required_table(data, "walk", entry), "walk"),
         not_measured=not_measured,
         caveats=caveats,
         links=links,
@@ -432,10 +436,9 @@ def _tie(table: Mapping[str, Any], entry: str, rules: Mapping[str, FindingRule])
                article_sections=required_texts(table, "article_sections", entry))
 
 
-def _balanced(table: Mapping[str, Any]) -> Balanced:
-    entry = "balanced"
-    check_keys(table, entry, _BALANCED_KEYS)
-    return Balanced(
+def _plain_finding(table: Mapping[str, Any], entry: str) -> PlainFinding:
+    check_keys(table, entry, _PLAIN_FINDING_KEYS)
+    return PlainFinding(
         title=required_text(table, "title", entry),
         summary=required_text(table, "summary", entry),
         explanation=required_text(table, "explanation", entry),

@@ -91,10 +91,9 @@ def walk_context(analysis: Analysis) -> dict[str, Any] | None:
     walk = analysis.clip.walk if analysis.clip is not None else None
     if walk is None:
         return None
-    spread = {s.quantity: "" if s.interval is None else f" ± {s.interval:.1f}" for s in walk.symmetries}
     return {"steps": walk.steps, "cadence": f"{walk.cadence:.0f}",
             "rows": [{"quantity": s.quantity, "left": s.value_text(s.left), "right": s.value_text(s.right),
-                      "index": f"{s.index:+.1f}{spread[s.quantity]} %", "sentence": s.sentence}
+                      "index": s.index_text, "sentence": s.sentence}
                      for s in walk.symmetries],
             "note": WALK_NOTE}
 
@@ -154,6 +153,9 @@ def analysis_context(analysis: Analysis) -> dict[str, Any]:
         unit_note=(f"Offsets in cm for a body height of {frame.scale.height_cm:g} cm."
                    if frame.scale.height_cm is not None else "Offsets in % of body height (% ht)."),
         uncertainty=any(m.uncertainty is not None for m in analysis.measurements),
+        uncertainty_source=("the photo read again mirrored and in grey" if analysis.clip is None
+                            else "the walk's middle frame read again mirrored and in grey"
+                            if analysis.clip.walk is not None else "the spread of the clip's still frames"),
         single_reading=SINGLE_READING,
     )
     return context

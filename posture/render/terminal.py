@@ -106,8 +106,9 @@ def _photo_parts(analysis: Analysis) -> list[RenderableType]:
     parts.extend(Text(f"{measurement_id}, for reference: {note}.", style="dim")
                  for measurement_id, note in reference_notes(analysis))
     if any(m.uncertainty is not None for m in analysis.measurements):
-        source = ("the clip's still frames" if analysis.clip is not None
-                  else "re-measured copies of the photo")
+        clip = analysis.clip
+        source = ("re-measured copies of the walk's middle frame" if clip is not None and clip.walk is not None
+                  else "the clip's still frames" if clip is not None else "re-measured copies of the photo")
         parts.append(Text(f"± : 95% repeatability over {source}; accuracy against the "
                           "clinical measures is in bench/ACCURACY.md.", style="dim"))
     elif analysis.measurements:
@@ -215,9 +216,7 @@ def walk_parts(walk: Walk) -> list[RenderableType]:
     for column in ("", "left", "right", "left vs right"):
         table.add_column(column, justify="left" if not column else "right")
     for item in walk.symmetries:
-        spread = "" if item.interval is None else f" ± {item.interval:.1f}"
-        table.add_row(item.quantity, item.value_text(item.left), item.value_text(item.right),
-                      f"{item.index:+.1f}{spread} %")
+        table.add_row(item.quantity, item.value_text(item.left), item.value_text(item.right), item.index_text)
     sway = format_value(walk.trunk_sway, walk.sway_unit, signed=False)
     return [Text(f"Walk: {walk.steps} steps, {walk.cadence:.0f} a minute", style="bold underline"), table,
             *(_indented(item.sentence) for item in walk.symmetries),

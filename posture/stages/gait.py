@@ -128,6 +128,13 @@ class Symmetry:
         return f"{value:.3f} s" if self.unit == "s" else format_value(value, self.unit, signed=False)
 
     @property
+    def index_text(self) -> str:
+        """The index with its interval, as a table shows it: ``"+12.0 ± 1.7 %"``, marked when the sides are not
+        compared (too few readings, or steps scattering beyond :data:`MAX_INTERVAL`)."""
+        spread = "" if self.interval is None else f" ± {self.interval:.1f}"
+        return f"{self.index:+.1f}{spread} %" + ("" if self.readable else " (not compared)")
+
+    @property
     def one_sided(self) -> bool:
         """A difference out of its interval and larger than :data:`ONE_SIDED_INDEX`: the walk favours a side."""
         return bool(self.detectable) and abs(self.index) > ONE_SIDED_INDEX

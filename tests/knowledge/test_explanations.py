@@ -56,6 +56,9 @@ def prose(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
     yield "balanced title", kb.balanced.title
     yield "balanced summary", kb.balanced.summary
     yield "balanced explanation", kb.balanced.explanation
+    yield "walk title", kb.walk.title
+    yield "walk summary", kb.walk.summary
+    yield "walk explanation", kb.walk.explanation
     for item in kb.not_measured:
         yield f"not_measured {item.id!r} title", item.title
         yield f"not_measured {item.id!r} reason", item.reason
@@ -160,6 +163,7 @@ def test_article_sections_are_article_headings(kb: KnowledgeBase, article: str) 
     referenced = [
         *((rule.id, section) for rule in kb.findings for section in rule.article_sections),
         *(("balanced", section) for section in kb.balanced.article_sections),
+        *(("walk", section) for section in kb.walk.article_sections),
         *((item.id, section) for item in kb.not_measured for section in item.article_sections),
         *((link.finding, section) for link in kb.links for section in link.article_sections),
         *((s.id, section) for s in kb.suggestions for section in s.article_sections),
@@ -189,6 +193,7 @@ def test_no_text_copies_the_article(kb: KnowledgeBase, article: str) -> None:
 def test_explanations_are_two_to_four_sentences(kb: KnowledgeBase) -> None:
     texts = [(rule.id, rule.explanation) for rule in kb.findings]
     texts.append(("balanced", kb.balanced.explanation))
+    texts.append(("walk", kb.walk.explanation))
     for owner, text in texts:
         sentences = re.findall(r"[.!?](?:\s|$)", text)
         assert 2 <= len(sentences) <= 4, (owner, len(sentences))
@@ -242,6 +247,12 @@ article_sections = ["S"]
 [balanced]
 title = "Balanced"
 summary = "Nothing flagged."
+explanation = "One. Two."
+article_sections = ["S"]
+
+[walk]
+title = "Uneven"
+summary = "One side differs."
 explanation = "One. Two."
 article_sections = ["S"]
 

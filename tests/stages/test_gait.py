@@ -172,3 +172,10 @@ def test_no_landing_is_read_where_the_heel_landmark_jumps_backwards() -> None:
     hop = (times > landing + 0.02) & (times < landing + 0.09)
     heel[hop, 0] -= 0.1 * HEIGHT_PX
     assert not any(abs(t - landing) < 0.1 for t in foot_events(times, heel, sizes, threshold=0.3).strikes)
+
+
+def test_a_comparison_the_walk_cannot_make_is_marked_so_in_the_table() -> None:
+    compared = symmetry("step time", [0.55, 0.551, 0.549], [0.50, 0.501, 0.499], "s")
+    single = symmetry("arm swing", [27.2], [13.4], "cm")
+    assert compared is not None and compared.index_text == f"{compared.index:+.1f} ± {compared.interval:.1f} %"
+    assert single is not None and single.index_text == "+68.0 % (not compared)"
