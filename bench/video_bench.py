@@ -38,6 +38,7 @@ from posture.analyzer import Analyzer  # noqa: E402
 from posture.io.outputs import replace_atomically  # noqa: E402
 from posture.io.video import open_clip, read_frames  # noqa: E402
 from posture.render.json import analysis_to_dict  # noqa: E402
+from walk_bench import BEGIN as WALK_BEGIN  # noqa: E402
 
 SIZE = (1080, 1920)
 RATE = 30
@@ -334,10 +335,9 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
         "cycle or two holds less than the sine's full swing, so the truth is the glide the clip holds, not the "
         "sine's amplitude); the jitter added to the glide is noise, which the 1.5-Hz filter is there to remove. "
         "The amplitude errors below are the range's error halved and the RMS's error times √2 (each an error in "
-        "a sine's amplitude). Where the hips' reading falls short of the glide, the landmarks themselves do: "
-        "`bench/sway_gain.py` fits each part's landmark track, frame by frame, against the glide, and the hip "
-        "landmarks of some renders follow it only part of the way, read by the video-mode landmarker and by the "
-        "image-mode one alike (its figures are in docs/video.md).",
+        "a sine's amplitude). The hips' position is the middle of the outline at their height, not the hip "
+        "landmarks: `bench/sway_gain.py` fits each part's landmark track, frame by frame, against the glide, and "
+        "the hip landmarks of some renders follow it only part of the way (its figures are in docs/video.md).",
         "",
         *sway_lines,
         "",
@@ -362,7 +362,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posture-video-bench-") as work:
         clips, speed = run(args.folder, Path(work))
-    replace_atomically(args.out, markdown(clips, speed).encode("utf-8"))
+    # The walking section is bench/walk_bench.py's, between its markers: it is kept as it is.
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    walking = previous[previous.index(WALK_BEGIN):] if WALK_BEGIN in previous else ""
+    replace_atomically(args.out, (markdown(clips, speed).rstrip("\n") + "\n\n" + walking).rstrip("\n").encode("utf-8")
+                       + b"\n")
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -167,8 +167,27 @@ def low_passed(signal: np.ndarray, interval: float) -> np.ndarray:
     return np.fft.irfft(spectrum, n=len(mirrored))[len(signal):2 * len(signal)] + line
 
 
+HIP_BAND_SHARE = 0.03
+"""Half the height of the band of the outline whose middle stands for the hips' position: about 5 cm either side
+of the hip landmarks' height."""
+
+
+def band_centre(mask: np.ndarray, mask_scale: float, centre_y_px: float, half_height_px: float) -> float:
+    """The middle column, in picture pixels, of the person's outline over a band of rows: the mean column of its
+    pixels there (the mask's probability over one half), NaN when the band holds none.
+
+    The hip landmarks follow a body gliding across the picture only part of the way (0.65-0.95 of it on the
+    rendered clips, docs/video.md), while the outline goes with it whole, so the hips' sway is read from the
+    outline where there is one.
+    """
+    top = max(int(round((centre_y_px - half_height_px) * mask_scale)), 0)
+    bottom = min(int(round((centre_y_px + half_height_px) * mask_scale)) + 1, mask.shape[0])
+    rows, columns = np.nonzero(mask[top:bottom] > 0.5)
+    return float(np.mean(columns) / mask_scale) if len(columns) else float("nan")
+
+
 def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: float,
-         units_per_px: float, unit: str) -> tuple[SwayReading, ...]:
+         units_per_px: float, unit: str, hips_outline_x: np.ndarray | None = None) -> tuple[SwayReading, ...]:
     """Each part's sway in the direction the view shows, from the still stretch's frames.
 
     The tracks are resampled evenly at the frames' median interval, their mean removed, and frequencies above
@@ -181,6 +200,8 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
         camera_roll_deg: the roll the frames are turned by (+: true vertical leans clockwise in the picture).
         units_per_px: cm or % of height per pixel.
         unit: the unit's name.
+        hips_outline_x: (frames,) the outline's middle column at the hips (:func:`band_centre`); when every frame
+            has one, it stands for the hips' position across the picture.
     """
     direction = DIRECTIONS.get(view)
     if direction is None or len(times) < MIN_STILL_FRAMES:
@@ -192,7 +213,10 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
     # The horizontal of the levelled frame: the picture's x axis turned by the roll.
     across = np.array([np.cos(angle), -np.sin(angle)])
     readings = []
-    for part, track in midpoints(xy).items():
+    tracks = midpoints(xy)
+    if hips_outline_x is not None and np.all(np.isfinite(hips_outline_x)):
+        tracks["hips"] = np.column_stack([hips_outline_x, tracks["hips"][:, 1]])
+    for part, track in tracks.items():
         if part not in PARTS:
             continue
         position = np.interp(even, times, track @ across) * units_per_px

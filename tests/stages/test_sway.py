@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posture.core.pose import Landmark
-from posture.stages.sway import MIN_STILL_S, still_stretch, sway
+from posture.stages.sway import MIN_STILL_S, band_centre, still_stretch, sway
 
 BODY_PX = 1000.0
 
@@ -91,3 +91,30 @@ def test_the_range_of_a_part_of_a_slow_cycle_is_not_shrunk_by_the_filter(phase: 
     for reading in readings:
         assert reading.range == pytest.approx(0.1 * np.ptp(glide), abs=0.1)
         assert reading.rms == pytest.approx(0.1 * np.sqrt(np.mean(centred**2)), abs=0.05)
+
+
+def test_the_outlines_middle_in_a_band_is_its_mean_column_in_picture_pixels() -> None:
+    # A person 10 mask pixels wide (columns 10-19) between mask rows 40 and 60; the mask is at half resolution.
+    mask = np.zeros((100, 50))
+    mask[40:61, 10:20] = 0.9
+    assert band_centre(mask, 0.5, centre_y_px=100.0, half_height_px=10.0) == pytest.approx(29.0)
+    mask[50, 30] = 0.4  # below one half: not the person
+    assert band_centre(mask, 0.5, centre_y_px=100.0, half_height_px=10.0) == pytest.approx(29.0)
+    assert np.isnan(band_centre(mask, 0.5, centre_y_px=160.0, half_height_px=10.0))
+
+
+def test_the_hips_sway_is_read_from_the_outline_when_every_frame_has_it() -> None:
+    # The hip landmarks follow only half of a 20-px sway; the outline's middle follows all of it.
+    times = np.arange(0, 10, 0.125)
+    glide = 20.0 * np.sin(2 * np.pi * 0.3 * times)
+    xy = standing(times, glide)
+    for hip in (Landmark.LEFT_HIP, Landmark.RIGHT_HIP):
+        xy[:, hip, 0] = 500.0 + 0.5 * glide
+    hips = {r.part: r for r in sway(times, xy, view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm",
+                                    hips_outline_x=300.0 + glide)}["hips"]
+    assert hips.range == pytest.approx(4.0, abs=0.1)
+    landmarks_only = np.full(len(times), np.nan)
+    landmarks_only[1:] = 300.0 + glide[1:]  # one frame without an outline: the landmarks are read throughout
+    hips = {r.part: r for r in sway(times, xy, view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm",
+                                    hips_outline_x=landmarks_only)}["hips"]
+    assert hips.range == pytest.approx(2.0, abs=0.1)
