@@ -45,7 +45,7 @@ CLIPS = (
     WalkClip("davidpagnon/Sports2D", "9c8a3d2572e57ac0d95d8ebc3efe62d3dc99ddc4", "Sports2D/Demo/demo.mp4",
              "BSD-3-Clause", "a woman walking in profile outdoors, another person on a roof behind", True),
     WalkClip("YounaChen/WalkingMan", "e761c47f3cf315b7f8928101be1d88cbd03d5a6f", "walking.mp4", "MIT",
-             "a man walking", True),
+             "a cartoon boy walking, drawn (no real person: to be refused)", True),
     WalkClip(*GAIT[:2], "Dataset/gait_normal_01.mp4", GAIT[2], "normal gait", True),
     WalkClip(*GAIT[:2], "Dataset/gait_abnormal_01_slouch_posture.mp4", GAIT[2], "slouched walk", True),
     WalkClip(*GAIT[:2], "Dataset/gait_abnormal_02_slouch_posture.mp4", GAIT[2], "slouched walk", True),
