@@ -86,6 +86,13 @@ HAND_ABOVE_HIP_SHARE = 0.1
 """In a profile, a wrist near its hip and this share of the torso length above the hip landmark rests on the hip
 (at the waist): hanging arms keep the wrist 0.03 torso lengths above it at most on 406 side renders and on the
 real side photos (0.04 holding a bar at the thighs); hands on the hips lift it 0.19-0.27."""
+FOREARM_UP_RISE = -0.3
+"""In a front or back view, a wrist less than this many forearm lengths below its elbow (or above it) holds the
+forearm up, carrying or holding something. Hanging arms keep the wrist 0.67 forearm lengths below the elbow at
+least on the real front and back photos (an A-pose) and on the renders; a hand pushing a drip stand along holds
+it 0.19 below, a hand holding a cup 0.46 below."""
+HANGING_RISE = -0.8
+"""A wrist more than this many forearm lengths below its elbow hangs."""
 ELBOW_BENT_DEG = 35.0
 """An elbow bent more than this from straight holds the hand somewhere: a hanging arm with the wrist near the
 hip is bent 22° at most on the renders, 12° on the real front and back photos."""
@@ -198,6 +205,37 @@ def hands_at_hips(xy: np.ndarray, *, side_view: bool = False) -> list[str]:
         if near_hip and (joint_bend(shoulder, elbow, wrist) > ELBOW_BENT_DEG or above_hip):
             sides.append(side)
     return sides
+
+
+def forearm_rise(xy: np.ndarray, side: str) -> float:
+    """How far the wrist lies above its elbow, in forearm lengths: -1 for a forearm hanging straight down, 0 held
+    level, +1 pointing straight up."""
+    elbow, wrist = xy[side_landmark(side, "ELBOW")], xy[side_landmark(side, "WRIST")]
+    return float(elbow[1] - wrist[1]) / max(float(np.linalg.norm(wrist - elbow)), 1e-9)
+
+
+def one_hand_holding(xy: np.ndarray) -> str | None:
+    """The side whose forearm is held up (:data:`FOREARM_UP_RISE`) while the other arm hangs (:data:`HANGING_RISE`):
+    one hand carries or holds something, which sets that shoulder apart from the other. None otherwise (both
+    forearms held alike, as with folded arms, say nothing of one shoulder)."""
+    rises = {side: forearm_rise(xy, side) for side in SIDES}
+    for side, other in (SIDES, SIDES[::-1]):
+        if rises[side] > FOREARM_UP_RISE and rises[other] < HANGING_RISE:
+            return side
+    return None
+
+
+def holding_doubt(verdict: Verdict, xy: np.ndarray) -> Doubt | None:
+    """In a front or back view, one hand holding something (:func:`one_hand_holding`) and neither raised to the
+    head: the shoulders are withheld. It comes after every other doubt, so that a more telling cause of the same
+    arm's position (a hand on a door frame, raised to the head) is the one named."""
+    holding = None if verdict.view.is_side or raised_arms(xy) else one_hand_holding(xy)
+    if holding is None:
+        return None
+    return Doubt(("SHOULDER",), None, "pose",
+                 f"The {holding} forearm is held up, carrying or holding something, while the other arm hangs, so "
+                 "the shoulders are not level by posture alone: let both arms hang a hand's width away from the "
+                 "body, with nothing in the hands")
 
 
 def arm_doubts(verdict: Verdict, xy: np.ndarray) -> tuple[list[Doubt], str | None]:
@@ -514,7 +552,9 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     feet = feet_off_outline(pose)
     if feet is not None:
         landmark_doubts.append(feet)
-    doubts = landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others)
+    holding = holding_doubt(verdict, pose.xy)
+    doubts = (landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others)
+              + ([] if holding is None else [holding]))
     # A length doubt that also reaches the pelvis' measures (a leg foreshortened as in a step) names its joints
     # first, and the pelvis only where no more specific reason (a hand in a pocket) has named it already.
     doubts = ([dataclasses.replace(d, parts=tuple(p for p in d.parts if p != "LEGS")) if "LEGS" in d.parts
