@@ -46,12 +46,12 @@ MIN_STANCE_S = 0.25
 between its landing and its lift; it also slows for a moment in early swing, as the knee bends and the shin
 swings back while the thigh swings forwards, and rendered and real heels alike show it."""
 SETTLE_S = 0.1
+"""Where a heel stands is read from this long after its landing, when it has come to rest."""
 BACKWARD_SHARE = 0.5
 """A heel's landmark moving backwards faster than this share of the feet's fast speed has jumped: a heel draws back
 a little before it lands, never at half its swing's speed."""
 JUMP_GUARD_S = 0.1
 """Landings and lifts this close to such a jump are dropped (:func:`foot_events`)."""
-"""Where a heel stands is read from this long after its landing, when it has come to rest."""
 MIN_STEPS_PER_SIDE = 2
 """Steps of each foot needed before the walk is read: one step of each says nothing of their spread."""
 STEP_TIME_RANGE = (0.3, 1.2)
@@ -182,11 +182,11 @@ class Walk:
     sway_unit: str
 
 
-def fine_track(times: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A (frames, k) track on an even grid :data:`UPSAMPLE` times finer than the frames, its frequencies above
-    :data:`FILTER_HZ` damped: the grid's times and the track on it.
+def fine_track(times: np.ndarray, signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A (frames,) signal on an even grid :data:`UPSAMPLE` times finer than the frames, its frequencies above
+    :data:`FILTER_HZ` damped: the grid's times and the signal on it.
 
-    The track is put on the frames' median interval, continued at both ends by turning it half a turn about its
+    The signal is put on the frames' median interval, continued at both ends by turning it half a turn about its
     end points, and cleared of its straight line from end to end, so that neither the walk's steady travel nor the
     transform's wrapping round puts a jump into it. It is then filtered by a Gaussian (a sharp cut would ring, and
     its ripples would move the speed's crossings) and interpolated through its spectrum, so that a landing between
@@ -196,25 +196,21 @@ def fine_track(times: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.nda
     even = np.arange(times[0], times[-1] + interval / 2, interval)
     count = len(even)
     grid = even[0] + np.arange(UPSAMPLE * (count - 1) + 1) * interval / UPSAMPLE
-    fine = np.empty((len(grid), track.shape[1]))
     frequencies = np.fft.rfftfreq(3 * count, d=interval)
     gain = np.exp(-math.log(2) / 2 * (frequencies / FILTER_HZ) ** 2)
-    for column in range(track.shape[1]):
-        signal = np.interp(even, times, track[:, column])
-        continued = np.concatenate([2 * signal[0] - signal[::-1], signal, 2 * signal[-1] - signal[::-1]])
-        line = np.linspace(continued[0], continued[-1], len(continued))
-        upsampled = UPSAMPLE * np.fft.irfft(np.fft.rfft(continued - line) * gain, n=UPSAMPLE * len(continued))
-        fine[:, column] = upsampled[UPSAMPLE * count:UPSAMPLE * count + len(grid)] + np.interp(
-            grid, even, line[count:2 * count])
-    return grid, fine
+    sampled = np.interp(even, times, signal)
+    continued = np.concatenate([2 * sampled[0] - sampled[::-1], sampled, 2 * sampled[-1] - sampled[::-1]])
+    line = np.linspace(continued[0], continued[-1], len(continued))
+    upsampled = UPSAMPLE * np.fft.irfft(np.fft.rfft(continued - line) * gain, n=UPSAMPLE * len(continued))
+    return grid, upsampled[UPSAMPLE * count:UPSAMPLE * count + len(grid)] + np.interp(grid, even, line[count:2 * count])
 
 
 def heel_speed(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *,
                facing: int) -> tuple[np.ndarray, np.ndarray]:
     """A heel's forward speed in a profile, in body heights a second, on the fine grid (:func:`fine_track`): the
     foot's lifting and its landmark's wobble up and down are left out."""
-    grid, fine = fine_track(times, heel[:, :1])
-    return grid, facing * np.gradient(fine[:, 0], grid) / np.interp(grid, times, heights_px)
+    grid, forward = fine_track(times, heel[:, 0])
+    return grid, facing * np.gradient(forward, grid) / np.interp(grid, times, heights_px)
 
 
 def swing_threshold(speeds: list[np.ndarray]) -> float:
