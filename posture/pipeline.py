@@ -1,6 +1,7 @@
 """The one orchestrator: a loaded photo through every stage into one :class:`Analysis`.
 
-detect (with the background's line search alongside) → gate → review of the
+detect (with the background's line search alongside) → gate, and for a
+photo a closer search for a second person beside the first → review of the
 pose → level once → frame → measure → altered copies (the default reading),
 which must read each measure again (witnesses) → a side for left–right
 differences only where the outline and the landmarks agree → skin markers
@@ -40,7 +41,7 @@ from posture.stages.copies import (
 from posture.stages.detect import PoseDetector
 from posture.stages.findings import evaluate
 from posture.stages.frame import Frame, build_frame
-from posture.stages.gate import Verdict, assess
+from posture.stages.gate import Verdict, assess, with_people_beside
 from posture.stages.level import (
     NOT_LEVELLED,
     Levelling,
@@ -255,9 +256,13 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     """:func:`analyze_image` with the copies' reading already under way (``copies``), if it is."""
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
     lines = start_line_search(image, roll=roll, level=level)
+    photo = poses is None
     if poses is None:
         poses = detector.detect(image)
     verdict = gate(image, poses)
+    if photo and verdict.ok and verdict.pose is not None:
+        # Only a photo: a clip's frames come with the people its video-mode landmarker follows, frame by frame.
+        verdict = with_people_beside(verdict, detector.people_beside(image, verdict.pose))
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses),
                         uncertainty=uncertainty and verdict.ok)

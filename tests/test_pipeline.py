@@ -43,6 +43,9 @@ class _OnePersonDetector:
     def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
         return (self.pose,)
 
+    def people_beside(self, image: LoadedImage, subject: Pose) -> tuple[Pose, ...]:
+        return ()
+
 
 def _image() -> LoadedImage:
     origin = ImageOrigin(sha256="ef" * 32, format="PNG", exif_orientation=1, capture_time=None, file_size=1)
@@ -87,6 +90,9 @@ class _RecordingDetector:
     def detect(self, image: LoadedImage) -> tuple[Pose, ...]:
         self.seen.append(image.rgb.copy())
         return (self.pose,)
+
+    def people_beside(self, image: LoadedImage, subject: Pose) -> tuple[Pose, ...]:
+        return ()  # the photo's own squares are not copies
 
 
 def _rolled_analysis(roll: float) -> tuple[Analysis, Pose]:

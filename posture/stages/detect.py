@@ -6,6 +6,7 @@ This is the only module that imports mediapipe, and it does so inside
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.abc
 import importlib.machinery
@@ -25,6 +26,39 @@ from posture.errors import ModelError
 
 MAX_POSES = 2
 """Two, so that a second person in the photo is noticed rather than silently ignored."""
+SEARCH_WINDOW_HEIGHTS = 1.5
+"""Side of each square searched again beside the subject, in the subject's landmark heights: room for a
+person of the subject's size, small enough that the landmarker sees them large."""
+SUBJECT_MARGINS = (0.1, 0.15, 0.1)
+"""How far, in the subject's heights, the painted-over box reaches beyond the landmarks: to the sides, above
+(the crown is above the eyes) and below (the soles are below the heels)."""
+MOSTLY_SUBJECT = 0.6
+"""A window at least this much painted over shows too little else to be searched."""
+
+
+def search_windows(box: tuple[float, float, float, float], width: int, height: int,
+                   side: int) -> list[tuple[int, int]]:
+    """Top-left corners of the overlapping squares that cover a picture beside a painted-over box.
+
+    Args:
+        box: (left, top, right, bottom) of the painted-over subject, in the picture's pixels.
+        width, height: the picture's size; ``side`` is at most the smaller of them.
+        side: each square's side in pixels; neighbours overlap by half of it.
+    """
+    def starts(extent: int) -> list[int]:
+        step = max(1, side // 2)
+        corners = list(range(0, extent - side + 1, step))
+        return corners if corners[-1] == extent - side else corners + [extent - side]
+
+    left, top, right, bottom = box
+    corners = []
+    for y in starts(height):
+        for x in starts(width):
+            covered = (max(0.0, min(x + side, right) - max(x, left))
+                       * max(0.0, min(y + side, bottom) - max(y, top)))
+            if covered < MOSTLY_SUBJECT * side * side:
+                corners.append((x, y))
+    return corners
 
 
 def pose_from_mediapipe(
@@ -184,3 +218,40 @@ class PoseDetector:
             for normalized, world, mask in zip(result.pose_landmarks, result.pose_world_landmarks, masks)
         ]
         return tuple(sorted(poses, key=lambda pose: pose.height_px, reverse=True))
+
+    def people_beside(self, image: LoadedImage, subject: Pose) -> tuple[Pose, ...]:
+        """The people found beside ``subject`` in a second, closer search, tallest first.
+
+        Each is placed in the square it was found in, at the photo's original scale: its size and shape
+        can be compared with the subject's, its place cannot.
+
+        The landmarker looks at the whole photo a few hundred pixels across, where a second person as
+        tall as the subject can go unseen (a man on a roof behind a woman walking past). Here the subject
+        is painted over with the photo's mean colour and the rest is searched in overlapping squares
+        :data:`SEARCH_WINDOW_HEIGHTS` subject-heights wide, each seen as large as the model sees a photo.
+
+        Raises:
+            ValueError: the detector is in video mode, which reads only a clip's frames in order.
+        """
+        if self.video:
+            raise ValueError("a video-mode landmarker cannot search a photo's squares")
+        scale = image.scale
+        (x0, y0), (x1, y1) = subject.xy.min(axis=0) * scale, subject.xy.max(axis=0) * scale
+        tall = y1 - y0
+        rows, columns = image.rgb.shape[:2]
+        across, above, below = SUBJECT_MARGINS
+        box = (max(0.0, x0 - across * tall), max(0.0, y0 - above * tall),
+               min(float(columns), x1 + across * tall), min(float(rows), y1 + below * tall))
+        painted = np.array(image.rgb)
+        left, top, right, bottom = (int(round(edge)) for edge in box)
+        painted[top:bottom, left:right] = image.rgb.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+        side = int(min(SEARCH_WINDOW_HEIGHTS * tall, rows, columns))
+        if side < 1:
+            return ()
+        window_size = max(1, int(round(side / scale)))
+        found: list[Pose] = []
+        for x, y in search_windows(box, columns, rows, side):
+            window = dataclasses.replace(image, rgb=np.ascontiguousarray(painted[y:y + side, x:x + side]),
+                                         width=window_size, height=window_size)
+            found += self.detect(window)
+        return tuple(sorted(found, key=lambda pose: pose.height_px, reverse=True))

@@ -9,6 +9,8 @@ caller decides whether that is an error (``analyze``) or a failure row
 from __future__ import annotations
 
 import math
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +30,7 @@ ProblemKind = Literal["person", "view", "markers"]
 
 SECOND_PERSON_RATIO = 0.6
 """A second pose at least this fraction of the first one's height is a second subject, not background."""
+TWO_PEOPLE = "Two people of similar size are in the photo; crop it to the one person to analyse."
 MIN_HEIGHT_FRACTION = 0.2
 MIN_HEIGHT_PX = 150.0
 FRAME_MARGIN = 0.01
@@ -259,9 +262,7 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     pose = poses[0]
     if len(poses) > 1:
         if poses[1].height_px >= SECOND_PERSON_RATIO * pose.height_px:
-            return _refuse(pose, "person",
-                           "Two people of similar size are in the photo; crop it to the one person to analyse.",
-                           warnings)
+            return _refuse(pose, "person", TWO_PEOPLE, warnings)
         warnings.append("A second, smaller person in the photo was ignored.")
 
     cut = _cut_off_parts(pose, width, height)
@@ -307,3 +308,20 @@ def assess(poses: tuple[Pose, ...], *, width: int, height: int, dark: bool = Fal
     return _refuse(pose, "view",
                    f"The person is turned part-way to the camera (about {yaw:.0f}° from facing it), neither a side "
                    "nor a front/back view; take the photo square to the side, front or back.", warnings)
+
+
+def with_people_beside(verdict: Verdict, beside: Sequence[Pose]) -> Verdict:
+    """An accepted verdict, refused if a closer search beside its subject found someone of similar size.
+
+    Args:
+        beside: the people that search found (:meth:`~posture.stages.detect.PoseDetector.people_beside`).
+            One whose body landmarks are mostly guessed is the landmarker seeing a person in a bare wall,
+            as it does in a square of an empty room; sitting or oddly proportioned people still count.
+    """
+    if not verdict.ok or verdict.pose is None:
+        return verdict
+    for other in beside:
+        seen = float(np.mean(other.visibility[list(_WHOLE_BODY)])) >= MIN_KEY_VISIBILITY
+        if seen and other.height_px >= SECOND_PERSON_RATIO * verdict.pose.height_px:
+            return dataclasses.replace(verdict, problem=TWO_PEOPLE, problem_kind="person")
+    return verdict

@@ -13,7 +13,9 @@ finds wanting, with one sentence saying what is wrong in this photo and what to 
   back of the torso, with the limbs crossed);
 - the feet's landmarks reach the bottom of the outline, where both see the soles;
 - in side views, the outline across the thighs is no deeper than legs are (a barbell's plates or a bag held in
-  front of them hide the hips and knees).
+  front of them hide the hips and knees);
+- in front and back views, the outline below the hands reaches out about as far on both sides of the hips'
+  middle (a bag hanging from one hand over the thigh widens one side).
 
 Lengths are in pixels of the photo; mask positions are found through the pose's ``mask_scale``.
 """
@@ -66,6 +68,13 @@ height is not the legs' alone: at most 0.16 on the 588 side renders (close-fitti
 to 20°), 0.19 on the real side photos of people standing, and 0.26 across the spread legs of a running step; a
 barbell's plates held at arm's length in front of the thighs make it 0.33."""
 THIGH_ROWS = 21
+LOAD_REACH_RATIO = 2.0
+"""In front and back views, the outline below the hands reaching this many times as far out from the hips' middle
+on one side as on the other (:func:`outline_reach`) holds more than a leg: at most 1.23 on 182 front and back
+renders, 1.66 on the real front and back photos of people standing (a hand in a pocket, the weight on one leg), 2.5
+with a backpack hanging from one hand over the thigh."""
+HAND_SHARE = 0.07
+"""A hand reaches about this share of the landmarks' height below its wrist landmark."""
 FEET_EDGE_SHARE = 0.08
 """The lowest foot landmark and the outline's lowest row under the feet agree within this share of the
 landmarks' height (about 13 cm): up to 0.055 on the 630 standing renders of bench/synthetic (a heel landmark
@@ -276,6 +285,49 @@ def thighs_hidden(pose: Pose, near_side: str) -> Doubt | None:
                  f"The outline across the thighs is {100.0 * depth:.0f}% of the body's height deep, more than legs "
                  "are, so something held or worn in front of them (a weight, a bag, a wide skirt) hides the hips and "
                  "knees: take the photo with empty hands hanging at the sides and the legs in plain view")
+
+
+def outline_reach(pose: Pose) -> tuple[float, float] | None:
+    """In a front or back view: how far the outline reaches from the hips' middle towards the image's left and right.
+
+    Each is the mean, over the rows from the lower hand's fingertips (:data:`HAND_SHARE` below its wrist) to the
+    higher knee, of the outline's farthest column on that side, as a share of the landmarks' height. None without
+    a mask, or when no such row crosses the outline.
+    """
+    if pose.mask is None:
+        return None
+    xy, s, tall = pose.xy, pose.mask_scale, max(pose.height_px, 1e-9)
+    centre = float(np.mean([xy[side_landmark(side, "HIP")][0] for side in SIDES])) * s
+    top = max(xy[side_landmark(side, "WRIST")][1] for side in SIDES) + HAND_SHARE * tall
+    bottom = min(xy[side_landmark(side, "KNEE")][1] for side in SIDES)
+    rows = pose.mask[max(0, int(top * s)):max(0, int(bottom * s))] >= MASK_THRESHOLD
+    towards_left, towards_right = [], []
+    for row in rows:
+        columns = np.flatnonzero(row)
+        if columns.size:
+            towards_left.append(centre - columns[0])
+            towards_right.append(columns[-1] - centre)
+    if not towards_left:
+        return None
+    return float(np.mean(towards_left)) / s / tall, float(np.mean(towards_right)) / s / tall
+
+
+def load_beside_leg(pose: Pose) -> Doubt | None:
+    """In a front or back view: something beside one thigh, below the hands (:data:`LOAD_REACH_RATIO`)."""
+    reach = outline_reach(pose)
+    if reach is None or min(reach) <= 0.0:
+        return None
+    ratio = max(reach) / min(reach)
+    if ratio < LOAD_REACH_RATIO:
+        return None
+    knees = {side: pose.xy[side_landmark(side, "KNEE")][0] for side in SIDES}
+    # The person's leg on the wider image side: the knee farther towards it.
+    side = min(knees, key=knees.get) if reach[0] > reach[1] else max(knees, key=knees.get)
+    return Doubt(("ALL",), None, "scene",
+                 f"Below the hands the outline reaches {ratio:.1f} times as far out beside the {side} thigh as beside "
+                 "the other, so something hangs or stands there (a bag carried in that hand, a coat held open, "
+                 "someone beside the legs) that pulls on the shoulder and hides the hip and the leg: take the photo "
+                 "with empty hands, both arms a hand's width from the body, and nothing beside the legs")
 
 
 def side_torso_doubts(pose: Pose, near_side: str, facing: int) -> list[Doubt]:

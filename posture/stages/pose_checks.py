@@ -33,6 +33,7 @@ from posture.stages.plausibility import (
     feet_off_outline,
     implausible_lengths,
     joints_off_outline,
+    load_beside_leg,
     side_torso_doubts,
     thighs_hidden,
     unseen_joints,
@@ -552,9 +553,9 @@ def review(verdict: Verdict, others: tuple[Pose, ...] = ()) -> PoseReview:
     feet = feet_off_outline(pose)
     if feet is not None:
         landmark_doubts.append(feet)
-    holding = holding_doubt(verdict, pose.xy)
-    doubts = (landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others)
-              + ([] if holding is None else [holding]))
+    # Named last, so that a more telling cause of the same arm's position or of a wide outline is given first.
+    holding = [] if side_view else [d for d in (holding_doubt(verdict, pose.xy), load_beside_leg(pose)) if d]
+    doubts = landmark_doubts + doubts + leg_doubts(verdict, pose.xy) + scene_doubts(verdict, pose, others) + holding
     # A length doubt that also reaches the pelvis' measures (a leg foreshortened as in a step) names its joints
     # first, and the pelvis only where no more specific reason (a hand in a pocket) has named it already.
     doubts = ([dataclasses.replace(d, parts=tuple(p for p in d.parts if p != "LEGS")) if "LEGS" in d.parts

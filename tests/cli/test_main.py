@@ -111,6 +111,9 @@ def test_no_person_exits_4(capsys: pytest.CaptureFixture[str], blank_photo: Path
         ("no_person_stop_sign_01.jpg", ExitCode.NO_USABLE_PERSON, "No person"),
         ("two_people_walking_front_01.jpeg", ExitCode.NO_USABLE_PERSON, "Two people"),
         ("multi_four_women_standing_front_01.png", ExitCode.NO_USABLE_PERSON, "Two people"),
+        # The man on the roof behind her is found only by the closer search beside the woman.
+        ("side_sports2d_1.jpg", ExitCode.NO_USABLE_PERSON, "Two people"),
+        ("side_sports2d_3.jpg", ExitCode.NO_USABLE_PERSON, "Two people"),
         ("cropped_waist_up_businesswoman_01.png", ExitCode.NO_USABLE_PERSON, "cut off"),
         ("cropped_legs_only_dogs_01.jpg", ExitCode.NO_USABLE_PERSON, "No person"),
         ("front_standing_woman_indoor_01.jpg", ExitCode.NO_USABLE_PERSON, "cut off"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from builders import (
@@ -25,11 +27,13 @@ from posture.core.pose import Landmark, Pose, side_landmark
 from posture.stages.gate import (
     MAX_THIGH_FROM_VERTICAL_DEG,
     MIN_KEY_VISIBILITY,
+    TWO_PEOPLE,
     _facing,
     _near_side,
     assess,
     body_proportions,
     body_yaw,
+    with_people_beside,
 )
 
 # A 1000 px tall person with the head top at y=50 and the soles at y=1050 fits this photo.
@@ -85,6 +89,34 @@ def test_a_much_smaller_second_person_is_ignored_with_a_warning(second_height: f
     assert verdict.pose is first
     assert verdict.view == "side-right"
     assert verdict.warnings == ("A second, smaller person in the photo was ignored.",)
+
+
+@pytest.mark.parametrize(("ratio", "refused"), [(0.59, False), (0.61, True), (1.3, True)])
+def test_a_person_of_similar_size_found_beside_the_subject_refuses_the_photo(ratio: float, refused: bool) -> None:
+    first = side_pose(facing=1)
+    accepted = check(first)
+    beside = tuple(dataclasses.replace(first, xy=first.xy * scale) for scale in (0.3, ratio))
+    verdict = with_people_beside(accepted, beside)
+    assert verdict.ok is not refused
+    if refused:
+        assert verdict.problem == TWO_PEOPLE and verdict.problem_kind == "person"
+        assert verdict.view == accepted.view  # the view was seen; only the second person stops the reading
+    else:
+        assert verdict is accepted
+
+
+@pytest.mark.parametrize(("visibility", "refused"), [(MIN_KEY_VISIBILITY - 0.02, False),
+                                                     (MIN_KEY_VISIBILITY + 0.02, True)])
+def test_a_person_beside_the_subject_counts_only_if_the_body_is_seen(visibility: float, refused: bool) -> None:
+    first = side_pose(facing=1)
+    accepted = check(first)
+    guessed = dataclasses.replace(first, visibility=np.full(len(first.visibility), visibility))
+    assert with_people_beside(accepted, (guessed,)).ok is not refused
+
+
+def test_a_refused_verdict_stays_as_it_was_refused() -> None:
+    refused = check(side_pose(facing=1, top_y=200.0))
+    assert with_people_beside(refused, (side_pose(facing=-1),)) is refused
 
 
 def test_the_second_person_warning_is_kept_when_the_first_is_then_refused() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from builders import front_person, make_pose, move, side_pose
+from builders import front_person, front_pose, make_pose, move, side_pose
 
 from posture.core.pose import Landmark, side_landmark
 from posture.stages.plausibility import (
@@ -16,6 +16,8 @@ from posture.stages.plausibility import (
     feet_off_outline,
     implausible_lengths,
     joints_off_outline,
+    load_beside_leg,
+    outline_reach,
     side_torso_doubts,
     thigh_depth,
     thighs_hidden,
@@ -212,3 +214,44 @@ def test_thighs_mostly_off_the_outline_give_no_depth() -> None:
     mask = block_mask(300, 700)
     mask[:660] = 0.0
     assert thigh_depth(side_pose(facing=1, mask=mask), "right") is None
+
+
+# ------------------------------------------------------------------ a load beside one thigh (front and back views)
+
+
+@pytest.mark.parametrize(("right_reach", "loaded"), [(199, False), (201, True)])
+def test_an_outline_reaching_twice_as_far_on_one_side_below_the_hands_is_a_load(right_reach: int,
+                                                                                 loaded: bool) -> None:
+    # The hips' middle is at x 500; the outline's block reaches 100 px to the image's left and ``right_reach``
+    # to its right, over every row from the fingertips (y 540 + 0.07 x 940) down to the knees (y 770).
+    pose = front_pose(mask=block_mask(400, 500 + right_reach))
+    assert outline_reach(pose) == pytest.approx((100 / HEIGHT_PX, right_reach / HEIGHT_PX))
+    doubt = load_beside_leg(pose)
+    assert (doubt is not None) is loaded
+    if doubt is not None:
+        assert doubt.parts == ("ALL",) and doubt.kind == "scene"
+        # Facing the camera, the person's left thigh is on the image's right.
+        assert doubt.reason.startswith("Below the hands the outline reaches 2.0 times as far out beside the left "
+                                       "thigh as beside the other")
+
+
+def test_a_load_seen_from_behind_is_beside_the_thigh_on_the_same_image_side() -> None:
+    doubt = load_beside_leg(front_pose(back=True, mask=block_mask(400, 750)))
+    assert doubt is not None and "beside the right thigh" in doubt.reason
+
+
+def test_only_the_rows_between_the_fingertips_and_the_knees_count() -> None:
+    # Wide at the hands (down to y 600) and below the knees (from y 771): a skirt's hem, hands held out.
+    mask = block_mask(400, 600)
+    mask[:601, 600:900] = 1.0
+    mask[771:, 600:900] = 1.0
+    pose = front_pose(mask=mask)
+    assert outline_reach(pose) == pytest.approx((100 / HEIGHT_PX, 100 / HEIGHT_PX))
+    assert load_beside_leg(pose) is None
+
+
+def test_no_outline_below_the_hands_gives_no_reach() -> None:
+    mask = block_mask(400, 600)
+    mask[600:780] = 0.0
+    assert outline_reach(front_pose(mask=mask)) is None
+    assert outline_reach(front_pose()) is None

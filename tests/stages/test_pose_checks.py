@@ -580,6 +580,31 @@ def test_real_front_photos_with_one_hand_holding_something_and_the_legs_in_doubt
         analysis.problem
 
 
+def test_a_real_backpack_hanging_from_one_hand_over_the_thigh_refuses_the_front_view(analyzer: Analyzer) -> None:
+    analysis = analyzer.analyze(bench_photo("frontback_shhq_man_backpack_hand_01.png"), uncertainty=False)
+    assert analysis.status == "refused"
+    assert analysis.problem is not None and analysis.problem.startswith(
+        "Nothing of this view can be measured: below the hands the outline reaches 2.5 times as far out beside "
+        "the left thigh")
+
+
+@pytest.mark.parametrize("bag", [False, True])
+def test_a_load_beside_one_thigh_withholds_every_front_measure(bag: bool) -> None:
+    # The outline is a block 170 px either side of the hips' middle (x 500); a bag beside the left thigh (the
+    # image's right) widens it to x 900 from the fingertips (y 606) nearly to the knees (y 770).
+    mask = np.zeros((1100, 1000), dtype=np.float32)
+    mask[50:, 330:671] = 1.0  # the crown at y 50, inside the photo
+    if bag:
+        mask[620:761, 671:901] = 1.0
+    checked = review(accepted(make_pose(front_person(), z=front_depth(), mask=mask)))
+    if bag:
+        assert checked.problem is not None and checked.problem.startswith(
+            "Nothing of this view can be measured: below the hands the outline reaches 2.2 times as far out beside "
+            "the left thigh")
+    else:
+        assert checked.problem is None and checked.withheld == ()
+
+
 @pytest.mark.parametrize(("name", "refusal"), [
     ("side_woman_hands_behind_head_01.png", "Both hands are raised"),
     ("hard_hands_on_head_against_wall_01.jpg", "Both hands are raised"),
