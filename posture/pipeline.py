@@ -1,8 +1,8 @@
 """The one orchestrator: a loaded photo through every stage into one :class:`Analysis`.
 
-detect (with the background's line search alongside) → gate, and for a
-photo a closer search for a second person beside the first → review of the
-pose → level once → frame → measure → altered copies (the default reading),
+detect (with the background's line search alongside) → gate, and in the
+default reading of a photo a closer search for a second person beside the
+first → review of the pose → level once → frame → measure → altered copies (the default reading),
 which must read each measure again (witnesses) → a side for left–right
 differences only where the outline and the landmarks agree → skin markers
 (when asked) → findings, judged once → the measurements' points turned back
@@ -260,8 +260,9 @@ def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity
     if poses is None:
         poses = detector.detect(image)
     verdict = gate(image, poses)
-    if photo and verdict.ok and verdict.pose is not None:
-        # Only a photo: a clip's frames come with the people its video-mode landmarker follows, frame by frame.
+    if photo and uncertainty and verdict.ok and verdict.pose is not None:
+        # Part of the default reading's checks, with the copies: a few more landmark runs (about 45 ms a photo).
+        # A clip's frames come with the people its video-mode landmarker follows, frame by frame.
         verdict = with_people_beside(verdict, detector.people_beside(image, verdict.pose))
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses),

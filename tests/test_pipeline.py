@@ -28,7 +28,7 @@ from posture.core.pose import Landmark, Pose
 from posture.knowledge.explanations import load_knowledge_base
 from posture.pipeline import analyze_image, copy_readings, measure, provenance
 from posture.stages.findings import evaluate
-from posture.stages.gate import assess
+from posture.stages.gate import TWO_PEOPLE, assess
 from posture.stages.level import choose_levelling
 
 MODEL = ModelIdentity("pose_landmarker_full.task", "ab" * 32, True)
@@ -188,6 +188,24 @@ def _front_analysis(xy: np.ndarray) -> Analysis:
     pose = make_pose(xy, z=front_depth())
     return analyze_image(_image(), _OnePersonDetector(pose), model=MODEL,  # type: ignore[arg-type]
                          mediapipe_version="1.2.2", knowledge=load_knowledge_base(), level=False)
+
+
+class _CrowdedDetector(_OnePersonDetector):
+    """Finds someone of the subject's size only when it looks again beside the subject."""
+
+    def people_beside(self, image: LoadedImage, subject: Pose) -> tuple[Pose, ...]:
+        return (subject,)
+
+
+@pytest.mark.parametrize("uncertainty", [False, True], ids=["fast", "default"])
+def test_only_the_default_reading_looks_again_for_a_second_person(uncertainty: bool) -> None:
+    analysis = analyze_image(_image(), _CrowdedDetector(make_pose(front_person(), z=front_depth())),  # type: ignore[arg-type]
+                             model=MODEL, mediapipe_version="1.2.2", knowledge=load_knowledge_base(), level=False,
+                             uncertainty=uncertainty)
+    if uncertainty:
+        assert analysis.status == "refused" and analysis.problem == TWO_PEOPLE
+    else:
+        assert analysis.ok, analysis.problem
 
 
 def test_a_pose_the_review_refuses_gives_a_refused_analysis() -> None:

@@ -84,9 +84,10 @@ def register(commands: Any) -> None:
                        "model, version, height and uncertainty setting, within --max-pixels) are not analysed "
                        "again; failures are retried")
     batch.add_argument("--fast", dest="uncertainty", action="store_false",
-                       help="measure each photo alone, one landmark run instead of three, with no ± interval; by "
-                       "default each measurement is averaged over the photo and two altered copies of it and "
-                       "given a 95%% repeatability interval")
+                       help="measure each photo alone, one landmark run instead of three, with no ± interval and no "
+                       "second look for another person beside the subject; by default each measurement is "
+                       "averaged over the photo and two altered copies of it and given a 95%% repeatability "
+                       "interval")
     batch.add_argument("--dask", metavar="ADDRESS",
                        help="run the photos on an existing Dask distributed scheduler (e.g. tcp://host:8786; needs "
                        "pip install 'posture[dask]'); the workers must reach DIR and OUTDIR at the same paths")

@@ -174,9 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "both iliac crests; a photo whose markers cannot be paired is refused (exit 8)")
     analyze.add_argument("--fast", dest="uncertainty", action="store_false",
                          help="measure the photo alone: one landmark run instead of three (about half the time "
-                         "with a spare CPU core), but no ± interval and no borderline marks. By default each "
-                         "measurement is the mean over the photo and a mirrored and a grey copy of it, with a "
-                         "95%% repeatability interval (±) from their spread")
+                         "with a spare CPU core), but no ± interval, no borderline marks and no second look for "
+                         "another person beside the subject. By default each measurement is the mean over the "
+                         "photo and a mirrored and a grey copy of it, with a 95%% repeatability interval (±) from "
+                         "their spread, and the photo is searched again, square by square, for a second person the "
+                         "first look missed")
     levelling = analyze.add_mutually_exclusive_group()
     levelling.add_argument("--roll", type=roll_argument, metavar="DEG",
                            help="the camera's roll in degrees, + when true vertical leans clockwise in the photo "

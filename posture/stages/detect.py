@@ -26,9 +26,11 @@ from posture.errors import ModelError
 
 MAX_POSES = 2
 """Two, so that a second person in the photo is noticed rather than silently ignored."""
-SEARCH_WINDOW_HEIGHTS = 1.5
-"""Side of each square searched again beside the subject, in the subject's landmark heights: room for a
-person of the subject's size, small enough that the landmarker sees them large."""
+SEARCH_WINDOW_HEIGHTS = 2.0
+"""Side of each square searched again beside the subject, in the subject's landmark heights: with neighbours
+overlapping by half, a person up to the subject's height lies whole in one square, at half its side or more, large
+enough for the landmarker to see; on the real photos of bench/REAL.md it finds the same second people as squares
+1.5 heights wide, in 2.7 squares a photo against 3.9."""
 SUBJECT_MARGINS = (0.1, 0.15, 0.1)
 """How far, in the subject's heights, the painted-over box reaches beyond the landmarks: to the sides, above
 (the crown is above the eyes) and below (the soles are below the heels)."""
