@@ -199,8 +199,9 @@ class _CrowdedDetector(_OnePersonDetector):
 
 @pytest.mark.parametrize("uncertainty", [False, True], ids=["fast", "default"])
 def test_only_the_default_reading_looks_again_for_a_second_person(uncertainty: bool) -> None:
-    analysis = analyze_image(_image(), _CrowdedDetector(make_pose(front_person(), z=front_depth())),  # type: ignore[arg-type]
-                             model=MODEL, mediapipe_version="1.2.2", knowledge=load_knowledge_base(), level=False,
+    detector = _CrowdedDetector(make_pose(front_person(), z=front_depth()))
+    analysis = analyze_image(_image(), detector, model=MODEL,  # type: ignore[arg-type]
+                             mediapipe_version="1.2.2", knowledge=load_knowledge_base(), level=False,
                              uncertainty=uncertainty)
     if uncertainty:
         assert analysis.status == "refused" and analysis.problem == TWO_PEOPLE

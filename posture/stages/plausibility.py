@@ -71,8 +71,8 @@ THIGH_ROWS = 21
 LOAD_REACH_RATIO = 2.0
 """In front and back views, the outline below the hands reaching this many times as far out from the hips' middle
 on one side as on the other (:func:`outline_reach`) holds more than a leg: at most 1.23 on the front and back
-renders of bench/synthetic (close-fitting and loose clothes), 1.66 on the real front and back photos of people standing (a hand in a pocket, the weight on one leg), 2.5
-with a backpack hanging from one hand over the thigh."""
+renders of bench/synthetic (close-fitting and loose clothes), 1.66 on the real front and back photos of people
+standing (a hand in a pocket, the weight on one leg), 2.5 with a backpack hanging from one hand over the thigh."""
 HAND_SHARE = 0.07
 """A hand reaches about this share of the landmarks' height below its wrist landmark."""
 FEET_EDGE_SHARE = 0.08
