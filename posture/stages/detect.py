@@ -11,6 +11,7 @@ import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -28,14 +29,16 @@ MAX_POSES = 2
 """Two, so that a second person in the photo is noticed rather than silently ignored."""
 SEARCH_WINDOW_HEIGHTS = 2.0
 """Side of each square searched again beside the subject, in the subject's landmark heights: with neighbours
-overlapping by half, a person up to the subject's height lies whole in one square, at half its side or more, large
-enough for the landmarker to see; on the real photos of bench/REAL.md it finds the same second people as squares
-1.5 heights wide, in 2.7 squares a photo against 3.9."""
+overlapping by :data:`LEAST_OVERLAP` or more, a person up to 0.9 of the subject's height lies whole in one square,
+large enough for the landmarker to see; on the real photos of bench/REAL.md it finds the same second people as
+squares 1.5 heights wide, in fewer squares a photo."""
 SUBJECT_MARGINS = (0.1, 0.15, 0.1)
 """How far, in the subject's heights, the painted-over box reaches beyond the landmarks: to the sides, above
 (the crown is above the eyes) and below (the soles are below the heels)."""
 MOSTLY_SUBJECT = 0.6
 """A window at least this much painted over shows too little else to be searched."""
+LEAST_OVERLAP = 0.45
+"""Neighbouring squares overlap by at least this share of their side (about half)."""
 
 
 def search_windows(box: tuple[float, float, float, float], width: int, height: int,
@@ -45,12 +48,14 @@ def search_windows(box: tuple[float, float, float, float], width: int, height: i
     Args:
         box: (left, top, right, bottom) of the painted-over subject, in the picture's pixels.
         width, height: the picture's size; ``side`` is at most the smaller of them.
-        side: each square's side in pixels; neighbours overlap by half of it.
+        side: each square's side in pixels; neighbours, spread evenly from edge to edge, overlap by about half
+            of it (at least :data:`LEAST_OVERLAP` of it).
     """
     def starts(extent: int) -> list[int]:
-        step = max(1, side // 2)
-        corners = list(range(0, extent - side + 1, step))
-        return corners if corners[-1] == extent - side else corners + [extent - side]
+        # A square more only where the overlap would otherwise fall below the least: a picture a hair wider
+        # than two half-overlapping squares gets two squares, not a third beside the second.
+        spans = max(0, math.ceil((extent - side) / ((1.0 - LEAST_OVERLAP) * side) - 1e-9))
+        return [int(round(corner)) for corner in np.linspace(0, extent - side, spans + 1)]
 
     left, top, right, bottom = box
     corners = []
