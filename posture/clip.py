@@ -144,7 +144,10 @@ def analyze_clip(clip: ClipInfo, detector: PoseDetector, tracker: PoseDetector, 
     base = _standing_frame(clip, detector, middle, view, model=model, mediapipe_version=mediapipe_version,
                            knowledge=knowledge, height_cm=height_cm, roll=roll, level=level)
     summary = ClipSummary(duration_s=duration, frames_read=len(readings), frames_used=0, start_s=0.0, end_s=0.0)
-    if isinstance(stretch, str) or base is None or not base.ok:
+    if not isinstance(stretch, str) and base is not None and not base.ok:
+        # The frame standing for the clip is refused as a photo would be (e.g. two people in it), for its reason.
+        return dataclasses.replace(base, frame=None, measurements=(), findings=(), clip=summary)
+    if isinstance(stretch, str) or base is None:
         problem = stretch if isinstance(stretch, str) else "the frame in the middle of the still stretch is unreadable"
         if base is None:
             raise InputError(f"{clip.name}: {problem}.")
@@ -163,9 +166,11 @@ def _standing_frame(clip: ClipInfo, detector: PoseDetector, time_s: float, view:
     read as a photo is by default, with its altered copies and each value's ±."""
     first = None
     for frame in read_frames(clip, start_s=time_s):
+        # The frame stands for the clip, so it is also searched for a second person the tracker did not follow.
         analysis = analyze_image(frame.image, detector, model=model, mediapipe_version=mediapipe_version,
                                  knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
-                                 uncertainty=copy_detectors is not None, copy_detectors=copy_detectors or ())
+                                 uncertainty=copy_detectors is not None, copy_detectors=copy_detectors or (),
+                                 look_beside=True)
         if view is None or (analysis.ok and analysis.view.kind == view):
             return analysis
         first = first or analysis
@@ -258,6 +263,9 @@ def read_walk(clip: ClipInfo, walker: PoseDetector, view: str, detector: PoseDet
     base = _standing_frame(clip, detector, middle_s, view, model=model, mediapipe_version=mediapipe_version,
                            knowledge=knowledge, height_cm=height_cm, roll=roll, level=level,
                            copy_detectors=copy_detectors)
+    if base is not None and base.problem is not None:
+        reason = base.problem.rstrip(".")
+        return f"its middle frame is refused as a photo would be: {reason[0].lower()}{reason[1:]}"
     if base is None or not base.ok or base.frame is None or base.pose is None:
         return "the frame in the middle of the walk is not read as a person in this view"
     # The landmarks span eyes to heels; the frame's body height is the whole body's, so each frame's extent is

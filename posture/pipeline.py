@@ -219,6 +219,7 @@ def analyze_image(
     markers: str | None = None,
     copy_detectors: Sequence[PoseDetector] = (),
     poses: tuple[Pose, ...] | None = None,
+    look_beside: bool | None = None,
 ) -> Analysis:
     """Analyse one loaded photo with an open detector; a refused photo gives a refused :class:`Analysis`.
 
@@ -230,6 +231,9 @@ def analyze_image(
         copy_detectors: landmarkers that read altered copies alongside ``detector``, one thread each.
         poses: the people already found in ``image`` (a clip's frame, found by a video-mode landmarker);
             ``detector`` then only reads the altered copies.
+        look_beside: search the photo again beside the person for a second one of similar size (a few more
+            landmark runs, about 40 ms); None does so in the default reading of a photo (``uncertainty`` and no
+            ``poses``).
     """
     with ThreadPoolExecutor(max_workers=max(1, len(copy_detectors)), thread_name_prefix="posture-copies") as pool:
         copies = None
@@ -243,7 +247,8 @@ def analyze_image(
         try:
             return _analyze(image, detector, model=model, mediapipe_version=mediapipe_version, knowledge=knowledge,
                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
-                            copies=copies, copy_detectors=copy_detectors, pool=pool, poses=poses)
+                            copies=copies, copy_detectors=copy_detectors, pool=pool, poses=poses,
+                            look_beside=uncertainty and poses is None if look_beside is None else look_beside)
         finally:
             if copies is not None:
                 copies.abandon()
@@ -252,17 +257,14 @@ def analyze_image(
 def _analyze(image: LoadedImage, detector: PoseDetector, *, model: ModelIdentity, mediapipe_version: str,
              knowledge: KnowledgeBase, height_cm: float | None, roll: float | None, level: bool, uncertainty: bool,
              markers: str | None, copies: CopyReading | None, copy_detectors: Sequence[PoseDetector],
-             pool: Executor, poses: tuple[Pose, ...] | None = None) -> Analysis:
+             pool: Executor, poses: tuple[Pose, ...] | None = None, look_beside: bool = False) -> Analysis:
     """:func:`analyze_image` with the copies' reading already under way (``copies``), if it is."""
     # The background's lines need only the pixels: they are searched while the landmarker looks for the person.
     lines = start_line_search(image, roll=roll, level=level)
-    photo = poses is None
     if poses is None:
         poses = detector.detect(image)
     verdict = gate(image, poses)
-    if photo and uncertainty and verdict.ok and verdict.pose is not None:
-        # Part of the default reading's checks, with the copies: a few more landmark runs (about 45 ms a photo).
-        # A clip's frames come with the people its video-mode landmarker follows, frame by frame.
+    if look_beside and verdict.ok and verdict.pose is not None:
         verdict = with_people_beside(verdict, detector.people_beside(image, verdict.pose))
     model_warning = () if model.calibrated else (UNCALIBRATED_MODEL_WARNING,)
     origin = provenance(image, model=model, mediapipe_version=mediapipe_version, people_detected=len(poses),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from builders import SAMPLES
 from clips import swaying_clip, write_clip
 from walks import walking
@@ -23,6 +24,7 @@ from posture.render.html import render_analysis_html
 from posture.render.json import analysis_to_dict
 from posture.stages.findings import Finding
 from posture.stages.gait import Symmetry, Walk
+from posture.stages.gate import TWO_PEOPLE
 
 PHOTO = SAMPLES / "side-left_neutral.png"
 SWAY_PX = 6.0
@@ -177,3 +179,21 @@ def test_an_even_walk_keeps_the_frames_findings_and_adds_none() -> None:
     assert with_walk_finding((balanced,), even, knowledge) == (balanced,)
     found = with_walk_finding((balanced,), uneven, knowledge)
     assert [f.id for f in found] == ["uneven_walk"] and found[0].title == knowledge.walk.title
+
+
+def test_a_clip_whose_tracker_follows_one_of_two_people_is_refused_for_the_second(analyzer: Analyzer,
+                                                                                 tmp_path: Path) -> None:
+    # A profile beside a front view at 0.9 of its size: the landmarker follows the front view alone, and only the
+    # closer search of the frame that stands for the clip finds the profile.
+    profile = np.asarray(Image.open(SAMPLES / "side-left_neutral.png").convert("RGB"))
+    front = np.asarray(Image.open(SAMPLES / "front_neutral.png").convert("RGB").resize((648, 1152)))
+    rows, columns = profile.shape[:2]
+    canvas = np.empty((rows, 2 * columns, 3), dtype=np.uint8)
+    canvas[:] = profile[5, 5]
+    canvas[:, columns:] = profile
+    canvas[rows - front.shape[0]:, :front.shape[1]] = front
+    picture = np.asarray(Image.fromarray(canvas).resize((720, 640)))
+    clip = write_clip(tmp_path / "two.mp4", [picture] * 30, [i / 10 for i in range(30)])
+    analysis = analyzer.analyze_clip(clip)
+    assert analysis.status == "refused"
+    assert analysis.problem == TWO_PEOPLE
