@@ -253,7 +253,8 @@ def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, 
     A landing is where the heel's forward speed (:func:`heel_speed`) falls below ``threshold`` (body heights a
     second; by default :func:`swing_threshold` of this heel alone), a lift where it rises past it. Where the heel
     stood is the median of its raw positions from :data:`SETTLE_S` after the landing to the lift. Near a moment
-    when the heel's landmark moves backwards fast (:data:`BACKWARD_SHARE`), no event is read.
+    when the heel's landmark moves backwards fast (:data:`BACKWARD_SHARE`), no event is read and no position is
+    taken.
     """
     if len(times) < 4:
         return FootEvents((), (), ())
@@ -265,10 +266,13 @@ def foot_events(times: np.ndarray, heel: np.ndarray, heights_px: np.ndarray, *, 
     jumps = grid[speed < -BACKWARD_SHARE * limit / SWING_FRACTION]
     if len(jumps):
         strikes, lifts = ([m for m in found if np.min(np.abs(jumps - m)) > JUMP_GUARD_S] for found in (strikes, lifts))
+    # A frame near a jump shows the landmark off the heel, not where the heel stands.
+    steady = (np.ones(len(times), dtype=bool) if not len(jumps)
+              else np.min(np.abs(times[:, None] - jumps[None, :]), axis=1) > JUMP_GUARD_S)
     spots = []
     for strike in strikes:
         lift = next((moment for moment in lifts if moment > strike), strike + 3 * SETTLE_S)
-        standing = (times >= strike + SETTLE_S) & (times <= max(lift, strike + 2 * SETTLE_S))
+        standing = (times >= strike + SETTLE_S) & (times <= max(lift, strike + 2 * SETTLE_S)) & steady
         spot = (np.median(heel[standing], axis=0) if standing.any()
                 else np.array([np.interp(strike + SETTLE_S, times, heel[:, axis]) for axis in (0, 1)]))
         spots.append((float(spot[0]), float(spot[1])))

@@ -174,6 +174,21 @@ def test_no_landing_is_read_where_the_heel_landmark_jumps_backwards() -> None:
     assert not any(abs(t - landing) < 0.1 for t in foot_events(times, heel, sizes, threshold=0.3).strikes)
 
 
+def test_where_a_heel_stands_is_not_read_from_its_landmark_after_a_jump() -> None:
+    # The clip ends 0.4 s after a landing, and 0.15 s after it the landmark jumps back a fifth of the body's height
+    # and stays there (as it did, leaving the picture, on a rendered walk): the heel still stands where it landed.
+    times, xy, landings = walking({"left": 0.55, "right": 0.55}, {"left": 0.4, "right": 0.4})
+    landing = landings["right"][3]
+    kept = times <= landing + 0.4
+    times, heel = times[kept], xy[kept, side_landmark("right", "HEEL")].copy()
+    standing = heel[-1, 0]
+    heel[times > landing + 0.15, 0] -= 0.2 * HEIGHT_PX
+    events = foot_events(times, heel, np.full(len(times), HEIGHT_PX), threshold=0.3)
+    spots = [spot for moment, spot in zip(events.strikes, events.spots) if abs(moment - landing) < 0.1]
+    assert len(spots) == 1
+    assert spots[0][0] == pytest.approx(standing, abs=1.0)
+
+
 def test_a_comparison_the_walk_cannot_make_is_marked_so_in_the_table() -> None:
     compared = symmetry("step time", [0.55, 0.551, 0.549], [0.50, 0.501, 0.499], "s")
     single = symmetry("arm swing", [27.2], [13.4], "cm")
