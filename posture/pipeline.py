@@ -2,11 +2,11 @@
 
 detect (with the background's line search alongside) → gate, and in the
 default reading of a photo a closer search for a second person beside the
-first → review of the pose → level once → frame → measure → altered copies (the default reading),
-which must read each measure again (witnesses) → a side for left–right
-differences only where the outline and the landmarks agree → skin markers
-(when asked) → findings, judged once → the measurements' points turned back
-into the photo's pixels → :class:`Analysis`.
+first → review of the pose → level once → frame → measure → altered copies
+(the default reading), which must read each measure again (witnesses) → a
+side for left–right differences only where the outline and the landmarks
+agree → skin markers (when asked) → findings, judged once → the
+measurements' points turned back into the photo's pixels → :class:`Analysis`.
 
 Everything is measured in the levelled frame and turned back only at the
 end, for drawing on the photo as taken. A refusal, by the quality gate, the
@@ -248,7 +248,7 @@ def analyze_image(
             return _analyze(image, detector, model=model, mediapipe_version=mediapipe_version, knowledge=knowledge,
                             height_cm=height_cm, roll=roll, level=level, uncertainty=uncertainty, markers=markers,
                             copies=copies, copy_detectors=copy_detectors, pool=pool, poses=poses,
-                            look_beside=uncertainty and poses is None if look_beside is None else look_beside)
+                            look_beside=(uncertainty and poses is None) if look_beside is None else look_beside)
         finally:
             if copies is not None:
                 copies.abandon()
