@@ -143,6 +143,10 @@ class Symmetry:
     def sentence(self) -> str:
         """What the comparison says, in words: which side is larger, or no detectable difference."""
         quantity = self.quantity[0].upper() + self.quantity[1:]
+        if self.quantity == "arm swing":
+            return (f"{quantity}: {self.value_text(self.left)} left, {self.value_text(self.right)} right, not "
+                    "compared: from the side the far arm swings mostly behind the body, where its wrist is guessed "
+                    "(on rendered walks with even arms the far one read about half the near one's swing).")
         if self.interval is None:
             return (f"{quantity}: {self.value_text(self.left)} left, {self.value_text(self.right)} right; too few "
                     "readings of one side for an interval, so the sides are not compared.")

@@ -194,3 +194,11 @@ def test_a_comparison_the_walk_cannot_make_is_marked_so_in_the_table() -> None:
     single = symmetry("arm swing", [27.2], [13.4], "cm")
     assert compared is not None and compared.index_text == f"{compared.index:+.1f} ± {compared.interval:.1f} %"
     assert single is not None and single.index_text == "+68.0 % (not compared)"
+
+
+def test_the_arms_are_not_compared_because_the_far_one_is_hidden_not_for_want_of_steps() -> None:
+    arms = symmetry("arm swing", [27.2], [13.4], "cm")
+    steps = symmetry("step length", [62.0], [60.0], "cm")
+    assert arms is not None and steps is not None
+    assert "the far arm swings mostly behind the body" in arms.sentence and "too few" not in arms.sentence
+    assert "too few readings of one side" in steps.sentence
