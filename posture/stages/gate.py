@@ -166,15 +166,20 @@ def mask_support(pose: Pose) -> float | None:
     return float(np.mean(values)) if values else 0.0
 
 
+def key_visibility(pose: Pose) -> float:
+    """MediaPipe's mean visibility over the nose and both shoulders, hips, knees, ankles and heels."""
+    return float(np.mean(pose.visibility[list(_WHOLE_BODY)]))
+
+
 def implausibility(pose: Pose, shape: dict[str, float]) -> str | None:
     """Why the pose is not a plausible, clearly visible human body, or None when it is.
 
     Bounds are wide (a child, a long coat, baggy trousers all pass): they
     exist to catch what MediaPipe calls a person in photos of none.
     """
-    key_visibility = float(np.mean(pose.visibility[list(_WHOLE_BODY)]))
-    if key_visibility < MIN_KEY_VISIBILITY:
-        return f"the body landmarks are mostly hidden or guessed, visibility {key_visibility:.2f}"
+    seen = key_visibility(pose)
+    if seen < MIN_KEY_VISIBILITY:
+        return f"the body landmarks are mostly hidden or guessed, visibility {seen:.2f}"
     if not 1.0 <= shape["leg_length"] <= 3.2:
         return f"legs {shape['leg_length']:.1f} times the torso length, expected 1 to 3.2"
     thigh_to_shin = []
@@ -321,7 +326,7 @@ def with_people_beside(verdict: Verdict, beside: Sequence[Pose]) -> Verdict:
     if not verdict.ok or verdict.pose is None:
         return verdict
     for other in beside:
-        seen = float(np.mean(other.visibility[list(_WHOLE_BODY)])) >= MIN_KEY_VISIBILITY
-        if seen and other.height_px >= SECOND_PERSON_RATIO * verdict.pose.height_px:
+        similar = other.height_px >= SECOND_PERSON_RATIO * verdict.pose.height_px
+        if similar and key_visibility(other) >= MIN_KEY_VISIBILITY:
             return dataclasses.replace(verdict, problem=TWO_PEOPLE, problem_kind="person")
     return verdict
