@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video walk-set bench-walk bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video sway-set walk-set bench-walk bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -127,9 +127,15 @@ synthetic-set: $(SYNTH)
 bench-accuracy: model synthetic-set
 	$(BIN)/python bench/accuracy.py $(SYNTH_SET) --out bench/ACCURACY.md
 
-# Clips of the held-out bodies' renders with a known sway, encoded like a phone's (bench/VIDEO.md).
-bench-video: model synthetic-set
-	$(BIN)/python bench/video_bench.py $(SYNTH_SET) --out bench/VIDEO.md
+# Clips of the held-out bodies swaying by a known sine, rendered frame by frame and encoded like a phone's
+# (bench/VIDEO.md).
+SYNTH_SWAY := bench/synthetic/cache-sway
+
+sway-set: $(SYNTH) synthetic-set
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py $(SYNTH_SWAY) --source $(SYNTH_SET)
+
+bench-video: model sway-set
+	$(BIN)/python bench/video_bench.py $(SYNTH_SET) $(SYNTH_SWAY) --out bench/VIDEO.md
 
 # Rendered walks of known left-right asymmetry, encoded like a phone's (bench/VIDEO.md, section "Walking").
 SYNTH_WALK := bench/synthetic/cache-walk

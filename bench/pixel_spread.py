@@ -1,4 +1,4 @@
-"""How far harmless pixel changes move a photo's reading: the side renders of bench/video_bench.py's clips read as
+"""How far harmless pixel changes move a photo's reading: the side renders of the glide clips (bench/glide.py) read as
 photos as rendered, scaled to the clips' 1080x1920, scaled with the clips' sensor noise, and scaled and glided
 sideways by a fraction of a pixel (no noise), each measurement's MAE against the ground truth for each.
 
@@ -17,7 +17,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import SIDE_PAIRINGS  # noqa: E402
-from video_bench import SENSOR_NOISE, SIZE, planned, shifted  # noqa: E402
+from glide import SENSOR_NOISE, SIZE, planned, shifted  # noqa: E402
 
 from posture.analyzer import Analyzer  # noqa: E402
 from posture.render.json import analysis_to_dict  # noqa: E402

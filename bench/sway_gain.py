@@ -1,6 +1,6 @@
 """How far each part's landmarks follow a glide of the whole picture: the cause of bench/VIDEO.md's sway errors.
 
-A clip of bench/video_bench.py moves every pixel of the render by the same glide, so a landmark that follows
+A glide clip (bench/glide.py) moves every pixel of the render by the same glide, so a landmark that follows
 the picture moves by exactly that much. For each part (head, shoulders, hips: the midpoints the sway is read
 from) the landmark track of every frame is fitted against the glide's sine; the slope is the part's gain
 (1: follows fully), the rest is its jitter. Every frame is read twice, by a video-mode landmarker (as a clip is
@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from video_bench import JITTER_CM, RATE, SECONDS, SIZE, encode, encode_sine, pixels_per_cm, planned  # noqa: E402
+from glide import JITTER_CM, RATE, SECONDS, SIZE, encode, encode_sine, pixels_per_cm, planned  # noqa: E402
 
 from posture.analyzer import Analyzer  # noqa: E402
 from posture.io.video import open_clip, read_frames  # noqa: E402

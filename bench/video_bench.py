@@ -1,24 +1,24 @@
-"""Video benchmark: clips of rendered people of known posture and known sway, read by ``posture`` as a phone's clip.
+"""Video benchmark: clips of rendered people of known posture who sway, read by ``posture`` as a phone's clip.
 
-Each clip is one render of a held-out body (bench/accuracy.py's ``HELD_OUT_BODIES``, used in no fit) from the
-accuracy set, scaled to 1080x1920 and moved sideways frame by frame by a known sway (amplitude 0.5-3 cm,
-0.1-1 Hz, plus a jitter of its own and sensor noise), encoded like a portrait phone clip: stored sideways with
-a display matrix (-90°), H.264 or HEVC, 30 frames a second. The body is rendered once and moved as a whole,
-so the sway is a sideways glide of the picture, not a body pivoting over its ankles; that keeps the renderer
-out of the loop (one render per clip) and tests the reading of the frames, the combination and the sway's
-arithmetic, not how a real body bends while it sways.
+Each clip's frames are rendered one by one (``bench/synthetic/make_sway_set.py``, ``make sway-set``): a render
+of a held-out body (bench/accuracy.py's ``HELD_OUT_BODIES``, used in no fit) from the accuracy set, drawn again
+30 times a second at 1080x1920 while the body sways by a known sine (0.5-3 cm at the hips, 0.1-1 Hz): tilting
+over its ankles from the side, carried sideways from the front and back. The frames get sensor noise and are
+encoded like a portrait phone clip: stored sideways with a display matrix (-90°), H.264 or HEVC.
 
-Reported: each measurement's MAE against the ground truth from the clip and from the same render as one photo
-(posture's default reading with altered copies), the mean ± of each, the sway amplitude's error, and the time
-a 10-s 1080p clip takes.
+Reported: each measurement's MAE against the ground truth (the mean of the frames' own truths over the frames
+posture kept) from the clip and from the accuracy set's render of the same posture read as one photo (posture's
+default reading with altered copies), the mean ± of each, each part's sway amplitude error against the rendered
+joints' own movement, and the time a 10-s 1080p clip takes.
 
-Usage (``make bench-video``; the accuracy set must be rendered, ``make synthetic-set``):
-    python bench/video_bench.py bench/synthetic/cache --out bench/VIDEO.md
+Usage (``make bench-video``; the accuracy set and the sway set must be rendered):
+    python bench/video_bench.py bench/synthetic/cache bench/synthetic/cache-sway --out bench/VIDEO.md
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import tempfile
@@ -40,129 +40,118 @@ from posture.io.video import open_clip, read_frames  # noqa: E402
 from posture.render.json import analysis_to_dict  # noqa: E402
 from walk_bench import BEGIN as WALK_BEGIN  # noqa: E402
 
-SIZE = (1080, 1920)
-RATE = 30
-SECONDS = 5.0
 SPEED_SECONDS = 10.0
-SWEEPS = ("side-left_neutral", "side-right_neck-flexion+20", "side-left_trunk-lean+10",
-          "side-right_pelvic-tilt+10", "front_pelvic-drop+4_shoulder-drop+5")
-"""Per held-out body: both facings, three postures and a front view with a dropped hip and shoulder."""
-JITTER_CM = 0.15
-"""A frame-to-frame wobble of the sway itself, beside the sine."""
 SENSOR_NOISE = 2.0
 """Standard deviation of the pixel noise, in 8-bit levels."""
 REGENERATE = "make bench-video"
+PARTS = {"head": ("left_ear", "right_ear"), "shoulders": ("left_shoulder", "right_shoulder"),
+         "hips": ("left_hip", "right_hip")}
+"""The rendered joints whose midpoint's movement is each part's true sway."""
+SEGMENTS = (("ear", "ear", 0.0, 0.081 / 2), ("hip", "shoulder", 0.5, 0.497 / 2), ("shoulder", "elbow", 0.436, 0.028),
+            ("elbow", "wrist", 0.430, 0.016), ("wrist", "wrist", 0.0, 0.006), ("hip", "knee", 0.433, 0.100),
+            ("knee", "ankle", 0.433, 0.0465), ("ankle", "toe", 0.5, 0.0145))
+"""The body's centre of mass, per side: each segment's centre (from its first joint, a share of the way to its
+second) and its share of the body's mass, after Dempster's cadaver data as tabled by Winter (Biomechanics and Motor
+Control of Human Movement, 4th ed., 2009, table 4.1); the head and the trunk are split between the sides."""
 
 
 @dataclass
 class Clip:
     render: Render
-    amplitude_cm: float
-    frequency_hz: float
-    codec: str
+    plan: dict[str, Any]
+    frame_truths: list[dict[str, Any]]
     clip_document: dict[str, Any] | None = None
     photo_document: dict[str, Any] | None = None
     frame_document: dict[str, Any] | None = None
     failure: str | None = None
     seconds: float = 0.0
-    sine_cm: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def rate(self) -> float:
+        return float(self.plan["rate"])
+
+    @property
+    def codec(self) -> str:
+        return str(self.plan["codec"])
+
+    def kept_truths(self) -> list[dict[str, Any]]:
+        """The truths of the frames within the still stretch posture kept (all of them when it kept none)."""
+        if self.clip_document is None:
+            return self.frame_truths
+        summary = self.clip_document["clip"]
+        times = np.arange(len(self.frame_truths)) / self.rate
+        inside = (times >= summary["start_s"] - 1e-6) & (times <= summary["end_s"] + 1e-6)
+        return [truth for truth, keep in zip(self.frame_truths, inside) if keep]
 
 
-def shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndarray:
-    """The picture glided ``shift_px`` to the right (sub-pixel, bilinear), with sensor noise added."""
-    moved = picture.transform(picture.size, Image.Transform.AFFINE, (1, 0, -shift_px, 0, 1, 0),
-                              resample=Image.Resampling.BILINEAR, fillcolor=picture.getpixel((0, 0)))
-    return np.clip(np.asarray(moved, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
-
-
-def encode(path: Path, picture: Image.Image, *, seconds: float, amplitude_px: float, frequency_hz: float,
-           jitter_px: float, codec: str, seed: int) -> np.ndarray:
-    """A portrait phone clip: upright frames stored turned clockwise, with a display matrix turning them back.
-
-    Returns:
-        Each frame's glide in pixels.
-    """
+def encode(path: Path, frames: list[Path], *, rate: float, codec: str, seed: int) -> None:
+    """A portrait phone clip of the frames, with sensor noise: stored turned clockwise, with a display matrix
+    turning them back."""
     import av
 
     rng = np.random.default_rng(seed)
-    phase = rng.uniform(0, 2 * math.pi)
     options = {"preset": "ultrafast" if codec == "libx265" else "veryfast"}
     if codec == "libx265":
         options["x265-params"] = "log-level=none"
-    glides = []
     with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=RATE, options=options)
-        stream.width, stream.height = SIZE[1], SIZE[0]
+        stream = container.add_stream(codec, rate=int(rate), options=options)
+        first = np.asarray(Image.open(frames[0]).convert("RGB"))
+        stream.width, stream.height = first.shape[0], first.shape[1]
         stream.pix_fmt = "yuv420p"
         stream.set_display_rotation(90)
-        for index in range(int(seconds * RATE)):
-            t = index / RATE
-            shift = amplitude_px * math.sin(2 * math.pi * frequency_hz * t + phase) + rng.normal(0, jitter_px)
-            glides.append(shift)
-            noise = rng.normal(0, SENSOR_NOISE, (SIZE[1], SIZE[0], 3)).astype(np.float32)
-            upright = shifted(picture, shift, noise)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(upright, k=-1)), format="rgb24")
+        for index, png in enumerate(frames):
+            upright = np.asarray(Image.open(png).convert("RGB"), dtype=np.float32)
+            noisy = np.clip(upright + rng.normal(0, SENSOR_NOISE, upright.shape), 0, 255).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(noisy, k=-1)), format="rgb24")
             frame.pts = index
-            frame.time_base = Fraction(1, RATE)
+            frame.time_base = Fraction(1, int(rate))
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    return np.array(glides)
 
 
-def encode_sine(seconds: float, amplitude_cm: float, frequency_hz: float, *, seed: int) -> np.ndarray:
-    """The sine :func:`encode` glided the frames by (same seed, same phase), in cm, without the jitter."""
-    phase = np.random.default_rng(seed).uniform(0, 2 * math.pi)
-    times = np.arange(int(seconds * RATE)) / RATE
-    return amplitude_cm * np.sin(2 * math.pi * frequency_hz * times + phase)
+def centre_of_mass_x(world: dict[str, list[float]]) -> float:
+    """The rendered body's centre of mass across the picture (m), from its joints and :data:`SEGMENTS`."""
+    total = 0.0
+    for side in ("left", "right"):
+        for first, second, share, mass in SEGMENTS:
+            start, end = world[f"{side}_{first}"][0], world[f"{side}_{second}"][0]
+            total += mass * (start + share * (end - start))
+    return total
 
 
-def true_sway(glides_cm: np.ndarray, start_s: float, end_s: float) -> tuple[float, float]:
-    """The range and RMS of the glide over the still stretch, its sine alone (the jitter is noise to be
-    filtered) being the truth: (range, RMS) in cm."""
-    times = np.arange(len(glides_cm)) / RATE
-    inside = (times >= start_s - 1e-6) & (times <= end_s + 1e-6)
-    window = glides_cm[inside] - glides_cm[inside].mean()
-    return float(np.ptp(window)), float(np.sqrt(np.mean(window**2)))
+def true_sway(truths: list[dict[str, Any]], part: str) -> tuple[float, float]:
+    """The range and RMS (cm) of a part's rendered movement across the picture over the given frames."""
+    if part in PARTS:
+        left, right = PARTS[part]
+        xs = 100.0 * np.array([(t["world_m"][left][0] + t["world_m"][right][0]) / 2 for t in truths])
+    else:
+        xs = 100.0 * np.array([centre_of_mass_x(t["world_m"]) for t in truths])
+    centred = xs - xs.mean()
+    return float(np.ptp(centred)), float(np.sqrt(np.mean(centred**2)))
 
 
-def pixels_per_cm(picture_path: Path, truth: dict[str, Any], analyzer: Analyzer) -> float:
-    """The render's body height in pixels at the clip's size over its true height in cm."""
-    analysis = analyzer.analyze(picture_path, uncertainty=False)
-    assert analysis.frame is not None, f"{picture_path.name} is not measured as a photo"
-    return analysis.frame.body_height_px * SIZE[0] / analysis.image.width / truth["person"]["height_cm"]
-
-
-def planned(folder: Path) -> list[Clip]:
-    """The clips to make, each with its render, sway and codec drawn (the same every run); a clip's index in
-    the list is its encoding's seed."""
+def planned(folder: Path, sway_folder: Path) -> list[Clip]:
+    """The rendered sway clips, each with the accuracy-set render it started from, in the sway set's order."""
     renders = {r.name: r for r in read_set(folder) if r.body in HELD_OUT_BODIES}
-    rng = np.random.default_rng(21)
-    clips: list[Clip] = []
-    for body in HELD_OUT_BODIES:
-        for sweep in SWEEPS:
-            render = renders[f"{body}_{sweep}"]
-            clips.append(Clip(render, amplitude_cm=float(rng.uniform(0.5, 3.0)),
-                              frequency_hz=float(rng.uniform(0.1, 1.0)),
-                              codec="libx265" if len(clips) % 2 else "libx264"))
+    clips = []
+    for truth_path in sorted(sway_folder.glob("*/truth.json")):
+        plan = json.loads(truth_path.read_text())
+        frame_truths = [json.loads((truth_path.parent / f"{name}.json").read_text()) for name in plan["frames"]]
+        clips.append(Clip(renders[plan["source"]], plan, frame_truths))
     return clips
 
 
-def run(folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
-    clips = planned(folder)
-    speed: dict[str, float] = {}
+def run(folder: Path, sway_folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
+    clips = planned(folder, sway_folder)
     with Analyzer() as analyzer:
         for index, clip in enumerate(clips):
-            png = folder / f"{clip.render.name}.png"
             height_cm = clip.render.truth["person"]["height_cm"]
-            picture = Image.open(png).convert("RGB").resize(SIZE, Image.Resampling.LANCZOS)
-            per_cm = pixels_per_cm(png, clip.render.truth, analyzer)
+            frames_folder = sway_folder / clip.plan["name"]
             path = work / f"{clip.render.name}.mp4"
-            encode(path, picture, seconds=SECONDS, amplitude_px=clip.amplitude_cm * per_cm,
-                   frequency_hz=clip.frequency_hz, jitter_px=JITTER_CM * per_cm, codec=clip.codec, seed=index)
-            # The same glide without its jitter: the sway the clip holds, which the jitter only blurs.
-            clip.sine_cm = encode_sine(SECONDS, clip.amplitude_cm, clip.frequency_hz, seed=index)
+            encode(path, [frames_folder / f"{name}.png" for name in clip.plan["frames"]], rate=clip.rate,
+                   codec=clip.codec, seed=index)
             started = time.perf_counter()
             analysis = analyzer.analyze_clip(path, height_cm=height_cm)
             clip.seconds = time.perf_counter() - started
@@ -170,18 +159,19 @@ def run(folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
                 clip.clip_document = analysis_to_dict(analysis)
             else:
                 clip.failure = analysis.problem
-            photo = analyzer.analyze(png, height_cm=height_cm)
+            photo = analyzer.analyze(folder / f"{clip.render.name}.png", height_cm=height_cm)
             clip.photo_document = analysis_to_dict(photo) if photo.ok else None
-            # The clip's middle frame, decoded, read as a photo: what the encoding alone does to one reading.
-            middle = next(read_frames(open_clip(path), start_s=SECONDS / 2))
+            # The clip's middle frame, decoded, read as a photo: one moment of the sway, through the encoding.
+            middle = next(read_frames(open_clip(path), start_s=clip.plan["seconds"] / 2))
             frame = analyzer.analyze(middle.image.rgb, height_cm=height_cm)
             clip.frame_document = analysis_to_dict(frame) if frame.ok else None
             print(f"  {index + 1}/{len(clips)} clips read", file=sys.stderr)
         first = clips[0]
-        picture = Image.open(folder / f"{first.render.name}.png").convert("RGB").resize(SIZE)
+        names = first.plan["frames"]
+        # Back and forth through the first clip's frames, so that the sway carries on without a jump.
+        looped = [sway_folder / first.plan["name"] / f"{name}.png" for name in (names + names[::-1])]
         path = work / "speed.mp4"
-        encode(path, picture, seconds=SPEED_SECONDS, amplitude_px=10.0, frequency_hz=0.3, jitter_px=1.0,
-               codec="libx264", seed=99)
+        encode(path, looped[:int(SPEED_SECONDS * first.rate)], rate=first.rate, codec="libx264", seed=99)
         started, cpu = time.perf_counter(), time.process_time()
         analyzer.analyze_clip(path, height_cm=first.render.truth["person"]["height_cm"])
         speed = {"wall_s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu}
@@ -204,10 +194,15 @@ def _uncertainty(pairing: Pairing, document: dict[str, Any] | None) -> float | N
     return None
 
 
+def _mean_truth(pairing: Pairing, document: dict[str, Any] | None, truths: list[dict[str, Any]]) -> float | None:
+    values = [_value(pairing.truth, document, truth) for truth in truths]
+    return None if document is None or any(v is None for v in values) else float(np.mean(values))
+
+
 def accuracy_rows(clips: list[Clip]) -> list[str]:
     lines = ["| measurement | view | clips | clip MAE | photo MAE | one frame MAE | clip ± (mean) | photo ± (mean) "
              "| ± ratio |", "|---|---|---|---|---|---|---|---|---|"]
-    for view, pairings in (("side", SIDE_PAIRINGS), ("front", FRONT_PAIRINGS)):
+    for view, pairings in (("side", SIDE_PAIRINGS), ("front", FRONT_PAIRINGS), ("back", FRONT_PAIRINGS)):
         chosen = [c for c in clips if c.render.view.startswith(view)]
         for pairing in pairings:
             if "uncorrected" in pairing.label or "uncalibrated" in pairing.label or "alone" in pairing.label:
@@ -215,15 +210,18 @@ def accuracy_rows(clips: list[Clip]) -> list[str]:
             errors: dict[str, list[float]] = {"clip": [], "photo": [], "frame": []}
             clip_pm, photo_pm = [], []
             for clip in chosen:
-                truth = _value(pairing.truth, clip.clip_document or clip.photo_document, clip.render.truth)
-                measured = {name: _value(pairing.measured, document, clip.render.truth) for name, document in
-                            (("clip", clip.clip_document), ("photo", clip.photo_document),
-                             ("frame", clip.frame_document))}
-                if truth is None or measured["clip"] is None or measured["photo"] is None:
+                middle = clip.frame_truths[int(round(clip.plan["seconds"] / 2 * clip.rate))]
+                truths = {"clip": _mean_truth(pairing, clip.clip_document, clip.kept_truths()),
+                          "photo": _value(pairing.truth, clip.photo_document, clip.render.truth),
+                          "frame": _value(pairing.truth, clip.frame_document, middle)}
+                measured = {"clip": _value(pairing.measured, clip.clip_document, clip.kept_truths()[0]),
+                            "photo": _value(pairing.measured, clip.photo_document, clip.render.truth),
+                            "frame": _value(pairing.measured, clip.frame_document, middle)}
+                if any(truths[name] is None or measured[name] is None for name in ("clip", "photo")):
                     continue
                 for name, value in measured.items():
-                    if value is not None:
-                        errors[name].append(abs(value - truth))
+                    if value is not None and truths[name] is not None:
+                        errors[name].append(abs(value - truths[name]))
                 for target, document in ((clip_pm, clip.clip_document), (photo_pm, clip.photo_document)):
                     half = _uncertainty(pairing, document)
                     if half is not None:
@@ -244,9 +242,8 @@ def part_errors(clips: list[Clip]) -> dict[str, list[float]]:
     for clip in clips:
         if clip.clip_document is None:
             continue
-        summary = clip.clip_document["clip"]
-        true_range, true_rms = true_sway(clip.sine_cm, summary["start_s"], summary["end_s"])
-        for reading in summary["sway"]:
+        for reading in clip.clip_document["clip"]["sway"]:
+            true_range, true_rms = true_sway(clip.kept_truths(), reading["part"])
             errors.setdefault(reading["part"], []).extend(
                 [(reading["range"] - true_range) / 2, math.sqrt(2) * (reading["rms"] - true_rms)])
     return errors
@@ -263,67 +260,70 @@ def acceptance(clips: list[Clip], speed: dict[str, float]) -> list[str]:
     halved = [ratio for ratio in with_ratio if ratio <= 0.5]
     largest = {part: max(abs(e) for e in errors) for part, errors in part_errors(clips).items()}
     return [
-        f"- MAE no worse than the same render as one photo: {len(no_worse)} of {len(measured)} measurements; "
-        f"no worse than the clip's own middle frame read as a photo: {len(frame_no_worse)} of {len(measured)} "
-        "(the rest of the gap to the photo is the clip's pixels: scaled, glided, noisy and compressed).",
-        f"- ± at most half the photo's: {len(halved)} of {len(with_ratio)} measurements.",
+        f"- MAE no worse than the accuracy set's render of the same posture read as one photo: {len(no_worse)} of "
+        f"{len(measured)} rows; no worse than the clip's own middle frame read as a photo: {len(frame_no_worse)} "
+        f"of {len(measured)}.",
+        f"- ± at most half the photo's: {len(halved)} of {len(with_ratio)} rows.",
         "- Largest sway amplitude error per part: " + ", ".join(f"{part} {value:.2f} cm" for part, value in
                                                                largest.items()) + " (target: at most 0.5 cm).",
         f"- A {SPEED_SECONDS:g}-s 1080p clip: {speed['wall_s']:.1f} s (target: at most 10 s).",
     ]
 
 
-def sway_rows(clips: list[Clip]) -> tuple[list[str], list[float]]:
-    lines = ["| clip | codec | sine amplitude, frequency | true range, RMS over the stretch | hips range, RMS read "
-             "| range error | RMS error | frequency read | frames, seconds | time |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    errors = []
+def sway_rows(clips: list[Clip]) -> list[str]:
+    lines = ["| clip | codec | sine at the hips | part | true range, RMS | range, RMS read | range error "
+             "| RMS error | frequency read | frames, seconds | time |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for clip in clips:
+        sine = f"{clip.plan['amplitude_cm']:.2f} cm, {clip.plan['frequency_hz']:.2f} Hz"
         document = clip.clip_document
         if document is None:
-            lines.append(f"| {clip.render.name} | {clip.codec} | {clip.amplitude_cm:.2f} cm, "
-                         f"{clip.frequency_hz:.2f} Hz | refused: {clip.failure} | | | | | | |")
+            lines.append(f"| {clip.render.name} | {clip.codec.removeprefix('lib')} | {sine} | | refused: "
+                         f"{clip.failure} | | | | | | |")
             continue
         summary = document["clip"]
-        hips = next(r for r in summary["sway"] if r["part"] == "hips")
-        true_range, true_rms = true_sway(clip.sine_cm, summary["start_s"], summary["end_s"])
-        errors += [(hips["range"] - true_range) / 2, math.sqrt(2) * (hips["rms"] - true_rms)]
-        frequency = "–" if hips["frequency_hz"] is None else f"{hips['frequency_hz']:.2f} Hz"
-        lines.append(f"| {clip.render.name} | {clip.codec.removeprefix('lib')} | {clip.amplitude_cm:.2f} cm, "
-                     f"{clip.frequency_hz:.2f} Hz | {true_range:.2f}, {true_rms:.2f} cm | "
-                     f"{hips['range']:.2f}, {hips['rms']:.2f} cm | {hips['range'] - true_range:+.2f} cm | "
-                     f"{hips['rms'] - true_rms:+.2f} cm | {frequency} | "
-                     f"{summary['frames_used']}, {summary['seconds_used']:.1f} s | {clip.seconds:.1f} s |")
-    return lines, errors
+        for reading in summary["sway"]:
+            true_range, true_rms = true_sway(clip.kept_truths(), reading["part"])
+            frequency = "–" if reading["frequency_hz"] is None else f"{reading['frequency_hz']:.2f} Hz"
+            lines.append(f"| {clip.render.name} | {clip.codec.removeprefix('lib')} | {sine} | {reading['part']} | "
+                         f"{true_range:.2f}, {true_rms:.2f} cm | {reading['range']:.2f}, {reading['rms']:.2f} cm | "
+                         f"{reading['range'] - true_range:+.2f} cm | {reading['rms'] - true_rms:+.2f} cm | "
+                         f"{frequency} | {summary['frames_used']}, {summary['seconds_used']:.1f} s | "
+                         f"{clip.seconds:.1f} s |")
+    return lines
 
 
 def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
-    sway_lines, errors = sway_rows(clips)
+    errors = [e for part in part_errors(clips).values() for e in part]
+    first = clips[0].plan
     lines = [
         "# Video: clips of rendered people of known posture and sway",
         "",
-        f"Generated by `bench/video_bench.py` (`{REGENERATE}`). {len(clips)} clips of {SECONDS:g} s, one per render "
-        f"of the held-out bodies ({', '.join(HELD_OUT_BODIES)}; used in no fit), each render scaled to 1080x1920 "
-        f"and glided sideways by a known sine sway (amplitude 0.5-3 cm, 0.1-1 Hz, drawn at random) with a "
-        f"frame-to-frame jitter of {JITTER_CM} cm and sensor noise (σ {SENSOR_NOISE:g} levels), encoded as a "
-        f"portrait phone clip (stored sideways with a -90° display matrix, {RATE} frames a second, H.264 and HEVC "
+        f"Generated by `bench/video_bench.py` (`{REGENERATE}`; the frames by `bench/synthetic/make_sway_set.py`, "
+        f"`make sway-set`). {len(clips)} clips of {first['seconds']:g} s, each starting from one render of the "
+        f"accuracy set of a held-out body ({', '.join(HELD_OUT_BODIES)}; used in no fit) and rendered again frame "
+        f"by frame at {first['size'][0]}x{first['size'][1]}, {first['rate']:g} frames a second, while the body "
+        "sways by a sine of known amplitude (0.5-3 cm at the hips) and frequency (0.1-1 Hz), both drawn at random: "
+        "from the side it tilts over its ankles as one piece (the head sways further than the hips), from the "
+        f"front and back it is carried sideways whole. The frames get sensor noise (σ {SENSOR_NOISE:g} levels) "
+        "and are encoded as a portrait phone clip (stored sideways with a -90° display matrix, H.264 and HEVC "
         "alternately). The person's true height is given (`--height-cm`).",
         "",
-        "Limits: the body is rendered once and moved as a whole, so the clip's frames differ by the glide, the "
-        "jitter, the noise and the compression, not by the body's own small changes of shape while it sways, "
-        "breathes or shifts its weight; real clips vary more from frame to frame. The sway is a glide of the "
-        "whole body, so every part sways alike, where a real body pivots over the ankles and its head sways "
-        "more than its hips.",
+        "Every frame is rendered, so every frame has its own truth: the clip's truth is the mean of its frames' "
+        "truths over the still stretch posture kept. Limits: the body sways and does nothing else (no breathing, "
+        "no shift of weight from foot to foot, no glance aside), and the side-to-side sway is a carry of the whole "
+        "body rather than a tilt over the feet; real clips vary more from frame to frame.",
         "",
         "## Acceptance (issue 21)",
         "",
         *acceptance(clips, speed),
         "",
-        "## Measurements: the clip against the same render as one photo",
+        "## Measurements: the clip against the same posture as one photo",
         "",
-        "*clip MAE*: the clip's combined reading against the ground truth; *photo MAE*: the same render read as "
-        "one photo with posture's default altered copies; *one frame MAE*: the clip's middle frame, decoded, read "
-        "as a photo the same way (what the scaling, the glide, the noise and the compression do to one reading); "
+        "*clip MAE*: the clip's combined reading against the mean of its kept frames' truths; *photo MAE*: the "
+        "accuracy set's render of the same body, posture and camera (720x1280, standing still) read as one photo "
+        "with posture's default altered copies, against its truth; *one frame MAE*: the clip's middle frame, "
+        "decoded, read as a photo the same way, against that frame's truth (one moment, through the encoding); "
         "*±*: the mean 95% interval of the clip and of the photo; *± ratio*: clip over photo. The single-photo "
         "figures over every render are in bench/ACCURACY.md.",
         "",
@@ -331,15 +331,11 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
         "",
         "## Sway",
         "",
-        "The hips' range and RMS against the sine glide's own over the still stretch's seconds (a stretch of a "
-        "cycle or two holds less than the sine's full swing, so the truth is the glide the clip holds, not the "
-        "sine's amplitude); the jitter added to the glide is noise, which the 1.5-Hz filter is there to remove. "
-        "The amplitude errors below are the range's error halved and the RMS's error times √2 (each an error in "
-        "a sine's amplitude). The hips' position is the middle of the outline at their height, not the hip "
-        "landmarks: `bench/sway_gain.py` fits each part's landmark track, frame by frame, against the glide, and "
-        "the hip landmarks of some renders follow it only part of the way (its figures are in docs/video.md).",
+        "Each part's range and RMS read against the movement of its rendered joints across the picture (ears, "
+        "shoulder joints, hip joints; their midpoints) over the still stretch's frames. The amplitude errors are "
+        "the range's error halved and the RMS's error times √2 (each an error in a sine's amplitude).",
         "",
-        *sway_lines,
+        *sway_rows(clips),
         "",
         (f"Amplitude error (from the range and from the RMS, {len(errors)} in all): mean {np.mean(errors):+.2f} cm, "
          f"mean absolute {np.mean(np.abs(errors)):.2f} cm, largest {np.max(np.abs(errors)):.2f} cm "
@@ -347,9 +343,9 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
         "",
         "## Speed",
         "",
-        f"A {SPEED_SECONDS:g}-s 1080p H.264 portrait clip ({int(SPEED_SECONDS * RATE)} frames) took "
-        f"{speed['wall_s']:.1f} s ({speed['cpu_s']:.1f} s of CPU in this process) on this 2-core machine, "
-        "shared with other work while it ran (target: at most 10 s).",
+        f"A {SPEED_SECONDS:g}-s 1080p H.264 portrait clip ({int(SPEED_SECONDS * first['rate'])} frames, the first "
+        f"clip's frames forwards and back) took {speed['wall_s']:.1f} s ({speed['cpu_s']:.1f} s of CPU in this "
+        "process) on this 2-core machine (target: at most 10 s).",
         "",
     ]
     return "\n".join(lines)
@@ -358,10 +354,11 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="the accuracy set (bench/synthetic/cache)")
+    parser.add_argument("sway_folder", type=Path, help="the swaying clips' frames (bench/synthetic/cache-sway)")
     parser.add_argument("--out", type=Path, default=Path("bench/VIDEO.md"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posture-video-bench-") as work:
-        clips, speed = run(args.folder, Path(work))
+        clips, speed = run(args.folder, args.sway_folder, Path(work))
     # The walking section is bench/walk_bench.py's, between its markers: it is kept as it is.
     previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     walking = previous[previous.index(WALK_BEGIN):] if WALK_BEGIN in previous else ""

@@ -25,7 +25,7 @@ from posture.stages.findings import Finding
 from posture.stages.frame import Frame
 from posture.stages.gate import Verdict
 from posture.stages.gait import Walk
-from posture.stages.sway import DIRECTIONS, PARTS, SwayReading
+from posture.stages.sway import DIRECTIONS, SWAY_PARTS, SwayReading
 
 SCHEMA_VERSION = "2.7"
 """Of the JSON document and the flat row (docs/json-output.md): major for breaking changes, minor for additions."""
@@ -81,8 +81,9 @@ class Provenance:
     people_detected: int
 
 
-SWAY_NORMS_NOTE = ("No published typical range for the sway of the head, shoulders or hips read from video was found, "
-                   "so none is given: compare a person's sway with their own earlier clips.")
+SWAY_NORMS_NOTE = ("No published typical range for the sway of the head, shoulders, hips or body centre read from "
+                   "video was found, so none is given: compare a person's sway with their own earlier clips. The "
+                   "body centre is the middle of the whole outline, a proxy for the centre of mass.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +256,7 @@ _TAIL = ("findings", "borderline_findings", "withheld", "warnings", "posture_ver
 
 def sway_stem(part: str, direction: str) -> str:
     """How the row's columns of one part's sway in one direction begin: ``sway_hips_front_back``."""
-    return f"sway_{part}_{direction.replace('-', '_')}"
+    return f"sway_{part.replace(' ', '_')}_{direction.replace('-', '_')}"
 
 
 def walk_stem(quantity: str) -> str:
@@ -271,7 +272,7 @@ WALK_COLUMNS = ("walk_steps", "walk_cadence_per_min",
                 *(f"{walk_stem(quantity)}_{field}" for quantity in WALK_QUANTITIES for field in WALK_FIELDS),
                 "walk_length_unit", "walk_trunk_sway_deg")
 CLIP_COLUMNS = ("clip_frames_read", "clip_frames_used", "clip_seconds_used",
-                *(f"{sway_stem(part, direction)}_{quantity}" for part in PARTS
+                *(f"{sway_stem(part, direction)}_{quantity}" for part in SWAY_PARTS
                   for direction in dict.fromkeys(DIRECTIONS.values()) for quantity in SWAY_QUANTITIES), "sway_unit",
                 *WALK_COLUMNS)
 """A clip's summary in the row: empty for a photo, each sway column empty when the view does not show it, and the

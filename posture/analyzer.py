@@ -171,7 +171,7 @@ class Analyzer:
 
         The frames of the longest stretch without a step are measured one by one and combined, each
         measurement the mean of its frames with outlying frames left out; the result carries the clip's
-        summary (frames and seconds used) and the sway of head, shoulders and hips (``Analysis.clip``).
+        summary (frames and seconds used) and the sway of head, shoulders, hips and body centre (``Analysis.clip``).
 
         Args:
             path: the clip.

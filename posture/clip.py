@@ -38,7 +38,8 @@ from posture.stages.findings import Finding, evaluate
 from posture.stages.frame import BodyScale
 from posture.core.units import CM, PERCENT_HEIGHT
 from posture.stages.gait import Walk, walk
-from posture.stages.sway import HIP_BAND_SHARE, StillStretch, band_centre, still_stretch, sway
+from posture.stages.sway import (HIP_BAND_SHARE, StillStretch, band_centre, outline_centre, still_stretch,
+                                 sway)
 
 SAMPLE_RATE_HZ = 8.0
 """Frames read a second: sway's fastest part (1 Hz) four times over, and a 10-s 1080p clip read within 10 s on
@@ -70,16 +71,21 @@ class FrameReading:
     """The same frame's measurements read with its altered copies, on the frames read so (:data:`COPY_INTERVAL_S`)."""
     hips_outline_x: float = float("nan")
     """The outline's middle column at the hips' height (:func:`~posture.stages.sway.band_centre`), NaN without one."""
+    body_outline_xy: tuple[float, float] = (float("nan"), float("nan"))
+    """The whole outline's middle (:func:`~posture.stages.sway.outline_centre`), NaN without one."""
 
 
 def _reading(time_s: float, analysis: Analysis, with_copies: Analysis | None) -> FrameReading:
     pose = analysis.pose
     frame = analysis.frame
     hips_x = float("nan")
+    body_xy = (float("nan"), float("nan"))
     if pose is not None and pose.mask is not None and frame is not None:
         hips_y = float((pose.xy[Landmark.LEFT_HIP, 1] + pose.xy[Landmark.RIGHT_HIP, 1]) / 2.0)
         hips_x = band_centre(pose.mask, pose.mask_scale, hips_y, HIP_BAND_SHARE * frame.body_height_px)
+        body_xy = outline_centre(pose.mask, pose.mask_scale)
     return FrameReading(time_s=time_s, ok=analysis.ok, view=analysis.view.kind, hips_outline_x=hips_x,
+                        body_outline_xy=body_xy,
                         xy=np.full((33, 2), np.nan) if pose is None else np.array(pose.xy),
                         body_height_px=np.nan if frame is None else frame.body_height_px,
                         measurements=analysis.measurements,
@@ -224,7 +230,8 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
     scale = BodyScale(float(np.median([r.body_height_px for r in frames])), height_cm)
     readings = sway(np.array([r.time_s for r in frames]), np.stack([r.xy for r in frames]), view=base.view.kind,
                     camera_roll_deg=frame.levelling.camera_roll, units_per_px=scale.convert(1.0), unit=scale.unit,
-                    hips_outline_x=np.array([r.hips_outline_x for r in frames]))
+                    hips_outline_x=np.array([r.hips_outline_x for r in frames]),
+                    body_outline_xy=np.array([r.body_outline_xy for r in frames]))
     summary = dataclasses.replace(summary, frames_used=len(frames), start_s=stretch.start_s, end_s=stretch.end_s,
                                   frames_rejected=tuple(rejected), sway=readings)
     findings = evaluate(measured, view=base.view, scale=frame.scale, knowledge=base.knowledge)

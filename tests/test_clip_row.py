@@ -34,7 +34,7 @@ def test_the_batch_csv_has_a_clips_sway_and_empty_clip_cells_for_a_photo(tmp_pat
     assert int(clip["clip_frames_used"]) >= 20 and float(clip["clip_seconds_used"]) >= 2.5
     assert int(clip["clip_frames_read"]) == 24
     assert clip["sway_unit"] == "cm"
-    for part in ("head", "shoulders", "hips"):
+    for part in ("head", "shoulders", "hips", "body_centre"):
         assert float(clip[f"sway_{part}_front_back_range"]) > float(clip[f"sway_{part}_front_back_rms"]) > 0
         assert 0.3 < float(clip[f"sway_{part}_front_back_frequency_hz"]) < 0.7
         assert clip[f"sway_{part}_side_to_side_range"] == ""  # a side view shows no side-to-side sway

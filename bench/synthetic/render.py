@@ -165,6 +165,12 @@ class Scene:
         The body carried this far forwards (the way it faces) after it is
         placed on the floor: a walk's progress.
 
+    Swaying (bench/synthetic/make_sway_set.py sets it frame by frame):
+
+    carry_sideways_m
+        The whole body carried this far to its left (- = right) after it is
+        placed: side-to-side sway seen from the front or back.
+
     Variation: ``body`` (a name from BODIES, or a Body), clothing, skin,
     hair, background and floor colours (sRGB 0-255), the clothing's cut
     (``clothing``: close-fitting or loose) and the hair's (``hair``: a cap
@@ -195,6 +201,8 @@ class Scene:
     arm_swing_left_deg: float = 0.0
     arm_swing_right_deg: float = 0.0
     travel_m: float = 0.0
+    # swaying
+    carry_sideways_m: float = 0.0
     # variation
     body: str | Body = "woman_average"
     top_rgb: RGB = (70, 100, 160)
@@ -1042,7 +1050,7 @@ class Renderer:
 
         ankle_mid = 0.5 * (joints[rig.index["foot.L"]] + joints[rig.index["foot.R"]])
         # The body faces -y: a walk's travel carries it that way.
-        shift = np.array([-ankle_mid[0], -ankle_mid[1] - scene.travel_m, -verts[:, 2].min()])
+        shift = np.array([-ankle_mid[0] + scene.carry_sideways_m, -ankle_mid[1] - scene.travel_m, -verts[:, 2].min()])
         verts = verts + shift
         joints = joints + shift
         acromions = acromions + shift

@@ -78,11 +78,11 @@ files, under any name) counts once, with a warning.
 
 A video clip (MP4, MOV) of the person standing still for a few seconds is
 read frame by frame: the longest stretch without a step is measured and
-combined into one reading, with the sway of head, shoulders and hips. A
-clip of the person walking across the picture, side-on, is read as a walk:
-its steps, and left against right for step time, stance time and step
-length; each arm's swing is given, not compared, the far arm being mostly
-hidden from the side (docs/video.md).
+combined into one reading, with the sway of head, shoulders, hips and
+body centre. A clip of the person walking across the picture, side-on, is
+read as a walk: its steps, and left against right for step time, stance
+time and step length; each arm's swing is given, not compared, the far arm
+being mostly hidden from the side (docs/video.md).
 
 A refused photo (no usable person, unsupported view) gets one sentence on
 stderr and its exit code; with --json the refusal record is printed too.

@@ -1,4 +1,4 @@
-"""A clip's frames over time: the stretch of quiet standing, and the sway of head, shoulders and hips within it.
+"""A clip's frames over time: the stretch of quiet standing, and the sway of head, shoulders, hips and body centre.
 
 Plain arrays in, frozen values out. Positions are landmark pixels of the
 person as found in each frame, turned by the clip's camera roll, and are
@@ -41,7 +41,13 @@ PARTS: Mapping[str, tuple[Landmark, Landmark]] = {
     "shoulders": (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
     "hips": (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
 }
-"""The parts whose sway is read: each the midpoint of a left and right landmark."""
+"""The parts whose sway is read from landmarks: each the midpoint of a left and right landmark."""
+
+BODY_CENTRE = "body centre"
+"""The part read from the whole outline's middle (:func:`outline_centre`), a proxy for the centre of mass."""
+
+SWAY_PARTS = (*PARTS, BODY_CENTRE)
+"""Every part whose sway is read, in the order they are given."""
 
 DIRECTIONS: Mapping[ViewKind, str] = {"side": "front-back", "front": "side-to-side", "back": "side-to-side"}
 """The sway a view shows: a photo's horizontal is front-back in a side view and side-to-side from the front or back
@@ -186,8 +192,23 @@ def band_centre(mask: np.ndarray, mask_scale: float, centre_y_px: float, half_he
     return float(np.mean(columns) / mask_scale) if len(columns) else float("nan")
 
 
+def outline_centre(mask: np.ndarray, mask_scale: float) -> tuple[float, float]:
+    """The middle of the person's whole outline, in picture pixels: the mean (column, row) of its pixels (the mask's
+    probability over one half), NaN when there are none.
+
+    It stands for the body's centre of mass, as a proxy: it weighs the body by its area in the picture, not by its
+    mass, so it sits a little off the true centre, but a body swaying over its feet carries both alike (within a
+    few per cent on the rendered clips, bench/VIDEO.md).
+    """
+    rows, columns = np.nonzero(mask > 0.5)
+    if not len(columns):
+        return float("nan"), float("nan")
+    return float(np.mean(columns) / mask_scale), float(np.mean(rows) / mask_scale)
+
+
 def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: float,
-         units_per_px: float, unit: str, hips_outline_x: np.ndarray | None = None) -> tuple[SwayReading, ...]:
+         units_per_px: float, unit: str, hips_outline_x: np.ndarray | None = None,
+         body_outline_xy: np.ndarray | None = None) -> tuple[SwayReading, ...]:
     """Each part's sway in the direction the view shows, from the still stretch's frames.
 
     The tracks are resampled evenly at the frames' median interval, their mean removed, and frequencies above
@@ -202,6 +223,8 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
         unit: the unit's name.
         hips_outline_x: (frames,) the outline's middle column at the hips (:func:`band_centre`); when every frame
             has one, it stands for the hips' position across the picture.
+        body_outline_xy: (frames, 2) the whole outline's middle (:func:`outline_centre`); when every frame has
+            one, the body centre's sway is read from it too.
     """
     direction = DIRECTIONS.get(view)
     if direction is None or len(times) < MIN_STILL_FRAMES:
@@ -216,8 +239,10 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
     tracks = midpoints(xy)
     if hips_outline_x is not None and np.all(np.isfinite(hips_outline_x)):
         tracks["hips"] = np.column_stack([hips_outline_x, tracks["hips"][:, 1]])
+    if body_outline_xy is not None and np.all(np.isfinite(body_outline_xy)):
+        tracks[BODY_CENTRE] = body_outline_xy
     for part, track in tracks.items():
-        if part not in PARTS:
+        if part not in SWAY_PARTS:
             continue
         position = np.interp(even, times, track @ across) * units_per_px
         filtered = low_passed(position - position.mean(), interval)

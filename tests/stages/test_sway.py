@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posture.core.pose import Landmark
-from posture.stages.sway import MIN_STILL_S, band_centre, still_stretch, sway
+from posture.stages.sway import BODY_CENTRE, MIN_STILL_S, band_centre, outline_centre, still_stretch, sway
 
 BODY_PX = 1000.0
 
@@ -118,3 +118,29 @@ def test_the_hips_sway_is_read_from_the_outline_when_every_frame_has_it() -> Non
     hips = {r.part: r for r in sway(times, xy, view="side", camera_roll_deg=0.0, units_per_px=0.1, unit="cm",
                                     hips_outline_x=landmarks_only)}["hips"]
     assert hips.range == pytest.approx(2.0, abs=0.1)
+
+
+def test_the_whole_outlines_middle_is_its_mean_pixel_in_picture_pixels() -> None:
+    mask = np.zeros((100, 50))
+    mask[40:60, 10:20] = 0.9  # mean column 14.5, mean row 49.5, at half resolution
+    mask[5, 45] = 0.4  # below one half: not the person
+    assert outline_centre(mask, 0.5) == pytest.approx((29.0, 99.0))
+    assert all(np.isnan(outline_centre(np.zeros((10, 10)), 0.5)))
+
+
+def test_the_body_centre_sways_as_its_outline_does_and_is_given_only_when_every_frame_has_one() -> None:
+    # A tilt over the ankles: the outline's middle moves 0.6 of the head's 20 px, at a roll of 3 degrees that the
+    # track is read across.
+    times = np.arange(0, 10, 0.125)
+    head = 20.0 * np.sin(2 * np.pi * 0.4 * times)
+    roll = np.radians(3.0)
+    centre = np.column_stack([300.0 + 0.6 * head * np.cos(roll), 400.0 - 0.6 * head * np.sin(roll)])
+    readings = {r.part: r for r in sway(times, standing(times, head), view="front", camera_roll_deg=3.0,
+                                        units_per_px=0.1, unit="cm", body_outline_xy=centre)}
+    assert list(readings) == ["head", "shoulders", "hips", BODY_CENTRE]
+    assert readings[BODY_CENTRE].direction == "side-to-side"
+    assert readings[BODY_CENTRE].range == pytest.approx(0.1 * 0.6 * 40.0, abs=0.05)
+    assert readings[BODY_CENTRE].frequency_hz == pytest.approx(0.4, abs=0.05)
+    centre[3] = np.nan
+    assert BODY_CENTRE not in {r.part for r in sway(times, standing(times, head), view="front", camera_roll_deg=3.0,
+                                                    units_per_px=0.1, unit="cm", body_outline_xy=centre)}

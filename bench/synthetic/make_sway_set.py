@@ -1,0 +1,127 @@
+"""Render standing clips' frames for posture's video benchmark (bench/video_bench.py): bodies that sway.
+
+    PYOPENGL_PLATFORM=osmesa .venv-synth/bin/python bench/synthetic/make_sway_set.py [OUT]
+
+OUT defaults to bench/synthetic/cache-sway/ (git-ignored with the other
+caches).  Each clip is a folder of PNG frames (30 a second, 5 s, 1080x1920
+portrait) and a truth.json.  A clip starts from one render of the accuracy
+set (bench/synthetic/cache/) of a body held out of every fit: the same scene,
+posture, colours and camera, drawn again frame by frame while the body sways
+by a sine of known amplitude (0.5-3 cm at the hips) and frequency
+(0.1-1 Hz), both drawn at random:
+
+- side views: the body tilts over its ankles as one piece (the legs lean as
+  rigid columns, and the trunk leans by the same angle about the hips, so the
+  hip angle keeps its value), front-back; the head sways further than the
+  hips, in proportion to its height;
+- front and back views: the whole body is carried sideways, every part alike
+  (the renderer has no side-to-side tilt over the feet).
+
+Every frame is rendered, so each carries its own ground truth (the
+measurements' truth moves a little with the tilt: the clip's truth is their
+mean over the frames posture keeps).  truth.json holds the sway drawn, each
+frame's truth file name and the render it started from.  Resumable: a clip
+whose truth.json exists is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import render as R  # noqa: E402
+
+BODIES = ("man_tall_lean", "woman_heavy_older")
+"""The bodies held out of every fit."""
+SWEEPS = ("side-left_neutral", "side-right_neck-flexion+20", "side-left_trunk-lean+10",
+          "side-right_pelvic-tilt+10", "front_pelvic-drop+4_shoulder-drop+5", "back_pelvic-drop-4_shoulder-drop+5")
+"""Per held-out body: both facings, three postures, a front view with a dropped hip and shoulder, and a back view."""
+RATE = 30.0
+SECONDS = 5.0
+SIZE = (1080, 1920)
+AMPLITUDE_CM = (0.5, 3.0)
+FREQUENCY_HZ = (0.1, 1.0)
+
+
+def planned() -> list[dict]:
+    """Each clip's render, sway and codec (the same every run; a clip's index is its encoding's seed)."""
+    rng = np.random.default_rng(21)
+    plan = []
+    for body in BODIES:
+        for sweep in SWEEPS:
+            plan.append({"name": f"{body}_{sweep}", "amplitude_cm": float(rng.uniform(*AMPLITUDE_CM)),
+                         "frequency_hz": float(rng.uniform(*FREQUENCY_HZ)),
+                         "phase_rad": float(rng.uniform(0, 2 * math.pi)),
+                         "codec": "libx265" if len(plan) % 2 else "libx264"})
+    return plan
+
+
+def scene_of(render_json: dict) -> R.Scene:
+    """The accuracy-set render's scene at the clip's size."""
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in render_json["scene"].items()
+              if k != "body_shape"}
+    return replace(R.Scene(**fields), width=SIZE[0], height=SIZE[1])
+
+
+def swayed(scene: R.Scene, hips_ahead_cm: float, hip_height_m: float) -> R.Scene:
+    """The scene with the body moved ``hips_ahead_cm`` at the hips: tilted over the ankles from the side, carried
+    to its left from the front or back."""
+    if scene.view == "side":
+        tilt = math.degrees(math.atan2(hips_ahead_cm / 100.0, hip_height_m))
+        return replace(scene, feet_behind_cm=scene.feet_behind_cm + hips_ahead_cm,
+                       trunk_lean_deg=scene.trunk_lean_deg + tilt)
+    return replace(scene, carry_sideways_m=hips_ahead_cm / 100.0)
+
+
+def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
+    folder = out / clip["name"]
+    folder.mkdir(parents=True, exist_ok=True)
+    render_json = json.loads((source / f"{clip['name']}.json").read_text())
+    base = scene_of(render_json)
+    world = render_json["world_m"]
+    hip_height = 0.5 * (world["left_hip"][2] + world["right_hip"][2])
+    times = np.arange(0.0, SECONDS, 1.0 / RATE)
+    started = time.time()
+    for index, t in enumerate(times):
+        png = folder / f"{index:04d}.png"
+        if png.exists() and png.with_suffix(".json").exists():
+            continue
+        shift = clip["amplitude_cm"] * math.sin(2 * math.pi * clip["frequency_hz"] * t + clip["phase_rad"])
+        rgb, truth = renderer.render(swayed(base, shift, hip_height))
+        R.save(rgb, truth, png)
+    seconds = time.time() - started
+    document = {**clip, "rate": RATE, "seconds": SECONDS, "size": list(SIZE), "source": clip["name"],
+                "view": base.view, "height_cm": render_json["person"]["height_cm"],
+                "frames": [f"{index:04d}" for index in range(len(times))],
+                "render_seconds_per_frame": round(seconds / len(times), 3)}
+    (folder / "truth.json").write_text(json.dumps(document, indent=1))
+    print(f"{folder.name}: {len(times)} frames, {seconds / len(times):.2f} s a frame", flush=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Render the swaying clips' frames (resumable).")
+    ap.add_argument("out", nargs="?", default=str(HERE / "cache-sway"))
+    ap.add_argument("--source", default=str(HERE / "cache"), help="the accuracy set the clips start from")
+    ap.add_argument("--only", help="render only the clips whose name contains this")
+    args = ap.parse_args(argv)
+    out, source = Path(args.out), Path(args.source)
+    renderer = R.default_renderer()
+    for clip in planned():
+        if (args.only and args.only not in clip["name"]) or (out / clip["name"] / "truth.json").exists():
+            continue
+        render_clip(renderer, source, out, clip)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
