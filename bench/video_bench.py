@@ -7,8 +7,8 @@ over its ankles from the side, carried sideways from the front and back. The fra
 encoded like a portrait phone clip: stored sideways with a display matrix (-90°), H.264 or HEVC.
 
 Reported: each measurement's MAE against the ground truth (the mean of the frames' own truths over the frames
-posture kept) from the clip and from the accuracy set's render of the same posture read as one photo (posture's
-default reading with altered copies), the mean ± of each, each part's sway amplitude error against the rendered
+posture kept) from the clip and from the same scene rendered standing still at the clip's size, read as one photo
+(posture's default reading with altered copies), the mean ± of each, each part's sway amplitude error against the rendered
 joints' own movement, and the time a 10-s 1080p clip takes.
 
 Usage (``make bench-video``; the accuracy set and the sway set must be rendered):
@@ -60,6 +60,7 @@ class Clip:
     render: Render
     plan: dict[str, Any]
     frame_truths: list[dict[str, Any]]
+    still_truth: dict[str, Any]
     clip_document: dict[str, Any] | None = None
     photo_document: dict[str, Any] | None = None
     frame_document: dict[str, Any] | None = None
@@ -139,7 +140,8 @@ def planned(folder: Path, sway_folder: Path) -> list[Clip]:
     for truth_path in sorted(sway_folder.glob("*/truth.json")):
         plan = json.loads(truth_path.read_text())
         frame_truths = [json.loads((truth_path.parent / f"{name}.json").read_text()) for name in plan["frames"]]
-        clips.append(Clip(renders[plan["source"]], plan, frame_truths))
+        still_truth = json.loads((truth_path.parent / "still.json").read_text())
+        clips.append(Clip(renders[plan["source"]], plan, frame_truths, still_truth))
     return clips
 
 
@@ -159,7 +161,7 @@ def run(folder: Path, sway_folder: Path, work: Path) -> tuple[list[Clip], dict[s
                 clip.clip_document = analysis_to_dict(analysis)
             else:
                 clip.failure = analysis.problem
-            photo = analyzer.analyze(folder / f"{clip.render.name}.png", height_cm=height_cm)
+            photo = analyzer.analyze(frames_folder / "still.png", height_cm=height_cm)
             clip.photo_document = analysis_to_dict(photo) if photo.ok else None
             # The clip's middle frame, decoded, read as a photo: one moment of the sway, through the encoding.
             middle = next(read_frames(open_clip(path), start_s=clip.plan["seconds"] / 2))
@@ -212,10 +214,10 @@ def accuracy_rows(clips: list[Clip]) -> list[str]:
             for clip in chosen:
                 middle = clip.frame_truths[int(round(clip.plan["seconds"] / 2 * clip.rate))]
                 truths = {"clip": _mean_truth(pairing, clip.clip_document, clip.kept_truths()),
-                          "photo": _value(pairing.truth, clip.photo_document, clip.render.truth),
+                          "photo": _value(pairing.truth, clip.photo_document, clip.still_truth),
                           "frame": _value(pairing.truth, clip.frame_document, middle)}
                 measured = {"clip": _value(pairing.measured, clip.clip_document, clip.kept_truths()[0]),
-                            "photo": _value(pairing.measured, clip.photo_document, clip.render.truth),
+                            "photo": _value(pairing.measured, clip.photo_document, clip.still_truth),
                             "frame": _value(pairing.measured, clip.frame_document, middle)}
                 if any(truths[name] is None or measured[name] is None for name in ("clip", "photo")):
                     continue
@@ -260,7 +262,7 @@ def acceptance(clips: list[Clip], speed: dict[str, float]) -> list[str]:
     halved = [ratio for ratio in with_ratio if ratio <= 0.5]
     largest = {part: max(abs(e) for e in errors) for part, errors in part_errors(clips).items()}
     return [
-        f"- MAE no worse than the accuracy set's render of the same posture read as one photo: {len(no_worse)} of "
+        f"- MAE no worse than the same scene standing still read as one photo: {len(no_worse)} of "
         f"{len(measured)} rows; no worse than the clip's own middle frame read as a photo: {len(frame_no_worse)} "
         f"of {len(measured)}.",
         f"- ± at most half the photo's: {len(halved)} of {len(with_ratio)} rows.",
@@ -321,8 +323,9 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
         "## Measurements: the clip against the same posture as one photo",
         "",
         "*clip MAE*: the clip's combined reading against the mean of its kept frames' truths; *photo MAE*: the "
-        "accuracy set's render of the same body, posture and camera (720x1280, standing still) read as one photo "
-        "with posture's default altered copies, against its truth; *one frame MAE*: the clip's middle frame, "
+        "same scene rendered standing still at the clip's size (the same body, posture, camera and light, "
+        "`still.png` beside the frames) read as one photo with posture's default altered copies, against its "
+        "truth; *one frame MAE*: the clip's middle frame, "
         "decoded, read as a photo the same way, against that frame's truth (one moment, through the encoding); "
         "*±*: the mean 95% interval of the clip and of the photo; *± ratio*: clip over photo. The single-photo "
         "figures over every render are in bench/ACCURACY.md.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from posture.analysis import Analysis
 from posture.core.measurement import Measurement, Withheld
 from posture.knowledge.repeatability import T_975, Z_95, Repeatability, t_975
 from posture.stages.findings import evaluate
+from posture.stages.sway import MIN_STILL_FRAMES, SWAY_BAND_HZ, low_passed, main_frequency
 
 
 def combine_measurements(readings: Sequence[Measurement]) -> Measurement:
@@ -63,8 +65,8 @@ out (a frame the landmarks misread, or a moment the person turned)."""
 
 
 def effective_count(values: np.ndarray) -> float:
-    """How many independent readings a series of consecutive frames is worth: neighbouring frames of a swaying
-    body agree more than independent photos would, by their lag-one autocorrelation."""
+    """How many independent readings a series of consecutive frames is worth: neighbouring frames agree more than
+    independent photos would, by their lag-one autocorrelation."""
     if len(values) < 3 or float(values.std()) == 0.0:
         return float(len(values))
     centred = values - values.mean()
@@ -73,31 +75,86 @@ def effective_count(values: np.ndarray) -> float:
 
 
 INDEPENDENT_READINGS_PER_S = 2.0
-"""At most this many independent readings a second of standing: sway's fastest part (about 1 Hz) turns round
-every half second, and frames closer together repeat the same moment of it."""
+"""At most this many independent readings a second of standing: frames closer together than half a second share
+the landmarks' slower wobble (the video-mode landmarker smooths its track from frame to frame)."""
 
 
-def combine_frames(readings: Sequence[Measurement], repeat: Repeatability, height_cm: float | None,
-                   seconds: float) -> tuple[Measurement, int]:
+@dataclass(frozen=True, slots=True)
+class FrameSeries:
+    """One measurement's readings over a still stretch, split into the body's sway and the reading's noise.
+
+    Attributes:
+        slow: each frame's value filtered at :data:`~posture.stages.sway.SWAY_BAND_HZ`: the posture as the body
+            sways (a tilt over the ankles moves the trunk's lean and the hips over the feet with it).
+        noise: what the frames scatter about it.
+        sway_bound: how far the stretch's mean may lie from the middle of the sway it caught, at most: a stretch of
+            part of a slow swing averages more of one side of it than of the other.
+    """
+
+    slow: np.ndarray
+    noise: np.ndarray
+    sway_bound: float
+
+
+NOISE_BAND_SHARE = 1.0 - SWAY_BAND_HZ / 4.0
+"""The share of white noise's power above the sway band when frames are read eight times a second (Nyquist 4 Hz):
+the noise left after the sway is filtered out is widened by its root's inverse to stand for all of it."""
+
+
+def split_series(times: np.ndarray, values: np.ndarray, seconds: float) -> FrameSeries:
+    """A measurement's frame readings split into the slow part that follows the body's sway and the noise.
+
+    The slow part's window bound is that of a sine: the mean of a stretch ``seconds`` long over a sine of
+    amplitude A and frequency f lies within A / (π f T) of the sine's middle (and within A however short the
+    stretch), A and f being the slow part's (√2 times its RMS, and its strongest frequency).
+    """
+    if len(values) < MIN_STILL_FRAMES:
+        return FrameSeries(slow=np.full(len(values), float(np.mean(values))), noise=values - np.mean(values),
+                           sway_bound=0.0)
+    interval = float(np.median(np.diff(times)))
+    even = np.arange(times[0], times[-1] + interval / 2, interval)
+    slow_even = low_passed(np.interp(even, times, values), interval)
+    slow = np.interp(times, even, slow_even)
+    swing = slow_even - slow_even.mean()
+    amplitude = math.sqrt(2.0) * float(np.sqrt(np.mean(swing**2)))
+    frequency = main_frequency(swing, 1.0 / interval)
+    share = 1.0 if frequency is None else min(1.0, 1.0 / (math.pi * frequency * max(seconds, interval)))
+    return FrameSeries(slow=slow, noise=values - slow, sway_bound=amplitude * share)
+
+
+def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repeat: Repeatability,
+                   height_cm: float | None, seconds: float) -> tuple[Measurement, int]:
     """One measurement from its readings in ``seconds`` of a clip's frames, and how many frames were left out.
 
-    The mean of the frames within :data:`OUTLIER_MADS` of the median. Its ± is the repeatability's: the
-    measurement's factor, times Student's t, times the frames' spread over the root of how many independent
-    readings they are worth (:func:`effective_count`, at most :data:`INDEPENDENT_READINGS_PER_S` a second).
-    The spread is never taken as narrower than the typical spread of a photo's readings: what the altered
-    copies of a photo reveal (the model's left-right bias, its reading of this body) is in every frame alike
-    and does not average away.
+    The mean of the frames within :data:`OUTLIER_MADS` of the median. Its ± is the repeatability's (the
+    measurement's factor) over two parts, added in quadrature (:func:`split_series`):
+
+    - the noise: Student's t times the spread of the frames about their sway-filtered track, over the root of how
+      many independent readings they are worth (:func:`effective_count`, at most
+      :data:`INDEPENDENT_READINGS_PER_S` a second). The spread is never taken as narrower than the typical spread
+      of a photo's readings: what the altered copies of a photo reveal (the model's left-right bias, its reading
+      of this body) is in every frame alike and does not average away;
+    - the sway: how far the stretch's mean may lie from the middle of the swing it caught. The body's sway is a
+      real change of posture, not noise, so it is not averaged as noise is (a slow sway over a few seconds would
+      count as two readings and widen the ± many times over); a re-take catches another part of the swing.
+
+    Args:
+        readings: the measurement's readings, in the order of ``times``.
+        times: each reading's frame time in seconds, increasing.
 
     Raises:
-        ValueError: no readings.
+        ValueError: no readings, or not one time per reading.
     """
     if not readings:
         raise ValueError("nothing to combine")
+    if len(times) != len(readings):
+        raise ValueError(f"{len(readings)} readings but {len(times)} times")
     values = np.array([r.value for r in readings])
     median = float(np.median(values))
     deviation = 1.4826 * float(np.median(np.abs(values - median)))
-    kept = [r for r, v in zip(readings, values) if deviation == 0.0 or abs(v - median) <= OUTLIER_MADS * deviation]
-    kept_values = np.array([r.value for r in kept])
+    keep = np.array([deviation == 0.0 or abs(v - median) <= OUTLIER_MADS * deviation for v in values])
+    kept = [r for r, k in zip(readings, keep) if k]
+    kept_values = values[keep]
     first = kept[0]
     shared = [name for name, _ in first.components if all(name in dict(r.components) for r in kept)]
     components = tuple((name, float(np.mean([dict(r.components)[name] for r in kept]))) for name in shared)
@@ -105,9 +162,11 @@ def combine_frames(readings: Sequence[Measurement], repeat: Repeatability, heigh
     typical = repeat.typical(first, height_cm)
     uncertainty = None
     if factor is not None and len(kept) >= 3:
-        spread = max(float(np.std(kept_values, ddof=1)), typical or 0.0)
-        count = min(effective_count(kept_values), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
-        uncertainty = factor * t_975(count - 1) * spread / math.sqrt(count)
+        series = split_series(np.asarray(times, dtype=float)[keep], kept_values, seconds)
+        spread = max(float(np.std(series.noise, ddof=1)) / math.sqrt(NOISE_BAND_SHARE), typical or 0.0)
+        count = min(effective_count(series.noise), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
+        noise_half_width = t_975(count - 1) * spread / math.sqrt(count)
+        uncertainty = factor * math.hypot(noise_half_width, series.sway_bound)
     measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
                                       components=components)
     return measurement, len(readings) - len(kept)

@@ -6,16 +6,19 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 from builders import analysis_image, built, refused
 
 from posture.analysis import Analysis
 from posture.combine import (
+    NOISE_BAND_SHARE,
     combine_by_view,
     combine_frames,
     combine_measurements,
     combine_photos,
     note_repeated_photos,
+    split_series,
 )
 from posture.core.measurement import Measurement, Withheld
 from posture.knowledge.repeatability import T_975, Z_95, repeatability
@@ -182,17 +185,50 @@ def test_a_measure_no_photo_gave_keeps_the_first_reason_naming_its_photo() -> No
     assert combined.measurement("trunk_lean") is None
 
 
+def _frames(values: list[float] | np.ndarray, measurement_id: str = "trunk_lean") -> list[Measurement]:
+    return [Measurement(id=measurement_id, value=float(v), unit="deg", method="test", landmarks=()) for v in values]
+
+
 def test_frames_are_combined_with_outlying_frames_left_out() -> None:
     values = [10.0, 10.2, 9.8, 10.1, 9.9, 10.0, 30.0]
-    readings = [Measurement(id="trunk_lean", value=v, unit="deg", method="test", landmarks=()) for v in values]
-    combined, left_out = combine_frames(readings, repeatability(), None, seconds=3.0)
+    readings = _frames(values)
+    times = [0.5 * i for i in range(len(values))]
+    combined, left_out = combine_frames(readings, times, repeatability(), None, seconds=3.0)
     assert left_out == 1
     assert combined.value == pytest.approx(10.0)
     assert combined.uncertainty is not None
     # Frames count for at most two independent readings a second: one second of them is worth two.
-    brief, _ = combine_frames(readings, repeatability(), None, seconds=1.0)
+    brief, _ = combine_frames(readings, times, repeatability(), None, seconds=1.0)
     assert brief.uncertainty is not None and brief.uncertainty > combined.uncertainty
     # Never narrower than the typical spread of a photo's readings, however alike the frames.
-    alike, _ = combine_frames([dataclasses.replace(r, value=10.0) for r in readings], repeatability(), None,
-                              seconds=3.0)
+    alike, _ = combine_frames(_frames([10.0] * len(values)), times, repeatability(), None, seconds=3.0)
     assert alike.uncertainty is not None and alike.uncertainty > 0.3
+    with pytest.raises(ValueError, match="7 readings but 6 times"):
+        combine_frames(readings, times[:-1], repeatability(), None, seconds=3.0)
+
+
+def test_a_sway_is_split_from_the_noise_and_bounds_the_mean_by_how_much_of_a_swing_the_stretch_holds() -> None:
+    times = np.arange(0, 5, 0.125)
+    noise = np.random.default_rng(3).normal(0.0, 0.2, len(times))
+    series = split_series(times, 2.0 * np.sin(2 * np.pi * 0.5 * times) + noise, seconds=5.0)
+    assert np.std(series.noise) == pytest.approx(0.2 * np.sqrt(NOISE_BAND_SHARE), abs=0.06)
+    assert np.sqrt(np.mean((series.slow - 2.0 * np.sin(2 * np.pi * 0.5 * times)) ** 2)) < 0.18
+    # A sine of amplitude 2 at 0.5 Hz over 5 s: the mean of the stretch lies within 2 / (pi 0.5 5) of its middle.
+    assert series.sway_bound == pytest.approx(2.0 / (np.pi * 0.5 * 5.0), rel=0.1)
+    slower = split_series(times, 2.0 * np.sin(2 * np.pi * 0.2 * times) + noise, seconds=5.0)
+    assert slower.sway_bound == pytest.approx(2.0 / (np.pi * 0.2 * 5.0), rel=0.15)
+    assert split_series(times, noise, seconds=5.0).sway_bound < 0.2
+
+
+def test_a_swaying_measure_is_not_averaged_as_noise_and_its_interval_grows_with_the_swing_left_unbalanced() -> None:
+    # Trunk lean swaying 2 degrees either way over a slow swing: as noise, 40 frames of a 0.2-Hz sine would be
+    # worth two readings (t of 12.7); as sway, the ± is the noise's and the mean's offset from the swing's middle.
+    times = np.arange(0, 5, 0.125)
+    noise = np.random.default_rng(4).normal(0.0, 0.2, len(times))
+    slow, _ = combine_frames(_frames(10.0 + 2.0 * np.sin(2 * np.pi * 0.2 * times) + noise), times, repeatability(),
+                             None, seconds=5.0)
+    fast, _ = combine_frames(_frames(10.0 + 2.0 * np.sin(2 * np.pi * 0.8 * times) + noise), times, repeatability(),
+                             None, seconds=5.0)
+    still, _ = combine_frames(_frames(10.0 + noise), times, repeatability(), None, seconds=5.0)
+    assert slow.uncertainty is not None and fast.uncertainty is not None and still.uncertainty is not None
+    assert still.uncertainty < fast.uncertainty < slow.uncertainty < 2.5

@@ -22,6 +22,10 @@ measurements' truth moves a little with the tilt: the clip's truth is their
 mean over the frames posture keeps).  truth.json holds the sway drawn, each
 frame's truth file name and the render it started from.  Resumable: a clip
 whose truth.json exists is skipped.
+
+Beside the frames, ``still.png`` (and its truth) is the same scene at the
+same size without the sway: the photo the clip is compared with, taken by
+the same camera.
 """
 
 from __future__ import annotations
@@ -108,6 +112,13 @@ def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
     print(f"{folder.name}: {len(times)} frames, {seconds / len(times):.2f} s a frame", flush=True)
 
 
+def render_still(renderer, source: Path, out: Path, clip: dict) -> None:
+    """The clip's scene at the clip's size, standing still: the photo the clip is compared with."""
+    render_json = json.loads((source / f"{clip['name']}.json").read_text())
+    rgb, truth = renderer.render(scene_of(render_json))
+    R.save(rgb, truth, out / clip["name"] / "still.png")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Render the swaying clips' frames (resumable).")
     ap.add_argument("out", nargs="?", default=str(HERE / "cache-sway"))
@@ -117,9 +128,12 @@ def main(argv=None) -> int:
     out, source = Path(args.out), Path(args.source)
     renderer = R.default_renderer()
     for clip in planned():
-        if (args.only and args.only not in clip["name"]) or (out / clip["name"] / "truth.json").exists():
+        if args.only and args.only not in clip["name"]:
             continue
-        render_clip(renderer, source, out, clip)
+        if not (out / clip["name"] / "truth.json").exists():
+            render_clip(renderer, source, out, clip)
+        if not (out / clip["name"] / "still.png").exists():
+            render_still(renderer, source, out, clip)
     return 0
 
 

@@ -143,7 +143,7 @@ def still_stretch(times: np.ndarray, xy: np.ndarray, body_height_px: float) -> S
     return StillStretch(indices=tuple(range(first, last + 1)), start_s=float(times[first]), end_s=float(times[last]))
 
 
-def _main_frequency(signal: np.ndarray, rate: float) -> float | None:
+def main_frequency(signal: np.ndarray, rate: float) -> float | None:
     """The strongest frequency below :data:`SWAY_BAND_HZ`, at least one full cycle in the signal; the spectrum
     zero-padded eight times for a finer peak."""
     lowest = rate / len(signal)
@@ -248,5 +248,5 @@ def sway(times: np.ndarray, xy: np.ndarray, *, view: ViewKind, camera_roll_deg: 
         filtered = low_passed(position - position.mean(), interval)
         readings.append(SwayReading(part=part, direction=direction, range=float(np.ptp(filtered)),
                                     rms=float(np.sqrt(np.mean(filtered**2))),
-                                    frequency_hz=_main_frequency(filtered, rate), unit=unit))
+                                    frequency_hz=main_frequency(filtered, rate), unit=unit))
     return tuple(readings)
