@@ -197,8 +197,9 @@ def outline_centre(mask: np.ndarray, mask_scale: float) -> tuple[float, float]:
     probability over one half), NaN when there are none.
 
     It stands for the body's centre of mass, as a proxy: it weighs the body by its area in the picture, not by its
-    mass, so it sits a little off the true centre, but a body swaying over its feet carries both alike (within a
-    few per cent on the rendered clips, bench/VIDEO.md).
+    mass. Carried sideways, a body moves both alike; tilted over its ankles, as seen from the side, the outline's
+    middle sits lower than the centre of mass and moves less (80-90% of a segment model's centre of mass on the
+    rendered clips, 95-102% from the front and back; bench/VIDEO.md).
     """
     rows, columns = np.nonzero(mask > 0.5)
     if not len(columns):

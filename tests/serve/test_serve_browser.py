@@ -185,7 +185,7 @@ def test_a_clip_uploaded_on_the_page_shows_its_poster_frame_and_sway(browser, tm
         expect(poster).to_have_count(1, timeout=240_000)
         page.wait_for_function("document.querySelector('.photo.clip img').naturalWidth > 0")
         expect(page.locator(".photo.clip .clip-summary")).to_contain_text("Combined from")
-        expect(page.locator(".photo.clip table.sway tr")).to_have_count(4)  # a heading, then head, shoulders, hips
+        expect(page.locator(".photo.clip table.sway tr")).to_have_count(5)  # a heading, then head, shoulders, hips, body centre
         expect(page.locator(".photo.clip .no-correction")).to_be_visible()
         assert page.locator(".photo.clip a", has_text="Correct landmarks").count() == 0
         page.screenshot(path=str(tmp_path / "clip-session.png"), full_page=True)
