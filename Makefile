@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP = $(1)/bin/python -m pip --disable-pip-version-check
 LOCK := requirements/lock.txt
 
-.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video sway-set walk-set bench-walk bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
+.PHONY: demo test golden browser test-latest lock docs exit-codes model bench bench-batch bench-accuracy bench-video sway-set clip-factor walk-set bench-walk bench-markers bench-markers-fuller bench-clothing bench-coverage bench-head bench-roll bench-real bench-real-walks bench-hip-sides calibrate synthetic-set mutate clean
 
 # setuptools comes from the lock too and the build uses it (--no-build-isolation),
 # so nothing unpinned is downloaded. `pip check` catches a lock that misses a
@@ -133,9 +133,17 @@ SYNTH_SWAY := bench/synthetic/cache-sway
 
 sway-set: $(SYNTH) synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py $(SYNTH_SWAY) --source $(SYNTH_SET)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py $(SYNTH_SWAY)-retake --retakes \
+		--source $(SYNTH_SET)
+
+# The clip's ± factor (posture/combine.py), fitted on re-taken clips of two fit bodies.
+clip-factor: model $(SYNTH) synthetic-set
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --fit --source $(SYNTH_SET)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --fit --retakes --source $(SYNTH_SET)
+	$(BIN)/python bench/clip_factor.py $(SYNTH_SET) $(SYNTH_SWAY)-fit $(SYNTH_SWAY)-fit-retake
 
 bench-video: model sway-set
-	$(BIN)/python bench/video_bench.py $(SYNTH_SET) $(SYNTH_SWAY) --out bench/VIDEO.md
+	$(BIN)/python bench/video_bench.py $(SYNTH_SET) $(SYNTH_SWAY) --retakes $(SYNTH_SWAY)-retake --out bench/VIDEO.md
 
 # Rendered walks of known left-right asymmetry, encoded like a phone's (bench/VIDEO.md, section "Walking").
 SYNTH_WALK := bench/synthetic/cache-walk

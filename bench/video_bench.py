@@ -34,6 +34,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import FRONT_PAIRINGS, HELD_OUT_BODIES, SIDE_PAIRINGS, Pairing, Render, read_set  # noqa: E402
 
+from posture import combine  # noqa: E402
 from posture.analyzer import Analyzer  # noqa: E402
 from posture.io.outputs import replace_atomically  # noqa: E402
 from posture.io.video import open_clip, read_frames  # noqa: E402
@@ -135,7 +136,7 @@ def true_sway(truths: list[dict[str, Any]], part: str) -> tuple[float, float]:
 
 def planned(folder: Path, sway_folder: Path) -> list[Clip]:
     """The rendered sway clips, each with the accuracy-set render it started from, in the sway set's order."""
-    renders = {r.name: r for r in read_set(folder) if r.body in HELD_OUT_BODIES}
+    renders = {r.name: r for r in read_set(folder)}
     clips = []
     for truth_path in sorted(sway_folder.glob("*/truth.json")):
         plan = json.loads(truth_path.read_text())
@@ -145,29 +146,39 @@ def planned(folder: Path, sway_folder: Path) -> list[Clip]:
     return clips
 
 
-def run(folder: Path, sway_folder: Path, work: Path) -> tuple[list[Clip], dict[str, float]]:
+def read_clips(analyzer: Analyzer, clips: list[Clip], sway_folder: Path, work: Path, *, first_seed: int = 0) -> None:
+    """Each clip encoded (its noise seeded from ``first_seed`` on) and read, with its still photo and its middle frame
+    read as photos."""
+    for index, clip in enumerate(clips):
+        height_cm = clip.render.truth["person"]["height_cm"]
+        frames_folder = sway_folder / clip.plan["name"]
+        path = work / f"{clip.render.name}.mp4"
+        encode(path, [frames_folder / f"{name}.png" for name in clip.plan["frames"]], rate=clip.rate,
+               codec=clip.codec, seed=index)
+        started = time.perf_counter()
+        analysis = analyzer.analyze_clip(path, height_cm=height_cm)
+        clip.seconds = time.perf_counter() - started
+        if analysis.ok:
+            clip.clip_document = analysis_to_dict(analysis)
+        else:
+            clip.failure = analysis.problem
+        photo = analyzer.analyze(frames_folder / "still.png", height_cm=height_cm)
+        clip.photo_document = analysis_to_dict(photo) if photo.ok else None
+        # The clip's middle frame, decoded, read as a photo: one moment of the sway, through the encoding.
+        middle = next(read_frames(open_clip(path), start_s=clip.plan["seconds"] / 2))
+        frame = analyzer.analyze(middle.image.rgb, height_cm=height_cm)
+        clip.frame_document = analysis_to_dict(frame) if frame.ok else None
+        print(f"  {index + 1}/{len(clips)} clips read in {sway_folder.name}", file=sys.stderr)
+
+
+def run(folder: Path, sway_folder: Path, retake_folder: Path | None,
+        work: Path) -> tuple[list[Clip], list[Clip], dict[str, float]]:
     clips = planned(folder, sway_folder)
+    retakes = planned(folder, retake_folder) if retake_folder is not None else []
     with Analyzer() as analyzer:
-        for index, clip in enumerate(clips):
-            height_cm = clip.render.truth["person"]["height_cm"]
-            frames_folder = sway_folder / clip.plan["name"]
-            path = work / f"{clip.render.name}.mp4"
-            encode(path, [frames_folder / f"{name}.png" for name in clip.plan["frames"]], rate=clip.rate,
-                   codec=clip.codec, seed=index)
-            started = time.perf_counter()
-            analysis = analyzer.analyze_clip(path, height_cm=height_cm)
-            clip.seconds = time.perf_counter() - started
-            if analysis.ok:
-                clip.clip_document = analysis_to_dict(analysis)
-            else:
-                clip.failure = analysis.problem
-            photo = analyzer.analyze(frames_folder / "still.png", height_cm=height_cm)
-            clip.photo_document = analysis_to_dict(photo) if photo.ok else None
-            # The clip's middle frame, decoded, read as a photo: one moment of the sway, through the encoding.
-            middle = next(read_frames(open_clip(path), start_s=clip.plan["seconds"] / 2))
-            frame = analyzer.analyze(middle.image.rgb, height_cm=height_cm)
-            clip.frame_document = analysis_to_dict(frame) if frame.ok else None
-            print(f"  {index + 1}/{len(clips)} clips read", file=sys.stderr)
+        read_clips(analyzer, clips, sway_folder, work)
+        if retake_folder is not None:
+            read_clips(analyzer, retakes, retake_folder, work, first_seed=len(clips))
         first = clips[0]
         names = first.plan["frames"]
         # Back and forth through the first clip's frames, so that the sway carries on without a jump.
@@ -177,7 +188,7 @@ def run(folder: Path, sway_folder: Path, work: Path) -> tuple[list[Clip], dict[s
         started, cpu = time.perf_counter(), time.process_time()
         analyzer.analyze_clip(path, height_cm=first.render.truth["person"]["height_cm"])
         speed = {"wall_s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu}
-    return clips, speed
+    return clips, retakes, speed
 
 
 def _value(getter: Any, document: dict[str, Any] | None, truth: dict[str, Any]) -> float | None:
@@ -295,7 +306,66 @@ def sway_rows(clips: list[Clip]) -> list[str]:
     return lines
 
 
-def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
+def _reading(document: dict[str, Any] | None, measurement_id: str) -> tuple[float, float] | None:
+    entry = None if document is None else document["measurements"].get(measurement_id)
+    if entry is None or entry.get("value") is None or entry.get("uncertainty") is None:
+        return None
+    return float(entry["value"]), float(entry["uncertainty"])
+
+
+def retake_rows(clips: list[Clip], retakes: list[Clip]) -> list[str]:
+    """Per measurement, how often a clip and its re-take agree within their ± combined, and the same for one moment
+    of each (their middle frames read as photos)."""
+    lines = ["| measurement | pairs | clips: inside the combined ± | median difference | median combined ± "
+             "| photos: inside the combined ± | median difference | median combined ± |",
+             "|---|---|---|---|---|---|---|---|"]
+    again = {clip.plan["name"]: clip for clip in retakes}
+    ids = sorted({mid for clip in clips if clip.clip_document for mid in clip.clip_document["measurements"]})
+    for measurement_id in ids:
+        cells: dict[str, tuple[list[float], list[float]]] = {"clip": ([], []), "frame": ([], [])}
+        for clip in clips:
+            other = again.get(clip.plan["name"])
+            if other is None:
+                continue
+            for kind, first, second in (("clip", clip.clip_document, other.clip_document),
+                                        ("frame", clip.frame_document, other.frame_document)):
+                a, b = _reading(first, measurement_id), _reading(second, measurement_id)
+                if a is not None and b is not None:
+                    cells[kind][0].append(abs(a[0] - b[0]))
+                    cells[kind][1].append(math.hypot(a[1], b[1]))
+        if not cells["clip"][0]:
+            continue
+        row = [measurement_id, str(len(cells["clip"][0]))]
+        for kind in ("clip", "frame"):
+            differences, widths = (np.array(values) for values in cells[kind])
+            if not len(differences):
+                row += ["–"] * 3
+                continue
+            inside = int(np.sum(differences <= widths))
+            row += [f"{inside} of {len(differences)} ({100 * inside / len(differences):.0f}%)",
+                    f"{np.median(differences):.2f}", f"{np.median(widths):.2f}"]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def retake_summary(clips: list[Clip], retakes: list[Clip]) -> str:
+    """The re-take pairs inside their combined ±, over every measurement, for the clips and for the photos."""
+    counts = {"clip": [0, 0], "frame": [0, 0]}
+    for row in retake_rows(clips, retakes)[2:]:
+        cells = row.strip("| ").split(" | ")
+        for kind, cell in (("clip", cells[2]), ("frame", cells[5])):
+            if cell != "–":
+                inside, _, total = cell.split()[:3]
+                counts[kind][0] += int(inside)
+                counts[kind][1] += int(total)
+    return (f"Inside their combined ±: clips {counts['clip'][0]} of {counts['clip'][1]} pairs "
+            f"({100 * counts['clip'][0] / max(counts['clip'][1], 1):.0f}%), photos {counts['frame'][0]} of "
+            f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%); the clip's ± "
+            f"carries posture.combine.CLIP_RETAKE_FACTOR = {combine.CLIP_RETAKE_FACTOR:g}, fitted on the fit "
+            "bodies' re-taken clips (bench/clip_factor.py), none of these.")
+
+
+def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) -> str:
     errors = [e for part in part_errors(clips).values() for e in part]
     first = clips[0].plan
     lines = [
@@ -344,6 +414,19 @@ def markdown(clips: list[Clip], speed: dict[str, float]) -> str:
          f"mean absolute {np.mean(np.abs(errors)):.2f} cm, largest {np.max(np.abs(errors)):.2f} cm "
          "(target: at most 0.5 cm)." if errors else "No clip was read."),
         "",
+        *(["## Re-takes",
+            "",
+            "Each clip filmed again as another session would (`make_sway_set.py --retakes`): the sway drawn anew, "
+            "the camera moved (distance ±0.2 m, lens height ±8 cm, roll ±0.5°) and the person turned ±2°, as "
+            "bench/COVERAGE.md re-takes its photos. A clip and its re-take show the same posture, so their "
+            "difference is the re-take scatter that their ±, combined (the root of the sum of their squares), "
+            "should cover about 95 times in 100. *photos*: the middle frame of each, read as a photo: one moment "
+            "of the sway each.",
+            "",
+            *retake_rows(clips, retakes),
+            "",
+            retake_summary(clips, retakes),
+            ""] if retakes else []),
         "## Speed",
         "",
         f"A {SPEED_SECONDS:g}-s 1080p H.264 portrait clip ({int(SPEED_SECONDS * first['rate'])} frames, the first "
@@ -358,14 +441,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="the accuracy set (bench/synthetic/cache)")
     parser.add_argument("sway_folder", type=Path, help="the swaying clips' frames (bench/synthetic/cache-sway)")
+    parser.add_argument("--retakes", type=Path, help="their re-takes (bench/synthetic/cache-sway-retake)")
     parser.add_argument("--out", type=Path, default=Path("bench/VIDEO.md"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posture-video-bench-") as work:
-        clips, speed = run(args.folder, args.sway_folder, Path(work))
+        clips, retakes, speed = run(args.folder, args.sway_folder, args.retakes, Path(work))
     # The walking section is bench/walk_bench.py's, between its markers: it is kept as it is.
     previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     walking = previous[previous.index(WALK_BEGIN):] if WALK_BEGIN in previous else ""
-    replace_atomically(args.out, (markdown(clips, speed).rstrip("\n") + "\n\n" + walking).rstrip("\n").encode("utf-8")
+    replace_atomically(args.out, (markdown(clips, retakes, speed).rstrip("\n") + "\n\n" + walking).rstrip("\n").encode("utf-8")
                        + b"\n")
     print(f"wrote {args.out}", file=sys.stderr)
 

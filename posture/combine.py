@@ -74,6 +74,11 @@ def effective_count(values: np.ndarray) -> float:
     return max(2.0, len(values) * (1.0 - correlation) / (1.0 + correlation))
 
 
+CLIP_RETAKE_FACTOR = 1.0
+"""A clip's ± is widened by this much to cover how far a re-taken clip lands: its frames average away what changes
+from frame to frame, not what a re-take changes for all of them at once (the camera's place and roll, the person's
+turn). Fitted by bench/clip_factor.py on re-taken clips of the fit's bodies; checked in bench/VIDEO.md."""
+
 INDEPENDENT_READINGS_PER_S = 2.0
 """At most this many independent readings a second of standing: frames closer together than half a second share
 the landmarks' slower wobble (the video-mode landmarker smooths its track from frame to frame)."""
@@ -166,7 +171,7 @@ def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repe
         spread = max(float(np.std(series.noise, ddof=1)) / math.sqrt(NOISE_BAND_SHARE), typical or 0.0)
         count = min(effective_count(series.noise), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
         noise_half_width = t_975(count - 1) * spread / math.sqrt(count)
-        uncertainty = factor * math.hypot(noise_half_width, series.sway_bound)
+        uncertainty = CLIP_RETAKE_FACTOR * factor * math.hypot(noise_half_width, series.sway_bound)
     measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
                                       components=components)
     return measurement, len(readings) - len(kept)

@@ -1,6 +1,6 @@
 """Render standing clips' frames for posture's video benchmark (bench/video_bench.py): bodies that sway.
 
-    PYOPENGL_PLATFORM=osmesa .venv-synth/bin/python bench/synthetic/make_sway_set.py [OUT]
+    PYOPENGL_PLATFORM=osmesa .venv-synth/bin/python bench/synthetic/make_sway_set.py [OUT] [--retakes] [--fit]
 
 OUT defaults to bench/synthetic/cache-sway/ (git-ignored with the other
 caches).  Each clip is a folder of PNG frames (30 a second, 5 s, 1080x1920
@@ -26,6 +26,17 @@ whose truth.json exists is skipped.
 Beside the frames, ``still.png`` (and its truth) is the same scene at the
 same size without the sway: the photo the clip is compared with, taken by
 the same camera.
+
+``--retakes`` renders the same clips again as another session would film
+them (OUT defaults to bench/synthetic/cache-sway-retake/): each sway drawn
+anew, the camera moved (distance +-0.2 m, lens height +-8 cm, roll
++-0.5 deg) and the person turned +-2 deg, as bench/COVERAGE.md re-takes its
+photos.  A clip and its re-take show the same posture, so their difference
+is the re-take scatter their ± must cover.
+
+``--fit`` renders the same for two bodies of the fit instead
+(cache-sway-fit/, cache-sway-fit-retake/ with ``--retakes``): the clips
+bench/clip_factor.py fits the clip's ± factor on.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -47,6 +59,8 @@ import render as R  # noqa: E402
 
 BODIES = ("man_tall_lean", "woman_heavy_older")
 """The bodies held out of every fit."""
+FIT_BODIES = ("woman_average", "man_heavy_older")
+"""Bodies of the fit, for clips a setting is fitted on (``--fit``): the clip's ± factor (posture/combine.py)."""
 SWEEPS = ("side-left_neutral", "side-right_neck-flexion+20", "side-left_trunk-lean+10",
           "side-right_pelvic-tilt+10", "front_pelvic-drop+4_shoulder-drop+5", "back_pelvic-drop-4_shoulder-drop+5")
 """Per held-out body: both facings, three postures, a front view with a dropped hip and shoulder, and a back view."""
@@ -57,23 +71,34 @@ AMPLITUDE_CM = (0.5, 3.0)
 FREQUENCY_HZ = (0.1, 1.0)
 
 
-def planned() -> list[dict]:
-    """Each clip's render, sway and codec (the same every run; a clip's index is its encoding's seed)."""
-    rng = np.random.default_rng(21)
+RETAKE_MOVES = {"camera_distance_m": 0.2, "camera_height_m": 0.08, "camera_roll_deg": 0.5, "turn_deg": 2.0}
+"""How far a re-take's camera and person may move, either way (as bench/synthetic/make_jitter_set.py's re-taken
+photos do): another session's clip."""
+
+
+def planned(seed: int = 21, retake: bool = False, bodies: tuple[str, ...] = BODIES) -> list[dict]:
+    """Each clip's render, sway and codec (the same every run for a seed; a clip's index is its encoding's seed),
+    and for a re-take the camera's and the person's moves."""
+    rng = np.random.default_rng(seed)
     plan = []
-    for body in BODIES:
+    for body in bodies:
         for sweep in SWEEPS:
-            plan.append({"name": f"{body}_{sweep}", "amplitude_cm": float(rng.uniform(*AMPLITUDE_CM)),
-                         "frequency_hz": float(rng.uniform(*FREQUENCY_HZ)),
-                         "phase_rad": float(rng.uniform(0, 2 * math.pi)),
-                         "codec": "libx265" if len(plan) % 2 else "libx264"})
+            clip = {"name": f"{body}_{sweep}", "amplitude_cm": float(rng.uniform(*AMPLITUDE_CM)),
+                    "frequency_hz": float(rng.uniform(*FREQUENCY_HZ)),
+                    "phase_rad": float(rng.uniform(0, 2 * math.pi)),
+                    "codec": "libx265" if len(plan) % 2 else "libx264"}
+            if retake:
+                clip["moves"] = {name: float(rng.uniform(-reach, reach)) for name, reach in RETAKE_MOVES.items()}
+            plan.append(clip)
     return plan
 
 
-def scene_of(render_json: dict) -> R.Scene:
-    """The accuracy-set render's scene at the clip's size."""
+def scene_of(render_json: dict, moves: dict[str, float] | None = None) -> R.Scene:
+    """The accuracy-set render's scene at the clip's size, its camera and person moved by ``moves`` (added)."""
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in render_json["scene"].items()
               if k != "body_shape"}
+    for name, move in (moves or {}).items():
+        fields[name] += move
     return replace(R.Scene(**fields), width=SIZE[0], height=SIZE[1])
 
 
@@ -91,7 +116,7 @@ def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
     folder = out / clip["name"]
     folder.mkdir(parents=True, exist_ok=True)
     render_json = json.loads((source / f"{clip['name']}.json").read_text())
-    base = scene_of(render_json)
+    base = scene_of(render_json, clip.get("moves"))
     world = render_json["world_m"]
     hip_height = 0.5 * (world["left_hip"][2] + world["right_hip"][2])
     times = np.arange(0.0, SECONDS, 1.0 / RATE)
@@ -115,25 +140,45 @@ def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
 def render_still(renderer, source: Path, out: Path, clip: dict) -> None:
     """The clip's scene at the clip's size, standing still: the photo the clip is compared with."""
     render_json = json.loads((source / f"{clip['name']}.json").read_text())
-    rgb, truth = renderer.render(scene_of(render_json))
+    rgb, truth = renderer.render(scene_of(render_json, clip.get("moves")))
     R.save(rgb, truth, out / clip["name"] / "still.png")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Render the swaying clips' frames (resumable).")
-    ap.add_argument("out", nargs="?", default=str(HERE / "cache-sway"))
+    ap.add_argument("out", nargs="?")
     ap.add_argument("--source", default=str(HERE / "cache"), help="the accuracy set the clips start from")
     ap.add_argument("--only", help="render only the clips whose name contains this")
+    ap.add_argument("--retakes", action="store_true",
+                    help="re-takes of the clips: the same scenes swaying otherwise, the camera and the person moved "
+                         "a little (OUT defaults to bench/synthetic/cache-sway-retake)")
+    ap.add_argument("--fit", action="store_true",
+                    help="the fit's bodies instead of the held-out ones (OUT defaults to bench/synthetic/cache-sway-fit, "
+                         "or cache-sway-fit-retake)")
+    ap.add_argument("--clip", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    out, source = Path(args.out), Path(args.source)
-    renderer = R.default_renderer()
-    for clip in planned():
-        if args.only and args.only not in clip["name"]:
-            continue
+    name = "cache-sway" + ("-fit" if args.fit else "") + ("-retake" if args.retakes else "")
+    out = Path(args.out or HERE / name)
+    source = Path(args.source)
+    plan = planned((31 if args.fit else 21) + args.retakes, retake=args.retakes,
+                   bodies=FIT_BODIES if args.fit else BODIES)
+    if args.clip is not None:
+        clip = next(c for c in plan if c["name"] == args.clip)
+        renderer = R.default_renderer()
         if not (out / clip["name"] / "truth.json").exists():
             render_clip(renderer, source, out, clip)
         if not (out / clip["name"] / "still.png").exists():
             render_still(renderer, source, out, clip)
+        return 0
+    for clip in plan:
+        if args.only and args.only not in clip["name"]:
+            continue
+        if (out / clip["name"] / "truth.json").exists() and (out / clip["name"] / "still.png").exists():
+            continue
+        # One process a clip: the renderer's memory grows by tens of MB a 1080x1920 frame and is given back only
+        # when its process ends (two clips' worth in one process came near the machine's 24 GB).
+        subprocess.run([sys.executable, __file__, str(out), "--source", str(source), "--clip", clip["name"],
+                        *(["--retakes"] if args.retakes else []), *(["--fit"] if args.fit else [])], check=True)
     return 0
 
 

@@ -1,0 +1,72 @@
+"""Fit the clip's ± factor (posture/combine.py, ``CLIP_RETAKE_FACTOR``) on re-taken clips of the fit's bodies.
+
+A clip's frames average away the noise that changes from frame to frame, not what a re-take changes for all of
+them at once: the camera's distance, height and roll, the person's turn, the part of a swing caught. The fit
+bodies' clips (``make_sway_set.py --fit``) and their re-takes (``--fit --retakes``) are read with the factor at
+1, and each pair's difference is taken over its combined half-width (the root of the sum of the squares of the
+two ±). For half-widths that are right, that ratio's root mean square is 1/1.96; the factor is what brings it
+there (never below 1). bench/VIDEO.md checks the factor on the held-out bodies' clips.
+
+Usage (``make clip-factor``; the fit clips rendered):
+    python bench/clip_factor.py bench/synthetic/cache bench/synthetic/cache-sway-fit \
+        bench/synthetic/cache-sway-fit-retake
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from video_bench import Clip, planned, read_clips  # noqa: E402
+
+from posture import combine  # noqa: E402
+from posture.analyzer import Analyzer  # noqa: E402
+from posture.knowledge.repeatability import Z_95  # noqa: E402
+
+
+def ratios(clips: list[Clip], retakes: list[Clip]) -> dict[str, list[float]]:
+    """Per measurement, each pair's difference over its combined half-width."""
+    again = {clip.plan["name"]: clip for clip in retakes}
+    found: dict[str, list[float]] = {}
+    for clip in clips:
+        other = again.get(clip.plan["name"])
+        if other is None or clip.clip_document is None or other.clip_document is None:
+            continue
+        for measurement_id, entry in clip.clip_document["measurements"].items():
+            twin = other.clip_document["measurements"].get(measurement_id)
+            if twin is None or entry.get("uncertainty") is None or twin.get("uncertainty") is None:
+                continue
+            width = math.hypot(entry["uncertainty"], twin["uncertainty"])
+            found.setdefault(measurement_id, []).append(abs(entry["value"] - twin["value"]) / width)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="the accuracy set (bench/synthetic/cache)")
+    parser.add_argument("fit_clips", type=Path, help="the fit bodies' clips (bench/synthetic/cache-sway-fit)")
+    parser.add_argument("fit_retakes", type=Path, help="their re-takes (bench/synthetic/cache-sway-fit-retake)")
+    args = parser.parse_args()
+    combine.CLIP_RETAKE_FACTOR = 1.0  # read as the fit found them
+    clips, retakes = planned(args.folder, args.fit_clips), planned(args.folder, args.fit_retakes)
+    with tempfile.TemporaryDirectory(prefix="posture-clip-factor-") as work, Analyzer() as analyzer:
+        read_clips(analyzer, clips, args.fit_clips, Path(work))
+        read_clips(analyzer, retakes, args.fit_retakes, Path(work), first_seed=len(clips))
+    found = ratios(clips, retakes)
+    every = np.concatenate([np.array(values) for values in found.values()])
+    for measurement_id, values in sorted(found.items()):
+        print(f"{measurement_id}: {len(values)} pairs, {np.mean(np.array(values) <= 1.0):.0%} inside, "
+              f"RMS ratio {np.sqrt(np.mean(np.square(values))):.2f}")
+    factor = max(1.0, Z_95 * float(np.sqrt(np.mean(every**2))))
+    print(f"{len(every)} pairs, {np.mean(every <= 1.0):.0%} inside at factor 1; CLIP_RETAKE_FACTOR = {factor:.2f} "
+          f"({np.mean(every <= factor):.0%} inside)")
+
+
+if __name__ == "__main__":
+    main()
