@@ -1,11 +1,12 @@
-"""Fit the clip's ± factor (posture/combine.py, ``CLIP_RETAKE_FACTOR``) on re-taken clips of the fit's bodies.
+"""Fit the clip's ± factors (posture/combine.py, ``CLIP_RETAKE_FACTORS``) on re-taken clips of the fit's bodies.
 
 A clip's frames average away the noise that changes from frame to frame, not what a re-take changes for all of
 them at once: the camera's distance, height and roll, the person's turn, the part of a swing caught. The fit
 bodies' clips (``make_sway_set.py --fit``) and their re-takes (``--fit --retakes``) are read with the factor at
 1, and each pair's difference is taken over its combined half-width (the root of the sum of the squares of the
-two ±). For half-widths that are right, that ratio's root mean square is 1/1.96; the factor is what brings it
-there (never below 1). bench/VIDEO.md checks the factor on the held-out bodies' clips.
+two ±). For half-widths that are right, that ratio's root mean square is 1/1.96; a measure's factor is what
+brings it there (never below 1: a clip's ± is not narrowed on so few pairs). bench/VIDEO.md checks the factors on
+the held-out bodies' clips.
 
 Usage (``make clip-factor``; the fit clips rendered):
     python bench/clip_factor.py bench/synthetic/cache bench/synthetic/cache-sway-fit \
@@ -53,19 +54,22 @@ def main() -> None:
     parser.add_argument("fit_clips", type=Path, help="the fit bodies' clips (bench/synthetic/cache-sway-fit)")
     parser.add_argument("fit_retakes", type=Path, help="their re-takes (bench/synthetic/cache-sway-fit-retake)")
     args = parser.parse_args()
-    combine.CLIP_RETAKE_FACTOR = 1.0  # read as the fit found them
+    combine.CLIP_RETAKE_FACTORS = {}  # read as the fit found them
     clips, retakes = planned(args.folder, args.fit_clips), planned(args.folder, args.fit_retakes)
     with tempfile.TemporaryDirectory(prefix="posture-clip-factor-") as work, Analyzer() as analyzer:
         read_clips(analyzer, clips, args.fit_clips, Path(work))
         read_clips(analyzer, retakes, args.fit_retakes, Path(work), first_seed=len(clips))
     found = ratios(clips, retakes)
     every = np.concatenate([np.array(values) for values in found.values()])
+    factors = {}
     for measurement_id, values in sorted(found.items()):
-        print(f"{measurement_id}: {len(values)} pairs, {np.mean(np.array(values) <= 1.0):.0%} inside, "
-              f"RMS ratio {np.sqrt(np.mean(np.square(values))):.2f}")
-    factor = max(1.0, Z_95 * float(np.sqrt(np.mean(every**2))))
-    print(f"{len(every)} pairs, {np.mean(every <= 1.0):.0%} inside at factor 1; CLIP_RETAKE_FACTOR = {factor:.2f} "
-          f"({np.mean(every <= factor):.0%} inside)")
+        rms = float(np.sqrt(np.mean(np.square(values))))
+        factors[measurement_id] = max(1.0, round(Z_95 * rms, 2))
+        print(f"{measurement_id}: {len(values)} pairs, {np.mean(np.array(values) <= 1.0):.0%} inside, RMS ratio "
+              f"{rms:.2f}, factor {factors[measurement_id]:g} ({np.mean(np.array(values) <= factors[measurement_id]):.0%} "
+              "inside)")
+    print(f"{len(every)} pairs, {np.mean(every <= 1.0):.0%} inside at factor 1")
+    print("CLIP_RETAKE_FACTORS =", {k: v for k, v in factors.items() if v > 1.0})
 
 
 if __name__ == "__main__":

@@ -360,9 +360,10 @@ def retake_summary(clips: list[Clip], retakes: list[Clip]) -> str:
                 counts[kind][1] += int(total)
     return (f"Inside their combined ±: clips {counts['clip'][0]} of {counts['clip'][1]} pairs "
             f"({100 * counts['clip'][0] / max(counts['clip'][1], 1):.0f}%), photos {counts['frame'][0]} of "
-            f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%); the clip's ± "
-            f"carries posture.combine.CLIP_RETAKE_FACTOR = {combine.CLIP_RETAKE_FACTOR:g}, fitted on the fit "
-            "bodies' re-taken clips (bench/clip_factor.py), none of these.")
+            f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%). The clip's ± "
+            "carries its measure's re-take factor (posture.combine.CLIP_RETAKE_FACTORS: "
+            + ", ".join(f"{k} {v:g}" for k, v in combine.CLIP_RETAKE_FACTORS.items())
+            + "; 1 for the others), fitted on two fit bodies' re-taken clips (bench/clip_factor.py), none of these.")
 
 
 def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) -> str:

@@ -74,10 +74,18 @@ def effective_count(values: np.ndarray) -> float:
     return max(2.0, len(values) * (1.0 - correlation) / (1.0 + correlation))
 
 
-CLIP_RETAKE_FACTOR = 1.0
-"""A clip's ± is widened by this much to cover how far a re-taken clip lands: its frames average away what changes
-from frame to frame, not what a re-take changes for all of them at once (the camera's place and roll, the person's
-turn). Fitted by bench/clip_factor.py on re-taken clips of the fit's bodies; checked in bench/VIDEO.md."""
+CLIP_RETAKE_FACTORS: dict[str, float] = {
+    "foot_hip_offset": 2.55, "head_forward_angle": 1.04, "head_forward_offset": 1.04, "hip_height_difference": 2.1,
+    "lateral_trunk_shift": 3.39, "pelvic_tilt": 1.61, "plumb_line": 3.45, "shoulder_height_difference": 2.65,
+    "trunk_lean": 2.92,
+}
+"""How much a measure's clip ± is widened to cover how far a re-taken clip lands (1 for a measure not named). Its
+frames average away what changes from frame to frame, not what a re-take changes for all of them at once: the
+camera's place and roll, the person's turn. A roll of half a degree in a plain room, which levelling cannot see,
+moves the trunk's lean, the shoulders' and hips' heights and the plumb line with it, and no number of frames
+narrows that. Fitted by bench/clip_factor.py on re-taken clips of two fit bodies (each the root mean square of
+the pairs' differences over their combined ±, times 1.96, where that is over 1); checked on the held-out bodies'
+clips in bench/VIDEO.md."""
 
 INDEPENDENT_READINGS_PER_S = 2.0
 """At most this many independent readings a second of standing: frames closer together than half a second share
@@ -171,7 +179,8 @@ def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repe
         spread = max(float(np.std(series.noise, ddof=1)) / math.sqrt(NOISE_BAND_SHARE), typical or 0.0)
         count = min(effective_count(series.noise), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
         noise_half_width = t_975(count - 1) * spread / math.sqrt(count)
-        uncertainty = CLIP_RETAKE_FACTOR * factor * math.hypot(noise_half_width, series.sway_bound)
+        uncertainty = CLIP_RETAKE_FACTORS.get(first.id, 1.0) * factor * math.hypot(noise_half_width,
+                                                                                   series.sway_bound)
     measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
                                       components=components)
     return measurement, len(readings) - len(kept)

@@ -232,3 +232,25 @@ def test_a_swaying_measure_is_not_averaged_as_noise_and_its_interval_grows_with_
     still, _ = combine_frames(_frames(10.0 + noise), times, repeatability(), None, seconds=5.0)
     assert slow.uncertainty is not None and fast.uncertainty is not None and still.uncertainty is not None
     assert still.uncertainty < fast.uncertainty < slow.uncertainty < 2.5
+
+
+def test_a_clip_measure_a_re_take_moves_for_every_frame_at_once_is_widened_by_its_fitted_factor(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from posture import combine
+
+    times = np.arange(0, 5, 0.125)
+    readings = _frames(10.0 + np.random.default_rng(5).normal(0.0, 0.3, len(times)))
+    monkeypatch.setattr(combine, "CLIP_RETAKE_FACTORS", {})
+    plain, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0)
+    monkeypatch.setattr(combine, "CLIP_RETAKE_FACTORS", {"trunk_lean": 2.5})
+    widened, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0)
+    assert plain.uncertainty is not None and widened.uncertainty == pytest.approx(2.5 * plain.uncertainty)
+    assert widened.value == plain.value
+
+
+def test_the_fitted_clip_factors_only_ever_widen() -> None:
+    from posture.combine import CLIP_RETAKE_FACTORS
+    from posture.knowledge.registry import DEFINITIONS
+
+    assert CLIP_RETAKE_FACTORS and all(factor > 1.0 for factor in CLIP_RETAKE_FACTORS.values())
+    assert set(CLIP_RETAKE_FACTORS) <= {definition.id for definition in DEFINITIONS}
