@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import HELD_OUT_BODIES, Render, read_set  # noqa: E402
+from phone_clip import write_phone_clip  # noqa: E402
 
 from posture.analyzer import Analyzer  # noqa: E402
 
@@ -53,37 +54,23 @@ def shifted(picture: Image.Image, shift_px: float, noise: np.ndarray) -> np.ndar
 
 def encode(path: Path, picture: Image.Image, *, seconds: float, amplitude_px: float, frequency_hz: float,
            jitter_px: float, codec: str, seed: int) -> np.ndarray:
-    """A portrait phone clip: upright frames stored turned clockwise, with a display matrix turning them back.
+    """A portrait phone clip of the picture gliding by a sine with a jitter, with sensor noise.
 
     Returns:
         Each frame's glide in pixels.
     """
-    import av
-
     rng = np.random.default_rng(seed)
     phase = rng.uniform(0, 2 * math.pi)
-    options = {"preset": "ultrafast" if codec == "libx265" else "veryfast"}
-    if codec == "libx265":
-        options["x265-params"] = "log-level=none"
-    glides = []
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=RATE, options=options)
-        stream.width, stream.height = SIZE[1], SIZE[0]
-        stream.pix_fmt = "yuv420p"
-        stream.set_display_rotation(90)
+    glides: list[float] = []
+
+    def glided() -> Iterator[np.ndarray]:
         for index in range(int(seconds * RATE)):
-            t = index / RATE
-            shift = amplitude_px * math.sin(2 * math.pi * frequency_hz * t + phase) + rng.normal(0, jitter_px)
+            shift = (amplitude_px * math.sin(2 * math.pi * frequency_hz * index / RATE + phase)
+                     + rng.normal(0, jitter_px))
             glides.append(shift)
-            noise = rng.normal(0, SENSOR_NOISE, (SIZE[1], SIZE[0], 3)).astype(np.float32)
-            upright = shifted(picture, shift, noise)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(upright, k=-1)), format="rgb24")
-            frame.pts = index
-            frame.time_base = Fraction(1, RATE)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            yield shifted(picture, shift, rng.normal(0, SENSOR_NOISE, (SIZE[1], SIZE[0], 3)).astype(np.float32))
+
+    write_phone_clip(path, glided(), rate=RATE, codec=codec)
     return np.array(glides)
 
 

@@ -23,8 +23,8 @@ import math
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from fractions import Fraction
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from posture.analyzer import Analyzer  # noqa: E402
 from posture.io.outputs import replace_atomically  # noqa: E402
 from posture.io.video import open_clip, read_frames  # noqa: E402
 from posture.render.json import analysis_to_dict  # noqa: E402
+from phone_clip import write_phone_clip  # noqa: E402
 from walk_bench import BEGIN as WALK_BEGIN  # noqa: E402
 
 SPEED_SECONDS = 10.0
@@ -89,28 +90,14 @@ class Clip:
 def encode(path: Path, frames: list[Path], *, rate: float, codec: str, seed: int) -> None:
     """A portrait phone clip of the frames, with sensor noise: stored turned clockwise, with a display matrix
     turning them back."""
-    import av
-
     rng = np.random.default_rng(seed)
-    options = {"preset": "ultrafast" if codec == "libx265" else "veryfast"}
-    if codec == "libx265":
-        options["x265-params"] = "log-level=none"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=int(rate), options=options)
-        first = np.asarray(Image.open(frames[0]).convert("RGB"))
-        stream.width, stream.height = first.shape[0], first.shape[1]
-        stream.pix_fmt = "yuv420p"
-        stream.set_display_rotation(90)
-        for index, png in enumerate(frames):
+
+    def noisy() -> Iterator[np.ndarray]:
+        for png in frames:
             upright = np.asarray(Image.open(png).convert("RGB"), dtype=np.float32)
-            noisy = np.clip(upright + rng.normal(0, SENSOR_NOISE, upright.shape), 0, 255).astype(np.uint8)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(noisy, k=-1)), format="rgb24")
-            frame.pts = index
-            frame.time_base = Fraction(1, int(rate))
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            yield np.clip(upright + rng.normal(0, SENSOR_NOISE, upright.shape), 0, 255).astype(np.uint8)
+
+    write_phone_clip(path, noisy(), rate=int(rate), codec=codec)
 
 
 def centre_of_mass_x(world: dict[str, list[float]]) -> float:

@@ -23,14 +23,15 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from phone_clip import write_phone_clip
 from posture.analyzer import Analyzer
 from posture.io.outputs import replace_atomically
 from posture.render.json import analysis_to_dict
@@ -59,34 +60,18 @@ class Result:
 
 def encode(path: Path, folder: Path, codec: str, seed: int) -> None:
     """The rendered frames scaled up, with sensor noise, as a phone clip (portrait stored sideways)."""
-    import av
-
     rng = np.random.default_rng(seed)
     frames = sorted(folder.glob("*.png"))
     first = Image.open(frames[0])
     size = (first.width * SCALE, first.height * SCALE)
-    portrait = size[1] > size[0]
-    options = {"preset": "ultrafast" if codec == "libx265" else "veryfast"}
-    if codec == "libx265":
-        options["x265-params"] = "log-level=none"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=RATE, options=options)
-        stream.width, stream.height = (size[1], size[0]) if portrait else size
-        stream.pix_fmt = "yuv420p"
-        if portrait:
-            stream.set_display_rotation(90)
-        for index, png in enumerate(frames):
+
+    def noisy() -> Iterator[np.ndarray]:
+        for png in frames:
             picture = Image.open(png).convert("RGB").resize(size, Image.Resampling.BILINEAR)
-            noisy = np.asarray(picture, dtype=np.float32) + rng.normal(0, SENSOR_NOISE, (size[1], size[0], 3))
-            upright = np.clip(noisy, 0, 255).astype(np.uint8)
-            stored = np.ascontiguousarray(np.rot90(upright, k=-1)) if portrait else upright
-            frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
-            frame.pts = index
-            frame.time_base = Fraction(1, RATE)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            pixels = np.asarray(picture, dtype=np.float32) + rng.normal(0, SENSOR_NOISE, (size[1], size[0], 3))
+            yield np.clip(pixels, 0, 255).astype(np.uint8)
+
+    write_phone_clip(path, noisy(), rate=RATE, codec=codec)
 
 
 def index(left: list[float], right: list[float]) -> float:
