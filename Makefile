@@ -135,15 +135,24 @@ sway-set: $(SYNTH) synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py $(SYNTH_SWAY) --source $(SYNTH_SET)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py $(SYNTH_SWAY)-retake --retakes \
 		--source $(SYNTH_SET)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --room structured --source $(SYNTH_SET)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --room structured --retakes \
+		--source $(SYNTH_SET)
 
-# The clip's ± factor (posture/combine.py), fitted on re-taken clips of two fit bodies.
+# The clip's ± factors (posture/combine.py), fitted on re-taken clips of two fit bodies, unlevelled in a plain
+# room and levelled in a room with verticals.
 clip-factor: model $(SYNTH) synthetic-set
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --fit --source $(SYNTH_SET)
 	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --fit --retakes --source $(SYNTH_SET)
-	$(BIN)/python bench/clip_factor.py $(SYNTH_SET) $(SYNTH_SWAY)-fit $(SYNTH_SWAY)-fit-retake
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --room structured --fit --source $(SYNTH_SET)
+	PYOPENGL_PLATFORM=osmesa $(SYNTH) bench/synthetic/make_sway_set.py --room structured --fit --retakes \
+		--source $(SYNTH_SET)
+	$(BIN)/python bench/clip_factor.py $(SYNTH_SET) $(SYNTH_SWAY)-fit $(SYNTH_SWAY)-fit-retake \
+		$(SYNTH_SWAY)-room-fit $(SYNTH_SWAY)-room-fit-retake
 
 bench-video: model sway-set
-	$(BIN)/python bench/video_bench.py $(SYNTH_SET) $(SYNTH_SWAY) --retakes $(SYNTH_SWAY)-retake --out bench/VIDEO.md
+	$(BIN)/python bench/video_bench.py $(SYNTH_SET) $(SYNTH_SWAY) --retakes $(SYNTH_SWAY)-retake \
+		--room $(SYNTH_SWAY)-room --room-retakes $(SYNTH_SWAY)-room-retake --out bench/VIDEO.md
 
 # Rendered walks of known left-right asymmetry, encoded like a phone's (bench/VIDEO.md, section "Walking").
 SYNTH_WALK := bench/synthetic/cache-walk

@@ -11,8 +11,10 @@ posture kept) from the clip and from the same scene rendered standing still at t
 (posture's default reading with altered copies), the mean ± of each, each part's sway amplitude error against the rendered
 joints' own movement, and the time a 10-s 1080p clip takes.
 
-Usage (``make bench-video``; the accuracy set and the sway set must be rendered):
-    python bench/video_bench.py bench/synthetic/cache bench/synthetic/cache-sway --out bench/VIDEO.md
+Usage (``make bench-video``; the accuracy set and the sway sets must be rendered):
+    python bench/video_bench.py bench/synthetic/cache bench/synthetic/cache-sway \
+        --retakes bench/synthetic/cache-sway-retake --room bench/synthetic/cache-sway-room \
+        --room-retakes bench/synthetic/cache-sway-room-retake --out bench/VIDEO.md
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from posture import combine  # noqa: E402
 from posture.analyzer import Analyzer  # noqa: E402
 from posture.io.outputs import replace_atomically  # noqa: E402
 from posture.io.video import open_clip, read_frames  # noqa: E402
+from posture.knowledge.repeatability import t_975  # noqa: E402
 from posture.render.json import analysis_to_dict  # noqa: E402
 from phone_clip import write_phone_clip  # noqa: E402
 from walk_bench import BEGIN as WALK_BEGIN  # noqa: E402
@@ -76,6 +79,16 @@ class Clip:
     @property
     def codec(self) -> str:
         return str(self.plan["codec"])
+
+    @property
+    def room(self) -> str:
+        return str(self.plan.get("room", "plain"))
+
+    @property
+    def levelled(self) -> bool:
+        """Whether posture levelled the clip (found its camera's roll)."""
+        camera = None if self.clip_document is None else self.clip_document["camera"]
+        return camera is not None and camera["roll_source"] != "none"
 
     def kept_truths(self) -> list[dict[str, Any]]:
         """The truths of the frames within the still stretch posture kept (all of them when it kept none)."""
@@ -158,24 +171,41 @@ def read_clips(analyzer: Analyzer, clips: list[Clip], sway_folder: Path, work: P
         print(f"  {index + 1}/{len(clips)} clips read in {sway_folder.name}", file=sys.stderr)
 
 
-def run(folder: Path, sway_folder: Path, retake_folder: Path | None,
-        work: Path) -> tuple[list[Clip], list[Clip], dict[str, float]]:
-    clips = planned(folder, sway_folder)
-    retakes = planned(folder, retake_folder) if retake_folder is not None else []
+@dataclass
+class Sets:
+    """The clips read, by set: the held-out bodies' clips and re-takes, in the plain room and the room with
+    verticals."""
+
+    clips: list[Clip]
+    retakes: list[Clip]
+    room_clips: list[Clip]
+    room_retakes: list[Clip]
+
+    def every(self) -> list[Clip]:
+        return self.clips + self.retakes + self.room_clips + self.room_retakes
+
+
+def run(folder: Path, folders: dict[str, Path | None], work: Path) -> tuple[Sets, dict[str, float]]:
+    """Every set given in ``folders`` (by :class:`Sets`' field names) read, and the speed clip timed."""
+    sets = Sets(*[planned(folder, folders[name]) if folders.get(name) is not None else []
+                  for name in ("clips", "retakes", "room_clips", "room_retakes")])
+    seed = 0
     with Analyzer() as analyzer:
-        read_clips(analyzer, clips, sway_folder, work)
-        if retake_folder is not None:
-            read_clips(analyzer, retakes, retake_folder, work, first_seed=len(clips))
-        first = clips[0]
+        for name in ("clips", "retakes", "room_clips", "room_retakes"):
+            chosen = getattr(sets, name)
+            if chosen:
+                read_clips(analyzer, chosen, folders[name], work, first_seed=seed)
+                seed += len(chosen)
+        first = sets.clips[0]
         names = first.plan["frames"]
         # Back and forth through the first clip's frames, so that the sway carries on without a jump.
-        looped = [sway_folder / first.plan["name"] / f"{name}.png" for name in (names + names[::-1])]
+        looped = [folders["clips"] / first.plan["name"] / f"{name}.png" for name in (names + names[::-1])]
         path = work / "speed.mp4"
         encode(path, looped[:int(SPEED_SECONDS * first.rate)], rate=first.rate, codec="libx264", seed=99)
         started, cpu = time.perf_counter(), time.process_time()
         analyzer.analyze_clip(path, height_cm=first.render.truth["person"]["height_cm"])
         speed = {"wall_s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu}
-    return clips, retakes, speed
+    return sets, speed
 
 
 def _value(getter: Any, document: dict[str, Any] | None, truth: dict[str, Any]) -> float | None:
@@ -199,16 +229,50 @@ def _mean_truth(pairing: Pairing, document: dict[str, Any] | None, truths: list[
     return None if document is None or any(v is None for v in values) else float(np.mean(values))
 
 
-def accuracy_rows(clips: list[Clip]) -> list[str]:
-    lines = ["| measurement | view | clips | clip MAE | photo MAE | one frame MAE | clip ± (mean) | photo ± (mean) "
-             "| ± ratio |", "|---|---|---|---|---|---|---|---|---|"]
+ROOMS = {"plain": "plain room", "structured": "room with verticals"}
+"""The rooms the clips were filmed in (``make_sway_set.py --room``): posture cannot level a plain room's clips, and
+levels the other's by its door, wall corner and shelf."""
+
+
+@dataclass
+class RowStats:
+    """One measurement's comparison of clip and photo, over the clips that gave both."""
+
+    pairing: Pairing
+    view: str
+    errors: dict[str, list[float]]
+    """Absolute errors of the clip, the still photo and the clip's middle frame read as a photo."""
+    paired: list[float]
+    """Per clip, the clip's absolute error less the still photo's."""
+    widths: dict[str, tuple[list[float], list[float]]]
+    """Per room, the clips' and the photos' ±."""
+
+    def paired_interval(self) -> tuple[float, float]:
+        """The mean paired difference and its 95% half-width (Student's t)."""
+        values = np.array(self.paired)
+        if len(values) < 2:
+            return float(values.mean()), float("nan")
+        return float(values.mean()), float(t_975(len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+
+    def clip_worse(self) -> bool:
+        """Whether the clip's error is larger than the photo's by more than the paired difference's 95% interval."""
+        mean, half = self.paired_interval()
+        return math.isfinite(half) and mean - half > 0
+
+    def ratio(self, room: str) -> float | None:
+        clip_pm, photo_pm = self.widths.get(room, ([], []))
+        return float(np.mean(clip_pm) / np.mean(photo_pm)) if clip_pm and photo_pm else None
+
+
+def accuracy_stats(clips: list[Clip]) -> list[RowStats]:
+    """Each measurement's errors and ± from the clips and from their still photos and middle frames."""
+    stats = []
     for view, pairings in (("side", SIDE_PAIRINGS), ("front", FRONT_PAIRINGS), ("back", FRONT_PAIRINGS)):
         chosen = [c for c in clips if c.render.view.startswith(view)]
         for pairing in pairings:
             if "uncorrected" in pairing.label or "uncalibrated" in pairing.label or "alone" in pairing.label:
                 continue
-            errors: dict[str, list[float]] = {"clip": [], "photo": [], "frame": []}
-            clip_pm, photo_pm = [], []
+            row = RowStats(pairing, view, {"clip": [], "photo": [], "frame": []}, [], {})
             for clip in chosen:
                 middle = clip.frame_truths[int(round(clip.plan["seconds"] / 2 * clip.rate))]
                 truths = {"clip": _mean_truth(pairing, clip.clip_document, clip.kept_truths()),
@@ -219,20 +283,37 @@ def accuracy_rows(clips: list[Clip]) -> list[str]:
                             "frame": _value(pairing.measured, clip.frame_document, middle)}
                 if any(truths[name] is None or measured[name] is None for name in ("clip", "photo")):
                     continue
-                for name, value in measured.items():
-                    if value is not None and truths[name] is not None:
-                        errors[name].append(abs(value - truths[name]))
-                for target, document in ((clip_pm, clip.clip_document), (photo_pm, clip.photo_document)):
-                    half = _uncertainty(pairing, document)
-                    if half is not None:
-                        target.append(half)
-            if not errors["clip"]:
-                continue
-            cells = [f"{np.mean(errors[name]):.2f} {pairing.unit}" if errors[name] else "–"
-                     for name in ("clip", "photo", "frame")]
-            spread = ([f"{np.mean(clip_pm):.2f}", f"{np.mean(photo_pm):.2f}",
-                       f"{np.mean(clip_pm) / np.mean(photo_pm):.2f}"] if clip_pm and photo_pm else ["–"] * 3)
-            lines.append(f"| {pairing.label} | {view} | {len(errors['clip'])} | " + " | ".join(cells + spread) + " |")
+                errors = {name: abs(value - truths[name]) for name, value in measured.items()
+                          if value is not None and truths[name] is not None}
+                for name, error in errors.items():
+                    row.errors[name].append(error)
+                row.paired.append(errors["clip"] - errors["photo"])
+                clip_half, photo_half = _uncertainty(pairing, clip.clip_document), _uncertainty(pairing,
+                                                                                                 clip.photo_document)
+                if clip_half is not None and photo_half is not None:
+                    clip_pm, photo_pm = row.widths.setdefault(clip.room, ([], []))
+                    clip_pm.append(clip_half)
+                    photo_pm.append(photo_half)
+            if row.errors["clip"]:
+                stats.append(row)
+    return stats
+
+
+def accuracy_rows(stats: list[RowStats]) -> list[str]:
+    lines = ["| measurement | view | clips | clip MAE | photo MAE | one frame MAE | clip − photo error (95%) "
+             + "".join(f"| ± ratio, {name} " for name in ROOMS.values()) + "|",
+             "|---|---|---|---|---|---|---|" + "---|" * len(ROOMS)]
+    for row in stats:
+        unit = row.pairing.unit
+        cells = [f"{np.mean(row.errors[name]):.2f} {unit}" if row.errors[name] else "–"
+                 for name in ("clip", "photo", "frame")]
+        mean, half = row.paired_interval()
+        cells.append(f"{mean:+.2f} ± {half:.2f}" if math.isfinite(half) else f"{mean:+.2f}")
+        for room in ROOMS:
+            ratio = row.ratio(room)
+            clip_pm, photo_pm = row.widths.get(room, ([], []))
+            cells.append("–" if ratio is None else f"{ratio:.2f} ({np.mean(clip_pm):.2f} / {np.mean(photo_pm):.2f})")
+        lines.append(f"| {row.pairing.label} | {row.view} | {len(row.errors['clip'])} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -249,21 +330,25 @@ def part_errors(clips: list[Clip]) -> dict[str, list[float]]:
     return errors
 
 
-def acceptance(clips: list[Clip], speed: dict[str, float]) -> list[str]:
+def acceptance(clips: list[Clip], stats: list[RowStats], speed: dict[str, float]) -> list[str]:
     """The issue's acceptance lines, each against this run's numbers."""
-    rows = [line.split(" | ") for line in accuracy_rows(clips)[2:]]
-    measured = [(row[0].lstrip("| "), float(row[3].split()[0]), float(row[4].split()[0]),
-                 float(row[5].split()[0]) if row[5] != "–" else None, row[8].rstrip(" |")) for row in rows]
-    no_worse = [name for name, clip, photo, _, _ in measured if clip <= photo]
-    frame_no_worse = [name for name, clip, _, frame, _ in measured if frame is not None and clip <= frame]
-    with_ratio = [float(row[4]) for row in measured if row[4] != "–"]
-    halved = [ratio for ratio in with_ratio if ratio <= 0.5]
+    no_worse = [row for row in stats if np.mean(row.errors["clip"]) <= np.mean(row.errors["photo"])]
+    frame_no_worse = [row for row in stats
+                      if row.errors["frame"] and np.mean(row.errors["clip"]) <= np.mean(row.errors["frame"])]
+    worse_beyond_noise = [row for row in stats if row.clip_worse()]
     largest = {part: max(abs(e) for e in errors) for part, errors in part_errors(clips).items()}
+    halved = []
+    for room, name in ROOMS.items():
+        ratios = [ratio for row in stats if (ratio := row.ratio(room)) is not None]
+        if ratios:
+            halved.append(f"{name} {sum(r <= 0.5 for r in ratios)} of {len(ratios)} rows")
     return [
-        f"- MAE no worse than the same scene standing still read as one photo: {len(no_worse)} of "
-        f"{len(measured)} rows; no worse than the clip's own middle frame read as a photo: {len(frame_no_worse)} "
-        f"of {len(measured)}.",
-        f"- ± at most half the photo's: {len(halved)} of {len(with_ratio)} rows.",
+        f"- MAE no worse than the same scene standing still read as one photo: {len(no_worse)} of {len(stats)} "
+        f"rows; worse by more than the paired difference's 95% interval: {len(worse_beyond_noise)} of {len(stats)}"
+        + (f" ({', '.join(f'{row.pairing.label.split()[0]} {row.view}' for row in worse_beyond_noise)})"
+           if worse_beyond_noise else "")
+        + f"; no worse than the clip's own middle frame read as a photo: {len(frame_no_worse)} of {len(stats)}.",
+        f"- ± at most half the photo's: {'; '.join(halved)}.",
         "- Largest sway amplitude error per part: " + ", ".join(f"{part} {value:.2f} cm" for part, value in
                                                                largest.items()) + " (target: at most 0.5 cm).",
         f"- A {SPEED_SECONDS:g}-s 1080p clip: {speed['wall_s']:.1f} s (target: at most 10 s).",
@@ -347,13 +432,34 @@ def retake_summary(clips: list[Clip], retakes: list[Clip]) -> str:
                 counts[kind][1] += int(total)
     return (f"Inside their combined ±: clips {counts['clip'][0]} of {counts['clip'][1]} pairs "
             f"({100 * counts['clip'][0] / max(counts['clip'][1], 1):.0f}%), photos {counts['frame'][0]} of "
-            f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%). The clip's ± "
-            "carries its measure's re-take factor (posture.combine.CLIP_RETAKE_FACTORS: "
-            + ", ".join(f"{k} {v:g}" for k, v in combine.CLIP_RETAKE_FACTORS.items())
-            + "; 1 for the others), fitted on two fit bodies' re-taken clips (bench/clip_factor.py), none of these.")
+            f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%).")
 
 
-def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) -> str:
+def factors_note() -> str:
+    """The clip's re-take factors, as this run used them."""
+    def listed(factors: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:g}" for k, v in factors.items()) or "none"
+
+    return ("The clip's ± carries its measure's re-take factor, fitted on two fit bodies' re-taken clips "
+            "(bench/clip_factor.py), none of these: unlevelled (posture.combine.UNLEVELLED_CLIP_FACTORS) "
+            f"{listed(combine.UNLEVELLED_CLIP_FACTORS)}; levelled (LEVELLED_CLIP_FACTORS) "
+            f"{listed(combine.LEVELLED_CLIP_FACTORS)}; 1 for the others.")
+
+
+def retake_section(clips: list[Clip], retakes: list[Clip], room: str) -> list[str]:
+    """One room's re-take table and its summary."""
+    if not retakes:
+        return []
+    levelled = sum(c.levelled for c in clips + retakes if c.clip_document is not None)
+    read = sum(c.clip_document is not None for c in clips + retakes)
+    return [f"### {ROOMS[room].capitalize()}", "",
+            f"posture levelled {levelled} of the {read} clips read here.", "",
+            *retake_rows(clips, retakes), "", retake_summary(clips, retakes), ""]
+
+
+def markdown(sets: Sets, speed: dict[str, float]) -> str:
+    clips = sets.clips
+    stats = accuracy_stats(sets.every())
     errors = [e for part in part_errors(clips).values() for e in part]
     first = clips[0].plan
     lines = [
@@ -367,7 +473,10 @@ def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) ->
         "from the side it tilts over its ankles as one piece (the head sways further than the hips), from the "
         f"front and back it is carried sideways whole. The frames get sensor noise (σ {SENSOR_NOISE:g} levels) "
         "and are encoded as a portrait phone clip (stored sideways with a -90° display matrix, H.264 and HEVC "
-        "alternately). The person's true height is given (`--height-cm`).",
+        "alternately). The person's true height is given (`--height-cm`). Each clip is also filmed again as "
+        "another session would (a re-take: the sway drawn anew, the camera moved by up to 0.2 m, 8 cm and 0.5° "
+        "of roll, the person turned by up to 2°), and all of them once more in a room with a door, a wall corner "
+        "and a shelf that posture levels by (`--room structured`: the same sway, moves and codecs).",
         "",
         "Every frame is rendered, so every frame has its own truth: the clip's truth is the mean of its frames' "
         "truths over the still stretch posture kept. Limits: the body sways and does nothing else (no breathing, "
@@ -376,25 +485,30 @@ def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) ->
         "",
         "## Acceptance (issue 21)",
         "",
-        *acceptance(clips, speed),
+        *acceptance(clips, stats, speed),
         "",
         "## Measurements: the clip against the same posture as one photo",
         "",
-        "*clip MAE*: the clip's combined reading against the mean of its kept frames' truths; *photo MAE*: the "
-        "same scene rendered standing still at the clip's size (the same body, posture, camera and light, "
-        "`still.png` beside the frames) read as one photo with posture's default altered copies, against its "
-        "truth; *one frame MAE*: the clip's middle frame, "
-        "decoded, read as a photo the same way, against that frame's truth (one moment, through the encoding); "
-        "*±*: the mean 95% interval of the clip and of the photo; *± ratio*: clip over photo. The single-photo "
-        "figures over every render are in bench/ACCURACY.md.",
+        f"Over all {len(sets.every())} clips (both rooms, first takes and re-takes). *clip MAE*: the clip's "
+        "combined reading against the mean of its kept frames' truths; *photo MAE*: the same scene rendered "
+        "standing still at the clip's size (the same body, posture, camera, room and light, `still.png` beside "
+        "the frames) read as one photo with posture's default altered copies, against its truth; *one frame "
+        "MAE*: the clip's middle frame, decoded, read as a photo the same way, against that frame's truth (one "
+        "moment, through the encoding); *clip − photo error*: per clip, the clip's absolute error less its "
+        "photo's, averaged, with the 95% interval of that mean (a clip and its re-take share a body and posture, "
+        "so the interval is somewhat too narrow); *± ratio*: the clips' mean 95% interval over the photos', "
+        "in each room (the two means in brackets). The single-photo figures over every render are in "
+        "bench/ACCURACY.md.",
         "",
-        *accuracy_rows(clips),
+        *accuracy_rows(stats),
         "",
         "## Sway",
         "",
-        "Each part's range and RMS read against the movement of its rendered joints across the picture (ears, "
-        "shoulder joints, hip joints; their midpoints) over the still stretch's frames. The amplitude errors are "
-        "the range's error halved and the RMS's error times √2 (each an error in a sine's amplitude).",
+        "The first takes in the plain room. Each part's range and RMS read against the movement of its rendered "
+        "joints across the picture (ears, shoulder joints, hip joints; their midpoints) over the still stretch's "
+        "frames; the body centre against the centre of mass of Dempster's segment model on the rendered joints. "
+        "The amplitude errors are the range's error halved and the RMS's error times √2 (each an error in a "
+        "sine's amplitude).",
         "",
         *sway_rows(clips),
         "",
@@ -404,17 +518,12 @@ def markdown(clips: list[Clip], retakes: list[Clip], speed: dict[str, float]) ->
         "",
         *(["## Re-takes",
             "",
-            "Each clip filmed again as another session would (`make_sway_set.py --retakes`): the sway drawn anew, "
-            "the camera moved (distance ±0.2 m, lens height ±8 cm, roll ±0.5°) and the person turned ±2°, as "
-            "bench/COVERAGE.md re-takes its photos. A clip and its re-take show the same posture, so their "
-            "difference is the re-take scatter that their ±, combined (the root of the sum of their squares), "
-            "should cover about 95 times in 100. *photos*: the middle frame of each, read as a photo: one moment "
-            "of the sway each.",
+            "A clip and its re-take show the same posture, so their difference is the re-take scatter that their "
+            "±, combined (the root of the sum of their squares), should cover about 95 times in 100. *photos*: "
+            "the middle frame of each, read as a photo: one moment of the sway each. " + factors_note(),
             "",
-            *retake_rows(clips, retakes),
-            "",
-            retake_summary(clips, retakes),
-            ""] if retakes else []),
+            *retake_section(sets.clips, sets.retakes, "plain"),
+            *retake_section(sets.room_clips, sets.room_retakes, "structured")] if sets.retakes else []),
         "## Speed",
         "",
         f"A {SPEED_SECONDS:g}-s 1080p H.264 portrait clip ({int(SPEED_SECONDS * first['rate'])} frames, the first "
@@ -430,14 +539,19 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="the accuracy set (bench/synthetic/cache)")
     parser.add_argument("sway_folder", type=Path, help="the swaying clips' frames (bench/synthetic/cache-sway)")
     parser.add_argument("--retakes", type=Path, help="their re-takes (bench/synthetic/cache-sway-retake)")
+    parser.add_argument("--room", type=Path, help="the same clips in a room with verticals "
+                                                  "(bench/synthetic/cache-sway-room)")
+    parser.add_argument("--room-retakes", type=Path, help="their re-takes (bench/synthetic/cache-sway-room-retake)")
     parser.add_argument("--out", type=Path, default=Path("bench/VIDEO.md"))
     args = parser.parse_args()
+    folders = {"clips": args.sway_folder, "retakes": args.retakes, "room_clips": args.room,
+               "room_retakes": args.room_retakes}
     with tempfile.TemporaryDirectory(prefix="posture-video-bench-") as work:
-        clips, retakes, speed = run(args.folder, args.sway_folder, args.retakes, Path(work))
+        sets, speed = run(args.folder, folders, Path(work))
     # The walking section is bench/walk_bench.py's, between its markers: it is kept as it is.
     previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     walking = previous[previous.index(WALK_BEGIN):] if WALK_BEGIN in previous else ""
-    replace_atomically(args.out, (markdown(clips, retakes, speed).rstrip("\n") + "\n\n" + walking).rstrip("\n").encode("utf-8")
+    replace_atomically(args.out, (markdown(sets, speed).rstrip("\n") + "\n\n" + walking).rstrip("\n").encode("utf-8")
                        + b"\n")
     print(f"wrote {args.out}", file=sys.stderr)
 

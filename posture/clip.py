@@ -219,7 +219,7 @@ def _combined(base: Analysis, frames: list[FrameReading], stretch: StillStretch,
     for measurement_id in ids:
         found = [(r.time_s, m) for r in frames for m in r.measurements if m.id == measurement_id]
         combined, left_out = combine_frames([m for _, m in found], [t for t, _ in found], repeat, height_cm,
-                                            stretch.seconds)
+                                            stretch.seconds, levelled=base.frame.levelling.applied)
         combined = moved_as_with_copies(combined, frames)
         drawn = own.get(measurement_id)
         # The points drawn are the standing frame's own, on the picture shown; a measure it lacks is not drawn.

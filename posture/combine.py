@@ -74,18 +74,30 @@ def effective_count(values: np.ndarray) -> float:
     return max(2.0, len(values) * (1.0 - correlation) / (1.0 + correlation))
 
 
-CLIP_RETAKE_FACTORS: dict[str, float] = {
+UNLEVELLED_CLIP_FACTORS: dict[str, float] = {
     "foot_hip_offset": 2.55, "head_forward_angle": 1.04, "head_forward_offset": 1.04, "hip_height_difference": 2.1,
     "lateral_trunk_shift": 3.39, "pelvic_tilt": 1.61, "plumb_line": 3.45, "shoulder_height_difference": 2.65,
     "trunk_lean": 2.92,
 }
-"""How much a measure's clip ± is widened to cover how far a re-taken clip lands (1 for a measure not named). Its
-frames average away what changes from frame to frame, not what a re-take changes for all of them at once: the
-camera's place and roll, the person's turn. A roll of half a degree in a plain room, which levelling cannot see,
-moves the trunk's lean, the shoulders' and hips' heights and the plumb line with it, and no number of frames
-narrows that. Fitted by bench/clip_factor.py on re-taken clips of two fit bodies (each the root mean square of
-the pairs' differences over their combined ±, times 1.96, where that is over 1); checked on the held-out bodies'
-clips in bench/VIDEO.md."""
+"""How much a measure's ± is widened, in a clip posture could not level, to cover how far a re-taken clip lands
+(1 for a measure not named). Its frames average away what changes from frame to frame, not what a re-take changes
+for all of them at once: the camera's place and roll, the person's turn. A roll of half a degree in a plain room,
+which levelling cannot see, moves the trunk's lean, the shoulders' and hips' heights and the plumb line with it,
+and no number of frames narrows that. Fitted by bench/clip_factor.py on re-taken clips of two fit bodies in a
+plain room (each the root mean square of the pairs' differences over their combined ±, times 1.96, where that is
+over 1); checked on the held-out bodies' clips in bench/VIDEO.md."""
+
+LEVELLED_CLIP_FACTORS: dict[str, float] = dict(UNLEVELLED_CLIP_FACTORS)
+"""The same for a clip posture levelled (by the background's upright lines, or the user's ``--roll``): the roll is
+then measured in each take, and what is left is the camera's place and the person's turn. Fitted the same way on
+the same clips filmed in a room with a door, a wall corner and a shelf."""
+
+
+def clip_retake_factor(measurement_id: str, levelled: bool) -> float:
+    """The factor a clip's ± of ``measurement_id`` is widened by (:data:`LEVELLED_CLIP_FACTORS`,
+    :data:`UNLEVELLED_CLIP_FACTORS`)."""
+    return (LEVELLED_CLIP_FACTORS if levelled else UNLEVELLED_CLIP_FACTORS).get(measurement_id, 1.0)
+
 
 INDEPENDENT_READINGS_PER_S = 2.0
 """At most this many independent readings a second of standing: frames closer together than half a second share
@@ -136,7 +148,7 @@ def split_series(times: np.ndarray, values: np.ndarray, seconds: float) -> Frame
 
 
 def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repeat: Repeatability,
-                   height_cm: float | None, seconds: float) -> tuple[Measurement, int]:
+                   height_cm: float | None, seconds: float, *, levelled: bool = False) -> tuple[Measurement, int]:
     """One measurement from its readings in ``seconds`` of a clip's frames, and how many frames were left out.
 
     The mean of the frames within :data:`OUTLIER_MADS` of the median. Its ± is the repeatability's (the
@@ -151,9 +163,14 @@ def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repe
       real change of posture, not noise, so it is not averaged as noise is (a slow sway over a few seconds would
       count as two readings and widen the ± many times over); a re-take catches another part of the swing.
 
+    Both are widened by the measure's re-take factor (:func:`clip_retake_factor`), which depends on whether the
+    clip was ``levelled``: what a re-take changes in every frame alike is not in the frames' spread.
+
     Args:
         readings: the measurement's readings, in the order of ``times``.
         times: each reading's frame time in seconds, increasing.
+        levelled: whether the clip was levelled (by its background's lines or the user's roll); an unlevelled
+            clip's ± is widened more, for the camera roll no frame shows.
 
     Raises:
         ValueError: no readings, or not one time per reading.
@@ -179,8 +196,8 @@ def combine_frames(readings: Sequence[Measurement], times: Sequence[float], repe
         spread = max(float(np.std(series.noise, ddof=1)) / math.sqrt(NOISE_BAND_SHARE), typical or 0.0)
         count = min(effective_count(series.noise), max(2.0, INDEPENDENT_READINGS_PER_S * seconds))
         noise_half_width = t_975(count - 1) * spread / math.sqrt(count)
-        uncertainty = CLIP_RETAKE_FACTORS.get(first.id, 1.0) * factor * math.hypot(noise_half_width,
-                                                                                   series.sway_bound)
+        uncertainty = clip_retake_factor(first.id, levelled) * factor * math.hypot(noise_half_width,
+                                                                                  series.sway_bound)
     measurement = dataclasses.replace(first, value=float(kept_values.mean()), uncertainty=uncertainty,
                                       components=components)
     return measurement, len(readings) - len(kept)

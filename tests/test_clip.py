@@ -64,6 +64,23 @@ def test_a_clip_of_quiet_standing_gives_one_reading_with_its_frames_and_sway(
         assert reading.frequency_hz == pytest.approx(0.5, abs=0.15)
 
 
+def test_a_levelled_clip_takes_the_levelled_re_take_factors_and_an_unlevelled_one_the_others(
+        analyzer: Analyzer, still_clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from posture import combine
+
+    monkeypatch.setattr(combine, "UNLEVELLED_CLIP_FACTORS", {"trunk_lean": 3.0})
+    monkeypatch.setattr(combine, "LEVELLED_CLIP_FACTORS", {})
+    unlevelled = analyzer.analyze_clip(still_clip)
+    levelled = analyzer.analyze_clip(still_clip, roll=0.0)  # a roll the user gives levels the clip
+    assert unlevelled.frame is not None and not unlevelled.frame.levelling.applied
+    assert levelled.frame is not None and levelled.frame.levelling.source == "user"
+    for measurement in unlevelled.measurements:
+        twin = levelled.measurement(measurement.id)
+        assert twin is not None and twin.uncertainty is not None and measurement.uncertainty is not None
+        expected = 3.0 if measurement.id == "trunk_lean" else 1.0
+        assert measurement.uncertainty == pytest.approx(expected * twin.uncertainty, rel=1e-6)
+
+
 def test_the_cli_reads_a_clip_and_its_json_says_how_many_frames(
         still_clip: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", str(still_clip), "--json"]) == ExitCode.OK

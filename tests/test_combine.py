@@ -240,17 +240,24 @@ def test_a_clip_measure_a_re_take_moves_for_every_frame_at_once_is_widened_by_it
 
     times = np.arange(0, 5, 0.125)
     readings = _frames(10.0 + np.random.default_rng(5).normal(0.0, 0.3, len(times)))
-    monkeypatch.setattr(combine, "CLIP_RETAKE_FACTORS", {})
+    monkeypatch.setattr(combine, "UNLEVELLED_CLIP_FACTORS", {})
+    monkeypatch.setattr(combine, "LEVELLED_CLIP_FACTORS", {})
     plain, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0)
-    monkeypatch.setattr(combine, "CLIP_RETAKE_FACTORS", {"trunk_lean": 2.5})
-    widened, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0)
-    assert plain.uncertainty is not None and widened.uncertainty == pytest.approx(2.5 * plain.uncertainty)
-    assert widened.value == plain.value
+    monkeypatch.setattr(combine, "UNLEVELLED_CLIP_FACTORS", {"trunk_lean": 2.5})
+    monkeypatch.setattr(combine, "LEVELLED_CLIP_FACTORS", {"trunk_lean": 1.5})
+    unlevelled, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0)
+    levelled, _ = combine_frames(readings, times, repeatability(), None, seconds=5.0, levelled=True)
+    assert plain.uncertainty is not None
+    assert unlevelled.uncertainty == pytest.approx(2.5 * plain.uncertainty)
+    assert levelled.uncertainty == pytest.approx(1.5 * plain.uncertainty)
+    assert unlevelled.value == levelled.value == plain.value
 
 
-def test_the_fitted_clip_factors_only_ever_widen() -> None:
-    from posture.combine import CLIP_RETAKE_FACTORS
+@pytest.mark.parametrize("factors_name", ["UNLEVELLED_CLIP_FACTORS", "LEVELLED_CLIP_FACTORS"])
+def test_the_fitted_clip_factors_only_ever_widen(factors_name: str) -> None:
+    from posture import combine
     from posture.knowledge.registry import DEFINITIONS
 
-    assert CLIP_RETAKE_FACTORS and all(factor > 1.0 for factor in CLIP_RETAKE_FACTORS.values())
-    assert set(CLIP_RETAKE_FACTORS) <= {definition.id for definition in DEFINITIONS}
+    factors = getattr(combine, factors_name)
+    assert all(factor > 1.0 for factor in factors.values())
+    assert set(factors) <= {definition.id for definition in DEFINITIONS}

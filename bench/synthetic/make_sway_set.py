@@ -76,9 +76,9 @@ RETAKE_MOVES = {"camera_distance_m": 0.2, "camera_height_m": 0.08, "camera_roll_
 photos do): another session's clip."""
 
 
-def planned(seed: int = 21, retake: bool = False, bodies: tuple[str, ...] = BODIES) -> list[dict]:
+def planned(seed: int = 21, retake: bool = False, bodies: tuple[str, ...] = BODIES, room: str = "plain") -> list[dict]:
     """Each clip's render, sway and codec (the same every run for a seed; a clip's index is its encoding's seed),
-    and for a re-take the camera's and the person's moves."""
+    and for a re-take the camera's and the person's moves; the room does not change them."""
     rng = np.random.default_rng(seed)
     plan = []
     for body in bodies:
@@ -87,19 +87,22 @@ def planned(seed: int = 21, retake: bool = False, bodies: tuple[str, ...] = BODI
                     "frequency_hz": float(rng.uniform(*FREQUENCY_HZ)),
                     "phase_rad": float(rng.uniform(0, 2 * math.pi)),
                     "codec": "libx265" if len(plan) % 2 else "libx264"}
+            if room != "plain":
+                clip["room"] = room
             if retake:
                 clip["moves"] = {name: float(rng.uniform(-reach, reach)) for name, reach in RETAKE_MOVES.items()}
             plan.append(clip)
     return plan
 
 
-def scene_of(render_json: dict, moves: dict[str, float] | None = None) -> R.Scene:
-    """The accuracy-set render's scene at the clip's size, its camera and person moved by ``moves`` (added)."""
+def scene_of(render_json: dict, moves: dict[str, float] | None = None, room: str = "plain") -> R.Scene:
+    """The accuracy-set render's scene at the clip's size in ``room``, its camera and person moved by ``moves``
+    (added)."""
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in render_json["scene"].items()
               if k != "body_shape"}
     for name, move in (moves or {}).items():
         fields[name] += move
-    return replace(R.Scene(**fields), width=SIZE[0], height=SIZE[1])
+    return replace(R.Scene(**fields), width=SIZE[0], height=SIZE[1], room=room)
 
 
 def swayed(scene: R.Scene, hips_ahead_cm: float, hip_height_m: float) -> R.Scene:
@@ -116,7 +119,7 @@ def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
     folder = out / clip["name"]
     folder.mkdir(parents=True, exist_ok=True)
     render_json = json.loads((source / f"{clip['name']}.json").read_text())
-    base = scene_of(render_json, clip.get("moves"))
+    base = scene_of(render_json, clip.get("moves"), clip.get("room", "plain"))
     world = render_json["world_m"]
     hip_height = 0.5 * (world["left_hip"][2] + world["right_hip"][2])
     times = np.arange(0.0, SECONDS, 1.0 / RATE)
@@ -140,7 +143,7 @@ def render_clip(renderer, source: Path, out: Path, clip: dict) -> None:
 def render_still(renderer, source: Path, out: Path, clip: dict) -> None:
     """The clip's scene at the clip's size, standing still: the photo the clip is compared with."""
     render_json = json.loads((source / f"{clip['name']}.json").read_text())
-    rgb, truth = renderer.render(scene_of(render_json, clip.get("moves")))
+    rgb, truth = renderer.render(scene_of(render_json, clip.get("moves"), clip.get("room", "plain")))
     R.save(rgb, truth, out / clip["name"] / "still.png")
 
 
@@ -155,13 +158,17 @@ def main(argv=None) -> int:
     ap.add_argument("--fit", action="store_true",
                     help="the fit's bodies instead of the held-out ones (OUT defaults to bench/synthetic/cache-sway-fit, "
                          "or cache-sway-fit-retake)")
+    ap.add_argument("--room", choices=sorted(R.ROOMS), default="plain",
+                    help="structured: the same clips (the same sway, camera moves and codecs) in a room with a door, "
+                         "a wall corner and a shelf that posture levels by (OUT defaults to cache-sway-room...)")
     ap.add_argument("--clip", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    name = "cache-sway" + ("-fit" if args.fit else "") + ("-retake" if args.retakes else "")
+    name = ("cache-sway" + ("-room" if args.room != "plain" else "") + ("-fit" if args.fit else "")
+            + ("-retake" if args.retakes else ""))
     out = Path(args.out or HERE / name)
     source = Path(args.source)
     plan = planned((31 if args.fit else 21) + args.retakes, retake=args.retakes,
-                   bodies=FIT_BODIES if args.fit else BODIES)
+                   bodies=FIT_BODIES if args.fit else BODIES, room=args.room)
     if args.clip is not None:
         clip = next(c for c in plan if c["name"] == args.clip)
         renderer = R.default_renderer()
@@ -178,7 +185,8 @@ def main(argv=None) -> int:
         # One process a clip: the renderer's memory grows by tens of MB a 1080x1920 frame and is given back only
         # when its process ends (two clips' worth in one process came near the machine's 24 GB).
         subprocess.run([sys.executable, __file__, str(out), "--source", str(source), "--clip", clip["name"],
-                        *(["--retakes"] if args.retakes else []), *(["--fit"] if args.fit else [])], check=True)
+                        *(["--retakes"] if args.retakes else []), *(["--fit"] if args.fit else []),
+                        "--room", args.room], check=True)
     return 0
 
 
