@@ -259,5 +259,5 @@ def test_the_fitted_clip_factors_only_ever_widen(factors_name: str) -> None:
     from posture.knowledge.registry import DEFINITIONS
 
     factors = getattr(combine, factors_name)
-    assert all(factor > 1.0 for factor in factors.values())
+    assert factors and all(factor > 1.0 for factor in factors.values())
     assert set(factors) <= {definition.id for definition in DEFINITIONS}
