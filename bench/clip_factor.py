@@ -34,11 +34,6 @@ from posture.analyzer import Analyzer  # noqa: E402
 from posture.knowledge.repeatability import Z_95  # noqa: E402
 
 
-def levelled(document: dict) -> bool:
-    """Whether posture levelled the clip (its camera's roll found)."""
-    return document["camera"] is not None and document["camera"]["roll_source"] != "none"
-
-
 def ratios(clips: list[Clip], retakes: list[Clip], *, both_levelled: bool) -> dict[str, list[float]]:
     """Per measurement, each pair's difference over its combined half-width, over the pairs posture levelled
     both of (``both_levelled``) or neither of."""
@@ -48,7 +43,7 @@ def ratios(clips: list[Clip], retakes: list[Clip], *, both_levelled: bool) -> di
         other = again.get(clip.plan["name"])
         if other is None or clip.clip_document is None or other.clip_document is None:
             continue
-        if not levelled(clip.clip_document) == levelled(other.clip_document) == both_levelled:
+        if not clip.levelled == other.levelled == both_levelled:
             continue
         for measurement_id, entry in clip.clip_document["measurements"].items():
             twin = other.clip_document["measurements"].get(measurement_id)

@@ -452,13 +452,10 @@ def retake_rows(clips: list[Clip], retakes: list[Clip]) -> list[str]:
 def retake_summary(clips: list[Clip], retakes: list[Clip]) -> str:
     """The re-take pairs inside their combined ±, over every measurement, for the clips and for the photos."""
     counts = {"clip": [0, 0], "frame": [0, 0]}
-    for row in retake_rows(clips, retakes)[2:]:
-        cells = row.strip("| ").split(" | ")
-        for kind, cell in (("clip", cells[2]), ("frame", cells[5])):
-            if cell != "–":
-                inside, _, total = cell.split()[:3]
-                counts[kind][0] += int(inside)
-                counts[kind][1] += int(total)
+    for cells in retake_pairs(clips, retakes).values():
+        for kind, (differences, widths) in cells.items():
+            counts[kind][0] += int(np.sum(np.array(differences) <= np.array(widths)))
+            counts[kind][1] += len(differences)
     return (f"Inside their combined ±: clips {counts['clip'][0]} of {counts['clip'][1]} pairs "
             f"({100 * counts['clip'][0] / max(counts['clip'][1], 1):.0f}%), photos {counts['frame'][0]} of "
             f"{counts['frame'][1]} ({100 * counts['frame'][0] / max(counts['frame'][1], 1):.0f}%).")
